@@ -1,0 +1,462 @@
+//! The generic synapse loop that runs every [`SynapseRule`] on every
+//! topology, plus the shared tail (weight decay, clamping).
+//!
+//! Per step, for a rule with pre and post terms and no eligibility:
+//! ```text
+//! for each batch row b, each source i that spiked, each synapse (i, j, k):  Δ[k] += on_pre
+//! for each batch row b, each target j that spiked, each synapse (i, j, k):  Δ[k] += on_post
+//! for each touched weight k:  w[k] ← clamp(w[k] + R(Δ[k]), wmin, wmax)
+//! ```
+//! so the cost is proportional to spikes × fan-out, and every term sees the
+//! weights as they were before the step.
+
+use super::{Modulation, Nu, Phases, Reduction, Requirements, RuleTraces, Side, Synapse, SynapseRule};
+use crate::nodes::{NodeCore, Spikes};
+use crate::topology::{Bound, SynapseMap};
+
+/// What a learner needs for one update.
+pub(crate) struct LearnContext<'a> {
+    pub map: SynapseMap<'a>,
+    pub w: &'a mut [f32],
+    pub pre: &'a NodeCore,
+    pub post: &'a NodeCore,
+    /// The target variable the rule asked for, `[batch × n_post]`.
+    pub post_aux: Option<&'a [f32]>,
+    /// One reward per batch row (zeros without reward).
+    pub reward: &'a [f32],
+    pub dt: f32,
+    pub tail: Tail<'a>,
+}
+
+/// The shared tail of every update: decay then clamp.
+pub(crate) struct Tail<'a> {
+    pub wmin: &'a Bound,
+    pub wmax: &'a Bound,
+    /// `1 − weight_decay`.
+    pub decay: f32,
+    /// Whether the rule clamps (every rule but NoOp).
+    pub clamp: bool,
+    /// Set when some weight may lie outside the bounds (after init or
+    /// normalisation): the next clamp then covers every weight.
+    pub dirty: &'a mut bool,
+}
+
+impl Tail<'_> {
+    fn bounded(&self) -> bool {
+        self.clamp && (self.wmin.any_finite() || self.wmax.any_finite())
+    }
+
+    /// Decay and clamp everything (after a dense update or when dirty).
+    pub fn apply_all(&mut self, w: &mut [f32]) {
+        if self.decay != 1.0 {
+            for x in w.iter_mut() {
+                *x *= self.decay;
+            }
+        }
+        if self.bounded() {
+            for (k, x) in w.iter_mut().enumerate() {
+                *x = x.max(self.wmin.at(k)).min(self.wmax.at(k));
+            }
+            *self.dirty = false;
+        }
+    }
+}
+
+/// A rule attached to a connection, as the network drives it.
+pub(crate) trait Learner: Send + Sync + std::fmt::Debug {
+    fn requirements(&self) -> Requirements;
+    fn update(&mut self, ctx: LearnContext<'_>);
+    fn reset_state(&mut self);
+    /// Rule state for inspection: `"pre_trace"`, `"post_trace"`
+    /// (`[batch × n × k]`), `"eligibility"` (`[batch × n_weights]`).
+    fn state(&self, name: &str) -> Option<&[f32]>;
+    /// Allocates state for a batch size and synapse map.
+    fn resize(&mut self, batch: usize, n_pre: usize, n_post: usize, n_weights: usize);
+}
+
+/// Runs a [`SynapseRule`] through the generic loop.
+#[derive(Debug)]
+pub(crate) struct SynapticLearner<R: SynapseRule> {
+    rule: R,
+    nu: Nu,
+    reduction: Reduction,
+    phases: Phases,
+    traces: RuleTraces,
+    trace_decay_pre: Vec<f32>,
+    trace_decay_post: Vec<f32>,
+    lagged: bool,
+    elig_decay: f32,
+    batch: usize,
+    n_pre: usize,
+    n_post: usize,
+    n_w: usize,
+    pre_tr: Vec<f32>,
+    post_tr: Vec<f32>,
+    prev_pre: Option<Spikes>,
+    prev_post: Option<Spikes>,
+    /// Summed change per weight (linear reductions).
+    delta: Vec<f32>,
+    /// Per-row changes (custom reduction) or eligibility input, `[batch × n_w]`.
+    rows: Vec<f32>,
+    /// Eligibility state `[batch × n_w]`.
+    elig: Vec<f32>,
+    touched: Vec<u32>,
+    mark: Vec<bool>,
+    scratch: Vec<f32>,
+}
+
+impl<R: SynapseRule> SynapticLearner<R> {
+    pub fn new(rule: R, nu: Nu, reduction: Reduction, dt: f32) -> Self {
+        let phases = rule.phases(&nu);
+        let traces = rule.rule_traces();
+        let decays = |v: &[super::TraceSpec]| v.iter().map(|t| (-dt / t.tau_ms).exp()).collect();
+        SynapticLearner {
+            trace_decay_pre: decays(&traces.pre),
+            trace_decay_post: decays(&traces.post),
+            lagged: rule.lagged(),
+            elig_decay: rule.eligibility_decay(dt),
+            rule,
+            nu,
+            reduction,
+            phases,
+            traces,
+            batch: 0,
+            n_pre: 0,
+            n_post: 0,
+            n_w: 0,
+            pre_tr: Vec::new(),
+            post_tr: Vec::new(),
+            prev_pre: None,
+            prev_post: None,
+            delta: Vec::new(),
+            rows: Vec::new(),
+            elig: Vec::new(),
+            touched: Vec::new(),
+            mark: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    fn per_row(&self) -> bool {
+        matches!(self.reduction, Reduction::Custom(_)) || self.phases.eligibility
+    }
+}
+
+/// Decays rule traces, or increments them with spikes.
+fn decay_traces(tr: &mut [f32], specs: &[super::TraceSpec], decays: &[f32]) {
+    let k = specs.len();
+    if k == 0 {
+        return;
+    }
+    for chunk in tr.chunks_exact_mut(k) {
+        for (x, d) in chunk.iter_mut().zip(decays) {
+            *x *= d;
+        }
+    }
+}
+
+fn increment_traces(tr: &mut [f32], specs: &[super::TraceSpec], spikes: &Spikes) {
+    let k = specs.len();
+    if k == 0 {
+        return;
+    }
+    let n = spikes.n();
+    for b in 0..spikes.batch() {
+        let vals = spikes.row(b);
+        for &i in spikes.active(b) {
+            let base = (b * n + i as usize) * k;
+            for (t, spec) in specs.iter().enumerate() {
+                let s = vals[i as usize];
+                tr[base + t] = if spec.additive { tr[base + t] + spec.amplitude * s } else { spec.amplitude };
+            }
+        }
+    }
+}
+
+impl<R: SynapseRule> Learner for SynapticLearner<R> {
+    fn requirements(&self) -> Requirements {
+        self.rule.requirements()
+    }
+
+    fn resize(&mut self, batch: usize, n_pre: usize, n_post: usize, n_w: usize) {
+        self.batch = batch;
+        self.n_pre = n_pre;
+        self.n_post = n_post;
+        self.n_w = n_w;
+        self.pre_tr = vec![0.0; batch * n_pre * self.traces.pre.len()];
+        self.post_tr = vec![0.0; batch * n_post * self.traces.post.len()];
+        self.prev_pre = self.lagged.then(|| Spikes::new(batch, n_pre));
+        self.prev_post = self.lagged.then(|| Spikes::new(batch, n_post));
+        self.delta = vec![0.0; n_w];
+        self.rows = if self.per_row() { vec![0.0; batch * n_w] } else { Vec::new() };
+        self.elig = if self.phases.eligibility { vec![0.0; batch * n_w] } else { Vec::new() };
+        self.mark = vec![false; n_w];
+        self.touched.clear();
+        self.scratch = vec![0.0; batch];
+    }
+
+    fn reset_state(&mut self) {
+        self.pre_tr.fill(0.0);
+        self.post_tr.fill(0.0);
+        if let Some(p) = &mut self.prev_pre {
+            p.clear();
+        }
+        if let Some(p) = &mut self.prev_post {
+            p.clear();
+        }
+        self.elig.fill(0.0);
+    }
+
+    fn state(&self, name: &str) -> Option<&[f32]> {
+        match name {
+            "pre_trace" => Some(&self.pre_tr),
+            "post_trace" => Some(&self.post_tr),
+            "eligibility" if self.phases.eligibility => Some(&self.elig),
+            _ => None,
+        }
+    }
+
+    fn update(&mut self, ctx: LearnContext<'_>) {
+        let LearnContext { map, w, pre, post, post_aux, reward, dt, mut tail } = ctx;
+        if !self.lagged {
+            decay_traces(&mut self.pre_tr, &self.traces.pre, &self.trace_decay_pre);
+            decay_traces(&mut self.post_tr, &self.traces.post, &self.trace_decay_post);
+        }
+        let (pre_spikes, post_spikes) = match (&self.prev_pre, &self.prev_post) {
+            (Some(a), Some(b)) => (a, b),
+            _ => (pre.spikes(), post.spikes()),
+        };
+        let events = Events {
+            rule: &self.rule,
+            nu: &self.nu,
+            wmin: tail.wmin,
+            wmax: tail.wmax,
+            w,
+            pre_s: pre_spikes,
+            post_s: post_spikes,
+            pre_x: pre.trace(),
+            post_x: post.trace(),
+            pre_tr: &self.pre_tr,
+            post_tr: &self.post_tr,
+            kpre: self.traces.pre.len(),
+            kpost: self.traces.post.len(),
+            post_aux,
+            reward,
+            dt,
+            n_pre: self.n_pre,
+            n_post: self.n_post,
+        };
+        let per_row = self.per_row();
+        let n_w = self.n_w;
+        let mut sink = Sink {
+            per_row,
+            n_w,
+            delta: &mut self.delta,
+            rows: &mut self.rows,
+            touched: &mut self.touched,
+            mark: &mut self.mark,
+        };
+        if self.phases.pre {
+            events.pre_terms(map, &mut sink);
+        }
+        if self.phases.post {
+            events.post_terms(map, &mut sink);
+        }
+        if self.phases.every_step {
+            events.dense_terms(map, &mut sink);
+        }
+        let w = events.w;
+        if self.phases.eligibility {
+            // Every weight: integrate the eligibility of each row, reduce.
+            let b_n = self.batch;
+            for k in 0..n_w {
+                let (nu_pre, nu_post) = self.nu.at(k);
+                for b in 0..b_n {
+                    let m = Modulation { w: w[k], nu_pre, nu_post, reward: reward[b], dt, decay: self.elig_decay };
+                    self.scratch[b] = self.rule.integrate(&mut self.elig[b * n_w + k], self.rows[b * n_w + k], &m);
+                    self.rows[b * n_w + k] = 0.0;
+                }
+                w[k] += reduce(&self.reduction, &self.scratch);
+            }
+            for &k in self.touched.iter() {
+                self.mark[k as usize] = false;
+            }
+            self.touched.clear();
+            tail.apply_all(w);
+        } else {
+            let bounded = tail.bounded() && tail.decay == 1.0 && !*tail.dirty;
+            for &k in self.touched.iter() {
+                let k = k as usize;
+                let d = if per_row {
+                    for b in 0..self.batch {
+                        self.scratch[b] = self.rows[b * n_w + k];
+                        self.rows[b * n_w + k] = 0.0;
+                    }
+                    reduce(&self.reduction, &self.scratch)
+                } else {
+                    let d = self.delta[k];
+                    self.delta[k] = 0.0;
+                    match self.reduction {
+                        Reduction::Mean => d / self.batch as f32,
+                        _ => d,
+                    }
+                };
+                let mut x = w[k] + d;
+                if bounded {
+                    x = x.max(tail.wmin.at(k)).min(tail.wmax.at(k));
+                }
+                w[k] = x;
+                self.mark[k] = false;
+            }
+            self.touched.clear();
+            if !bounded {
+                tail.apply_all(w);
+            }
+        }
+        if self.lagged {
+            decay_traces(&mut self.pre_tr, &self.traces.pre, &self.trace_decay_pre);
+            decay_traces(&mut self.post_tr, &self.traces.post, &self.trace_decay_post);
+        }
+        increment_traces(&mut self.pre_tr, &self.traces.pre, pre.spikes());
+        increment_traces(&mut self.post_tr, &self.traces.post, post.spikes());
+        if let (Some(a), Some(b)) = (&mut self.prev_pre, &mut self.prev_post) {
+            a.clone_from(pre.spikes());
+            b.clone_from(post.spikes());
+        }
+    }
+}
+
+fn reduce(r: &Reduction, rows: &[f32]) -> f32 {
+    match r {
+        Reduction::Sum => rows.iter().sum(),
+        Reduction::Mean => rows.iter().sum::<f32>() / rows.len() as f32,
+        Reduction::Custom(f) => f(rows),
+    }
+}
+
+/// Where the terms go: summed change per weight, or per-row values.
+struct Sink<'a> {
+    per_row: bool,
+    n_w: usize,
+    delta: &'a mut [f32],
+    rows: &'a mut [f32],
+    touched: &'a mut Vec<u32>,
+    mark: &'a mut [bool],
+}
+
+impl Sink<'_> {
+    #[inline]
+    fn add(&mut self, b: usize, k: usize, v: f32) {
+        if self.per_row {
+            self.rows[b * self.n_w + k] += v;
+        } else {
+            self.delta[k] += v;
+        }
+        if !self.mark[k] {
+            self.mark[k] = true;
+            self.touched.push(k as u32);
+        }
+    }
+}
+
+/// The quantities every term reads, for one step.
+struct Events<'a, R: SynapseRule> {
+    rule: &'a R,
+    nu: &'a Nu,
+    wmin: &'a Bound,
+    wmax: &'a Bound,
+    w: &'a mut [f32],
+    pre_s: &'a Spikes,
+    post_s: &'a Spikes,
+    pre_x: Option<&'a [f32]>,
+    post_x: Option<&'a [f32]>,
+    pre_tr: &'a [f32],
+    post_tr: &'a [f32],
+    kpre: usize,
+    kpost: usize,
+    post_aux: Option<&'a [f32]>,
+    reward: &'a [f32],
+    dt: f32,
+    n_pre: usize,
+    n_post: usize,
+}
+
+impl<R: SynapseRule> Events<'_, R> {
+    #[inline]
+    fn pre_side(&self, b: usize, i: usize) -> Side<'_> {
+        let idx = b * self.n_pre + i;
+        Side {
+            s: self.pre_s.values()[idx],
+            x: self.pre_x.map_or(0.0, |x| x[idx]),
+            traces: &self.pre_tr[idx * self.kpre..(idx + 1) * self.kpre],
+            aux: 0.0,
+        }
+    }
+
+    #[inline]
+    fn post_side(&self, b: usize, j: usize) -> Side<'_> {
+        let idx = b * self.n_post + j;
+        Side {
+            s: self.post_s.values()[idx],
+            x: self.post_x.map_or(0.0, |x| x[idx]),
+            traces: &self.post_tr[idx * self.kpost..(idx + 1) * self.kpost],
+            aux: self.post_aux.map_or(0.0, |x| x[idx]),
+        }
+    }
+
+    #[inline]
+    fn synapse<'s>(&self, k: usize, pre: Side<'s>, post: Side<'s>, reward: f32) -> Synapse<'s> {
+        let (nu_pre, nu_post) = self.nu.at(k);
+        Synapse {
+            w: self.w[k],
+            wmin: self.wmin.at(k),
+            wmax: self.wmax.at(k),
+            nu_pre,
+            nu_post,
+            pre,
+            post,
+            reward,
+            dt: self.dt,
+        }
+    }
+
+    fn pre_terms(&self, map: SynapseMap<'_>, sink: &mut Sink<'_>) {
+        for b in 0..self.pre_s.batch() {
+            let r = self.reward[b];
+            for &i in self.pre_s.active(b) {
+                let pre = self.pre_side(b, i as usize);
+                map.for_each_out(i as usize, |j, k| {
+                    let syn = self.synapse(k, pre, self.post_side(b, j), r);
+                    sink.add(b, k, self.rule.on_pre(&syn));
+                });
+            }
+        }
+    }
+
+    fn post_terms(&self, map: SynapseMap<'_>, sink: &mut Sink<'_>) {
+        for b in 0..self.post_s.batch() {
+            let r = self.reward[b];
+            let active = self.post_s.active(b);
+            if active.is_empty() {
+                continue;
+            }
+            map.for_each_into(active, |i, j, k| {
+                let syn = self.synapse(k, self.pre_side(b, i), self.post_side(b, j), r);
+                sink.add(b, k, self.rule.on_post(&syn));
+            });
+        }
+    }
+
+    fn dense_terms(&self, map: SynapseMap<'_>, sink: &mut Sink<'_>) {
+        for b in 0..self.pre_s.batch() {
+            let r = self.reward[b];
+            for i in 0..self.n_pre {
+                let pre = self.pre_side(b, i);
+                map.for_each_out(i, |j, k| {
+                    let syn = self.synapse(k, pre, self.post_side(b, j), r);
+                    sink.add(b, k, self.rule.every_step(&syn));
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Monitors: recordings of state variables, step by step.
+//!
+//! A monitor records, after every step (after learning), copies of the
+//! chosen variables of one population (`"s"`, `"v"`, `"x"`, `"theta"`,
+//! `"i"`, `"u"`, `"summed"`, `"s_prob"`, `"refrac_count"`) or connection
+//! (`"w"`, `"firing_rates"`). It is unbounded, or a ring buffer keeping the
+//! last `capacity` steps; reading never empties it.
+
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+
+/// What to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorSpec {
+    /// A population name, or a connection name `"X -> Y"`.
+    pub target: String,
+    /// Variables to record.
+    pub vars: Vec<String>,
+    /// Keep only the last `capacity` steps (`None`: keep all).
+    pub capacity: Option<usize>,
+}
+
+impl MonitorSpec {
+    /// Records `vars` of `target`, unbounded.
+    pub fn new(target: &str, vars: &[&str]) -> Self {
+        MonitorSpec {
+            target: target.to_string(),
+            vars: vars.iter().map(|s| s.to_string()).collect(),
+            capacity: None,
+        }
+    }
+    /// Keeps only the last `steps` steps.
+    pub fn capacity(mut self, steps: usize) -> Self {
+        self.capacity = Some(steps);
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Track {
+    pub var: String,
+    /// Shape of one record.
+    pub shape: Vec<usize>,
+    len: usize,
+    data: Vec<f32>,
+    /// Ring: index of the oldest record once full.
+    head: usize,
+    count: usize,
+}
+
+/// A monitor's recordings.
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    pub(crate) target: MonitorTarget,
+    capacity: Option<usize>,
+    pub(crate) tracks: Vec<Track>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MonitorTarget {
+    Population(usize),
+    Connection(usize),
+}
+
+impl Monitor {
+    pub(crate) fn new(target: MonitorTarget, capacity: Option<usize>, vars: Vec<(String, Vec<usize>)>) -> Self {
+        let tracks = vars
+            .into_iter()
+            .map(|(var, shape)| {
+                let len = shape.iter().product();
+                Track {
+                    var,
+                    shape,
+                    len,
+                    data: capacity.map_or_else(Vec::new, |c| vec![0.0; c * len]),
+                    head: 0,
+                    count: 0,
+                }
+            })
+            .collect();
+        Monitor { target, capacity, tracks }
+    }
+
+    pub(crate) fn push(&mut self, var: usize, values: &[f32]) {
+        let t = &mut self.tracks[var];
+        match self.capacity {
+            None => t.data.extend_from_slice(values),
+            Some(0) => {}
+            Some(c) => {
+                let slot = (t.head + t.count) % c;
+                t.data[slot * t.len..(slot + 1) * t.len].copy_from_slice(values);
+                if t.count < c {
+                    t.count += 1;
+                } else {
+                    t.head = (t.head + 1) % c;
+                }
+                return;
+            }
+        }
+        t.count += 1;
+    }
+
+    /// Number of steps currently held.
+    pub fn len(&self) -> usize {
+        self.tracks.first().map_or(0, |t| t.count)
+    }
+
+    /// Whether nothing was recorded yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The recording of `var`, `[steps, *record shape]` (oldest first).
+    ///
+    /// # Errors
+    /// [`Error::Name`] if the monitor does not record `var`.
+    pub fn get(&self, var: &str) -> Result<Tensor> {
+        let t = self
+            .tracks
+            .iter()
+            .find(|t| t.var == var)
+            .ok_or_else(|| Error::Name(format!("monitor does not record {var:?}")))?;
+        let mut shape = vec![t.count];
+        shape.extend_from_slice(&t.shape);
+        let data = match self.capacity {
+            None => t.data.clone(),
+            Some(c) => {
+                let mut d = Vec::with_capacity(t.count * t.len);
+                for k in 0..t.count {
+                    let slot = (t.head + k) % c.max(1);
+                    d.extend_from_slice(&t.data[slot * t.len..(slot + 1) * t.len]);
+                }
+                d
+            }
+        };
+        Tensor::new(shape, data)
+    }
+
+    /// Forgets every record.
+    pub fn clear(&mut self) {
+        for t in &mut self.tracks {
+            if self.capacity.is_none() {
+                t.data.clear();
+            }
+            t.head = 0;
+            t.count = 0;
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! A connection as the network holds it: topology, bounds, normalisation
+//! and the attached learning rule.
+
+use crate::learning::engine::{LearnContext, Learner, SynapticLearner, Tail};
+use crate::learning::connection_rule::WholeLearner;
+use crate::learning::{ConnectionRule, LearningOptions, SynapseRule};
+use crate::topology::{Bound, NormMode, SynapseMap, Topology, TopologySpec};
+
+/// How to build a connection: its ends, topology, bounds, normalisation and
+/// learning rule. Created with [`Connect::new`], handed to
+/// [`NetworkBuilder::connect`](crate::NetworkBuilder::connect).
+#[derive(Debug)]
+pub struct Connect {
+    pub(crate) source: String,
+    pub(crate) target: String,
+    pub(crate) topology: Box<dyn TopologySpec>,
+    pub(crate) wmin: Bound,
+    pub(crate) wmax: Bound,
+    pub(crate) norm: Option<f32>,
+    pub(crate) rule: Option<RuleChoice>,
+    pub(crate) options: LearningOptions,
+}
+
+#[derive(Debug)]
+pub(crate) enum RuleChoice {
+    Synaptic(Box<dyn MakeLearner>),
+    Whole(Box<dyn ConnectionRule>),
+}
+
+/// Type-erased constructor of a [`SynapticLearner`] for any rule.
+pub(crate) trait MakeLearner: std::fmt::Debug {
+    fn make(&self, options: &LearningOptions, dt: f32) -> Box<dyn Learner>;
+    fn name(&self) -> &'static str;
+}
+
+#[derive(Debug)]
+struct Make<R: SynapseRule + Clone>(R);
+
+impl<R: SynapseRule + Clone> MakeLearner for Make<R> {
+    fn make(&self, o: &LearningOptions, dt: f32) -> Box<dyn Learner> {
+        Box::new(SynapticLearner::new(self.0.clone(), o.nu.clone(), o.reduction.clone(), dt))
+    }
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+}
+
+impl Connect {
+    /// A connection from population `source` to `target` with a topology
+    /// (e.g. [`Dense`](crate::topology::Dense)). Defaults: unbounded
+    /// weights, no normalisation, no learning.
+    pub fn new(source: &str, target: &str, topology: impl TopologySpec + 'static) -> Self {
+        Connect {
+            source: source.to_string(),
+            target: target.to_string(),
+            topology: Box::new(topology),
+            wmin: Bound::Scalar(f32::NEG_INFINITY),
+            wmax: Bound::Scalar(f32::INFINITY),
+            norm: None,
+            rule: None,
+            options: LearningOptions::default(),
+        }
+    }
+    /// Lower weight bound.
+    pub fn wmin(mut self, wmin: impl Into<Bound>) -> Self {
+        self.wmin = wmin.into();
+        self
+    }
+    /// Upper weight bound.
+    pub fn wmax(mut self, wmax: impl Into<Bound>) -> Self {
+        self.wmax = wmax.into();
+        self
+    }
+    /// Normalise the incoming weights of every target neuron (or kernel) to
+    /// sum to `norm` after each `run` call.
+    pub fn norm(mut self, norm: f32) -> Self {
+        self.norm = Some(norm);
+        self
+    }
+    /// Attaches a per-synapse learning rule.
+    pub fn rule<R: SynapseRule + Clone>(mut self, rule: R) -> Self {
+        self.rule = Some(RuleChoice::Synaptic(Box::new(Make(rule))));
+        self
+    }
+    /// Attaches a whole-connection learning rule.
+    pub fn connection_rule(mut self, rule: impl ConnectionRule + 'static) -> Self {
+        self.rule = Some(RuleChoice::Whole(Box::new(rule)));
+        self
+    }
+    /// Learning rate(s): `0.01`, `(1e-4, 1e-2)` or [`Nu::PerSynapse`](crate::learning::Nu).
+    pub fn nu(mut self, nu: impl Into<crate::learning::Nu>) -> Self {
+        self.options.nu = nu.into();
+        self
+    }
+    /// Batch reduction of the rule's updates (default mean).
+    pub fn reduction(mut self, r: crate::learning::Reduction) -> Self {
+        self.options.reduction = r;
+        self
+    }
+    /// Weight decay per step: `w ← (1 − weight_decay)·w`.
+    pub fn weight_decay(mut self, d: f32) -> Self {
+        self.options.weight_decay = d;
+        self
+    }
+    /// The rule's name, or `"NoOp"`.
+    pub(crate) fn rule_name(&self) -> &str {
+        match &self.rule {
+            None => "NoOp",
+            Some(RuleChoice::Synaptic(m)) => m.name(),
+            Some(RuleChoice::Whole(r)) => r.name(),
+        }
+    }
+}
+
+/// A built connection.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    pub name: String,
+    pub source: usize,
+    pub target: usize,
+    pub topology: Box<dyn Topology>,
+    pub wmin: Bound,
+    pub wmax: Bound,
+    /// Effective norm (user's `norm` times the topology's scale).
+    pub norm: Option<f32>,
+    pub learner: Option<Box<dyn Learner>>,
+    pub weight_decay_factor: f32,
+    pub dirty: bool,
+    pub rule_name: String,
+}
+
+impl Connection {
+    pub fn tail(&mut self) -> (Tail<'_>, &mut Box<dyn Topology>, Option<&mut Box<dyn Learner>>) {
+        (
+            Tail {
+                wmin: &self.wmin,
+                wmax: &self.wmax,
+                decay: self.weight_decay_factor,
+                clamp: self.learner.is_some(),
+                dirty: &mut self.dirty,
+            },
+            &mut self.topology,
+            self.learner.as_mut(),
+        )
+    }
+
+    /// One learning step (rule, decay, clamp), given both ends.
+    pub fn learn(
+        &mut self,
+        pre: &crate::nodes::NodeCore,
+        post: &crate::nodes::NodeCore,
+        post_aux: Option<&[f32]>,
+        reward: &[f32],
+        dt: f32,
+    ) {
+        let (mut tail, topology, learner) = self.tail();
+        let Some((map, w)) = topology.learn_view() else { return };
+        match learner {
+            Some(l) => l.update(LearnContext { map, w, pre, post, post_aux, reward, dt, tail }),
+            None => {
+                if tail.decay != 1.0 {
+                    tail.apply_all(w);
+                }
+            }
+        }
+    }
+
+    /// Normalisation after a `run` call (no clamping afterwards, as BindsNET).
+    pub fn normalize(&mut self) {
+        let Some(norm) = self.norm else { return };
+        let mode = self.topology.norm_mode();
+        let Some((map, w)) = self.topology.learn_view() else { return };
+        normalize(map, w, mode, norm);
+        self.dirty = true;
+    }
+}
+
+/// Scales weights so that each target's incoming weights (or each kernel)
+/// sum to `norm` (see [`NormMode`]).
+pub(crate) fn normalize(map: SynapseMap<'_>, w: &mut [f32], mode: NormMode, norm: f32) {
+    match (mode, map) {
+        (NormMode::Kernel, SynapseMap::Conv(g)) => {
+            for kernel in w.chunks_exact_mut(g.kernel_len()) {
+                let sum: f32 = kernel.iter().sum();
+                let f = norm / sum;
+                for x in kernel {
+                    *x *= f;
+                }
+            }
+        }
+        _ => {
+            let mut sums = vec![0.0f32; map.n_post()];
+            for i in 0..map.n_pre() {
+                map.for_each_out(i, |j, k| {
+                    sums[j] += if mode == NormMode::ColumnAbs { w[k].abs() } else { w[k] };
+                });
+            }
+            let factors: Vec<f32> = sums
+                .iter()
+                .map(|&s| norm / if mode == NormMode::ColumnAbs && s == 0.0 { 1.0 } else { s })
+                .collect();
+            for i in 0..map.n_pre() {
+                map.for_each_out(i, |j, k| w[k] *= factors[j]);
+            }
+        }
+    }
+}
+
+pub(crate) fn make_learner(rule: Option<RuleChoice>, options: &LearningOptions, dt: f32) -> Option<Box<dyn Learner>> {
+    match rule {
+        None => None,
+        Some(RuleChoice::Synaptic(m)) => Some(m.make(options, dt)),
+        Some(RuleChoice::Whole(r)) => Some(Box::new(WholeLearner(r))),
+    }
+}

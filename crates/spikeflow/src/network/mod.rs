@@ -1,0 +1,487 @@
+//! The network: populations, connections and monitors, stepped in a fixed
+//! order.
+//!
+//! Per time step `t` (BindsNET's order, which the reference vectors check):
+//!
+//! 1. **Propagate**: every connection, in insertion order, turns its
+//!    source's spikes of step `t − 1` into input for its target (so every
+//!    hop adds one step of delay; recurrent connections included).
+//! 2. **Integrate**: every population, in insertion order, adds its
+//!    external input for step `t`, updates its state, thresholds, resets,
+//!    then updates its traces; clamps/unclamps are applied after.
+//! 3. **Learn**: every connection with a rule updates its weights from this
+//!    step's spikes and traces of both ends (and the reward); then weight
+//!    decay, then clamping.
+//! 4. **Observe**: monitors record.
+//!
+//! After each [`Network::run`] call, connections with `norm` normalise
+//! their weights (no clamping afterwards).
+
+mod builder;
+mod connection;
+mod run;
+
+pub use builder::NetworkBuilder;
+pub use connection::Connect;
+pub use run::{Mask, Reward, RunOptions};
+
+use crate::error::{Error, Result};
+use crate::learning::RewardFn;
+use crate::monitor::{Monitor, MonitorSpec, MonitorTarget};
+use crate::nodes::{Population, StepContext};
+use crate::rng::Rng;
+use crate::tensor::Tensor;
+use connection::Connection;
+use std::collections::HashMap;
+
+/// A built, runnable network. Create one with [`Network::builder`].
+#[derive(Debug)]
+pub struct Network {
+    dt: f32,
+    batch: usize,
+    learning: bool,
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    pops: Vec<Box<dyn Population>>,
+    conns: Vec<Connection>,
+    /// Per connection: the target variable its rule reads, if any.
+    aux_var: Vec<Option<&'static str>>,
+    needs_reward: Vec<bool>,
+    monitors: Vec<(String, Monitor)>,
+    bufs: Vec<Vec<f32>>,
+    reward_row: Vec<f32>,
+    rng: Rng,
+    reward_fn: Option<Box<dyn RewardFn>>,
+}
+
+impl Network {
+    /// A builder with BindsNET's defaults (dt 1 ms, batch 1, learning on).
+    pub fn builder() -> NetworkBuilder {
+        NetworkBuilder::new()
+    }
+
+    /// Simulation step (ms).
+    pub fn dt(&self) -> f32 {
+        self.dt
+    }
+    /// Batch size.
+    pub fn batch_size(&self) -> usize {
+        self.batch
+    }
+    /// Whether rules learn (and adaptive thresholds adapt).
+    pub fn learning(&self) -> bool {
+        self.learning
+    }
+    /// Turns learning on or off (BindsNET's `train(mode)`).
+    pub fn set_learning(&mut self, on: bool) {
+        self.learning = on;
+    }
+    /// Population names in insertion order.
+    pub fn population_names(&self) -> &[String] {
+        &self.names
+    }
+    /// Connection names (`"X -> Y"`) in insertion order.
+    pub fn connection_names(&self) -> Vec<&str> {
+        self.conns.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    fn pop_index(&self, name: &str) -> Result<usize> {
+        self.index
+            .get(name)
+            .copied()
+            .ok_or_else(|| Error::Name(format!("no population named {name:?} (have {:?})", self.names)))
+    }
+
+    fn conn_index(&self, name: &str) -> Result<usize> {
+        let key: String = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.conns
+            .iter()
+            .position(|c| c.name == key)
+            .ok_or_else(|| Error::Name(format!("no connection named {name:?} (have {:?})", self.connection_names())))
+    }
+
+    /// A population by name.
+    ///
+    /// # Errors
+    /// [`Error::Name`] for an unknown name.
+    pub fn population(&self, name: &str) -> Result<&dyn Population> {
+        Ok(self.pops[self.pop_index(name)?].as_ref())
+    }
+
+    /// A population by name, mutable (e.g. to restore state).
+    ///
+    /// # Errors
+    /// [`Error::Name`] for an unknown name.
+    pub fn population_mut(&mut self, name: &str) -> Result<&mut dyn Population> {
+        let i = self.pop_index(name)?;
+        Ok(self.pops[i].as_mut())
+    }
+
+    /// A connection's weights in its topology's order (dense `[n_pre,
+    /// n_post]` for dense connections, `[out, in, k…]` for convolutions, one
+    /// value per synapse for sparse and local ones).
+    ///
+    /// # Errors
+    /// Unknown connection, or one without weights (pooling).
+    pub fn weights(&self, connection: &str) -> Result<&[f32]> {
+        let c = &self.conns[self.conn_index(connection)?];
+        c.topology
+            .weights()
+            .ok_or_else(|| Error::Unsupported(format!("connection {} has no weights", c.name)))
+    }
+
+    /// A connection's weights, mutable. Bounds are enforced again at the
+    /// next learning step.
+    ///
+    /// # Errors
+    /// Unknown connection, or one without weights.
+    pub fn weights_mut(&mut self, connection: &str) -> Result<&mut [f32]> {
+        let i = self.conn_index(connection)?;
+        let c = &mut self.conns[i];
+        c.dirty = true;
+        let name = c.name.clone();
+        c.topology
+            .weights_mut()
+            .ok_or_else(|| Error::Unsupported(format!("connection {name} has no weights")))
+    }
+
+    /// A connection's weights in BindsNET's layout, as a tensor (dense
+    /// `[n_pre, n_post]` also for sparse and local connections).
+    ///
+    /// # Errors
+    /// Unknown connection, or one without weights.
+    pub fn weights_tensor(&self, connection: &str) -> Result<Tensor> {
+        let c = &self.conns[self.conn_index(connection)?];
+        let (shape, data) = c
+            .topology
+            .weights_dense()
+            .ok_or_else(|| Error::Unsupported(format!("connection {} has no weights", c.name)))?;
+        Tensor::new(shape, data)
+    }
+
+    /// A connection's internal variable (`"firing_rates"` of pooling) or its
+    /// rule's state (`"pre_trace"`, `"post_trace"`, `"eligibility"`).
+    ///
+    /// # Errors
+    /// Unknown connection or variable.
+    pub fn connection_state(&self, connection: &str, var: &str) -> Result<&[f32]> {
+        let c = &self.conns[self.conn_index(connection)?];
+        c.topology
+            .variable(var)
+            .or_else(|| c.learner.as_ref().and_then(|l| l.state(var)))
+            .ok_or_else(|| Error::Name(format!("connection {} has no state {var:?}", c.name)))
+    }
+
+    /// The name of the rule attached to a connection (`"NoOp"` if none).
+    ///
+    /// # Errors
+    /// Unknown connection.
+    pub fn rule_name(&self, connection: &str) -> Result<&str> {
+        Ok(&self.conns[self.conn_index(connection)?].rule_name)
+    }
+
+    /// Adds a monitor under `name`.
+    ///
+    /// # Errors
+    /// Unknown target or variable, or a duplicate monitor name.
+    pub fn add_monitor(&mut self, name: &str, spec: MonitorSpec) -> Result<()> {
+        if self.monitors.iter().any(|(n, _)| n == name) {
+            return Err(Error::Name(format!("a monitor named {name:?} exists already")));
+        }
+        let (target, mut vars) = (MonitorTarget::Population(0), Vec::new());
+        let target = if spec.target.contains("->") {
+            let ci = self.conn_index(&spec.target)?;
+            let c = &self.conns[ci];
+            for v in &spec.vars {
+                let shape = match v.as_str() {
+                    "w" => c.topology.weights_dense().map(|(s, _)| s),
+                    other => c.topology.variable(other).map(|x| vec![x.len()]),
+                };
+                let shape = shape.ok_or_else(|| Error::Name(format!("connection {} has no variable {v:?}", c.name)))?;
+                vars.push((v.clone(), shape));
+            }
+            MonitorTarget::Connection(ci)
+        } else {
+            let pi = self.pop_index(&spec.target)?;
+            let p = &self.pops[pi];
+            for v in &spec.vars {
+                let mut shape = vec![self.batch];
+                shape.extend_from_slice(p.core().shape());
+                if v == "theta" {
+                    shape.remove(0);
+                }
+                if p.core().variable(v).is_none() && p.variable(v).is_none() {
+                    return Err(Error::Name(format!(
+                        "population {:?} ({}) has no variable {v:?}; it has s, {:?}{}",
+                        spec.target,
+                        p.type_name(),
+                        p.variable_names(),
+                        if p.core().trace().is_some() { ", x" } else { "" }
+                    )));
+                }
+                vars.push((v.clone(), shape));
+            }
+            let _ = target;
+            MonitorTarget::Population(pi)
+        };
+        self.monitors.push((name.to_string(), Monitor::new(target, spec.capacity, vars)));
+        Ok(())
+    }
+
+    /// A monitor by name.
+    ///
+    /// # Errors
+    /// [`Error::Name`] for an unknown monitor.
+    pub fn monitor(&self, name: &str) -> Result<&Monitor> {
+        self.monitors
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, m)| m)
+            .ok_or_else(|| Error::Name(format!("no monitor named {name:?}")))
+    }
+
+    /// Resets every population's state, pooling rate estimates, learning
+    /// rules' own state and the monitors. Weights and adaptive thresholds
+    /// are kept (BindsNET's `reset_state_variables`, except that rule state
+    /// is reset too).
+    pub fn reset_state(&mut self) {
+        for p in &mut self.pops {
+            p.reset_state();
+        }
+        for c in &mut self.conns {
+            c.topology.reset_state();
+            if let Some(l) = &mut c.learner {
+                l.reset_state();
+            }
+        }
+        for (_, m) in &mut self.monitors {
+            m.clear();
+        }
+    }
+
+    /// The network's random generator (e.g. to draw a Poisson encoding in
+    /// step with the network's seed).
+    pub fn rng_mut(&mut self) -> &mut Rng {
+        &mut self.rng
+    }
+
+    /// Replaces the reward function (BindsNET's `reward_fn`).
+    pub fn set_reward_fn(&mut self, f: Option<Box<dyn RewardFn>>) {
+        self.reward_fn = f;
+    }
+
+    /// The reward function, e.g. to call its per-episode `update`.
+    pub fn reward_fn_mut(&mut self) -> Option<&mut (dyn RewardFn + 'static)> {
+        self.reward_fn.as_deref_mut()
+    }
+
+    /// Runs `steps` time steps. `inputs` pairs a population name with a
+    /// tensor `[steps, batch, *shape]` (spikes for an `Input` population,
+    /// added current for any other).
+    ///
+    /// # Errors
+    /// Unknown names, inputs of the wrong shape, a reward rule without a
+    /// reward, bad clamp indices or voltage injections. Nothing is stepped
+    /// when an error is returned.
+    pub fn run(&mut self, inputs: &[(&str, &Tensor)], steps: usize, options: &RunOptions) -> Result<()> {
+        let plan = self.plan(inputs, steps, options)?;
+        let rewards = self.rewards(steps, options)?;
+        for t in 0..steps {
+            self.step(t, &plan, rewards.as_ref(), options);
+        }
+        for c in &mut self.conns {
+            c.normalize();
+        }
+        Ok(())
+    }
+
+    fn plan<'a>(&self, inputs: &[(&str, &'a Tensor)], steps: usize, o: &'a RunOptions) -> Result<Plan<'a>> {
+        let mut ext: Vec<Option<&Tensor>> = vec![None; self.pops.len()];
+        for (name, t) in inputs {
+            let p = self.pop_index(name)?;
+            let n = self.pops[p].core().n();
+            let want = steps * self.batch * n;
+            if t.shape().first() != Some(&steps) || t.data().len() != want {
+                return Err(Error::shape(
+                    format!("input of population {name:?}"),
+                    format!("got {:?}, expected [{steps}, {}, {:?}] (steps, batch, shape)", t.shape(), self.batch, self.pops[p].core().shape()),
+                ));
+            }
+            if let Some(bad) = t.data().iter().find(|x| !x.is_finite()) {
+                return Err(Error::param(format!("input of population {name:?}"), format!("values must be finite, got {bad}")));
+            }
+            if ext[p].replace(t).is_some() {
+                return Err(Error::Name(format!("input for population {name:?} given twice")));
+            }
+        }
+        let mut clamps = Vec::new();
+        for (list, value) in [(&o.clamp, 1.0f32), (&o.unclamp, 0.0)] {
+            for (name, mask) in list {
+                let p = self.pop_index(name)?;
+                let n = self.pops[p].core().n();
+                if let crate::network::Mask::PerStep(v) = mask {
+                    if v.len() != steps {
+                        return Err(Error::shape(format!("clamp of {name:?}"), format!("{} steps of indices for a run of {steps}", v.len())));
+                    }
+                }
+                for t in 0..match mask { crate::network::Mask::PerStep(_) => steps, _ => 1 } {
+                    if let Some(&bad) = mask.at(t).iter().find(|&&i| i >= n) {
+                        return Err(Error::param(format!("clamp of {name:?}"), format!("neuron index {bad} ≥ n = {n}")));
+                    }
+                }
+                clamps.push((p, mask, value));
+            }
+        }
+        let mut injects = Vec::new();
+        for (name, t) in &o.inject_v {
+            let p = self.pop_index(name)?;
+            let n = self.pops[p].core().n();
+            if self.pops[p].variable("v").is_none() {
+                return Err(Error::param(format!("inject_v of {name:?}"), "population has no voltage"));
+            }
+            let per_step = match t.data().len() {
+                l if l == n => false,
+                l if l == n * steps => true,
+                _ => return Err(Error::shape(format!("inject_v of {name:?}"), format!("got {:?}, expected [{n}] or [{steps}, {n}]", t.shape()))),
+            };
+            injects.push((p, t, per_step));
+        }
+        Ok(Plan { ext, clamps, injects })
+    }
+
+    fn rewards(&mut self, steps: usize, o: &RunOptions) -> Result<Option<Vec<f32>>> {
+        let b = self.batch;
+        let mut r = match &o.reward {
+            Reward::None => None,
+            Reward::Scalar(x) => Some(vec![*x; steps * b]),
+            Reward::PerStep(v) => {
+                if v.len() != steps {
+                    return Err(Error::shape("reward", format!("{} values for {steps} steps", v.len())));
+                }
+                Some(v.iter().flat_map(|&x| std::iter::repeat_n(x, b)).collect())
+            }
+            Reward::PerRow(v) => {
+                if v.len() != b {
+                    return Err(Error::shape("reward", format!("{} values for batch {b}", v.len())));
+                }
+                Some((0..steps).flat_map(|_| v.iter().copied()).collect())
+            }
+            Reward::PerStepRow(t) => {
+                if t.data().len() != steps * b {
+                    return Err(Error::shape("reward", format!("got {:?}, expected [{steps}, {b}]", t.shape())));
+                }
+                Some(t.data().to_vec())
+            }
+        };
+        if let Some(v) = &r {
+            if let Some(bad) = v.iter().find(|x| !x.is_finite()) {
+                return Err(Error::param("reward", format!("must be finite, got {bad}")));
+            }
+        }
+        if let (Some(v), Some(f)) = (&mut r, &mut self.reward_fn) {
+            for x in v.iter_mut() {
+                *x = f.compute(*x);
+            }
+        }
+        if r.is_none() && self.learning {
+            if let Some(ci) = self.needs_reward.iter().position(|&x| x) {
+                let c = &self.conns[ci];
+                return Err(Error::Rule {
+                    connection: c.name.clone(),
+                    rule: c.rule_name.clone(),
+                    message: "needs a reward: pass RunOptions::reward".into(),
+                });
+            }
+        }
+        Ok(r)
+    }
+
+    fn step(&mut self, t: usize, plan: &Plan<'_>, rewards: Option<&Vec<f32>>, o: &RunOptions) {
+        for buf in &mut self.bufs {
+            buf.fill(0.0);
+        }
+        if !o.one_step {
+            for c in &mut self.conns {
+                c.topology.propagate(self.pops[c.source].core().spikes(), &mut self.bufs[c.target]);
+            }
+        }
+        let mut ctx = StepContext { dt: self.dt, learning: self.learning, rng: &mut self.rng };
+        for p in 0..self.pops.len() {
+            if o.one_step {
+                for c in self.conns.iter_mut().filter(|c| c.target == p) {
+                    c.topology.propagate(self.pops[c.source].core().spikes(), &mut self.bufs[p]);
+                }
+            }
+            if let Some(x) = plan.ext[p] {
+                for (a, &v) in self.bufs[p].iter_mut().zip(x.slab(t)) {
+                    *a += v;
+                }
+            }
+            for &(q, inj, per_step) in &plan.injects {
+                if q == p {
+                    let n = self.pops[p].core().n();
+                    let src = if per_step { &inj.data()[t * n..(t + 1) * n] } else { inj.data() };
+                    if let Some(v) = self.pops[p].variable_mut("v") {
+                        for (k, x) in v.iter_mut().enumerate() {
+                            *x += src[k % n];
+                        }
+                    }
+                }
+            }
+            self.pops[p].step(&mut self.bufs[p], &mut ctx);
+            for &(q, mask, value) in &plan.clamps {
+                if q == p {
+                    let spikes = self.pops[p].core_mut().spikes_mut();
+                    for b in 0..spikes.batch() {
+                        for &i in mask.at(t) {
+                            spikes.set(b, i, value);
+                        }
+                    }
+                }
+            }
+        }
+        if self.learning {
+            let b = self.batch;
+            match rewards {
+                Some(r) => self.reward_row.copy_from_slice(&r[t * b..(t + 1) * b]),
+                None => self.reward_row.fill(0.0),
+            }
+            for (ci, c) in self.conns.iter_mut().enumerate() {
+                let post = &self.pops[c.target];
+                let aux = self.aux_var[ci].and_then(|v| post.variable(v));
+                c.learn(self.pops[c.source].core(), post.core(), aux, &self.reward_row, self.dt);
+            }
+        }
+        for (_, m) in &mut self.monitors {
+            match m.target {
+                MonitorTarget::Population(p) => {
+                    let pop = &self.pops[p];
+                    for k in 0..m.tracks.len() {
+                        let var = m.tracks[k].var.clone();
+                        let vals = pop.core().variable(&var).or_else(|| pop.variable(&var)).unwrap_or(&[]);
+                        m.push(k, vals);
+                    }
+                }
+                MonitorTarget::Connection(ci) => {
+                    let c = &self.conns[ci];
+                    for k in 0..m.tracks.len() {
+                        if m.tracks[k].var == "w" {
+                            if let Some((_, w)) = c.topology.weights_dense() {
+                                m.push(k, &w);
+                            }
+                        } else if let Some(v) = c.topology.variable(&m.tracks[k].var) {
+                            m.push(k, v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Validated per-run inputs.
+struct Plan<'a> {
+    ext: Vec<Option<&'a Tensor>>,
+    clamps: Vec<(usize, &'a Mask, f32)>,
+    injects: Vec<(usize, &'a Tensor, bool)>,
+}

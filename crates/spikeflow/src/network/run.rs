@@ -1,0 +1,57 @@
+//! Options of [`Network::run`](crate::Network::run).
+
+use crate::tensor::Tensor;
+
+/// The reward given to a run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Reward {
+    /// No reward (rules that need one return an error).
+    #[default]
+    None,
+    /// The same reward at every step and batch row.
+    Scalar(f32),
+    /// One reward per step (`len` = steps), shared by the batch rows.
+    PerStep(Vec<f32>),
+    /// One reward per batch row, at every step.
+    PerRow(Vec<f32>),
+    /// One reward per step and batch row, `[steps, batch]`.
+    PerStepRow(Tensor),
+}
+
+/// Neurons whose spikes are forced on (clamp) or off (unclamp) after a
+/// population's update, before learning sees them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mask {
+    /// The same flat neuron indices at every step.
+    Always(Vec<usize>),
+    /// Flat neuron indices per step (`len` = steps).
+    PerStep(Vec<Vec<usize>>),
+}
+
+impl Mask {
+    pub(crate) fn at(&self, t: usize) -> &[usize] {
+        match self {
+            Mask::Always(v) => v,
+            Mask::PerStep(v) => &v[t],
+        }
+    }
+}
+
+/// Options of one `run` call; `RunOptions::default()` is a plain run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Reward for reward-modulated rules.
+    pub reward: Reward,
+    /// Spikes forced to 1 after the population's update (BindsNET's
+    /// `clamp`): seen by learning and propagated, not in this step's trace.
+    pub clamp: Vec<(String, Mask)>,
+    /// Spikes forced to 0 after the update (`unclamp`).
+    pub unclamp: Vec<(String, Mask)>,
+    /// Voltage added before the update (`injects_v`): a tensor `[n]` (every
+    /// step) or `[steps, n]`, broadcast over the batch.
+    pub inject_v: Vec<(String, Tensor)>,
+    /// Feed-forward mode: a population's input is computed just before it
+    /// is updated, so spikes cross a whole feed-forward chain in one step.
+    /// External input is added (BindsNET drops it).
+    pub one_step: bool,
+}

@@ -1,0 +1,194 @@
+//! `AdaptiveLIFNodes` and `DiehlAndCookNodes`: LIF with an adaptive threshold.
+//!
+//! ```text
+//! v ← rest + (v − rest)·exp(−dt/tc_decay);  if learning: θ ← θ·exp(−dt/tc_theta_decay)
+//! v ← v + [r ≤ 0]·input;  r ← r − dt;  s ← v ≥ thresh + θ
+//! where s: r ← refrac, v ← reset
+//! if learning: θ ← θ + theta_plus · Σ_batch s
+//! ```
+//! `θ` has no batch dimension: batch rows share (and jointly grow) it, as in
+//! BindsNET. `DiehlAndCookNodes` adds `one_spike`: when a batch row has
+//! several spikes, one is kept, chosen uniformly at random with the
+//! network's seeded generator, after all crossing neurons were reset and
+//! counted in θ (BindsNET's order).
+
+use super::lif::{LifNodes, LifVectors};
+use super::{
+    apply_lbound, check_lbound, BuildContext, NodeCore, NodeModel, Param, Population, Result,
+    StepContext,
+};
+use crate::error::positive;
+
+/// BindsNET's `AdaptiveLIFNodes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdaptiveLifNodes {
+    /// The LIF parameters (same defaults).
+    pub lif: LifNodes,
+    /// Threshold increment per spike (mV). Default 0.05.
+    pub theta_plus: Param,
+    /// Threshold decay time constant (ms). Default 1e7.
+    pub tc_theta_decay: Param,
+}
+
+impl Default for AdaptiveLifNodes {
+    fn default() -> Self {
+        AdaptiveLifNodes {
+            lif: LifNodes::default(),
+            theta_plus: 0.05.into(),
+            tc_theta_decay: 1e7.into(),
+        }
+    }
+}
+
+/// BindsNET's `DiehlAndCookNodes`: adaptive LIF with at most one spike per
+/// batch row and step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiehlAndCookNodes {
+    /// The adaptive-LIF parameters (same defaults).
+    pub adaptive: AdaptiveLifNodes,
+    /// Keep at most one spike per batch row and step. Default true.
+    pub one_spike: bool,
+}
+
+impl Default for DiehlAndCookNodes {
+    fn default() -> Self {
+        DiehlAndCookNodes {
+            adaptive: AdaptiveLifNodes::default(),
+            one_spike: true,
+        }
+    }
+}
+
+impl AdaptiveLifNodes {
+    fn build_with(
+        &self,
+        ctx: &mut BuildContext<'_>,
+        type_name: &'static str,
+        one_spike: bool,
+    ) -> Result<Box<dyn Population>> {
+        check_lbound(ctx.name, self.lif.lbound)?;
+        let core = NodeCore::new(ctx)?;
+        let n = core.n();
+        let len = ctx.batch * n;
+        let theta_plus = ctx.expand("theta_plus", &self.theta_plus)?;
+        let taus = ctx.expand("tc_theta_decay", &self.tc_theta_decay)?;
+        for &t in &taus {
+            positive(ctx.name, "tc_theta_decay", t)?;
+        }
+        let mut p = AdaptivePopulation {
+            type_name,
+            p: LifVectors::new(ctx, &self.lif)?,
+            theta_plus,
+            theta_decay: ctx.decay("tc_theta_decay", &self.tc_theta_decay)?,
+            lbound: self.lif.lbound,
+            one_spike,
+            v: vec![0.0; len],
+            refrac_count: vec![0.0; len],
+            theta: vec![0.0; n],
+            counts: vec![0; n],
+            core,
+        };
+        p.reset_state();
+        Ok(Box::new(p))
+    }
+}
+
+impl NodeModel for AdaptiveLifNodes {
+    fn type_name(&self) -> &'static str {
+        "AdaptiveLIFNodes"
+    }
+    fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>> {
+        self.build_with(ctx, "AdaptiveLIFNodes", false)
+    }
+}
+
+impl NodeModel for DiehlAndCookNodes {
+    fn type_name(&self) -> &'static str {
+        "DiehlAndCookNodes"
+    }
+    fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>> {
+        self.adaptive
+            .build_with(ctx, "DiehlAndCookNodes", self.one_spike)
+    }
+}
+
+#[derive(Debug)]
+struct AdaptivePopulation {
+    type_name: &'static str,
+    core: NodeCore,
+    p: LifVectors,
+    theta_plus: Vec<f32>,
+    theta_decay: Vec<f32>,
+    lbound: Option<f32>,
+    one_spike: bool,
+    v: Vec<f32>,
+    refrac_count: Vec<f32>,
+    theta: Vec<f32>,
+    /// Scratch: threshold crossings per neuron over the batch this step.
+    counts: Vec<u32>,
+}
+
+impl Population for AdaptivePopulation {
+    population_accessors!("v" => v, "refrac_count" => refrac_count, "theta" => theta);
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+    fn step(&mut self, input: &mut [f32], ctx: &mut StepContext<'_>) {
+        let n = self.core.n();
+        let p = &self.p;
+        if ctx.learning {
+            for (t, d) in self.theta.iter_mut().zip(&self.theta_decay) {
+                *t *= d;
+            }
+        }
+        self.counts.fill(0);
+        for b in 0..self.core.batch() {
+            let (s, active) = self.core.spikes.row_mut(b);
+            for j in 0..n {
+                let k = b * n + j;
+                let rest = p.rest[j];
+                let mut v = (self.v[k] - rest) * p.decay[j] + rest;
+                if self.refrac_count[k] <= 0.0 {
+                    v += input[k];
+                }
+                let mut r = self.refrac_count[k] - ctx.dt;
+                let fire = v >= p.thresh[j] + self.theta[j];
+                if fire {
+                    r = p.refrac[j];
+                    v = p.reset[j];
+                    active.push(j as u32);
+                    self.counts[j] += 1;
+                }
+                s[j] = fire as u8 as f32;
+                self.v[k] = apply_lbound(v, self.lbound);
+                self.refrac_count[k] = r;
+            }
+        }
+        if ctx.learning {
+            for j in 0..n {
+                if self.counts[j] > 0 {
+                    self.theta[j] += self.theta_plus[j] * self.counts[j] as f32;
+                }
+            }
+        }
+        if self.one_spike {
+            for b in 0..self.core.batch() {
+                let active = self.core.spikes.active(b);
+                if active.len() > 1 {
+                    let keep = active[ctx.rng.below(active.len())];
+                    self.core.spikes.keep_only(b, keep);
+                }
+            }
+        }
+        self.core.spikes.mark_binary();
+        self.core.finish_step(input);
+    }
+    fn reset_state(&mut self) {
+        self.core.reset();
+        let n = self.core.n();
+        for (k, v) in self.v.iter_mut().enumerate() {
+            *v = self.p.rest[k % n];
+        }
+        self.refrac_count.fill(0.0);
+    }
+}

@@ -1,0 +1,40 @@
+//! `Input`: a population whose spikes are whatever it is given.
+//!
+//! `s ← input` (no threshold). Real values pass through unchanged, so an
+//! `Input` population can carry currents (e.g. the `repeat` encoder).
+
+use super::{BuildContext, NodeCore, NodeModel, Population, Result, StepContext};
+
+/// BindsNET's `Input` layer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Input;
+
+impl NodeModel for Input {
+    fn type_name(&self) -> &'static str {
+        "Input"
+    }
+    fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>> {
+        Ok(Box::new(InputPopulation {
+            core: NodeCore::new(ctx)?,
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct InputPopulation {
+    core: NodeCore,
+}
+
+impl Population for InputPopulation {
+    population_accessors!();
+    fn type_name(&self) -> &'static str {
+        "Input"
+    }
+    fn step(&mut self, input: &mut [f32], _ctx: &mut StepContext<'_>) {
+        self.core.spikes.set_values(input);
+        self.core.finish_step(input);
+    }
+    fn reset_state(&mut self) {
+        self.core.reset();
+    }
+}

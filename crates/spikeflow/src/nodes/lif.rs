@@ -1,0 +1,140 @@
+//! `LIFNodes`: leaky integrate-and-fire.
+//!
+//! Per step, in BindsNET's order:
+//! ```text
+//! v ← rest + (v − rest)·exp(−dt/tc_decay)
+//! input ← 0 where r > 0            (refractory neurons ignore input)
+//! r ← r − dt;  v ← v + input;  s ← v ≥ thresh
+//! where s: r ← refrac, v ← reset;  v ← max(v, lbound)
+//! ```
+//! After a spike, input is ignored for `ceil(refrac/dt)` steps.
+
+use super::{
+    apply_lbound, check_lbound, BuildContext, NodeCore, NodeModel, Param, Population, Result,
+    StepContext,
+};
+
+/// BindsNET's `LIFNodes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifNodes {
+    /// Threshold (mV). Default −52.
+    pub thresh: Param,
+    /// Resting potential (mV), also the initial voltage. Default −65.
+    pub rest: Param,
+    /// Reset potential after a spike (mV). Default −65.
+    pub reset: Param,
+    /// Refractory period (ms). Default 5.
+    pub refrac: Param,
+    /// Membrane time constant (ms). Default 100.
+    pub tc_decay: Param,
+    /// Optional lower voltage bound.
+    pub lbound: Option<f32>,
+}
+
+impl Default for LifNodes {
+    fn default() -> Self {
+        LifNodes {
+            thresh: (-52.0).into(),
+            rest: (-65.0).into(),
+            reset: (-65.0).into(),
+            refrac: 5.0.into(),
+            tc_decay: 100.0.into(),
+            lbound: None,
+        }
+    }
+}
+
+impl NodeModel for LifNodes {
+    fn type_name(&self) -> &'static str {
+        "LIFNodes"
+    }
+    fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>> {
+        check_lbound(ctx.name, self.lbound)?;
+        let core = NodeCore::new(ctx)?;
+        let len = ctx.batch * core.n();
+        let mut p = LifPopulation {
+            p: LifVectors::new(ctx, self)?,
+            lbound: self.lbound,
+            v: vec![0.0; len],
+            refrac_count: vec![0.0; len],
+            core,
+        };
+        p.reset_state();
+        Ok(Box::new(p))
+    }
+}
+
+/// Per-neuron LIF parameters, shared with the models built on LIF.
+#[derive(Debug, Clone)]
+pub(crate) struct LifVectors {
+    pub thresh: Vec<f32>,
+    pub rest: Vec<f32>,
+    pub reset: Vec<f32>,
+    pub refrac: Vec<f32>,
+    pub decay: Vec<f32>,
+}
+
+impl LifVectors {
+    pub fn new(ctx: &BuildContext<'_>, p: &LifNodes) -> Result<Self> {
+        Ok(LifVectors {
+            thresh: ctx.expand("thresh", &p.thresh)?,
+            rest: ctx.expand("rest", &p.rest)?,
+            reset: ctx.expand("reset", &p.reset)?,
+            refrac: ctx.expand("refrac", &p.refrac)?,
+            decay: ctx.decay("tc_decay", &p.tc_decay)?,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct LifPopulation {
+    core: NodeCore,
+    p: LifVectors,
+    lbound: Option<f32>,
+    v: Vec<f32>,
+    refrac_count: Vec<f32>,
+}
+
+impl Population for LifPopulation {
+    population_accessors!("v" => v, "refrac_count" => refrac_count);
+    fn type_name(&self) -> &'static str {
+        "LIFNodes"
+    }
+    fn step(&mut self, input: &mut [f32], ctx: &mut StepContext<'_>) {
+        let n = self.core.n();
+        let p = &self.p;
+        for b in 0..self.core.batch() {
+            let (s, active) = self.core.spikes.row_mut(b);
+            for j in 0..n {
+                let k = b * n + j;
+                let rest = p.rest[j];
+                let mut v = (self.v[k] - rest) * p.decay[j] + rest;
+                let mut r = self.refrac_count[k];
+                if r > 0.0 {
+                    input[k] = 0.0;
+                }
+                r -= ctx.dt;
+                v += input[k];
+                let fire = v >= p.thresh[j];
+                if fire {
+                    r = p.refrac[j];
+                    v = p.reset[j];
+                    active.push(j as u32);
+                }
+                s[j] = fire as u8 as f32;
+                self.v[k] = apply_lbound(v, self.lbound);
+                self.refrac_count[k] = r;
+            }
+        }
+        self.core.spikes.mark_binary();
+        self.core.finish_step(input);
+    }
+    fn reset_state(&mut self) {
+        self.core.reset();
+        let n = self.core.n();
+        for (k, v) in self.v.iter_mut().enumerate() {
+            *v = self.p.rest[k % n];
+        }
+        self.refrac_count.fill(0.0);
+    }
+}

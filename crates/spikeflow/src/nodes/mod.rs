@@ -1,0 +1,346 @@
+//! Neuron populations ("nodes" in BindsNET).
+//!
+//! Every model is a plain parameter struct whose [`Default`] is BindsNET's
+//! default, plus a state in structure-of-arrays form (`Vec<f32>` per
+//! variable, laid out `[batch × n]`). The network holds populations behind
+//! the [`Population`] trait: one dynamic call per population per step, a
+//! tight monomorphic loop inside.
+//!
+//! What every model shares lives in [`NodeCore`]: the shape, the spikes (kept
+//! both as a dense 0/1 array and as per-row lists of active indices, see
+//! [`Spikes`]), the optional spike trace `x` and the optional input sum.
+//! After a model has set its spikes, the core's epilogue updates the trace
+//!
+//! ```text
+//! x ← x · exp(−dt/tc_trace);  then  x ← x + trace_scale · s   (additive)
+//!                                 or x ← trace_scale where s   (default)
+//! ```
+//! and, with `sum_input`, `summed ← summed + input`.
+
+/// Implements the [`Population`] accessors (`core`, `core_mut`, `variable`,
+/// `variable_mut`, `variable_names`) from a list of `"name" => field` pairs.
+macro_rules! population_accessors {
+    ($($name:literal => $field:ident),* $(,)?) => {
+        fn core(&self) -> &$crate::nodes::NodeCore {
+            &self.core
+        }
+        fn core_mut(&mut self) -> &mut $crate::nodes::NodeCore {
+            &mut self.core
+        }
+        fn variable(&self, name: &str) -> Option<&[f32]> {
+            match name {
+                $($name => Some(&self.$field),)*
+                _ => None,
+            }
+        }
+        fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
+            match name {
+                $($name => Some(&mut self.$field),)*
+                _ => None,
+            }
+        }
+        fn variable_names(&self) -> &'static [&'static str] {
+            &[$($name),*]
+        }
+    };
+}
+
+mod adaptive_lif;
+mod boosted_lif;
+mod csrm;
+mod current_lif;
+mod if_nodes;
+mod input;
+mod izhikevich;
+mod lif;
+mod mcculloch_pitts;
+mod param;
+mod spikes;
+mod srm0;
+
+pub use adaptive_lif::{AdaptiveLifNodes, DiehlAndCookNodes};
+pub use boosted_lif::BoostedLifNodes;
+pub use csrm::{CsrmNodes, ResponseKernel};
+pub use current_lif::CurrentLifNodes;
+pub use if_nodes::IfNodes;
+pub use input::Input;
+pub use izhikevich::IzhikevichNodes;
+pub use lif::LifNodes;
+pub use mcculloch_pitts::McCullochPitts;
+pub use param::Param;
+pub use spikes::Spikes;
+pub use srm0::Srm0Nodes;
+
+use crate::error::{positive, Error, Result};
+use crate::rng::Rng;
+
+/// What a population sees of the network while it steps.
+pub struct StepContext<'a> {
+    /// Simulation step in milliseconds.
+    pub dt: f32,
+    /// Whether the network learns (gates adaptive thresholds).
+    pub learning: bool,
+    /// The network's seeded generator (one-spike ties, SRM0 escape noise).
+    pub rng: &'a mut Rng,
+}
+
+/// Options shared by every neuron model (BindsNET's `Nodes` base class).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeOptions {
+    /// Keep a spike trace `x` (needed by trace-based learning rules).
+    pub traces: bool,
+    /// Additive trace (`x += trace_scale·s`) instead of the default set
+    /// (`x = trace_scale` where a spike occurred).
+    pub traces_additive: bool,
+    /// Trace time constant in ms (scalar or per neuron). Default 20.
+    pub tc_trace: Param,
+    /// Trace amplitude (scalar or per neuron). Default 1.
+    pub trace_scale: Param,
+    /// Keep the running sum of the input (`summed`).
+    pub sum_input: bool,
+}
+
+impl Default for NodeOptions {
+    fn default() -> Self {
+        NodeOptions {
+            traces: false,
+            traces_additive: false,
+            tc_trace: Param::Scalar(20.0),
+            trace_scale: Param::Scalar(1.0),
+            sum_input: false,
+        }
+    }
+}
+
+/// Everything a model needs to build its population.
+pub struct BuildContext<'a> {
+    /// The population's name (for error messages).
+    pub name: &'a str,
+    /// Its shape (`n` = product).
+    pub shape: &'a [usize],
+    /// Batch size.
+    pub batch: usize,
+    /// Simulation step in ms.
+    pub dt: f32,
+    /// Shared options.
+    pub options: &'a NodeOptions,
+    /// A generator for parameters drawn at construction (Izhikevich).
+    pub rng: &'a mut Rng,
+}
+
+impl BuildContext<'_> {
+    /// Number of neurons.
+    pub fn n(&self) -> usize {
+        self.shape.iter().product()
+    }
+    /// Expands a parameter to one value per neuron, checking it is finite.
+    pub fn expand(&self, what: &str, p: &Param) -> Result<Vec<f32>> {
+        p.expand(self.n(), self.name, what)
+    }
+    /// Expands a time constant and turns it into `exp(−dt/τ)` per neuron.
+    pub fn decay(&self, what: &str, tau: &Param) -> Result<Vec<f32>> {
+        let taus = self.expand(what, tau)?;
+        taus.iter()
+            .map(|&t| {
+                positive(self.name, what, t)?;
+                Ok((-self.dt / t).exp())
+            })
+            .collect()
+    }
+}
+
+/// A neuron model: parameters that know how to build a population.
+///
+/// Implement it (together with [`Population`]) to add a model of your own;
+/// every built-in model implements it.
+pub trait NodeModel: std::fmt::Debug {
+    /// BindsNET's class name (`"LIFNodes"`, …).
+    fn type_name(&self) -> &'static str;
+    /// Validates the parameters and allocates the state.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the population and the parameter.
+    fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>>;
+}
+
+/// A population of neurons as the network steps it.
+pub trait Population: Send + Sync + std::fmt::Debug {
+    /// BindsNET's class name.
+    fn type_name(&self) -> &'static str;
+    /// The shared part: shape, spikes, traces.
+    fn core(&self) -> &NodeCore;
+    /// The shared part, mutable.
+    fn core_mut(&mut self) -> &mut NodeCore;
+    /// One time step. `input` is `[batch × n]` (synaptic plus external
+    /// input); the model may modify it (LIF zeroes refractory entries, as
+    /// BindsNET does, and `summed` then adds what is left). Implementations
+    /// set the spikes, then call [`NodeCore::finish_step`].
+    fn step(&mut self, input: &mut [f32], ctx: &mut StepContext<'_>);
+    /// Resets the state variables to their initial values (learned
+    /// parameters such as adaptive thresholds are kept, as in BindsNET).
+    fn reset_state(&mut self);
+    /// A model-specific state variable (`"v"`, `"refrac_count"`, `"theta"`,
+    /// `"i"`, `"u"`, `"s_prob"`), or `None` if the model has no such variable.
+    fn variable(&self, name: &str) -> Option<&[f32]>;
+    /// Mutable access to a model-specific state variable (checkpoint restore,
+    /// voltage injection).
+    fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]>;
+    /// Names of the model-specific variables.
+    fn variable_names(&self) -> &'static [&'static str];
+}
+
+/// Spike trace state of a population.
+#[derive(Debug, Clone)]
+pub(crate) struct TraceState {
+    pub x: Vec<f32>,
+    decay: Vec<f32>,
+    scale: Vec<f32>,
+    additive: bool,
+}
+
+/// The part every population shares: shape, spikes, trace, input sum.
+#[derive(Debug, Clone)]
+pub struct NodeCore {
+    shape: Vec<usize>,
+    n: usize,
+    batch: usize,
+    pub(crate) spikes: Spikes,
+    pub(crate) trace: Option<TraceState>,
+    pub(crate) summed: Option<Vec<f32>>,
+}
+
+impl NodeCore {
+    /// Builds the shared state from the build context.
+    ///
+    /// # Errors
+    /// Invalid trace parameters or an empty shape.
+    pub fn new(ctx: &BuildContext<'_>) -> Result<Self> {
+        let n = ctx.n();
+        if n == 0 || ctx.shape.is_empty() {
+            return Err(Error::param(
+                ctx.name,
+                format!("shape must be non-empty with no zero axis, got {:?}", ctx.shape),
+            ));
+        }
+        let o = ctx.options;
+        let trace = if o.traces {
+            Some(TraceState {
+                x: vec![0.0; ctx.batch * n],
+                decay: ctx.decay("tc_trace", &o.tc_trace)?,
+                scale: ctx.expand("trace_scale", &o.trace_scale)?,
+                additive: o.traces_additive,
+            })
+        } else {
+            None
+        };
+        Ok(NodeCore {
+            shape: ctx.shape.to_vec(),
+            n,
+            batch: ctx.batch,
+            spikes: Spikes::new(ctx.batch, n),
+            trace,
+            summed: o.sum_input.then(|| vec![0.0; ctx.batch * n]),
+        })
+    }
+
+    /// The population's shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    /// Number of neurons.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+    /// Batch size.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+    /// This step's spikes.
+    pub fn spikes(&self) -> &Spikes {
+        &self.spikes
+    }
+    /// Mutable spikes (for models, clamping).
+    pub fn spikes_mut(&mut self) -> &mut Spikes {
+        &mut self.spikes
+    }
+    /// The spike trace `x` `[batch × n]`, if the population keeps one.
+    pub fn trace(&self) -> Option<&[f32]> {
+        self.trace.as_ref().map(|t| t.x.as_slice())
+    }
+    /// The spike trace, mutable (checkpoint restore).
+    pub fn trace_mut(&mut self) -> Option<&mut [f32]> {
+        self.trace.as_mut().map(|t| t.x.as_mut_slice())
+    }
+    /// Whether the trace is additive.
+    pub fn trace_is_additive(&self) -> bool {
+        self.trace.as_ref().is_some_and(|t| t.additive)
+    }
+    /// The running input sum, if kept.
+    pub fn summed(&self) -> Option<&[f32]> {
+        self.summed.as_deref()
+    }
+
+    /// The shared epilogue of every step: trace update, then input sum.
+    pub fn finish_step(&mut self, input: &[f32]) {
+        if let Some(t) = &mut self.trace {
+            let n = self.n;
+            let s = self.spikes.values();
+            for (b, x) in t.x.chunks_exact_mut(n).enumerate() {
+                let srow = &s[b * n..(b + 1) * n];
+                for j in 0..n {
+                    let d = x[j] * t.decay[j];
+                    x[j] = if t.additive {
+                        d + t.scale[j] * srow[j]
+                    } else if srow[j] != 0.0 {
+                        t.scale[j]
+                    } else {
+                        d
+                    };
+                }
+            }
+        }
+        if let Some(sum) = &mut self.summed {
+            for (a, &x) in sum.iter_mut().zip(input) {
+                *a += x;
+            }
+        }
+    }
+
+    /// Resets spikes, trace and input sum to zero.
+    pub fn reset(&mut self) {
+        self.spikes.clear();
+        if let Some(t) = &mut self.trace {
+            t.x.fill(0.0);
+        }
+        if let Some(s) = &mut self.summed {
+            s.fill(0.0);
+        }
+    }
+
+    /// A shared variable by name: `"s"`, `"x"`, `"summed"`.
+    pub fn variable(&self, name: &str) -> Option<&[f32]> {
+        match name {
+            "s" => Some(self.spikes.values()),
+            "x" => self.trace(),
+            "summed" => self.summed(),
+            _ => None,
+        }
+    }
+}
+
+/// Applies the optional lower voltage bound (`v ← max(v, lbound)`).
+#[inline]
+pub(crate) fn apply_lbound(v: f32, lbound: Option<f32>) -> f32 {
+    match lbound {
+        Some(lb) if v < lb => lb,
+        _ => v,
+    }
+}
+
+/// Checks an optional lower bound is not NaN.
+pub(crate) fn check_lbound(name: &str, lbound: Option<f32>) -> Result<()> {
+    match lbound {
+        Some(l) if l.is_nan() => Err(Error::param(name, "lbound must not be NaN")),
+        _ => Ok(()),
+    }
+}

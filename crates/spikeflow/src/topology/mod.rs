@@ -1,0 +1,279 @@
+//! Connections between populations: the layout of their weights and how a
+//! source's spikes become input to the target.
+//!
+//! A topology owns its weights in the layout of its kind and does two
+//! things: [`Topology::propagate`] (event-driven: only synapses of sources
+//! that spiked are read) and exposing its synapses to learning rules through
+//! a [`SynapseMap`], which visits the synapses of one presynaptic or one
+//! postsynaptic neuron as `(pre, post, weight index)` triples. Shared
+//! convolution kernels simply map many `(pre, post)` pairs to one weight
+//! index, which is how a rule written once learns on every topology.
+
+mod conv;
+mod dense;
+mod local;
+mod pool;
+mod sparse;
+
+pub use conv::Conv;
+pub use dense::Dense;
+pub use local::LocalConnection;
+pub use pool::MaxPool;
+pub use sparse::Sparse;
+
+pub(crate) use conv::ConvGeometry;
+pub(crate) use sparse::Csr;
+
+use crate::error::{Error, Result};
+use crate::nodes::Spikes;
+use crate::rng::Rng;
+
+/// A weight bound: one value for all synapses or one per weight.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bound {
+    /// The same bound for every weight (may be ±∞).
+    Scalar(f32),
+    /// One bound per weight, in the topology's weight order.
+    PerSynapse(Vec<f32>),
+}
+
+impl Bound {
+    /// The bound of weight `k`.
+    #[inline]
+    pub fn at(&self, k: usize) -> f32 {
+        match self {
+            Bound::Scalar(v) => *v,
+            Bound::PerSynapse(v) => v[k],
+        }
+    }
+    /// Whether every entry is finite.
+    pub fn all_finite(&self) -> bool {
+        match self {
+            Bound::Scalar(v) => v.is_finite(),
+            Bound::PerSynapse(v) => v.iter().all(|x| x.is_finite()),
+        }
+    }
+    /// Whether any entry is finite.
+    pub fn any_finite(&self) -> bool {
+        match self {
+            Bound::Scalar(v) => v.is_finite(),
+            Bound::PerSynapse(v) => v.iter().any(|x| x.is_finite()),
+        }
+    }
+}
+
+impl From<f32> for Bound {
+    fn from(v: f32) -> Self {
+        Bound::Scalar(v)
+    }
+}
+
+/// BindsNET's default initial weights: `U(0, 1)` clamped into the bounds if
+/// either bound is infinite somewhere, else `wmin + U(0,1)·(wmax − wmin)`.
+pub(crate) fn draw_weights(n: usize, wmin: &Bound, wmax: &Bound, rng: &mut Rng) -> Vec<f32> {
+    let scaled = wmin.all_finite() && wmax.all_finite();
+    (0..n)
+        .map(|k| {
+            let u = rng.uniform_f32();
+            let (lo, hi) = (wmin.at(k), wmax.at(k));
+            if scaled {
+                lo + u * (hi - lo)
+            } else {
+                u.max(lo).min(hi)
+            }
+        })
+        .collect()
+}
+
+/// What a topology needs to know about its ends when it is built.
+pub struct Ends<'a> {
+    /// `"X -> Y"`, for messages.
+    pub name: &'a str,
+    /// Source shape.
+    pub source_shape: &'a [usize],
+    /// Target shape.
+    pub target_shape: &'a [usize],
+    /// Batch size.
+    pub batch: usize,
+    /// Lower weight bound (for drawing initial weights).
+    pub wmin: &'a Bound,
+    /// Upper weight bound.
+    pub wmax: &'a Bound,
+}
+
+impl Ends<'_> {
+    /// Number of source neurons.
+    pub fn n_pre(&self) -> usize {
+        self.source_shape.iter().product()
+    }
+    /// Number of target neurons.
+    pub fn n_post(&self) -> usize {
+        self.target_shape.iter().product()
+    }
+}
+
+/// A description of a connection's topology that can be built once the
+/// shapes of its ends are known.
+pub trait TopologySpec: std::fmt::Debug {
+    /// BindsNET's class name.
+    fn type_name(&self) -> &'static str;
+    /// Validates shapes and parameters and builds the topology.
+    ///
+    /// # Errors
+    /// Shape mismatches and bad geometry, naming the connection.
+    fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>>;
+    /// Factor applied to the user's `norm` (BindsNET's legacy local
+    /// connection multiplies it by the kernel size).
+    fn norm_scale(&self) -> f32 {
+        1.0
+    }
+}
+
+/// How weights are normalised (`norm`), per BindsNET topology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NormMode {
+    /// `w[:, j] *= norm / Σ_i |w[i, j]|` (a zero sum counts as 1).
+    ColumnAbs,
+    /// `w[:, j] *= norm / Σ_i w[i, j]` (legacy local connection).
+    ColumnSum,
+    /// `w[o, c] *= norm / Σ w[o, c]` per kernel (convolutions).
+    Kernel,
+}
+
+/// A built topology.
+pub trait Topology: Send + Sync + std::fmt::Debug {
+    /// BindsNET's class name.
+    fn type_name(&self) -> &'static str;
+    /// Adds the contribution of `src`'s spikes to `out` (`[batch × n_post]`).
+    fn propagate(&mut self, src: &Spikes, out: &mut [f32]);
+    /// The weights (one value per learnable parameter), or `None` (pooling).
+    fn weights(&self) -> Option<&[f32]>;
+    /// The weights, mutable.
+    fn weights_mut(&mut self) -> Option<&mut [f32]>;
+    /// The weights in BindsNET's layout (dense `[n_pre, n_post]` for sparse
+    /// and local connections, `[out, in, k…]` for convolutions), with shape.
+    fn weights_dense(&self) -> Option<(Vec<usize>, Vec<f32>)>;
+    /// The synapse map learning rules walk, or `None` without weights.
+    fn synapses(&self) -> Option<SynapseMap<'_>>;
+    /// The synapse map together with the mutable weights (for learning).
+    fn learn_view(&mut self) -> Option<(SynapseMap<'_>, &mut [f32])>;
+    /// How `norm` applies.
+    fn norm_mode(&self) -> NormMode {
+        NormMode::ColumnAbs
+    }
+    /// Resets internal state (pooling rate estimates).
+    fn reset_state(&mut self) {}
+    /// Internal state for monitors (`"firing_rates"` of pooling).
+    fn variable(&self, _name: &str) -> Option<&[f32]> {
+        None
+    }
+    /// The bias, if any.
+    fn bias(&self) -> Option<&[f32]> {
+        None
+    }
+}
+
+/// The synapses of a topology, as the generic learning loop sees them.
+#[derive(Debug, Clone, Copy)]
+pub enum SynapseMap<'a> {
+    /// All-to-all, weight `i·n_post + j`.
+    Dense {
+        /// Source neurons.
+        n_pre: usize,
+        /// Target neurons.
+        n_post: usize,
+    },
+    /// Explicit synapses in compressed rows with a transposed index.
+    Sparse(&'a Csr),
+    /// Convolution: shared kernels.
+    Conv(&'a ConvGeometry),
+}
+
+impl SynapseMap<'_> {
+    /// Number of weights.
+    pub fn n_weights(&self) -> usize {
+        match self {
+            SynapseMap::Dense { n_pre, n_post } => n_pre * n_post,
+            SynapseMap::Sparse(c) => c.nnz(),
+            SynapseMap::Conv(g) => g.n_weights(),
+        }
+    }
+
+    /// Number of source neurons.
+    pub fn n_pre(&self) -> usize {
+        match self {
+            SynapseMap::Dense { n_pre, .. } => *n_pre,
+            SynapseMap::Sparse(c) => c.n_pre(),
+            SynapseMap::Conv(g) => g.n_pre(),
+        }
+    }
+
+    /// Number of target neurons.
+    pub fn n_post(&self) -> usize {
+        match self {
+            SynapseMap::Dense { n_post, .. } => *n_post,
+            SynapseMap::Sparse(c) => c.n_post(),
+            SynapseMap::Conv(g) => g.n_post(),
+        }
+    }
+
+    /// Calls `f(post, weight)` for every synapse leaving `pre`.
+    #[inline]
+    pub fn for_each_out(&self, pre: usize, mut f: impl FnMut(usize, usize)) {
+        match self {
+            SynapseMap::Dense { n_post, .. } => {
+                let base = pre * n_post;
+                for j in 0..*n_post {
+                    f(j, base + j);
+                }
+            }
+            SynapseMap::Sparse(c) => c.for_each_out(pre, f),
+            SynapseMap::Conv(g) => g.for_each_out(pre, f),
+        }
+    }
+
+    /// Calls `f(pre, weight)` for every synapse entering `post`.
+    #[inline]
+    pub fn for_each_in(&self, post: usize, mut f: impl FnMut(usize, usize)) {
+        match self {
+            SynapseMap::Dense { n_pre, n_post } => {
+                for i in 0..*n_pre {
+                    f(i, i * n_post + post);
+                }
+            }
+            SynapseMap::Sparse(c) => c.for_each_in(post, f),
+            SynapseMap::Conv(g) => g.for_each_in(post, f),
+        }
+    }
+
+    /// Calls `f(pre, post, weight)` for every synapse entering any neuron
+    /// of `posts` (sorted, distinct). Dense weights are walked row by row,
+    /// which reads memory in order.
+    #[inline]
+    pub fn for_each_into(&self, posts: &[u32], mut f: impl FnMut(usize, usize, usize)) {
+        match self {
+            SynapseMap::Dense { n_pre, n_post } => {
+                for i in 0..*n_pre {
+                    let base = i * n_post;
+                    for &j in posts {
+                        f(i, j as usize, base + j as usize);
+                    }
+                }
+            }
+            _ => {
+                for &j in posts {
+                    self.for_each_in(j as usize, |i, w| f(i, j as usize, w));
+                }
+            }
+        }
+    }
+}
+
+/// Checks that an explicit weight array has the expected length.
+pub(crate) fn check_len(object: &str, what: &str, got: usize, want: usize, shape: &str) -> Result<()> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(Error::shape(object, format!("{what} has {got} values, expected {want} ({shape})")))
+    }
+}
