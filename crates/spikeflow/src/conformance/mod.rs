@@ -1,1 +1,103 @@
-//! Replay of BindsNET reference runs.
+//! Replay of BindsNET reference runs (the conformance runner).
+//!
+//! A case is a JSON file in the format of `vectors/FORMAT.md`: the network
+//! (populations, connections with initial weights, rule options), the
+//! inputs, the protocol, and the states BindsNET 0.3.4 recorded step by
+//! step. [`run_case`] builds the network from the file alone, runs it, and
+//! compares every recorded state: spikes exactly, floats within the file's
+//! tolerance (`|got − expected| ≤ atol + rtol·|expected|`).
+
+mod build;
+mod compare;
+
+use crate::error::{Error, Result};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+pub use compare::Mismatch;
+
+/// The outcome of one case.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Every recorded state matched.
+    Pass,
+    /// The first state that did not match.
+    Fail(Mismatch),
+    /// The case uses something spikeflow does not build.
+    Unsupported(String),
+    /// The file is not a valid case.
+    Invalid(String),
+}
+
+/// One case's name and outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseResult {
+    /// The case's `name` (or the file name when unreadable).
+    pub name: String,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+impl CaseResult {
+    /// Whether the case passed.
+    pub fn passed(&self) -> bool {
+        self.outcome == Outcome::Pass
+    }
+}
+
+impl std::fmt::Display for CaseResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.outcome {
+            Outcome::Pass => write!(f, "ok {}", self.name),
+            Outcome::Fail(m) => write!(f, "FAIL {}: {m}", self.name),
+            Outcome::Unsupported(u) => write!(f, "FAIL {}: unsupported: {u}", self.name),
+            Outcome::Invalid(e) => write!(f, "FAIL {}: invalid case: {e}", self.name),
+        }
+    }
+}
+
+/// Reads and replays one case file.
+pub fn run_case_file(path: &Path) -> CaseResult {
+    let fallback = path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned());
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return CaseResult { name: fallback, outcome: Outcome::Invalid(format!("{}: {e}", path.display())) },
+    };
+    match serde_json::from_str::<Value>(&text) {
+        Ok(v) => run_case(&v, &fallback),
+        Err(e) => CaseResult { name: fallback, outcome: Outcome::Invalid(format!("{}: not JSON: {e}", path.display())) },
+    }
+}
+
+/// Replays a parsed case. `fallback_name` names it if it has no `name`.
+pub fn run_case(case: &Value, fallback_name: &str) -> CaseResult {
+    let name = case.get("name").and_then(Value::as_str).unwrap_or(fallback_name).to_string();
+    let outcome = match build::replay(case) {
+        Ok(rec) => match compare::compare(case, &rec) {
+            Ok(None) => Outcome::Pass,
+            Ok(Some(m)) => Outcome::Fail(m),
+            Err(e) => Outcome::Invalid(e.to_string()),
+        },
+        Err(Error::Unsupported(u)) => Outcome::Unsupported(u),
+        Err(e) => Outcome::Invalid(e.to_string()),
+    };
+    CaseResult { name, outcome }
+}
+
+/// The case files of a folder (`*.json` except `index.json`), sorted; or
+/// the file itself.
+///
+/// # Errors
+/// A path that cannot be read.
+pub fn case_files(path: &Path) -> Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let rd = std::fs::read_dir(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.file_name().is_some_and(|n| n != "index.json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}

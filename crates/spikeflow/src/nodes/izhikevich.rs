@@ -171,12 +171,18 @@ impl Population for IzhikevichPopulation {
         let p = &self.p;
         for b in 0..self.core.batch() {
             // Reset and coupling from the previous step's spikes.
-            for &k in self.core.spikes.active(b) {
+            let fired = self.core.spikes.active(b);
+            for &k in fired {
                 let k = k as usize;
                 self.v[b * n + k] = p.c[k];
                 self.u[b * n + k] += p.d[k];
+            }
+            if !fired.is_empty() {
+                // Σ_k S[j][k]·s'_k is formed first, then added (BindsNET's rounding).
                 for j in 0..n {
-                    input[b * n + j] += p.s[j * n + k];
+                    let row = &p.s[j * n..(j + 1) * n];
+                    let coupling: f32 = fired.iter().map(|&k| row[k as usize]).sum();
+                    input[b * n + j] += coupling;
                 }
             }
             let (s, active) = self.core.spikes.row_mut(b);

@@ -64,7 +64,7 @@ pub use csrm::{CsrmNodes, ResponseKernel};
 pub use current_lif::CurrentLifNodes;
 pub use if_nodes::IfNodes;
 pub use input::Input;
-pub use izhikevich::IzhikevichNodes;
+pub use izhikevich::{IzhikevichNodes, IzhikevichParams};
 pub use lif::LifNodes;
 pub use mcculloch_pitts::McCullochPitts;
 pub use param::Param;
