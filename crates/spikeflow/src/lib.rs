@@ -29,9 +29,12 @@
 #![deny(missing_docs)]
 
 pub mod conformance;
+pub mod datasets;
 pub mod encoding;
 mod error;
+pub mod evaluation;
 pub mod learning;
+pub mod models;
 pub mod monitor;
 mod network;
 pub mod nodes;

@@ -1,1 +1,1 @@
-//! Spike encoders.
+//! Spike encoders: turn data into spike trains `[steps, *shape]`.

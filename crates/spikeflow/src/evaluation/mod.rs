@@ -1,0 +1,1 @@
+//! Reading out what a network learned: label assignment, classifiers, confusion matrices.

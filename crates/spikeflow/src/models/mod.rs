@@ -1,0 +1,1 @@
+//! Ready-made networks (Diehl & Cook 2015 and others).
