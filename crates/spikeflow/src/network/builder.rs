@@ -78,8 +78,15 @@ impl NetworkBuilder {
         self
     }
     /// Adds a population; insertion order is update order.
-    pub fn add_population(&mut self, name: &str, shape: &[usize], model: impl NodeModel + 'static, options: NodeOptions) -> &mut Self {
-        self.layers.push((name.to_string(), shape.to_vec(), Box::new(model), options));
+    pub fn add_population(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+        model: impl NodeModel + 'static,
+        options: NodeOptions,
+    ) -> &mut Self {
+        self.layers
+            .push((name.to_string(), shape.to_vec(), Box::new(model), options));
         self
     }
     /// Adds a connection; insertion order is propagation and learning order.
@@ -96,7 +103,10 @@ impl NetworkBuilder {
     /// are attached — each naming the object and the values.
     pub fn build(self) -> Result<Network> {
         if !(self.dt.is_finite() && self.dt > 0.0) {
-            return Err(Error::param("network", format!("dt must be finite and > 0, got {}", self.dt)));
+            return Err(Error::param(
+                "network",
+                format!("dt must be finite and > 0, got {}", self.dt),
+            ));
         }
         if self.batch == 0 {
             return Err(Error::param("network", "batch size must be ≥ 1"));
@@ -109,7 +119,14 @@ impl NetworkBuilder {
             if index.insert(name.clone(), pops.len()).is_some() {
                 return Err(Error::Name(format!("population name {name:?} used twice")));
             }
-            let mut ctx = BuildContext { name, shape, batch: self.batch, dt: self.dt, options, rng: &mut rng };
+            let mut ctx = BuildContext {
+                name,
+                shape,
+                batch: self.batch,
+                dt: self.dt,
+                options,
+                rng: &mut rng,
+            };
             pops.push(model.build(&mut ctx).map_err(|e| match e {
                 Error::InvalidParameter { object, message } => Error::InvalidParameter {
                     object: format!("population {object} ({})", model.type_name()),
@@ -126,7 +143,11 @@ impl NetworkBuilder {
         for spec in self.conns {
             let name = format!("{} -> {}", spec.source, spec.target);
             let find = |n: &str| {
-                index.get(n).copied().ok_or_else(|| Error::Name(format!("connection {name}: no population named {n:?} (have {names:?})")))
+                index.get(n).copied().ok_or_else(|| {
+                    Error::Name(format!(
+                        "connection {name}: no population named {n:?} (have {names:?})"
+                    ))
+                })
             };
             let (s, t) = (find(&spec.source)?, find(&spec.target)?);
             if !pairs.insert((s, t)) {
@@ -143,20 +164,48 @@ impl NetworkBuilder {
             };
             let mut topology = spec.topology.build(&ends, &mut rng)?;
             let rule_name = spec.rule_name().to_string();
-            let rule_err = |m: String| Error::Rule { connection: name.clone(), rule: rule_name.clone(), message: m };
-            check_bounds(&name, &spec.wmin, &spec.wmax, topology.weights().map_or(0, <[f32]>::len))?;
+            let rule_err = |m: String| Error::Rule {
+                connection: name.clone(),
+                rule: rule_name.clone(),
+                message: m,
+            };
+            check_bounds(
+                &name,
+                &spec.wmin,
+                &spec.wmax,
+                topology.weights().map_or(0, <[f32]>::len),
+            )?;
             let o = &spec.options;
             if !(0.0..=1.0).contains(&o.weight_decay) {
-                return Err(Error::param(format!("connection {name}"), format!("weight_decay must be in [0, 1], got {}", o.weight_decay)));
+                return Err(Error::param(
+                    format!("connection {name}"),
+                    format!("weight_decay must be in [0, 1], got {}", o.weight_decay),
+                ));
             }
             check_nu(&name, &o.nu, topology.weights().map_or(0, <[f32]>::len))?;
             let norm = match spec.norm {
-                Some(n) if !n.is_finite() => return Err(Error::param(format!("connection {name}"), format!("norm must be finite, got {n}"))),
+                Some(n) if !n.is_finite() => {
+                    return Err(Error::param(
+                        format!("connection {name}"),
+                        format!("norm must be finite, got {n}"),
+                    ))
+                }
                 Some(n) => Some(n * spec.topology.norm_scale()),
                 None => None,
             };
-            if topology.weights().is_none() && (spec.rule.is_some() || norm.is_some() || o.weight_decay != 0.0 || spec.wmin.any_finite() || spec.wmax.any_finite()) {
-                return Err(rule_err(format!("{} has no weights: no learning rule, bounds, norm or weight decay", topology.type_name())));
+            if topology.synapses().is_none()
+                && (spec.rule.is_some() || norm.is_some() || o.weight_decay != 0.0)
+            {
+                return Err(rule_err(format!(
+                    "{} has no learnable weights: no learning rule, norm or weight decay",
+                    topology.type_name()
+                )));
+            }
+            if topology.weights().is_none() && (spec.wmin.any_finite() || spec.wmax.any_finite()) {
+                return Err(Error::param(
+                    format!("connection {name}"),
+                    format!("{} has no weights to bound", topology.type_name()),
+                ));
             }
             let mut learner = make_learner(spec.rule, &spec.options, self.dt);
             let mut aux = None;
@@ -164,23 +213,41 @@ impl NetworkBuilder {
             if let Some(l) = &mut learner {
                 let req = l.requirements();
                 if req.pre_traces && pre.trace().is_none() {
-                    return Err(rule_err(format!("needs traces on source {:?} (NodeOptions::traces)", spec.source)));
+                    return Err(rule_err(format!(
+                        "needs traces on source {:?} (NodeOptions::traces)",
+                        spec.source
+                    )));
                 }
                 if req.additive_pre_traces && !pre.trace_is_additive() {
-                    return Err(rule_err(format!("needs additive traces on source {:?} (NodeOptions::traces_additive)", spec.source)));
+                    return Err(rule_err(format!(
+                        "needs additive traces on source {:?} (NodeOptions::traces_additive)",
+                        spec.source
+                    )));
                 }
                 if req.post_traces && post.trace().is_none() {
-                    return Err(rule_err(format!("needs traces on target {:?} (NodeOptions::traces)", spec.target)));
+                    return Err(rule_err(format!(
+                        "needs traces on target {:?} (NodeOptions::traces)",
+                        spec.target
+                    )));
                 }
                 if req.finite_bounds && !(spec.wmin.all_finite() && spec.wmax.all_finite()) {
-                    return Err(rule_err(format!("is soft-bounded: wmin and wmax must be finite, got {:?} and {:?}", spec.wmin, spec.wmax)));
+                    return Err(rule_err(format!(
+                        "is soft-bounded: wmin and wmax must be finite, got {:?} and {:?}",
+                        spec.wmin, spec.wmax
+                    )));
                 }
                 if req.finite_wmax && !spec.wmax.all_finite() {
-                    return Err(rule_err(format!("needs a finite wmax, got {:?}", spec.wmax)));
+                    return Err(rule_err(format!(
+                        "needs a finite wmax, got {:?}",
+                        spec.wmax
+                    )));
                 }
                 if let Some(v) = req.post_variable {
                     if pops[t].variable(v).is_none() {
-                        return Err(rule_err(format!("needs a target with variable {v:?} (e.g. SRM0Nodes), got {}", pops[t].type_name())));
+                        return Err(rule_err(format!(
+                            "needs a target with variable {v:?} (e.g. SRM0Nodes), got {}",
+                            pops[t].type_name()
+                        )));
                     }
                     aux = Some(v);
                 }
@@ -214,7 +281,10 @@ impl NetworkBuilder {
                 rule_name,
             });
         }
-        let bufs = pops.iter().map(|p| vec![0.0; self.batch * p.core().n()]).collect();
+        let bufs = pops
+            .iter()
+            .map(|p| vec![0.0; self.batch * p.core().n()])
+            .collect();
         Ok(Network {
             dt: self.dt,
             batch: self.batch,
@@ -238,7 +308,10 @@ fn check_bounds(name: &str, wmin: &Bound, wmax: &Bound, n_w: usize) -> Result<()
     for (what, b) in [("wmin", wmin), ("wmax", wmax)] {
         if let Bound::PerSynapse(v) = b {
             if v.len() != n_w {
-                return Err(Error::shape(format!("connection {name}"), format!("{what} has {} values for {n_w} weights", v.len())));
+                return Err(Error::shape(
+                    format!("connection {name}"),
+                    format!("{what} has {} values for {n_w} weights", v.len()),
+                ));
             }
         }
         let nan = match b {
@@ -246,12 +319,18 @@ fn check_bounds(name: &str, wmin: &Bound, wmax: &Bound, n_w: usize) -> Result<()
             Bound::PerSynapse(v) => v.iter().any(|x| x.is_nan()),
         };
         if nan {
-            return Err(Error::param(format!("connection {name}"), format!("{what} must not be NaN")));
+            return Err(Error::param(
+                format!("connection {name}"),
+                format!("{what} must not be NaN"),
+            ));
         }
     }
     for k in 0..n_w {
         if wmin.at(k) > wmax.at(k) {
-            return Err(Error::param(format!("connection {name}"), format!("wmin {} > wmax {} at weight {k}", wmin.at(k), wmax.at(k))));
+            return Err(Error::param(
+                format!("connection {name}"),
+                format!("wmin {} > wmax {} at weight {k}", wmin.at(k), wmax.at(k)),
+            ));
         }
     }
     Ok(())
@@ -260,9 +339,17 @@ fn check_bounds(name: &str, wmin: &Bound, wmax: &Bound, n_w: usize) -> Result<()
 fn check_nu(name: &str, nu: &Nu, n_w: usize) -> Result<()> {
     let bad = |m: String| Err(Error::param(format!("connection {name}"), m));
     match nu {
-        Nu::Pair(a, b) if !a.is_finite() || !b.is_finite() => bad(format!("nu must be finite, got ({a}, {b})")),
-        Nu::PerSynapse(a, b) if a.len() != n_w || b.len() != n_w => bad(format!("per-synapse nu has {} and {} values for {n_w} weights", a.len(), b.len())),
-        Nu::PerSynapse(a, b) if a.iter().chain(b.iter()).any(|x| !x.is_finite()) => bad("per-synapse nu must be finite".into()),
+        Nu::Pair(a, b) if !a.is_finite() || !b.is_finite() => {
+            bad(format!("nu must be finite, got ({a}, {b})"))
+        }
+        Nu::PerSynapse(a, b) if a.len() != n_w || b.len() != n_w => bad(format!(
+            "per-synapse nu has {} and {} values for {n_w} weights",
+            a.len(),
+            b.len()
+        )),
+        Nu::PerSynapse(a, b) if a.iter().chain(b.iter()).any(|x| !x.is_finite()) => {
+            bad("per-synapse nu must be finite".into())
+        }
         _ => Ok(()),
     }
 }

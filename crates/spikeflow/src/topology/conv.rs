@@ -92,14 +92,32 @@ fn pad3(v: &[usize], fill: usize) -> [usize; 3] {
 
 impl ConvGeometry {
     /// Validates a geometry against the two shapes.
-    pub(crate) fn new(name: &str, spec_kernel: &[usize], stride: &[usize], padding: &[usize], dilation: &[usize], src: &[usize], tgt: &[usize]) -> Result<Self> {
+    pub(crate) fn new(
+        name: &str,
+        spec_kernel: &[usize],
+        stride: &[usize],
+        padding: &[usize],
+        dilation: &[usize],
+        src: &[usize],
+        tgt: &[usize],
+    ) -> Result<Self> {
         let d = spec_kernel.len();
         if !(1..=3).contains(&d) {
-            return Err(Error::param(name, format!("kernel must have 1 to 3 axes, got {spec_kernel:?}")));
+            return Err(Error::param(
+                name,
+                format!("kernel must have 1 to 3 axes, got {spec_kernel:?}"),
+            ));
         }
-        for (what, v) in [("stride", stride), ("padding", padding), ("dilation", dilation)] {
+        for (what, v) in [
+            ("stride", stride),
+            ("padding", padding),
+            ("dilation", dilation),
+        ] {
             if v.len() != d {
-                return Err(Error::param(name, format!("{what} {v:?} must have {d} values like the kernel {spec_kernel:?}")));
+                return Err(Error::param(
+                    name,
+                    format!("{what} {v:?} must have {d} values like the kernel {spec_kernel:?}"),
+                ));
             }
         }
         if src.len() != d + 1 || tgt.len() != d + 1 {
@@ -109,7 +127,10 @@ impl ConvGeometry {
             return Err(Error::param(name, format!("kernel {spec_kernel:?}, stride {stride:?} and dilation {dilation:?} must be ≥ 1")));
         }
         if spec_kernel.iter().any(|&k| k > 64) {
-            return Err(Error::param(name, format!("kernel {spec_kernel:?}: at most 64 per axis")));
+            return Err(Error::param(
+                name,
+                format!("kernel {spec_kernel:?}: at most 64 per axis"),
+            ));
         }
         let mut out = vec![0; d];
         for a in 0..d {
@@ -167,7 +188,8 @@ impl ConvGeometry {
         let mut counts = [0usize; 3];
         for a in 0..3 {
             for k in 0..self.kernel[a] {
-                let t = pos[a] as isize + self.padding[a] as isize - (k * self.dilation[a]) as isize;
+                let t =
+                    pos[a] as isize + self.padding[a] as isize - (k * self.dilation[a]) as isize;
                 if t >= 0 && t as usize % self.stride[a] == 0 {
                     let o = t as usize / self.stride[a];
                     if o < self.output[a] && counts[a] < 64 {
@@ -183,7 +205,10 @@ impl ConvGeometry {
             for &(k0, o0) in &hits[0][..counts[0]] {
                 for &(k1, o1) in &hits[1][..counts[1]] {
                     for &(k2, o2) in &hits[2][..counts[2]] {
-                        f(obase + (o0 * ob + o1) * oc + o2, kbase + (k0 * kb + k1) * kc + k2);
+                        f(
+                            obase + (o0 * ob + o1) * oc + o2,
+                            kbase + (k0 * kb + k1) * kc + k2,
+                        );
                     }
                 }
             }
@@ -205,7 +230,12 @@ impl ConvGeometry {
     }
 
     #[inline]
-    fn for_each_in_channels(&self, post: usize, channels: std::ops::Range<usize>, mut f: impl FnMut(usize, usize)) {
+    fn for_each_in_channels(
+        &self,
+        post: usize,
+        channels: std::ops::Range<usize>,
+        mut f: impl FnMut(usize, usize),
+    ) {
         let [oa, ob, oc] = self.output;
         let o_ch = post / (oa * ob * oc);
         let rem = post % (oa * ob * oc);
@@ -215,12 +245,21 @@ impl ConvGeometry {
         for c in channels {
             let kbase = (o_ch * self.c_in + c) * ka * kb * kc;
             for k0 in 0..ka {
-                let Some(i0) = self.source_index(0, opos[0], k0) else { continue };
+                let Some(i0) = self.source_index(0, opos[0], k0) else {
+                    continue;
+                };
                 for k1 in 0..kb {
-                    let Some(i1) = self.source_index(1, opos[1], k1) else { continue };
+                    let Some(i1) = self.source_index(1, opos[1], k1) else {
+                        continue;
+                    };
                     for k2 in 0..kc {
-                        let Some(i2) = self.source_index(2, opos[2], k2) else { continue };
-                        f(((c * ia + i0) * ib + i1) * ic + i2, kbase + (k0 * kb + k1) * kc + k2);
+                        let Some(i2) = self.source_index(2, opos[2], k2) else {
+                            continue;
+                        };
+                        f(
+                            ((c * ia + i0) * ib + i1) * ic + i2,
+                            kbase + (k0 * kb + k1) * kc + k2,
+                        );
                     }
                 }
             }
@@ -229,7 +268,8 @@ impl ConvGeometry {
 
     #[inline]
     fn source_index(&self, axis: usize, o: usize, k: usize) -> Option<usize> {
-        let t = (o * self.stride[axis] + k * self.dilation[axis]) as isize - self.padding[axis] as isize;
+        let t = (o * self.stride[axis] + k * self.dilation[axis]) as isize
+            - self.padding[axis] as isize;
         (t >= 0 && (t as usize) < self.input[axis]).then_some(t as usize)
     }
 
@@ -248,12 +288,26 @@ impl TopologySpec for Conv {
         }
     }
     fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
-        let g = ConvGeometry::new(ends.name, &self.kernel, &self.stride, &self.padding, &self.dilation, ends.source_shape, ends.target_shape)?;
+        let g = ConvGeometry::new(
+            ends.name,
+            &self.kernel,
+            &self.stride,
+            &self.padding,
+            &self.dilation,
+            ends.source_shape,
+            ends.target_shape,
+        )?;
         let mut shape = vec![g.c_out, g.c_in];
         shape.extend_from_slice(&self.kernel);
         let w = match &self.w {
             Some(w) => {
-                check_len(ends.name, "w", w.len(), g.n_weights(), &format!("{shape:?}"))?;
+                check_len(
+                    ends.name,
+                    "w",
+                    w.len(),
+                    g.n_weights(),
+                    &format!("{shape:?}"),
+                )?;
                 w.clone()
             }
             None => draw_weights(g.n_weights(), ends.wmin, ends.wmax, rng),
@@ -297,7 +351,8 @@ impl Topology for ConvTopology {
             for &i in src.active(b) {
                 let s = vals[i as usize];
                 let w = &self.w;
-                self.g.for_each_out(i as usize, |j, k| row_out[j] += s * w[k]);
+                self.g
+                    .for_each_out(i as usize, |j, k| row_out[j] += s * w[k]);
             }
             for (o, &bias) in self.b.iter().enumerate() {
                 if bias != 0.0 {

@@ -24,7 +24,10 @@ pub struct Dense {
 impl Dense {
     /// A dense connection with the given weights `[n_pre × n_post]`.
     pub fn with_weights(w: Vec<f32>) -> Self {
-        Dense { w: Some(w), b: None }
+        Dense {
+            w: Some(w),
+            b: None,
+        }
     }
     /// Adds a bias `[n_post]`.
     pub fn bias(mut self, b: Vec<f32>) -> Self {
@@ -41,7 +44,13 @@ impl TopologySpec for Dense {
         let (n_pre, n_post) = (ends.n_pre(), ends.n_post());
         let w = match &self.w {
             Some(w) => {
-                check_len(ends.name, "w", w.len(), n_pre * n_post, &format!("[{n_pre}, {n_post}]"))?;
+                check_len(
+                    ends.name,
+                    "w",
+                    w.len(),
+                    n_pre * n_post,
+                    &format!("[{n_pre}, {n_post}]"),
+                )?;
                 w.clone()
             }
             None => draw_weights(n_pre * n_post, ends.wmin, ends.wmax, rng),
@@ -105,7 +114,13 @@ impl Topology for DenseTopology {
         Some((vec![self.n_pre, self.n_post], self.w.clone()))
     }
     fn learn_view(&mut self) -> Option<(SynapseMap<'_>, &mut [f32])> {
-        Some((SynapseMap::Dense { n_pre: self.n_pre, n_post: self.n_post }, &mut self.w))
+        Some((
+            SynapseMap::Dense {
+                n_pre: self.n_pre,
+                n_post: self.n_post,
+            },
+            &mut self.w,
+        ))
     }
     fn synapses(&self) -> Option<SynapseMap<'_>> {
         Some(SynapseMap::Dense {

@@ -45,15 +45,30 @@ impl LocalConnection {
         let (kh, kw) = self.kernel;
         let (sh, sw) = self.stride;
         if h * w != n_pre {
-            return Err(Error::shape(ends.name, format!("input shape ({h}, {w}) does not hold the {n_pre} source neurons")));
+            return Err(Error::shape(
+                ends.name,
+                format!("input shape ({h}, {w}) does not hold the {n_pre} source neurons"),
+            ));
         }
         if kh == 0 || kw == 0 || sh == 0 || sw == 0 || kh > h || kw > w || self.n_filters == 0 {
             return Err(Error::param(ends.name, format!("kernel ({kh}, {kw}) and stride ({sh}, {sw}) must be ≥ 1 and the kernel within the input ({h}, {w}); n_filters ≥ 1")));
         }
-        let conv = if (kh, kw) == (h, w) { (1, 1) } else { ((h - kh) / sh + 1, (w - kw) / sw + 1) };
+        let conv = if (kh, kw) == (h, w) {
+            (1, 1)
+        } else {
+            ((h - kh) / sh + 1, (w - kw) / sw + 1)
+        };
         let expect = self.n_filters * conv.0 * conv.1;
         if ends.n_post() != expect {
-            return Err(Error::shape(ends.name, format!("target has {} neurons, expected n_filters·patches = {}·{} = {expect}", ends.n_post(), self.n_filters, conv.0 * conv.1)));
+            return Err(Error::shape(
+                ends.name,
+                format!(
+                    "target has {} neurons, expected n_filters·patches = {}·{} = {expect}",
+                    ends.n_post(),
+                    self.n_filters,
+                    conv.0 * conv.1
+                ),
+            ));
         }
         Ok(((h, w), conv))
     }
@@ -73,7 +88,13 @@ impl TopologySpec for LocalConnection {
         let (sh, sw) = self.stride;
         let dense = match &self.w {
             Some(w) => {
-                check_len(ends.name, "w", w.len(), n_pre * n_post, &format!("[{n_pre}, {n_post}]"))?;
+                check_len(
+                    ends.name,
+                    "w",
+                    w.len(),
+                    n_pre * n_post,
+                    &format!("[{n_pre}, {n_post}]"),
+                )?;
                 w.clone()
             }
             None => {
@@ -89,7 +110,11 @@ impl TopologySpec for LocalConnection {
                                     let k = i * n_post + j;
                                     let u = rng.uniform_f32();
                                     let (lo, hi) = (ends.wmin.at(k), ends.wmax.at(k));
-                                    d[k] = if scaled { lo + u * (hi - lo) } else { u.max(lo).min(hi) };
+                                    d[k] = if scaled {
+                                        lo + u * (hi - lo)
+                                    } else {
+                                        u.max(lo).min(hi)
+                                    };
                                 }
                             }
                         }

@@ -9,12 +9,14 @@
 //! convolution kernels simply map many `(pre, post)` pairs to one weight
 //! index, which is how a rule written once learns on every topology.
 
+mod all_but_self;
 mod conv;
 mod dense;
 mod local;
 mod pool;
 mod sparse;
 
+pub use all_but_self::AllButSelf;
 pub use conv::Conv;
 pub use dense::Dense;
 pub use local::LocalConnection;
@@ -270,10 +272,19 @@ impl SynapseMap<'_> {
 }
 
 /// Checks that an explicit weight array has the expected length.
-pub(crate) fn check_len(object: &str, what: &str, got: usize, want: usize, shape: &str) -> Result<()> {
+pub(crate) fn check_len(
+    object: &str,
+    what: &str,
+    got: usize,
+    want: usize,
+    shape: &str,
+) -> Result<()> {
     if got == want {
         Ok(())
     } else {
-        Err(Error::shape(object, format!("{what} has {got} values, expected {want} ({shape})")))
+        Err(Error::shape(
+            object,
+            format!("{what} has {got} values, expected {want} ({shape})"),
+        ))
     }
 }

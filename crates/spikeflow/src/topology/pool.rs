@@ -57,12 +57,29 @@ impl TopologySpec for MaxPool {
     }
     fn build(&self, ends: &Ends<'_>, _rng: &mut Rng) -> Result<Box<dyn Topology>> {
         if !(0.0..=1.0).contains(&self.decay) {
-            return Err(Error::param(ends.name, format!("decay must be in [0, 1], got {}", self.decay)));
+            return Err(Error::param(
+                ends.name,
+                format!("decay must be in [0, 1], got {}", self.decay),
+            ));
         }
         if ends.source_shape.first() != ends.target_shape.first() {
-            return Err(Error::shape(ends.name, format!("pooling keeps the channels: source {:?}, target {:?}", ends.source_shape, ends.target_shape)));
+            return Err(Error::shape(
+                ends.name,
+                format!(
+                    "pooling keeps the channels: source {:?}, target {:?}",
+                    ends.source_shape, ends.target_shape
+                ),
+            ));
         }
-        let g = ConvGeometry::new(ends.name, &self.kernel, &self.stride, &self.padding, &self.dilation, ends.source_shape, ends.target_shape)?;
+        let g = ConvGeometry::new(
+            ends.name,
+            &self.kernel,
+            &self.stride,
+            &self.padding,
+            &self.dilation,
+            ends.source_shape,
+            ends.target_shape,
+        )?;
         Ok(Box::new(PoolTopology {
             type_name: self.type_name(),
             decay: self.decay,
@@ -129,4 +146,3 @@ impl Topology for PoolTopology {
         (name == "firing_rates").then_some(self.rates.as_slice())
     }
 }
-

@@ -128,7 +128,13 @@ impl TopologySpec for Sparse {
         let (n_pre, n_post) = (ends.n_pre(), ends.n_post());
         let mut trip: Vec<(u32, u32, f32)> = match self {
             Sparse::FromDense(w) => {
-                check_len(ends.name, "w", w.len(), n_pre * n_post, &format!("[{n_pre}, {n_post}]"))?;
+                check_len(
+                    ends.name,
+                    "w",
+                    w.len(),
+                    n_pre * n_post,
+                    &format!("[{n_pre}, {n_post}]"),
+                )?;
                 let mut t = Vec::new();
                 for i in 0..n_pre {
                     for j in 0..n_post {
@@ -145,7 +151,9 @@ impl TopologySpec for Sparse {
                     if i as usize >= n_pre || j as usize >= n_post || !w.is_finite() {
                         return Err(Error::param(
                             ends.name,
-                            format!("synapse ({i}, {j}, {w}) outside [{n_pre}, {n_post}] or not finite"),
+                            format!(
+                                "synapse ({i}, {j}, {w}) outside [{n_pre}, {n_post}] or not finite"
+                            ),
                         ));
                     }
                 }
@@ -153,7 +161,10 @@ impl TopologySpec for Sparse {
             }
             Sparse::Random { p, seed } => {
                 if !(0.0..=1.0).contains(p) {
-                    return Err(Error::param(ends.name, format!("connection probability must be in [0, 1], got {p}")));
+                    return Err(Error::param(
+                        ends.name,
+                        format!("connection probability must be in [0, 1], got {p}"),
+                    ));
                 }
                 let mut r = Rng::seed_from_u64(*seed);
                 let mut t = Vec::new();
@@ -173,7 +184,10 @@ impl TopologySpec for Sparse {
         };
         let _ = rng;
         trip.sort_by_key(|&(i, j, _)| (i, j));
-        if trip.windows(2).any(|p| (p[0].0, p[0].1) == (p[1].0, p[1].1)) {
+        if trip
+            .windows(2)
+            .any(|p| (p[0].0, p[0].1) == (p[1].0, p[1].1))
+        {
             return Err(Error::param(ends.name, "duplicate synapse in triplets"));
         }
         let pairs: Vec<(u32, u32)> = trip.iter().map(|&(i, j, _)| (i, j)).collect();
@@ -232,7 +246,13 @@ impl SparseTopology {
                 }
             }
         }
-        Self::new(type_name, Csr::from_sorted(n_pre, n_post, &pairs), w, b, norm_mode)
+        Self::new(
+            type_name,
+            Csr::from_sorted(n_pre, n_post, &pairs),
+            w,
+            b,
+            norm_mode,
+        )
     }
 }
 
@@ -248,7 +268,8 @@ impl Topology for SparseTopology {
             for &i in src.active(b) {
                 let s = vals[i as usize];
                 let w = &self.w;
-                self.csr.for_each_out(i as usize, |j, k| row_out[j] += s * w[k]);
+                self.csr
+                    .for_each_out(i as usize, |j, k| row_out[j] += s * w[k]);
             }
             if let Some(bias) = &self.b {
                 for (o, &x) in row_out.iter_mut().zip(bias) {
@@ -264,7 +285,10 @@ impl Topology for SparseTopology {
         Some(&mut self.w)
     }
     fn weights_dense(&self) -> Option<(Vec<usize>, Vec<f32>)> {
-        Some((vec![self.csr.n_pre, self.csr.n_post], self.csr.to_dense(&self.w)))
+        Some((
+            vec![self.csr.n_pre, self.csr.n_post],
+            self.csr.to_dense(&self.w),
+        ))
     }
     fn learn_view(&mut self) -> Option<(SynapseMap<'_>, &mut [f32])> {
         Some((SynapseMap::Sparse(&self.csr), &mut self.w))
