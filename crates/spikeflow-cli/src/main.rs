@@ -1,6 +1,10 @@
 //! `spikeflow`: the command line of the spikeflow simulator.
 
+mod bench;
+mod download;
+mod eval;
 mod replay;
+mod train;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -15,6 +19,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Train a model on MNIST (default: Diehl & Cook 2015 on the shipped sample).
+    Train(train::Args),
+    /// Evaluate a trained model on a test set.
+    Eval(eval::Args),
+    /// Download a dataset (MNIST) and verify its checksums.
+    Download(download::Args),
+    /// Run a benchmark workload (W1–W4 of BENCHMARKS.md).
+    Bench(bench::Args),
     /// Replay BindsNET reference runs (JSON cases) and compare every state.
     Replay(replay::Args),
 }
@@ -22,6 +34,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Train(a) => train::run(&a),
+        Command::Eval(a) => eval::run(&a),
+        Command::Download(a) => download::run(&a),
+        Command::Bench(a) => bench::run(&a),
         Command::Replay(a) => replay::run(&a),
     };
     match result {

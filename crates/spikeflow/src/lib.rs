@@ -43,13 +43,14 @@ mod tensor;
 pub mod topology;
 
 pub use error::{Error, Result};
-pub use network::{Connect, Mask, Network, NetworkBuilder, Reward, RunOptions};
+pub use network::{Connect, Mask, Network, NetworkBuilder, Reward, RunOptions, Snapshot};
 pub use tensor::Tensor;
 
 /// The names most programs need.
 pub mod prelude {
     pub use crate::learning::{
-        DiehlAndCook, Hebbian, Mstdp, MstdpEt, Nu, PostPre, Reduction, Rmax, SynapseRule, WeightDependentPostPre,
+        DiehlAndCook, Hebbian, Mstdp, MstdpEt, Nu, PostPre, Reduction, Rmax, SynapseRule,
+        WeightDependentPostPre,
     };
     pub use crate::monitor::MonitorSpec;
     pub use crate::nodes::*;

@@ -35,6 +35,21 @@ impl Rng {
         Rng { s }
     }
 
+    /// The generator's internal state (for checkpoints).
+    pub fn state(&self) -> [u64; 4] {
+        self.s
+    }
+
+    /// A generator restored from [`state`](Self::state). An all-zero state
+    /// (invalid for xoshiro) is replaced by the seed-0 state.
+    pub fn from_state(s: [u64; 4]) -> Self {
+        if s == [0; 4] {
+            Rng::seed_from_u64(0)
+        } else {
+            Rng { s }
+        }
+    }
+
     /// Next 64 random bits.
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
@@ -102,7 +117,10 @@ mod tests {
             assert_eq!(x, b.uniform_f32());
             assert!((0.0..1.0).contains(&x));
         }
-        assert_ne!(Rng::seed_from_u64(8).next_u64(), Rng::seed_from_u64(7).next_u64());
+        assert_ne!(
+            Rng::seed_from_u64(8).next_u64(),
+            Rng::seed_from_u64(7).next_u64()
+        );
     }
 
     #[test]
@@ -121,6 +139,9 @@ mod tests {
         for _ in 0..30_000 {
             counts[r.below(3)] += 1;
         }
-        assert!(counts.iter().all(|&c| (9_000..11_000).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (9_000..11_000).contains(&c)),
+            "{counts:?}"
+        );
     }
 }

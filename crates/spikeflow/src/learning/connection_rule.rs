@@ -40,8 +40,24 @@ impl super::engine::Learner for WholeLearner {
         super::Requirements::default()
     }
     fn update(&mut self, ctx: super::engine::LearnContext<'_>) {
-        let super::engine::LearnContext { map, w, pre, post, reward, dt, mut tail, .. } = ctx;
-        self.0.update(WholeConnection { map, w: &mut *w, pre, post, reward, dt });
+        let super::engine::LearnContext {
+            map,
+            w,
+            pre,
+            post,
+            reward,
+            dt,
+            mut tail,
+            ..
+        } = ctx;
+        self.0.update(WholeConnection {
+            map,
+            w: &mut *w,
+            pre,
+            post,
+            reward,
+            dt,
+        });
         tail.apply_all(w);
     }
     fn reset_state(&mut self) {
@@ -49,6 +65,12 @@ impl super::engine::Learner for WholeLearner {
     }
     fn state(&self, _name: &str) -> Option<&[f32]> {
         None
+    }
+    fn save(&self) -> Vec<(&'static str, Vec<f32>)> {
+        Vec::new()
+    }
+    fn load(&mut self, _get: &mut dyn FnMut(&str) -> Option<Vec<f32>>) -> Result<(), String> {
+        Ok(())
     }
     fn resize(&mut self, _batch: usize, _n_pre: usize, _n_post: usize, _n_weights: usize) {}
 }

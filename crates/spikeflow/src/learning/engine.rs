@@ -10,7 +10,9 @@
 //! so the cost is proportional to spikes × fan-out, and every term sees the
 //! weights as they were before the step.
 
-use super::{Modulation, Nu, Phases, Reduction, Requirements, RuleTraces, Side, Synapse, SynapseRule};
+use super::{
+    Modulation, Nu, Phases, Reduction, Requirements, RuleTraces, Side, Synapse, SynapseRule,
+};
 use crate::nodes::{NodeCore, Spikes};
 use crate::topology::{Bound, SynapseMap};
 
@@ -70,6 +72,11 @@ pub(crate) trait Learner: Send + Sync + std::fmt::Debug {
     /// Rule state for inspection: `"pre_trace"`, `"post_trace"`
     /// (`[batch × n × k]`), `"eligibility"` (`[batch × n_weights]`).
     fn state(&self, name: &str) -> Option<&[f32]>;
+    /// The rule's state arrays, by name, for checkpoints.
+    fn save(&self) -> Vec<(&'static str, Vec<f32>)>;
+    /// Restores arrays saved by [`save`](Learner::save); `Err` names the
+    /// first missing or mis-sized one.
+    fn load(&mut self, get: &mut dyn FnMut(&str) -> Option<Vec<f32>>) -> Result<(), String>;
     /// Allocates state for a batch size and synapse map.
     fn resize(&mut self, batch: usize, n_pre: usize, n_post: usize, n_weights: usize);
 }
@@ -167,7 +174,11 @@ fn increment_traces(tr: &mut [f32], specs: &[super::TraceSpec], spikes: &Spikes)
             let base = (b * n + i as usize) * k;
             for (t, spec) in specs.iter().enumerate() {
                 let s = vals[i as usize];
-                tr[base + t] = if spec.additive { tr[base + t] + spec.amplitude * s } else { spec.amplitude };
+                tr[base + t] = if spec.additive {
+                    tr[base + t] + spec.amplitude * s
+                } else {
+                    spec.amplitude
+                };
             }
         }
     }
@@ -188,8 +199,16 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         self.prev_pre = self.lagged.then(|| Spikes::new(batch, n_pre));
         self.prev_post = self.lagged.then(|| Spikes::new(batch, n_post));
         self.delta = vec![0.0; n_w];
-        self.rows = if self.per_row() { vec![0.0; batch * n_w] } else { Vec::new() };
-        self.elig = if self.phases.eligibility { vec![0.0; batch * n_w] } else { Vec::new() };
+        self.rows = if self.per_row() {
+            vec![0.0; batch * n_w]
+        } else {
+            Vec::new()
+        };
+        self.elig = if self.phases.eligibility {
+            vec![0.0; batch * n_w]
+        } else {
+            Vec::new()
+        };
         self.mark = vec![false; n_w];
         self.touched.clear();
         self.scratch = vec![0.0; batch];
@@ -207,6 +226,52 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         self.elig.fill(0.0);
     }
 
+    fn save(&self) -> Vec<(&'static str, Vec<f32>)> {
+        let mut v = vec![
+            ("pre_trace", self.pre_tr.clone()),
+            ("post_trace", self.post_tr.clone()),
+            ("eligibility", self.elig.clone()),
+        ];
+        if let (Some(a), Some(b)) = (&self.prev_pre, &self.prev_post) {
+            v.push(("prev_pre_spikes", a.values().to_vec()));
+            v.push(("prev_post_spikes", b.values().to_vec()));
+        }
+        v
+    }
+
+    fn load(&mut self, get: &mut dyn FnMut(&str) -> Option<Vec<f32>>) -> Result<(), String> {
+        fn put(
+            dst: &mut Vec<f32>,
+            name: &str,
+            get: &mut dyn FnMut(&str) -> Option<Vec<f32>>,
+        ) -> Result<(), String> {
+            let v = get(name).ok_or_else(|| format!("missing {name}"))?;
+            if v.len() != dst.len() {
+                return Err(format!(
+                    "{name} has {} values, expected {}",
+                    v.len(),
+                    dst.len()
+                ));
+            }
+            *dst = v;
+            Ok(())
+        }
+        put(&mut self.pre_tr, "pre_trace", get)?;
+        put(&mut self.post_tr, "post_trace", get)?;
+        put(&mut self.elig, "eligibility", get)?;
+        for (name, sp) in [
+            ("prev_pre_spikes", &mut self.prev_pre),
+            ("prev_post_spikes", &mut self.prev_post),
+        ] {
+            if let Some(sp) = sp {
+                let mut v = sp.values().to_vec();
+                put(&mut v, name, get)?;
+                sp.set_values(&v);
+            }
+        }
+        Ok(())
+    }
+
     fn state(&self, name: &str) -> Option<&[f32]> {
         match name {
             "pre_trace" => Some(&self.pre_tr),
@@ -217,7 +282,16 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
     }
 
     fn update(&mut self, ctx: LearnContext<'_>) {
-        let LearnContext { map, w, pre, post, post_aux, reward, dt, mut tail } = ctx;
+        let LearnContext {
+            map,
+            w,
+            pre,
+            post,
+            post_aux,
+            reward,
+            dt,
+            mut tail,
+        } = ctx;
         if !self.lagged {
             decay_traces(&mut self.pre_tr, &self.traces.pre, &self.trace_decay_pre);
             decay_traces(&mut self.post_tr, &self.traces.post, &self.trace_decay_post);
@@ -272,8 +346,19 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             for k in 0..n_w {
                 let (nu_pre, nu_post) = self.nu.at(k);
                 for b in 0..b_n {
-                    let m = Modulation { w: w[k], nu_pre, nu_post, reward: reward[b], dt, decay: self.elig_decay };
-                    self.scratch[b] = self.rule.integrate(&mut self.elig[b * n_w + k], self.rows[b * n_w + k], &m);
+                    let m = Modulation {
+                        w: w[k],
+                        nu_pre,
+                        nu_post,
+                        reward: reward[b],
+                        dt,
+                        decay: self.elig_decay,
+                    };
+                    self.scratch[b] = self.rule.integrate(
+                        &mut self.elig[b * n_w + k],
+                        self.rows[b * n_w + k],
+                        &m,
+                    );
                     self.rows[b * n_w + k] = 0.0;
                 }
                 w[k] += reduce(&self.reduction, &self.scratch);

@@ -5,11 +5,13 @@
 mod diehl_cook_2015;
 mod increasing_inhibition;
 mod locally_connected;
+mod presenter;
 mod two_layer;
 
 pub use diehl_cook_2015::{DiehlAndCook2015, DiehlAndCook2015v2};
 pub use increasing_inhibition::IncreasingInhibitionNetwork;
 pub use locally_connected::LocallyConnectedNetwork;
+pub use presenter::{PoissonPresenter, Presenter};
 pub use two_layer::TwoLayerNetwork;
 
 use crate::rng::Rng;

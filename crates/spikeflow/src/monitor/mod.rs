@@ -4,7 +4,8 @@
 //! chosen variables of one population (`"s"`, `"v"`, `"x"`, `"theta"`,
 //! `"i"`, `"u"`, `"summed"`, `"s_prob"`, `"refrac_count"`) or connection
 //! (`"w"`, `"firing_rates"`). It is unbounded, or a ring buffer keeping the
-//! last `capacity` steps; reading never empties it.
+//! last `capacity` steps, or keeps only the running sum (spike counts);
+//! reading never empties it.
 
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -18,6 +19,9 @@ pub struct MonitorSpec {
     pub vars: Vec<String>,
     /// Keep only the last `capacity` steps (`None`: keep all).
     pub capacity: Option<usize>,
+    /// Keep only the running sum over steps (e.g. spike counts) instead of
+    /// every step; `get` then returns one record.
+    pub sum: bool,
 }
 
 impl MonitorSpec {
@@ -27,7 +31,14 @@ impl MonitorSpec {
             target: target.to_string(),
             vars: vars.iter().map(|s| s.to_string()).collect(),
             capacity: None,
+            sum: false,
         }
+    }
+    /// Keeps the running sum over steps instead of every step (spike
+    /// counts: `MonitorSpec::new("Ae", &["s"]).summed()`).
+    pub fn summed(mut self) -> Self {
+        self.sum = true;
+        self
     }
     /// Keeps only the last `steps` steps.
     pub fn capacity(mut self, steps: usize) -> Self {
@@ -53,6 +64,7 @@ pub(crate) struct Track {
 pub struct Monitor {
     pub(crate) target: MonitorTarget,
     capacity: Option<usize>,
+    sum: bool,
     pub(crate) tracks: Vec<Track>,
 }
 
@@ -63,7 +75,13 @@ pub(crate) enum MonitorTarget {
 }
 
 impl Monitor {
-    pub(crate) fn new(target: MonitorTarget, capacity: Option<usize>, vars: Vec<(String, Vec<usize>)>) -> Self {
+    pub(crate) fn new(
+        target: MonitorTarget,
+        capacity: Option<usize>,
+        sum: bool,
+        vars: Vec<(String, Vec<usize>)>,
+    ) -> Self {
+        let capacity = if sum { Some(1) } else { capacity };
         let tracks = vars
             .into_iter()
             .map(|(var, shape)| {
@@ -78,11 +96,23 @@ impl Monitor {
                 }
             })
             .collect();
-        Monitor { target, capacity, tracks }
+        Monitor {
+            target,
+            capacity,
+            sum,
+            tracks,
+        }
     }
 
     pub(crate) fn push(&mut self, var: usize, values: &[f32]) {
         let t = &mut self.tracks[var];
+        if self.sum {
+            for (a, &v) in t.data.iter_mut().zip(values) {
+                *a += v;
+            }
+            t.count = 1;
+            return;
+        }
         match self.capacity {
             None => t.data.extend_from_slice(values),
             Some(0) => {}
@@ -110,7 +140,8 @@ impl Monitor {
         self.len() == 0
     }
 
-    /// The recording of `var`, `[steps, *record shape]` (oldest first).
+    /// The recording of `var`, `[steps, *record shape]` (oldest first); for
+    /// a summed monitor `[1, *record shape]`.
     ///
     /// # Errors
     /// [`Error::Name`] if the monitor does not record `var`.
@@ -141,6 +172,9 @@ impl Monitor {
         for t in &mut self.tracks {
             if self.capacity.is_none() {
                 t.data.clear();
+            }
+            if self.sum {
+                t.data.fill(0.0);
             }
             t.head = 0;
             t.count = 0;

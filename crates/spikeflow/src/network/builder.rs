@@ -162,6 +162,19 @@ impl NetworkBuilder {
                 wmin: &spec.wmin,
                 wmax: &spec.wmax,
             };
+            let channels = pops[t].input_channels();
+            if spec.receptor >= channels {
+                return Err(Error::param(
+                    format!("connection {name}"),
+                    format!(
+                        "receptor {} but target {:?} ({}) has {channels} input channel(s)",
+                        spec.receptor,
+                        spec.target,
+                        pops[t].type_name()
+                    ),
+                ));
+            }
+            let input_offset = spec.receptor * self.batch * post.n();
             let mut topology = spec.topology.build(&ends, &mut rng)?;
             let rule_name = spec.rule_name().to_string();
             let rule_err = |m: String| Error::Rule {
@@ -271,6 +284,7 @@ impl NetworkBuilder {
                 name,
                 source: s,
                 target: t,
+                input_offset,
                 topology,
                 wmin: spec.wmin,
                 wmax: spec.wmax,

@@ -1,8 +1,8 @@
 //! A connection as the network holds it: topology, bounds, normalisation
 //! and the attached learning rule.
 
-use crate::learning::engine::{LearnContext, Learner, SynapticLearner, Tail};
 use crate::learning::connection_rule::WholeLearner;
+use crate::learning::engine::{LearnContext, Learner, SynapticLearner, Tail};
 use crate::learning::{ConnectionRule, LearningOptions, SynapseRule};
 use crate::topology::{Bound, NormMode, SynapseMap, Topology, TopologySpec};
 
@@ -19,6 +19,7 @@ pub struct Connect {
     pub(crate) norm: Option<f32>,
     pub(crate) rule: Option<RuleChoice>,
     pub(crate) options: LearningOptions,
+    pub(crate) receptor: usize,
 }
 
 #[derive(Debug)]
@@ -38,7 +39,12 @@ struct Make<R: SynapseRule + Clone>(R);
 
 impl<R: SynapseRule + Clone> MakeLearner for Make<R> {
     fn make(&self, o: &LearningOptions, dt: f32) -> Box<dyn Learner> {
-        Box::new(SynapticLearner::new(self.0.clone(), o.nu.clone(), o.reduction.clone(), dt))
+        Box::new(SynapticLearner::new(
+            self.0.clone(),
+            o.nu.clone(),
+            o.reduction.clone(),
+            dt,
+        ))
     }
     fn name(&self) -> &'static str {
         self.0.name()
@@ -59,7 +65,14 @@ impl Connect {
             norm: None,
             rule: None,
             options: LearningOptions::default(),
+            receptor: 0,
         }
+    }
+    /// The target's input channel this connection feeds (default 0; see
+    /// [`Population::input_channels`](crate::nodes::Population::input_channels)).
+    pub fn receptor(mut self, channel: usize) -> Self {
+        self.receptor = channel;
+        self
     }
     /// Lower weight bound.
     pub fn wmin(mut self, wmin: impl Into<Bound>) -> Self {
@@ -118,6 +131,8 @@ pub(crate) struct Connection {
     pub name: String,
     pub source: usize,
     pub target: usize,
+    /// Offset of the target input channel in the target's input buffer.
+    pub input_offset: usize,
     pub topology: Box<dyn Topology>,
     pub wmin: Bound,
     pub wmax: Bound,
@@ -130,7 +145,13 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    pub fn tail(&mut self) -> (Tail<'_>, &mut Box<dyn Topology>, Option<&mut Box<dyn Learner>>) {
+    pub fn tail(
+        &mut self,
+    ) -> (
+        Tail<'_>,
+        &mut Box<dyn Topology>,
+        Option<&mut Box<dyn Learner>>,
+    ) {
         (
             Tail {
                 wmin: &self.wmin,
@@ -154,9 +175,20 @@ impl Connection {
         dt: f32,
     ) {
         let (mut tail, topology, learner) = self.tail();
-        let Some((map, w)) = topology.learn_view() else { return };
+        let Some((map, w)) = topology.learn_view() else {
+            return;
+        };
         match learner {
-            Some(l) => l.update(LearnContext { map, w, pre, post, post_aux, reward, dt, tail }),
+            Some(l) => l.update(LearnContext {
+                map,
+                w,
+                pre,
+                post,
+                post_aux,
+                reward,
+                dt,
+                tail,
+            }),
             None => {
                 if tail.decay != 1.0 {
                     tail.apply_all(w);
@@ -169,7 +201,9 @@ impl Connection {
     pub fn normalize(&mut self) {
         let Some(norm) = self.norm else { return };
         let mode = self.topology.norm_mode();
-        let Some((map, w)) = self.topology.learn_view() else { return };
+        let Some((map, w)) = self.topology.learn_view() else {
+            return;
+        };
         normalize(map, w, mode, norm);
         self.dirty = true;
     }
@@ -192,12 +226,22 @@ pub(crate) fn normalize(map: SynapseMap<'_>, w: &mut [f32], mode: NormMode, norm
             let mut sums = vec![0.0f32; map.n_post()];
             for i in 0..map.n_pre() {
                 map.for_each_out(i, |j, k| {
-                    sums[j] += if mode == NormMode::ColumnAbs { w[k].abs() } else { w[k] };
+                    sums[j] += if mode == NormMode::ColumnAbs {
+                        w[k].abs()
+                    } else {
+                        w[k]
+                    };
                 });
             }
             let factors: Vec<f32> = sums
                 .iter()
-                .map(|&s| norm / if mode == NormMode::ColumnAbs && s == 0.0 { 1.0 } else { s })
+                .map(|&s| {
+                    norm / if mode == NormMode::ColumnAbs && s == 0.0 {
+                        1.0
+                    } else {
+                        s
+                    }
+                })
                 .collect();
             for i in 0..map.n_pre() {
                 map.for_each_out(i, |j, k| w[k] *= factors[j]);
@@ -206,7 +250,11 @@ pub(crate) fn normalize(map: SynapseMap<'_>, w: &mut [f32], mode: NormMode, norm
     }
 }
 
-pub(crate) fn make_learner(rule: Option<RuleChoice>, options: &LearningOptions, dt: f32) -> Option<Box<dyn Learner>> {
+pub(crate) fn make_learner(
+    rule: Option<RuleChoice>,
+    options: &LearningOptions,
+    dt: f32,
+) -> Option<Box<dyn Learner>> {
     match rule {
         None => None,
         Some(RuleChoice::Synaptic(m)) => Some(m.make(options, dt)),

@@ -20,10 +20,12 @@
 mod builder;
 mod connection;
 mod run;
+mod state;
 
 pub use builder::NetworkBuilder;
 pub use connection::Connect;
 pub use run::{Mask, Reward, RunOptions};
+pub use state::Snapshot;
 
 use crate::error::{Error, Result};
 use crate::learning::RewardFn;
@@ -86,10 +88,12 @@ impl Network {
     }
 
     fn pop_index(&self, name: &str) -> Result<usize> {
-        self.index
-            .get(name)
-            .copied()
-            .ok_or_else(|| Error::Name(format!("no population named {name:?} (have {:?})", self.names)))
+        self.index.get(name).copied().ok_or_else(|| {
+            Error::Name(format!(
+                "no population named {name:?} (have {:?})",
+                self.names
+            ))
+        })
     }
 
     fn conn_index(&self, name: &str) -> Result<usize> {
@@ -97,7 +101,12 @@ impl Network {
         self.conns
             .iter()
             .position(|c| c.name == key)
-            .ok_or_else(|| Error::Name(format!("no connection named {name:?} (have {:?})", self.connection_names())))
+            .ok_or_else(|| {
+                Error::Name(format!(
+                    "no connection named {name:?} (have {:?})",
+                    self.connection_names()
+                ))
+            })
     }
 
     /// A population by name.
@@ -186,7 +195,9 @@ impl Network {
     /// Unknown target or variable, or a duplicate monitor name.
     pub fn add_monitor(&mut self, name: &str, spec: MonitorSpec) -> Result<()> {
         if self.monitors.iter().any(|(n, _)| n == name) {
-            return Err(Error::Name(format!("a monitor named {name:?} exists already")));
+            return Err(Error::Name(format!(
+                "a monitor named {name:?} exists already"
+            )));
         }
         let (target, mut vars) = (MonitorTarget::Population(0), Vec::new());
         let target = if spec.target.contains("->") {
@@ -197,7 +208,9 @@ impl Network {
                     "w" => c.topology.weights_dense().map(|(s, _)| s),
                     other => c.topology.variable(other).map(|x| vec![x.len()]),
                 };
-                let shape = shape.ok_or_else(|| Error::Name(format!("connection {} has no variable {v:?}", c.name)))?;
+                let shape = shape.ok_or_else(|| {
+                    Error::Name(format!("connection {} has no variable {v:?}", c.name))
+                })?;
                 vars.push((v.clone(), shape));
             }
             MonitorTarget::Connection(ci)
@@ -216,7 +229,11 @@ impl Network {
                         spec.target,
                         p.type_name(),
                         p.variable_names(),
-                        if p.core().trace().is_some() { ", x" } else { "" }
+                        if p.core().trace().is_some() {
+                            ", x"
+                        } else {
+                            ""
+                        }
                     )));
                 }
                 vars.push((v.clone(), shape));
@@ -224,7 +241,10 @@ impl Network {
             let _ = target;
             MonitorTarget::Population(pi)
         };
-        self.monitors.push((name.to_string(), Monitor::new(target, spec.capacity, vars)));
+        self.monitors.push((
+            name.to_string(),
+            Monitor::new(target, spec.capacity, spec.sum, vars),
+        ));
         Ok(())
     }
 
@@ -283,7 +303,12 @@ impl Network {
     /// Unknown names, inputs of the wrong shape, a reward rule without a
     /// reward, bad clamp indices or voltage injections. Nothing is stepped
     /// when an error is returned.
-    pub fn run(&mut self, inputs: &[(&str, &Tensor)], steps: usize, options: &RunOptions) -> Result<()> {
+    pub fn run(
+        &mut self,
+        inputs: &[(&str, &Tensor)],
+        steps: usize,
+        options: &RunOptions,
+    ) -> Result<()> {
         let plan = self.plan(inputs, steps, options)?;
         let rewards = self.rewards(steps, options)?;
         for t in 0..steps {
@@ -295,7 +320,12 @@ impl Network {
         Ok(())
     }
 
-    fn plan<'a>(&self, inputs: &[(&str, &'a Tensor)], steps: usize, o: &'a RunOptions) -> Result<Plan<'a>> {
+    fn plan<'a>(
+        &self,
+        inputs: &[(&str, &'a Tensor)],
+        steps: usize,
+        o: &'a RunOptions,
+    ) -> Result<Plan<'a>> {
         let mut ext: Vec<Option<&Tensor>> = vec![None; self.pops.len()];
         for (name, t) in inputs {
             let p = self.pop_index(name)?;
@@ -304,14 +334,24 @@ impl Network {
             if t.shape().first() != Some(&steps) || t.data().len() != want {
                 return Err(Error::shape(
                     format!("input of population {name:?}"),
-                    format!("got {:?}, expected [{steps}, {}, {:?}] (steps, batch, shape)", t.shape(), self.batch, self.pops[p].core().shape()),
+                    format!(
+                        "got {:?}, expected [{steps}, {}, {:?}] (steps, batch, shape)",
+                        t.shape(),
+                        self.batch,
+                        self.pops[p].core().shape()
+                    ),
                 ));
             }
             if let Some(bad) = t.data().iter().find(|x| !x.is_finite()) {
-                return Err(Error::param(format!("input of population {name:?}"), format!("values must be finite, got {bad}")));
+                return Err(Error::param(
+                    format!("input of population {name:?}"),
+                    format!("values must be finite, got {bad}"),
+                ));
             }
             if ext[p].replace(t).is_some() {
-                return Err(Error::Name(format!("input for population {name:?} given twice")));
+                return Err(Error::Name(format!(
+                    "input for population {name:?} given twice"
+                )));
             }
         }
         let mut clamps = Vec::new();
@@ -321,12 +361,21 @@ impl Network {
                 let n = self.pops[p].core().n();
                 if let crate::network::Mask::PerStep(v) = mask {
                     if v.len() != steps {
-                        return Err(Error::shape(format!("clamp of {name:?}"), format!("{} steps of indices for a run of {steps}", v.len())));
+                        return Err(Error::shape(
+                            format!("clamp of {name:?}"),
+                            format!("{} steps of indices for a run of {steps}", v.len()),
+                        ));
                     }
                 }
-                for t in 0..match mask { crate::network::Mask::PerStep(_) => steps, _ => 1 } {
+                for t in 0..match mask {
+                    crate::network::Mask::PerStep(_) => steps,
+                    _ => 1,
+                } {
                     if let Some(&bad) = mask.at(t).iter().find(|&&i| i >= n) {
-                        return Err(Error::param(format!("clamp of {name:?}"), format!("neuron index {bad} ≥ n = {n}")));
+                        return Err(Error::param(
+                            format!("clamp of {name:?}"),
+                            format!("neuron index {bad} ≥ n = {n}"),
+                        ));
                     }
                 }
                 clamps.push((p, mask, value));
@@ -337,16 +386,28 @@ impl Network {
             let p = self.pop_index(name)?;
             let n = self.pops[p].core().n();
             if self.pops[p].variable("v").is_none() {
-                return Err(Error::param(format!("inject_v of {name:?}"), "population has no voltage"));
+                return Err(Error::param(
+                    format!("inject_v of {name:?}"),
+                    "population has no voltage",
+                ));
             }
             let per_step = match t.data().len() {
                 l if l == n => false,
                 l if l == n * steps => true,
-                _ => return Err(Error::shape(format!("inject_v of {name:?}"), format!("got {:?}, expected [{n}] or [{steps}, {n}]", t.shape()))),
+                _ => {
+                    return Err(Error::shape(
+                        format!("inject_v of {name:?}"),
+                        format!("got {:?}, expected [{n}] or [{steps}, {n}]", t.shape()),
+                    ))
+                }
             };
             injects.push((p, t, per_step));
         }
-        Ok(Plan { ext, clamps, injects })
+        Ok(Plan {
+            ext,
+            clamps,
+            injects,
+        })
     }
 
     fn rewards(&mut self, steps: usize, o: &RunOptions) -> Result<Option<Vec<f32>>> {
@@ -356,19 +417,28 @@ impl Network {
             Reward::Scalar(x) => Some(vec![*x; steps * b]),
             Reward::PerStep(v) => {
                 if v.len() != steps {
-                    return Err(Error::shape("reward", format!("{} values for {steps} steps", v.len())));
+                    return Err(Error::shape(
+                        "reward",
+                        format!("{} values for {steps} steps", v.len()),
+                    ));
                 }
                 Some(v.iter().flat_map(|&x| std::iter::repeat_n(x, b)).collect())
             }
             Reward::PerRow(v) => {
                 if v.len() != b {
-                    return Err(Error::shape("reward", format!("{} values for batch {b}", v.len())));
+                    return Err(Error::shape(
+                        "reward",
+                        format!("{} values for batch {b}", v.len()),
+                    ));
                 }
                 Some((0..steps).flat_map(|_| v.iter().copied()).collect())
             }
             Reward::PerStepRow(t) => {
                 if t.data().len() != steps * b {
-                    return Err(Error::shape("reward", format!("got {:?}, expected [{steps}, {b}]", t.shape())));
+                    return Err(Error::shape(
+                        "reward",
+                        format!("got {:?}, expected [{steps}, {b}]", t.shape()),
+                    ));
                 }
                 Some(t.data().to_vec())
             }
@@ -402,14 +472,24 @@ impl Network {
         }
         if !o.one_step {
             for c in &mut self.conns {
-                c.topology.propagate(self.pops[c.source].core().spikes(), &mut self.bufs[c.target]);
+                c.topology.propagate(
+                    self.pops[c.source].core().spikes(),
+                    &mut self.bufs[c.target][c.input_offset..],
+                );
             }
         }
-        let mut ctx = StepContext { dt: self.dt, learning: self.learning, rng: &mut self.rng };
+        let mut ctx = StepContext {
+            dt: self.dt,
+            learning: self.learning,
+            rng: &mut self.rng,
+        };
         for p in 0..self.pops.len() {
             if o.one_step {
                 for c in self.conns.iter_mut().filter(|c| c.target == p) {
-                    c.topology.propagate(self.pops[c.source].core().spikes(), &mut self.bufs[p]);
+                    c.topology.propagate(
+                        self.pops[c.source].core().spikes(),
+                        &mut self.bufs[p][c.input_offset..],
+                    );
                 }
             }
             if let Some(x) = plan.ext[p] {
@@ -420,7 +500,11 @@ impl Network {
             for &(q, inj, per_step) in &plan.injects {
                 if q == p {
                     let n = self.pops[p].core().n();
-                    let src = if per_step { &inj.data()[t * n..(t + 1) * n] } else { inj.data() };
+                    let src = if per_step {
+                        &inj.data()[t * n..(t + 1) * n]
+                    } else {
+                        inj.data()
+                    };
                     if let Some(v) = self.pops[p].variable_mut("v") {
                         for (k, x) in v.iter_mut().enumerate() {
                             *x += src[k % n];
@@ -449,7 +533,13 @@ impl Network {
             for (ci, c) in self.conns.iter_mut().enumerate() {
                 let post = &self.pops[c.target];
                 let aux = self.aux_var[ci].and_then(|v| post.variable(v));
-                c.learn(self.pops[c.source].core(), post.core(), aux, &self.reward_row, self.dt);
+                c.learn(
+                    self.pops[c.source].core(),
+                    post.core(),
+                    aux,
+                    &self.reward_row,
+                    self.dt,
+                );
             }
         }
         for (_, m) in &mut self.monitors {
@@ -458,7 +548,11 @@ impl Network {
                     let pop = &self.pops[p];
                     for k in 0..m.tracks.len() {
                         let var = m.tracks[k].var.clone();
-                        let vals = pop.core().variable(&var).or_else(|| pop.variable(&var)).unwrap_or(&[]);
+                        let vals = pop
+                            .core()
+                            .variable(&var)
+                            .or_else(|| pop.variable(&var))
+                            .unwrap_or(&[]);
                         m.push(k, vals);
                     }
                 }

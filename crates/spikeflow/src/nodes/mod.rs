@@ -187,6 +187,15 @@ pub trait Population: Send + Sync + std::fmt::Debug {
     fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]>;
     /// Names of the model-specific variables.
     fn variable_names(&self) -> &'static [&'static str];
+    /// Number of input channels ("receptors"). The input given to
+    /// [`step`](Population::step) holds `channels` consecutive blocks of
+    /// `[batch × n]`; a connection picks its block with
+    /// [`Connect::receptor`](crate::Connect::receptor), external input goes
+    /// to block 0. Default 1 (current/voltage input); a conductance-based
+    /// model may take excitatory and inhibitory conductances apart.
+    fn input_channels(&self) -> usize {
+        1
+    }
 }
 
 /// Spike trace state of a population.
@@ -219,7 +228,10 @@ impl NodeCore {
         if n == 0 || ctx.shape.is_empty() {
             return Err(Error::param(
                 ctx.name,
-                format!("shape must be non-empty with no zero axis, got {:?}", ctx.shape),
+                format!(
+                    "shape must be non-empty with no zero axis, got {:?}",
+                    ctx.shape
+                ),
             ));
         }
         let o = ctx.options;
@@ -278,6 +290,10 @@ impl NodeCore {
     /// The running input sum, if kept.
     pub fn summed(&self) -> Option<&[f32]> {
         self.summed.as_deref()
+    }
+    /// The running input sum, mutable (checkpoint restore).
+    pub fn summed_mut(&mut self) -> Option<&mut [f32]> {
+        self.summed.as_deref_mut()
     }
 
     /// The shared epilogue of every step: trace update, then input sum.

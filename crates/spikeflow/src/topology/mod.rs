@@ -169,6 +169,14 @@ pub trait Topology: Send + Sync + std::fmt::Debug {
     fn variable(&self, _name: &str) -> Option<&[f32]> {
         None
     }
+    /// Internal state, mutable (checkpoint restore).
+    fn variable_mut(&mut self, _name: &str) -> Option<&mut [f32]> {
+        None
+    }
+    /// Names of the internal state variables.
+    fn variable_names(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// The bias, if any.
     fn bias(&self) -> Option<&[f32]> {
         None

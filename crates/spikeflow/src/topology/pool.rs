@@ -145,4 +145,10 @@ impl Topology for PoolTopology {
     fn variable(&self, name: &str) -> Option<&[f32]> {
         (name == "firing_rates").then_some(self.rates.as_slice())
     }
+    fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
+        (name == "firing_rates").then_some(self.rates.as_mut_slice())
+    }
+    fn variable_names(&self) -> &'static [&'static str] {
+        &["firing_rates"]
+    }
 }
