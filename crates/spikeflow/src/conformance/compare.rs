@@ -37,7 +37,11 @@ impl std::fmt::Display for Mismatch {
         if let Some(b) = self.batch {
             write!(f, " batch {b}")?;
         }
-        write!(f, " index {}: got {}, expected {}", self.index, self.got, self.expected)
+        write!(
+            f,
+            " index {}: got {}, expected {}",
+            self.index, self.got, self.expected
+        )
     }
 }
 
@@ -52,7 +56,15 @@ struct Layout {
     batch: Option<usize>,
 }
 
-fn check(object: &str, variable: &str, got: &[f32], exp: &[f32], exact: bool, tol: &Tol, layout: Layout) -> Option<Mismatch> {
+fn check(
+    object: &str,
+    variable: &str,
+    got: &[f32],
+    exp: &[f32],
+    exact: bool,
+    tol: &Tol,
+    layout: Layout,
+) -> Option<Mismatch> {
     if got.len() != exp.len() {
         return Some(Mismatch {
             object: object.into(),
@@ -62,7 +74,11 @@ fn check(object: &str, variable: &str, got: &[f32], exp: &[f32], exact: bool, to
             index: 0,
             got: f32::NAN,
             expected: f32::NAN,
-            note: Some(format!("{} values recorded, {} expected", got.len(), exp.len())),
+            note: Some(format!(
+                "{} values recorded, {} expected",
+                got.len(),
+                exp.len()
+            )),
         });
     }
     let k = got.iter().zip(exp).position(|(&g, &e)| {
@@ -83,11 +99,22 @@ fn check(object: &str, variable: &str, got: &[f32], exp: &[f32], exact: bool, to
         }
         _ => (None, rest),
     };
-    Some(Mismatch { object: object.into(), variable: variable.into(), step, batch, index, got: got[k], expected: exp[k], note: None })
+    Some(Mismatch {
+        object: object.into(),
+        variable: variable.into(),
+        step,
+        batch,
+        index,
+        got: got[k],
+        expected: exp[k],
+        note: None,
+    })
 }
 
 pub(crate) fn compare(case: &Value, rec: &Recording) -> Result<Option<Mismatch>> {
-    let tol = case.get("tolerance").ok_or_else(|| Error::format("case", "missing tolerance"))?;
+    let tol = case
+        .get("tolerance")
+        .ok_or_else(|| Error::format("case", "missing tolerance"))?;
     let tol = Tol {
         rtol: tol.get("rtol").and_then(Value::as_f64).unwrap_or(1e-5) as f32,
         atol: tol.get("atol").and_then(Value::as_f64).unwrap_or(1e-5) as f32,
@@ -103,42 +130,119 @@ pub(crate) fn compare(case: &Value, rec: &Recording) -> Result<Option<Mismatch>>
                 let want = flat(val)?;
                 let per_step = got.stride0();
                 let b = (var != "theta").then_some(batch);
-                if let Some(m) = check(name, var, got.data(), &want, var == "s", &tol, Layout { per_step: Some(per_step), batch: b }) {
+                if let Some(m) = check(
+                    name,
+                    var,
+                    got.data(),
+                    &want,
+                    var == "s",
+                    &tol,
+                    Layout {
+                        per_step: Some(per_step),
+                        batch: b,
+                    },
+                ) {
                     return Ok(Some(m));
                 }
             }
         }
     }
-    for (i, ce) in exp.get("connections").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, ce) in exp
+        .get("connections")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let cname = &rec.conn_names[i];
         if let Some(val) = ce.get("w_every_step") {
             let got = net.monitor(&format!("conn {i}"))?.get("w")?;
-            if let Some(m) = check(cname, "w_every_step", got.data(), &flat(val)?, false, &tol, Layout { per_step: Some(got.stride0()), batch: None }) {
+            if let Some(m) = check(
+                cname,
+                "w_every_step",
+                got.data(),
+                &flat(val)?,
+                false,
+                &tol,
+                Layout {
+                    per_step: Some(got.stride0()),
+                    batch: None,
+                },
+            ) {
                 return Ok(Some(m));
             }
         }
         if let Some(val) = ce.get("firing_rates") {
             let got = net.monitor(&format!("conn {i}"))?.get("firing_rates")?;
-            if let Some(m) = check(cname, "firing_rates", got.data(), &flat(val)?, false, &tol, Layout { per_step: Some(got.stride0()), batch: Some(batch) }) {
+            if let Some(m) = check(
+                cname,
+                "firing_rates",
+                got.data(),
+                &flat(val)?,
+                false,
+                &tol,
+                Layout {
+                    per_step: Some(got.stride0()),
+                    batch: Some(batch),
+                },
+            ) {
                 return Ok(Some(m));
             }
         }
         if let Some(val) = ce.get("w_after_each_run") {
             let got = &rec.w_after_each_run[i];
             let per = net.weights_tensor(cname)?.data().len();
-            if let Some(m) = check(cname, "w_after_each_run", got, &flat(val)?, false, &tol, Layout { per_step: Some(per), batch: None }) {
+            if let Some(m) = check(
+                cname,
+                "w_after_each_run",
+                got,
+                &flat(val)?,
+                false,
+                &tol,
+                Layout {
+                    per_step: Some(per),
+                    batch: None,
+                },
+            ) {
                 return Ok(Some(m));
             }
         }
         if let Some(val) = ce.get("w_final") {
             let got = net.weights_tensor(cname)?;
-            if let Some(m) = check(cname, "w_final", got.data(), &flat(val)?, false, &tol, Layout { per_step: None, batch: None }) {
+            if let Some(m) = check(
+                cname,
+                "w_final",
+                got.data(),
+                &flat(val)?,
+                false,
+                &tol,
+                Layout {
+                    per_step: None,
+                    batch: None,
+                },
+            ) {
                 return Ok(Some(m));
             }
         }
-        for (var, val) in ce.get("rule_state_final").and_then(Value::as_object).into_iter().flatten() {
+        for (var, val) in ce
+            .get("rule_state_final")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             let got = rule_state(rec, cname, var)?;
-            if let Some(m) = check(cname, var, &got, &flat(val)?, false, &tol, Layout { per_step: None, batch: None }) {
+            if let Some(m) = check(
+                cname,
+                var,
+                &got,
+                &flat(val)?,
+                false,
+                &tol,
+                Layout {
+                    per_step: None,
+                    batch: None,
+                },
+            ) {
                 return Ok(Some(m));
             }
         }
@@ -155,7 +259,9 @@ fn rule_state(rec: &Recording, cname: &str, var: &str) -> Result<Vec<f32>> {
         "eligibility_trace" => Ok(net.connection_state(cname, "eligibility")?.to_vec()),
         "eligibility" => {
             // ζ[b,i,j] = p⁺[b,i]·s_post[b,j] + s_pre[b,i]·p⁻[b,j] from the final state.
-            let (src, tgt) = cname.split_once(" -> ").ok_or_else(|| Error::Name(cname.into()))?;
+            let (src, tgt) = cname
+                .split_once(" -> ")
+                .ok_or_else(|| Error::Name(cname.into()))?;
             let pre = net.population(src)?.core().spikes().values().to_vec();
             let post = net.population(tgt)?.core().spikes().values().to_vec();
             let pp = net.connection_state(cname, "pre_trace")?;
@@ -166,7 +272,9 @@ fn rule_state(rec: &Recording, cname: &str, var: &str) -> Result<Vec<f32>> {
             for r in 0..b {
                 for i in 0..ni {
                     for j in 0..nj {
-                        out.push(pp[r * ni + i] * post[r * nj + j] + pre[r * ni + i] * pm[r * nj + j]);
+                        out.push(
+                            pp[r * ni + i] * post[r * nj + j] + pre[r * ni + i] * pm[r * nj + j],
+                        );
                     }
                 }
             }

@@ -58,20 +58,35 @@ impl std::fmt::Display for CaseResult {
 
 /// Reads and replays one case file.
 pub fn run_case_file(path: &Path) -> CaseResult {
-    let fallback = path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned());
+    let fallback = path.file_stem().map_or_else(
+        || path.display().to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) => return CaseResult { name: fallback, outcome: Outcome::Invalid(format!("{}: {e}", path.display())) },
+        Err(e) => {
+            return CaseResult {
+                name: fallback,
+                outcome: Outcome::Invalid(format!("{}: {e}", path.display())),
+            }
+        }
     };
     match serde_json::from_str::<Value>(&text) {
         Ok(v) => run_case(&v, &fallback),
-        Err(e) => CaseResult { name: fallback, outcome: Outcome::Invalid(format!("{}: not JSON: {e}", path.display())) },
+        Err(e) => CaseResult {
+            name: fallback,
+            outcome: Outcome::Invalid(format!("{}: not JSON: {e}", path.display())),
+        },
     }
 }
 
 /// Replays a parsed case. `fallback_name` names it if it has no `name`.
 pub fn run_case(case: &Value, fallback_name: &str) -> CaseResult {
-    let name = case.get("name").and_then(Value::as_str).unwrap_or(fallback_name).to_string();
+    let name = case
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(fallback_name)
+        .to_string();
     let outcome = match build::replay(case) {
         Ok(rec) => match compare::compare(case, &rec) {
             Ok(None) => Outcome::Pass,
@@ -96,7 +111,10 @@ pub fn case_files(path: &Path) -> Result<Vec<PathBuf>> {
     let rd = std::fs::read_dir(path).map_err(|e| Error::io(path.display().to_string(), e))?;
     let mut files: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.file_name().is_some_and(|n| n != "index.json"))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "json")
+                && p.file_name().is_some_and(|n| n != "index.json")
+        })
         .collect();
     files.sort();
     Ok(files)

@@ -270,8 +270,11 @@ pub enum Reduction {
     Sum,
     /// Any function of the per-row values of one weight (it must map all
     /// zeros to zero: weights no event touched are skipped).
-    Custom(Arc<dyn Fn(&[f32]) -> f32 + Send + Sync>),
+    Custom(Arc<ReduceFn>),
 }
+
+/// A custom batch reduction: per-row values of one weight → one change.
+pub type ReduceFn = dyn Fn(&[f32]) -> f32 + Send + Sync;
 
 impl std::fmt::Debug for Reduction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -28,10 +28,13 @@ pub struct NetworkBuilder {
     batch: usize,
     learning: bool,
     seed: u64,
-    layers: Vec<(String, Vec<usize>, Box<dyn NodeModel>, NodeOptions)>,
+    layers: Vec<LayerSpec>,
     conns: Vec<Connect>,
     reward_fn: Option<Box<dyn RewardFn>>,
 }
+
+/// A population waiting to be built: name, shape, model, options.
+type LayerSpec = (String, Vec<usize>, Box<dyn NodeModel>, NodeOptions);
 
 impl Default for NetworkBuilder {
     fn default() -> Self {
