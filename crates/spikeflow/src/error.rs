@@ -99,7 +99,10 @@ pub(crate) fn finite(object: &str, what: &str, v: f32) -> Result<()> {
     if v.is_finite() {
         Ok(())
     } else {
-        Err(Error::param(object, format!("{what} must be finite, got {v}")))
+        Err(Error::param(
+            object,
+            format!("{what} must be finite, got {v}"),
+        ))
     }
 }
 
@@ -108,6 +111,9 @@ pub(crate) fn positive(object: &str, what: &str, v: f32) -> Result<()> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
-        Err(Error::param(object, format!("{what} must be finite and > 0, got {v}")))
+        Err(Error::param(
+            object,
+            format!("{what} must be finite and > 0, got {v}"),
+        ))
     }
 }

@@ -20,7 +20,10 @@ pub struct DiehlAndCook {
 
 impl Default for DiehlAndCook {
     fn default() -> Self {
-        DiehlAndCook { x_tar: 0.4, mu: 1.0 }
+        DiehlAndCook {
+            x_tar: 0.4,
+            mu: 1.0,
+        }
     }
 }
 

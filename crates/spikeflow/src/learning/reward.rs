@@ -39,8 +39,16 @@ impl Default for Mstdp {
 impl Mstdp {
     fn traces(&self) -> RuleTraces {
         RuleTraces {
-            pre: vec![TraceSpec { tau_ms: self.tc_plus, amplitude: self.a_plus, additive: true }],
-            post: vec![TraceSpec { tau_ms: self.tc_minus, amplitude: self.a_minus, additive: true }],
+            pre: vec![TraceSpec {
+                tau_ms: self.tc_plus,
+                amplitude: self.a_plus,
+                additive: true,
+            }],
+            post: vec![TraceSpec {
+                tau_ms: self.tc_minus,
+                amplitude: self.a_minus,
+                additive: true,
+            }],
         }
     }
     /// The pre-triggered part of the eligibility, `s_pre · p⁻[j]`.
@@ -68,11 +76,19 @@ impl SynapseRule for Mstdp {
         "MSTDP"
     }
     fn requirements(&self) -> Requirements {
-        Requirements { reward: true, ..Default::default() }
+        Requirements {
+            reward: true,
+            ..Default::default()
+        }
     }
     fn phases(&self, nu: &Nu) -> Phases {
         let on = nu.pre_active();
-        Phases { pre: on, post: on, every_step: false, eligibility: false }
+        Phases {
+            pre: on,
+            post: on,
+            every_step: false,
+            eligibility: false,
+        }
     }
     fn rule_traces(&self) -> RuleTraces {
         self.traces()
@@ -102,7 +118,10 @@ pub struct MstdpEt {
 
 impl Default for MstdpEt {
     fn default() -> Self {
-        MstdpEt { mstdp: Mstdp::default(), tc_e_trace: 25.0 }
+        MstdpEt {
+            mstdp: Mstdp::default(),
+            tc_e_trace: 25.0,
+        }
     }
 }
 
@@ -111,10 +130,18 @@ impl SynapseRule for MstdpEt {
         "MSTDPET"
     }
     fn requirements(&self) -> Requirements {
-        Requirements { reward: true, ..Default::default() }
+        Requirements {
+            reward: true,
+            ..Default::default()
+        }
     }
     fn phases(&self, _nu: &Nu) -> Phases {
-        Phases { pre: true, post: true, every_step: false, eligibility: true }
+        Phases {
+            pre: true,
+            post: true,
+            every_step: false,
+            eligibility: true,
+        }
     }
     fn rule_traces(&self) -> RuleTraces {
         self.mstdp.traces()

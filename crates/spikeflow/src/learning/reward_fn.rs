@@ -43,7 +43,8 @@ impl RewardFn for MovingAvgRpe {
         let a = 1.0 / self.ema_window;
         let per_step = accumulated_reward / steps.max(1) as f32;
         self.reward_predict = (1.0 - a) * self.reward_predict + a * per_step;
-        self.reward_predict_episode = (1.0 - a) * self.reward_predict_episode + a * accumulated_reward;
+        self.reward_predict_episode =
+            (1.0 - a) * self.reward_predict_episode + a * accumulated_reward;
         self.history.push(self.reward_predict_episode);
     }
 }

@@ -19,7 +19,10 @@ pub struct Rmax {
 
 impl Default for Rmax {
     fn default() -> Self {
-        Rmax { tc_c: 5.0, tc_e_trace: 25.0 }
+        Rmax {
+            tc_c: 5.0,
+            tc_e_trace: 25.0,
+        }
     }
 }
 
@@ -37,7 +40,12 @@ impl SynapseRule for Rmax {
         }
     }
     fn phases(&self, _nu: &Nu) -> Phases {
-        Phases { pre: false, post: false, every_step: true, eligibility: true }
+        Phases {
+            pre: false,
+            post: false,
+            every_step: true,
+            eligibility: true,
+        }
     }
     #[inline]
     fn every_step(&self, s: &Synapse<'_>) -> f32 {

@@ -98,7 +98,10 @@ fn window_len(name: &str, what: &str, window: f32, dt: f32) -> Result<usize> {
     positive(name, what, window)?;
     let k = (window / dt).floor() as usize;
     if k == 0 {
-        return Err(Error::param(name, format!("{what} {window} ms is shorter than dt {dt} ms")));
+        return Err(Error::param(
+            name,
+            format!("{what} {window} ms is shorter than dt {dt} ms"),
+        ));
     }
     Ok(k)
 }
@@ -109,10 +112,19 @@ impl NodeModel for CsrmNodes {
     }
     fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>> {
         check_lbound(ctx.name, self.lbound)?;
-        for (what, v) in [("rest", self.rest), ("thresh", self.thresh), ("reset_const", self.reset_const), ("theta_plus", self.theta_plus)] {
+        for (what, v) in [
+            ("rest", self.rest),
+            ("thresh", self.thresh),
+            ("reset_const", self.reset_const),
+            ("theta_plus", self.theta_plus),
+        ] {
             finite(ctx.name, what, v)?;
         }
-        for (what, v) in [("tau", self.tau), ("tc_decay", self.tc_decay), ("tc_theta_decay", self.tc_theta_decay)] {
+        for (what, v) in [
+            ("tau", self.tau),
+            ("tc_decay", self.tc_decay),
+            ("tc_theta_decay", self.tc_theta_decay),
+        ] {
             positive(ctx.name, what, v)?;
         }
         let res_len = window_len(ctx.name, "res_window_size", self.res_window_size, ctx.dt)?;

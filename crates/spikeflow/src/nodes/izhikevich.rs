@@ -13,9 +13,7 @@
 //! `a = 0.02 + 0.08ρ`, `b = 0.25 − 0.05ρ`, `c = −65`, `d = 2`,
 //! `S[:, k] = −U(0,1)`) unless given explicitly.
 
-use super::{
-    check_lbound, BuildContext, NodeCore, NodeModel, Population, Result, StepContext,
-};
+use super::{check_lbound, BuildContext, NodeCore, NodeModel, Population, Result, StepContext};
 use crate::error::{finite, Error};
 
 /// Explicit per-neuron Izhikevich parameters.
@@ -127,7 +125,10 @@ impl NodeModel for IzhikevichNodes {
                         ));
                     }
                     if let Some(x) = v.iter().find(|x| !x.is_finite()) {
-                        return Err(Error::param(ctx.name, format!("{what} must be finite, got {x}")));
+                        return Err(Error::param(
+                            ctx.name,
+                            format!("{what} must be finite, got {x}"),
+                        ));
                     }
                 }
                 p.clone()

@@ -43,7 +43,10 @@ impl Param {
             }
         };
         if let Some(bad) = v.iter().find(|x| !x.is_finite()) {
-            return Err(Error::param(object, format!("{what} must be finite, got {bad}")));
+            return Err(Error::param(
+                object,
+                format!("{what} must be finite, got {bad}"),
+            ));
         }
         Ok(v)
     }

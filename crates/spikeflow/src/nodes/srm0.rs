@@ -10,8 +10,7 @@
 
 use super::lif::{LifNodes, LifVectors};
 use super::{
-    apply_lbound, check_lbound, BuildContext, NodeCore, NodeModel, Population, Result,
-    StepContext,
+    apply_lbound, check_lbound, BuildContext, NodeCore, NodeModel, Population, Result, StepContext,
 };
 use crate::error::{finite, positive};
 
