@@ -213,8 +213,8 @@ impl Connection {
 /// sum to `norm` (see [`NormMode`]).
 pub(crate) fn normalize(map: SynapseMap<'_>, w: &mut [f32], mode: NormMode, norm: f32) {
     match (mode, map) {
-        (NormMode::Kernel, SynapseMap::Conv(g)) => {
-            for kernel in w.chunks_exact_mut(g.kernel_len()) {
+        (NormMode::Kernel, SynapseMap::Conv(_) | SynapseMap::Local(_)) => {
+            for kernel in w.chunks_exact_mut(map.kernel_len()) {
                 let sum: f32 = kernel.iter().sum();
                 let f = norm / sum;
                 for x in kernel {

@@ -13,6 +13,7 @@ mod all_but_self;
 mod conv;
 mod dense;
 mod local;
+mod local_nd;
 mod pool;
 mod sparse;
 
@@ -20,6 +21,7 @@ pub use all_but_self::AllButSelf;
 pub use conv::Conv;
 pub use dense::Dense;
 pub use local::LocalConnection;
+pub use local_nd::{LocalGeometry, LocalNd};
 pub use pool::MaxPool;
 pub use sparse::Sparse;
 
@@ -197,6 +199,8 @@ pub enum SynapseMap<'a> {
     Sparse(&'a Csr),
     /// Convolution: shared kernels.
     Conv(&'a ConvGeometry),
+    /// Compact local connection: convolution windows, unshared kernels.
+    Local(&'a LocalGeometry),
 }
 
 impl SynapseMap<'_> {
@@ -206,6 +210,16 @@ impl SynapseMap<'_> {
             SynapseMap::Dense { n_pre, n_post } => n_pre * n_post,
             SynapseMap::Sparse(c) => c.nnz(),
             SynapseMap::Conv(g) => g.n_weights(),
+            SynapseMap::Local(g) => g.n_weights(),
+        }
+    }
+
+    /// Weights per kernel (normalisation unit of `NormMode::Kernel`).
+    pub fn kernel_len(&self) -> usize {
+        match self {
+            SynapseMap::Conv(g) => g.kernel_len(),
+            SynapseMap::Local(g) => g.kernel_len(),
+            _ => 1,
         }
     }
 
@@ -215,6 +229,7 @@ impl SynapseMap<'_> {
             SynapseMap::Dense { n_pre, .. } => *n_pre,
             SynapseMap::Sparse(c) => c.n_pre(),
             SynapseMap::Conv(g) => g.n_pre(),
+            SynapseMap::Local(g) => g.n_pre(),
         }
     }
 
@@ -224,6 +239,7 @@ impl SynapseMap<'_> {
             SynapseMap::Dense { n_post, .. } => *n_post,
             SynapseMap::Sparse(c) => c.n_post(),
             SynapseMap::Conv(g) => g.n_post(),
+            SynapseMap::Local(g) => g.n_post(),
         }
     }
 
@@ -239,6 +255,7 @@ impl SynapseMap<'_> {
             }
             SynapseMap::Sparse(c) => c.for_each_out(pre, f),
             SynapseMap::Conv(g) => g.for_each_out(pre, f),
+            SynapseMap::Local(g) => g.for_each_out(pre, f),
         }
     }
 
@@ -253,6 +270,7 @@ impl SynapseMap<'_> {
             }
             SynapseMap::Sparse(c) => c.for_each_in(post, f),
             SynapseMap::Conv(g) => g.for_each_in(post, f),
+            SynapseMap::Local(g) => g.for_each_in(post, f),
         }
     }
 
