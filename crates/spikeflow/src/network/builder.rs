@@ -209,6 +209,15 @@ impl NetworkBuilder {
                 Some(n) => Some(n * spec.topology.norm_scale()),
                 None => None,
             };
+            if norm.is_some() && !topology.supports_norm() {
+                return Err(Error::param(
+                    format!("connection {name}"),
+                    format!(
+                        "{} has no per-target column of weights to normalise",
+                        topology.type_name()
+                    ),
+                ));
+            }
             if topology.synapses().is_none()
                 && (spec.rule.is_some() || norm.is_some() || o.weight_decay != 0.0)
             {
@@ -317,6 +326,7 @@ impl NetworkBuilder {
             reward_row: vec![0.0; self.batch],
             rng,
             reward_fn: self.reward_fn,
+            profile: Default::default(),
         })
     }
 }

@@ -14,6 +14,7 @@ mod conv;
 mod dense;
 mod local;
 mod local_nd;
+mod mean_field;
 mod pool;
 mod sparse;
 
@@ -22,6 +23,7 @@ pub use conv::Conv;
 pub use dense::Dense;
 pub use local::LocalConnection;
 pub use local_nd::{LocalGeometry, LocalNd};
+pub use mean_field::MeanField;
 pub use pool::MaxPool;
 pub use sparse::Sparse;
 
@@ -161,6 +163,10 @@ pub trait Topology: Send + Sync + std::fmt::Debug {
     fn synapses(&self) -> Option<SynapseMap<'_>>;
     /// The synapse map together with the mutable weights (for learning).
     fn learn_view(&mut self) -> Option<(SynapseMap<'_>, &mut [f32])>;
+    /// Whether `norm` means something for this topology.
+    fn supports_norm(&self) -> bool {
+        true
+    }
     /// How `norm` applies.
     fn norm_mode(&self) -> NormMode {
         NormMode::ColumnAbs
@@ -201,6 +207,15 @@ pub enum SynapseMap<'a> {
     Conv(&'a ConvGeometry),
     /// Compact local connection: convolution windows, unshared kernels.
     Local(&'a LocalGeometry),
+    /// Every pair `(i, j)` shares weight `j` (`per_target`) or weight 0.
+    Shared {
+        /// Source neurons.
+        n_pre: usize,
+        /// Target neurons.
+        n_post: usize,
+        /// One weight per target rather than one in all.
+        per_target: bool,
+    },
 }
 
 impl SynapseMap<'_> {
@@ -211,6 +226,15 @@ impl SynapseMap<'_> {
             SynapseMap::Sparse(c) => c.nnz(),
             SynapseMap::Conv(g) => g.n_weights(),
             SynapseMap::Local(g) => g.n_weights(),
+            SynapseMap::Shared {
+                n_post, per_target, ..
+            } => {
+                if *per_target {
+                    *n_post
+                } else {
+                    1
+                }
+            }
         }
     }
 
@@ -230,6 +254,7 @@ impl SynapseMap<'_> {
             SynapseMap::Sparse(c) => c.n_pre(),
             SynapseMap::Conv(g) => g.n_pre(),
             SynapseMap::Local(g) => g.n_pre(),
+            SynapseMap::Shared { n_pre, .. } => *n_pre,
         }
     }
 
@@ -240,6 +265,7 @@ impl SynapseMap<'_> {
             SynapseMap::Sparse(c) => c.n_post(),
             SynapseMap::Conv(g) => g.n_post(),
             SynapseMap::Local(g) => g.n_post(),
+            SynapseMap::Shared { n_post, .. } => *n_post,
         }
     }
 
@@ -256,6 +282,13 @@ impl SynapseMap<'_> {
             SynapseMap::Sparse(c) => c.for_each_out(pre, f),
             SynapseMap::Conv(g) => g.for_each_out(pre, f),
             SynapseMap::Local(g) => g.for_each_out(pre, f),
+            SynapseMap::Shared {
+                n_post, per_target, ..
+            } => {
+                for j in 0..*n_post {
+                    f(j, if *per_target { j } else { 0 });
+                }
+            }
         }
     }
 
@@ -271,6 +304,13 @@ impl SynapseMap<'_> {
             SynapseMap::Sparse(c) => c.for_each_in(post, f),
             SynapseMap::Conv(g) => g.for_each_in(post, f),
             SynapseMap::Local(g) => g.for_each_in(post, f),
+            SynapseMap::Shared {
+                n_pre, per_target, ..
+            } => {
+                for i in 0..*n_pre {
+                    f(i, if *per_target { post } else { 0 });
+                }
+            }
         }
     }
 
