@@ -3,6 +3,7 @@
 //! `"Ae"`, `"Ai"`, `"Y"`), so monitors and read-outs work as in BindsNET.
 
 mod diehl_cook_2015;
+pub mod diehl_cook_paper;
 mod increasing_inhibition;
 mod locally_connected;
 mod presenter;

@@ -309,7 +309,7 @@ impl NetworkBuilder {
         }
         let bufs = pops
             .iter()
-            .map(|p| vec![0.0; self.batch * p.core().n()])
+            .map(|p| vec![0.0; p.input_channels() * self.batch * p.core().n()])
             .collect();
         Ok(Network {
             dt: self.dt,

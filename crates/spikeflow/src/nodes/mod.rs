@@ -47,6 +47,7 @@ macro_rules! population_accessors {
 
 mod adaptive_lif;
 mod boosted_lif;
+mod conductance_lif;
 mod csrm;
 mod current_lif;
 mod if_nodes;
@@ -60,6 +61,7 @@ mod srm0;
 
 pub use adaptive_lif::{AdaptiveLifNodes, DiehlAndCookNodes};
 pub use boosted_lif::BoostedLifNodes;
+pub use conductance_lif::{AdaptiveThreshold, ConductanceLifNodes};
 pub use csrm::{CsrmNodes, ResponseKernel};
 pub use current_lif::CurrentLifNodes;
 pub use if_nodes::IfNodes;

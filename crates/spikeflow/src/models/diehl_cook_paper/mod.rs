@@ -1,0 +1,230 @@
+//! Diehl & Cook (2015) as the paper and the authors' Brian script build it
+//! — not BindsNET's current-based approximation
+//! ([`DiehlAndCook2015`](super::DiehlAndCook2015)).
+//!
+//! P. U. Diehl and M. Cook, "Unsupervised learning of digit recognition
+//! using spike-timing-dependent plasticity", Front. Comput. Neurosci. 9:99
+//! (2015); script `Diehl&Cook_spiking_MNIST.py` and
+//! `Diehl&Cook_MNIST_random_conn_generator.py` in `peter-u-diehl/stdp-mnist`.
+//!
+//! | population | model | parameters |
+//! |---|---|---|
+//! | `X` (784) | `Input` | Poisson, rate = pixel/8 · intensity Hz (pixel 0…255) |
+//! | `Ae` (N) | [`ConductanceLifNodes::excitatory`] | rest −65, reset −65, thresh −52 + θ − 20, refrac 5 ms, τ_m 100 ms, E_exc 0, E_inh −100 mV, τ_ge 1, τ_gi 2 ms, θ₊ 0.05 mV, τ_θ 1e7 ms, θ₀ 20 mV, v₀ −105 mV |
+//! | `Ai` (N) | [`ConductanceLifNodes::inhibitory`] | rest −60, reset −45, thresh −40, refrac 2 ms, τ_m 10 ms, E_exc 0, E_inh −85 mV, v₀ −100 mV |
+//!
+//! | connection | topology | weights |
+//! |---|---|---|
+//! | `X → Ae` (g_e) | [`Delayed`], delays ⌊U(0, 10) ms / dt⌋ | `0.3·(U(0,1) + 0.01)`, learned by [`PaperStdp`] (ν 1e-4 / 1e-2, `[0, 1]`), columns normalised to sum 78 before every presentation |
+//! | `Ae → Ai` (g_e) | one-to-one | 10.4 |
+//! | `Ai → Ae` (g_i) | all but self | 17.0 |
+//!
+//! The script defines input→inhibitory delays `U(0, 5)` ms too, but its
+//! `input_conn_names = ['ee_input']` never creates that connection; it is
+//! available here as [`InputToInhibitory`] (off by default).
+//!
+//! Protocol ([`PaperPresenter`], a [`Presenter`](super::Presenter)): dt
+//! 0.5 ms; each image is shown 350 ms, then 150 ms of rest without input
+//! (state decays; nothing is reset between images); if `Ae` fired fewer
+//! than 5 spikes during the 350 ms, the intensity is raised by 1 (from 2)
+//! and the image shown again (after its rest). While learning, the input
+//! weights are normalised before every showing.
+//!
+//! # Differences from the script (all believed negligible; none is a speed
+//! shortcut)
+//!
+//! * The STDP pre-synaptic term fires when the input spikes, not when the
+//!   spike arrives after its delay (Brian 1 can delay it per synapse).
+//! * Spikes of the 150 ms rest are not counted towards the next image (the
+//!   script's spike counter does count them; with no input they are rare).
+//! * The intensity is capped at `max_intensity` (the script has no cap; an
+//!   image that never drives 5 spikes would loop forever).
+//! * Random numbers come from spikeflow's seeded generator.
+//!
+//! ```
+//! use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
+//! use spikeflow::models::Presenter;
+//! let mut p = DiehlCookPaper { n_neurons: 10, ..Default::default() }.build()?;
+//! let counts = p.present(&vec![0.5; 784], true)?;
+//! assert_eq!(counts.len(), 10);
+//! assert!(counts.iter().sum::<f32>() >= 5.0);
+//! # Ok::<(), spikeflow::Error>(())
+//! ```
+
+mod presenter;
+mod stdp;
+
+pub use presenter::PaperPresenter;
+pub use stdp::PaperStdp;
+
+use crate::error::{Error, Result};
+use crate::network::{Connect, Network};
+use crate::nodes::{ConductanceLifNodes, Input, NodeOptions};
+use crate::rng::Rng;
+use crate::topology::{uniform_delay_steps, AllButSelf, Delayed, Sparse};
+
+/// The optional input → inhibitory connection of the script's generator
+/// (`XeAi`: 10 % of pairs, `0.2·U(0,1)`, delays `U(0, 5)` ms). Not used by
+/// the script's network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputToInhibitory {
+    /// Connection probability. Default 0.1.
+    pub p_conn: f32,
+    /// Weight scale. Default 0.2.
+    pub weight: f32,
+    /// Delay range (ms). Default (0, 5).
+    pub delay_ms: (f32, f32),
+}
+
+impl Default for InputToInhibitory {
+    fn default() -> Self {
+        InputToInhibitory {
+            p_conn: 0.1,
+            weight: 0.2,
+            delay_ms: (0.0, 5.0),
+        }
+    }
+}
+
+/// Builder of the paper's network and protocol. Defaults are the paper's.
+#[derive(Debug, Clone)]
+pub struct DiehlCookPaper {
+    /// Excitatory (= inhibitory) neurons. Default 100.
+    pub n_neurons: usize,
+    /// Input pixels. Default 784.
+    pub n_inputs: usize,
+    /// Seed of the weights, delays, network and encoder. Default 0.
+    pub seed: u64,
+    /// Time step (ms). Default 0.5.
+    pub dt: f32,
+    /// Presentation time (ms). Default 350.
+    pub exposure_ms: f32,
+    /// Rest after each presentation (ms). Default 150.
+    pub rest_ms: f32,
+    /// Starting input intensity (rate = pixel/8 · intensity). Default 2.
+    pub intensity: f32,
+    /// Minimum excitatory spikes for a presentation to count. Default 5.
+    pub min_spikes: f32,
+    /// Highest intensity tried before accepting a presentation. Default 64.
+    pub max_intensity: f32,
+    /// Column sum of `X → Ae` after normalisation. Default 78.
+    pub norm: f32,
+    /// `(ν_pre, ν_post)`. Default `(1e-4, 1e-2)`.
+    pub nu: (f32, f32),
+    /// Upper weight bound of `X → Ae`. Default 1.
+    pub wmax: f32,
+    /// Initial weights `init_scale · (U(0,1) + 0.01)`. Default 0.3.
+    pub init_scale: f32,
+    /// `X → Ae` delay range (ms). Default (0, 10).
+    pub input_delay_ms: (f32, f32),
+    /// `Ae → Ai` weight (one-to-one). Default 10.4.
+    pub exc_to_inh: f32,
+    /// `Ai → Ae` weight (all but self). Default 17.0.
+    pub inh_to_exc: f32,
+    /// Optional `X → Ai` connection. Default `None` (as the script).
+    pub input_to_inh: Option<InputToInhibitory>,
+    /// Excitatory neuron model.
+    pub excitatory: ConductanceLifNodes,
+    /// Inhibitory neuron model.
+    pub inhibitory: ConductanceLifNodes,
+    /// The learning rule's time constants.
+    pub stdp: PaperStdp,
+}
+
+impl Default for DiehlCookPaper {
+    fn default() -> Self {
+        DiehlCookPaper {
+            n_neurons: 100,
+            n_inputs: 784,
+            seed: 0,
+            dt: 0.5,
+            exposure_ms: 350.0,
+            rest_ms: 150.0,
+            intensity: 2.0,
+            min_spikes: 5.0,
+            max_intensity: 64.0,
+            norm: 78.0,
+            nu: (1e-4, 1e-2),
+            wmax: 1.0,
+            init_scale: 0.3,
+            input_delay_ms: (0.0, 10.0),
+            exc_to_inh: 10.4,
+            inh_to_exc: 17.0,
+            input_to_inh: None,
+            excitatory: ConductanceLifNodes::excitatory(),
+            inhibitory: ConductanceLifNodes::inhibitory(),
+            stdp: PaperStdp::default(),
+        }
+    }
+}
+
+impl DiehlCookPaper {
+    /// Builds the network (`X`, `Ae`, `Ai`; connections `X -> Ae`,
+    /// `Ae -> Ai`, `Ai -> Ae`, optionally `X -> Ai`).
+    ///
+    /// # Errors
+    /// Invalid sizes or parameters.
+    pub fn network(&self) -> Result<Network> {
+        let (n, n_in) = (self.n_neurons, self.n_inputs);
+        if n == 0 || n_in == 0 {
+            return Err(Error::param("DiehlCookPaper", "sizes must be > 0"));
+        }
+        let mut rng = Rng::seed_from_u64(self.seed ^ 0xD1E4_C00C_2015_0099);
+        let w: Vec<f32> = (0..n_in * n)
+            .map(|_| self.init_scale * (rng.uniform_f32() + 0.01))
+            .collect();
+        let (lo, hi) = self.input_delay_ms;
+        let delays = uniform_delay_steps(n_in * n, lo, hi, self.dt, &mut rng)?;
+        let mut b = Network::builder().dt(self.dt).seed(self.seed);
+        b.add_population("X", &[n_in], Input, NodeOptions::default());
+        b.add_population("Ae", &[n], self.excitatory.clone(), NodeOptions::default());
+        b.add_population("Ai", &[n], self.inhibitory.clone(), NodeOptions::default());
+        b.connect(
+            Connect::new("X", "Ae", Delayed::new(w, delays))
+                .rule(self.stdp)
+                .nu(self.nu)
+                .wmin(0.0)
+                .wmax(self.wmax),
+        );
+        b.connect(Connect::new(
+            "Ae",
+            "Ai",
+            Sparse::Triplets(super::diagonal(n, self.exc_to_inh)),
+        ));
+        b.connect(
+            Connect::new(
+                "Ai",
+                "Ae",
+                AllButSelf {
+                    weight: self.inh_to_exc,
+                },
+            )
+            .receptor(1),
+        );
+        if let Some(x) = &self.input_to_inh {
+            let w: Vec<f32> = (0..n_in * n)
+                .map(|_| {
+                    let keep = rng.uniform_f32() < x.p_conn;
+                    let v = x.weight * rng.uniform_f32();
+                    if keep {
+                        v
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let d = uniform_delay_steps(n_in * n, x.delay_ms.0, x.delay_ms.1, self.dt, &mut rng)?;
+            b.connect(Connect::new("X", "Ai", Delayed::new(w, d)));
+        }
+        b.build()
+    }
+
+    /// Builds the network wrapped in the paper's presentation protocol.
+    ///
+    /// # Errors
+    /// Invalid sizes or parameters (times not positive multiples of `dt`,
+    /// intensities not positive).
+    pub fn build(&self) -> Result<PaperPresenter> {
+        PaperPresenter::new(self.network()?, self)
+    }
+}

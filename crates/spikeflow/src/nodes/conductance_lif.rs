@@ -1,0 +1,432 @@
+//! Conductance-based leaky integrate-and-fire neurons (Diehl & Cook 2015's
+//! neuron model), with an optional adaptive threshold.
+//!
+//! ```text
+//! τ_m  dv/dt  = (v_rest − v) + g_e·(E_exc − v) + g_i·(E_inh − v)
+//! τ_ge dg_e/dt = −g_e          τ_gi dg_i/dt = −g_i          τ_θ dθ/dt = −θ
+//! spike when v > v_thresh + θ − θ_offset (and not refractory)
+//! on a spike: v ← v_reset, θ ← θ + θ₊ (while learning)
+//! ```
+//!
+//! Voltages in mV, times in ms, conductances dimensionless (in units of the
+//! leak conductance, the script's `nS` normalisation). Synaptic input is not
+//! added to the voltage: input channel 0 (connections with receptor 0, and
+//! external input) is added to `g_e`, channel 1 (receptor 1) to `g_i`.
+//!
+//! # Step (the original Brian 1 script's, reproduced)
+//!
+//! The authors' script runs Brian 1 with forward Euler at dt = 0.5 ms, and
+//! this model integrates exactly that scheme (it is the model's definition
+//! at that step; at smaller `dt` it converges to the ODE). Per step:
+//!
+//! 1. `g_e += input[0]`, `g_i += input[1]` — spikes of the previous step
+//!    (after their synaptic delay), as Brian adds them at the end of the
+//!    previous step;
+//! 2. one Euler step of every variable from the values at the start of the
+//!    step: `v ← v + dt/τ_m·(…)`, `g ← g·(1 − dt/τ_g)`, and, while learning,
+//!    `θ ← θ·(1 − dt/τ_θ)` (θ is frozen when learning is off, as in the
+//!    script's test mode);
+//! 3. threshold `v > v_thresh + θ − θ_offset`, only for neurons whose last
+//!    spike is at least `refrac` ms ago (Brian 1.4's `next_allowed_spiketime`);
+//! 4. spiking neurons: `v ← v_reset`, `θ ← θ + θ₊` while learning;
+//! 5. refractory clamp: for `refrac` ms after a spike, *including* the step
+//!    at which the neuron may fire again, `v` is held at `v_reset` (Brian
+//!    1's `Refractoriness` clamps for `int(refrac/dt) + 1` steps counting
+//!    the spike step). Conductances keep integrating input meanwhile.
+//!
+//! `θ` has no batch dimension: batch rows share it (as in BindsNET).
+
+use super::{BuildContext, NodeCore, NodeModel, Param, Population, Result, StepContext};
+use crate::error::{positive, Error};
+
+/// The adaptive threshold of Diehl & Cook's excitatory neurons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdaptiveThreshold {
+    /// Increment of θ per spike while learning (mV). Default 0.05.
+    pub theta_plus: Param,
+    /// Decay time constant of θ while learning (ms). Default 1e7.
+    pub tau_theta: Param,
+    /// Initial θ (mV). Default 20 (the script's starting value).
+    pub theta_init: Param,
+    /// Offset subtracted from the threshold (mV): the threshold is
+    /// `v_thresh + θ − offset`. Default 20 (the script's `offset`), so a
+    /// fresh neuron fires at `v_thresh`.
+    pub offset: f32,
+}
+
+impl Default for AdaptiveThreshold {
+    fn default() -> Self {
+        AdaptiveThreshold {
+            theta_plus: 0.05.into(),
+            tau_theta: 1e7.into(),
+            theta_init: 20.0.into(),
+            offset: 20.0,
+        }
+    }
+}
+
+/// Conductance-based LIF neurons. [`Default`] is Diehl & Cook's excitatory
+/// neuron ([`ConductanceLifNodes::excitatory`]); see
+/// [`ConductanceLifNodes::inhibitory`] for their inhibitory one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConductanceLifNodes {
+    /// Resting potential (mV). Default −65.
+    pub v_rest: Param,
+    /// Reset potential (mV). Default −65.
+    pub v_reset: Param,
+    /// Threshold (mV), before the adaptive part. Default −52.
+    pub v_thresh: Param,
+    /// Initial voltage (mV), also restored by `reset_state`. Default −105
+    /// (`v_rest − 40`, as the script).
+    pub v_init: Param,
+    /// Refractory period (ms). Default 5.
+    pub refrac: Param,
+    /// Membrane time constant (ms). Default 100.
+    pub tau_m: Param,
+    /// Excitatory conductance time constant (ms). Default 1.
+    pub tau_ge: Param,
+    /// Inhibitory conductance time constant (ms). Default 2.
+    pub tau_gi: Param,
+    /// Excitatory reversal potential (mV). Default 0.
+    pub e_exc: Param,
+    /// Inhibitory reversal potential (mV). Default −100.
+    pub e_inh: Param,
+    /// Adaptive threshold, or `None` for a fixed one. Default: the paper's.
+    pub theta: Option<AdaptiveThreshold>,
+}
+
+impl Default for ConductanceLifNodes {
+    fn default() -> Self {
+        Self::excitatory()
+    }
+}
+
+impl ConductanceLifNodes {
+    /// Diehl & Cook's excitatory neuron: rest −65, reset −65, threshold
+    /// −52 + θ − 20, refractory 5 ms, τ_m 100 ms, E_exc 0, E_inh −100 mV,
+    /// τ_ge 1 ms, τ_gi 2 ms, θ₊ 0.05 mV, τ_θ 1e7 ms, θ starting at 20 mV.
+    pub fn excitatory() -> Self {
+        ConductanceLifNodes {
+            v_rest: (-65.0).into(),
+            v_reset: (-65.0).into(),
+            v_thresh: (-52.0).into(),
+            v_init: (-105.0).into(),
+            refrac: 5.0.into(),
+            tau_m: 100.0.into(),
+            tau_ge: 1.0.into(),
+            tau_gi: 2.0.into(),
+            e_exc: 0.0.into(),
+            e_inh: (-100.0).into(),
+            theta: Some(AdaptiveThreshold::default()),
+        }
+    }
+
+    /// Diehl & Cook's inhibitory neuron: rest −60, reset −45, threshold −40,
+    /// initial −100, refractory 2 ms, τ_m 10 ms, E_exc 0, E_inh −85 mV,
+    /// τ_ge 1 ms, τ_gi 2 ms, no adaptation.
+    pub fn inhibitory() -> Self {
+        ConductanceLifNodes {
+            v_rest: (-60.0).into(),
+            v_reset: (-45.0).into(),
+            v_thresh: (-40.0).into(),
+            v_init: (-100.0).into(),
+            refrac: 2.0.into(),
+            tau_m: 10.0.into(),
+            tau_ge: 1.0.into(),
+            tau_gi: 2.0.into(),
+            e_exc: 0.0.into(),
+            e_inh: (-85.0).into(),
+            theta: None,
+        }
+    }
+}
+
+/// Euler factor `dt/τ`, checking τ > 0 and the step is stable (`dt ≤ τ`).
+fn euler(ctx: &BuildContext<'_>, what: &str, p: &Param) -> Result<Vec<f32>> {
+    ctx.expand(what, p)?
+        .into_iter()
+        .map(|t| {
+            positive(ctx.name, what, t)?;
+            if ctx.dt > t {
+                return Err(Error::param(
+                    ctx.name,
+                    format!(
+                        "{what} = {t} ms is shorter than dt = {} ms (Euler unstable)",
+                        ctx.dt
+                    ),
+                ));
+            }
+            Ok(ctx.dt / t)
+        })
+        .collect()
+}
+
+impl NodeModel for ConductanceLifNodes {
+    fn type_name(&self) -> &'static str {
+        "ConductanceLIFNodes"
+    }
+    fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>> {
+        let core = NodeCore::new(ctx)?;
+        let n = core.n();
+        let len = ctx.batch * n;
+        let refrac = ctx.expand("refrac", &self.refrac)?;
+        if let Some(r) = refrac.iter().find(|r| **r < 0.0) {
+            return Err(Error::param(
+                ctx.name,
+                format!("refrac must be ≥ 0, got {r}"),
+            ));
+        }
+        let (theta_plus, theta_k, theta_init, offset) = match &self.theta {
+            Some(a) => {
+                if !a.offset.is_finite() {
+                    return Err(Error::param(ctx.name, "theta offset must be finite"));
+                }
+                (
+                    ctx.expand("theta_plus", &a.theta_plus)?,
+                    euler(ctx, "tau_theta", &a.tau_theta)?,
+                    ctx.expand("theta_init", &a.theta_init)?,
+                    a.offset,
+                )
+            }
+            None => (vec![0.0; n], vec![0.0; n], vec![0.0; n], 0.0),
+        };
+        let mut p = ConductancePopulation {
+            v_rest: ctx.expand("v_rest", &self.v_rest)?,
+            v_reset: ctx.expand("v_reset", &self.v_reset)?,
+            v_thresh: ctx.expand("v_thresh", &self.v_thresh)?,
+            v_init: ctx.expand("v_init", &self.v_init)?,
+            // Refractory length in steps, as Brian (rounded to the grid).
+            refrac_steps: refrac.iter().map(|r| (r / ctx.dt).round()).collect(),
+            k_m: euler(ctx, "tau_m", &self.tau_m)?,
+            k_ge: euler(ctx, "tau_ge", &self.tau_ge)?,
+            k_gi: euler(ctx, "tau_gi", &self.tau_gi)?,
+            e_exc: ctx.expand("e_exc", &self.e_exc)?,
+            e_inh: ctx.expand("e_inh", &self.e_inh)?,
+            adaptive: self.theta.is_some(),
+            theta_plus,
+            theta_k,
+            offset,
+            theta: theta_init,
+            v: vec![0.0; len],
+            ge: vec![0.0; len],
+            gi: vec![0.0; len],
+            since_spike: vec![0.0; len],
+            core,
+        };
+        p.reset_state();
+        Ok(Box::new(p))
+    }
+}
+
+/// Steps since the last spike saturate here ("never spiked").
+const LONG_AGO: f32 = 1e6;
+
+#[derive(Debug)]
+struct ConductancePopulation {
+    core: NodeCore,
+    v_rest: Vec<f32>,
+    v_reset: Vec<f32>,
+    v_thresh: Vec<f32>,
+    v_init: Vec<f32>,
+    refrac_steps: Vec<f32>,
+    k_m: Vec<f32>,
+    k_ge: Vec<f32>,
+    k_gi: Vec<f32>,
+    e_exc: Vec<f32>,
+    e_inh: Vec<f32>,
+    adaptive: bool,
+    theta_plus: Vec<f32>,
+    theta_k: Vec<f32>,
+    offset: f32,
+    theta: Vec<f32>,
+    v: Vec<f32>,
+    ge: Vec<f32>,
+    gi: Vec<f32>,
+    /// Whole steps since the last spike (saturating at `LONG_AGO`).
+    since_spike: Vec<f32>,
+}
+
+impl Population for ConductancePopulation {
+    population_accessors!(
+        "v" => v, "ge" => ge, "gi" => gi, "theta" => theta, "since_spike" => since_spike
+    );
+    fn type_name(&self) -> &'static str {
+        "ConductanceLIFNodes"
+    }
+    fn input_channels(&self) -> usize {
+        2
+    }
+    fn step(&mut self, input: &mut [f32], ctx: &mut StepContext<'_>) {
+        let n = self.core.n();
+        let len = self.core.batch() * n;
+        let (in_e, in_i) = input.split_at(len);
+        let learn_theta = self.adaptive && ctx.learning;
+        if learn_theta {
+            for (t, k) in self.theta.iter_mut().zip(&self.theta_k) {
+                *t -= *t * k;
+            }
+        }
+        for b in 0..self.core.batch() {
+            let (s, active) = self.core.spikes.row_mut(b);
+            for j in 0..n {
+                let idx = b * n + j;
+                let ge = self.ge[idx] + in_e[idx];
+                let gi = self.gi[idx] + in_i[idx];
+                let v0 = self.v[idx];
+                let dv =
+                    (self.v_rest[j] - v0) + ge * (self.e_exc[j] - v0) + gi * (self.e_inh[j] - v0);
+                let mut v = v0 + self.k_m[j] * dv;
+                self.ge[idx] = ge - ge * self.k_ge[j];
+                self.gi[idx] = gi - gi * self.k_gi[j];
+                let since = (self.since_spike[idx] + 1.0).min(LONG_AGO);
+                let thresh = self.v_thresh[j] + self.theta[j] - self.offset;
+                let fire = since >= self.refrac_steps[j] && v > thresh;
+                let since = if fire { 0.0 } else { since };
+                if since <= self.refrac_steps[j] {
+                    v = self.v_reset[j];
+                }
+                if fire {
+                    active.push(j as u32);
+                }
+                s[j] = fire as u8 as f32;
+                self.v[idx] = v;
+                self.since_spike[idx] = since;
+            }
+        }
+        if learn_theta {
+            for b in 0..self.core.batch() {
+                for &j in self.core.spikes.active(b) {
+                    self.theta[j as usize] += self.theta_plus[j as usize];
+                }
+            }
+        }
+        self.core.spikes.mark_binary();
+        self.core.finish_step(&input[..len]);
+    }
+    fn reset_state(&mut self) {
+        self.core.reset();
+        let n = self.core.n();
+        for (k, v) in self.v.iter_mut().enumerate() {
+            *v = self.v_init[k % n];
+        }
+        self.ge.fill(0.0);
+        self.gi.fill(0.0);
+        self.since_spike.fill(LONG_AGO);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::nodes::NodeOptions;
+    use crate::prelude::*;
+
+    fn single(model: ConductanceLifNodes, dt: f32) -> Network {
+        let mut b = Network::builder().dt(dt);
+        b.add_population("N", &[1], model, NodeOptions::default());
+        b.build().unwrap()
+    }
+
+    fn get(net: &Network, var: &str) -> f32 {
+        net.population("N").unwrap().variable(var).unwrap()[0]
+    }
+
+    /// Holds `g_e`, `g_i` at the given values at the start of every step.
+    fn drive(net: &mut Network, ge: f32, gi: f32, steps: usize) {
+        for _ in 0..steps {
+            let p = net.population_mut("N").unwrap();
+            p.variable_mut("ge").unwrap()[0] = ge;
+            p.variable_mut("gi").unwrap()[0] = gi;
+            net.run(&[], 1, &RunOptions::default()).unwrap();
+        }
+    }
+
+    #[test]
+    fn constant_conductance_reaches_analytic_steady_state() {
+        // No threshold in reach: v* = (v_rest + ge·E_e + gi·E_i)/(1 + ge + gi).
+        let model = ConductanceLifNodes {
+            v_thresh: 100.0.into(),
+            theta: None,
+            ..ConductanceLifNodes::excitatory()
+        };
+        let mut net = single(model, 0.5);
+        let (ge, gi) = (0.1f32, 0.05f32);
+        drive(&mut net, ge, gi, 4000);
+        let want = (-65.0 + ge * 0.0 + gi * -100.0) / (1.0 + ge + gi);
+        let v = get(&net, "v");
+        assert!((v - want).abs() < 1e-3, "v = {v}, analytic {want}");
+    }
+
+    #[test]
+    fn euler_step_matches_hand_computation() {
+        let model = ConductanceLifNodes {
+            theta: None,
+            ..ConductanceLifNodes::excitatory()
+        };
+        let mut net = single(model, 0.5);
+        // One input of 2 on g_e at step 0.
+        let x = Tensor::new(vec![1, 1, 1], vec![2.0]).unwrap();
+        net.run(&[("N", &x)], 1, &RunOptions::default()).unwrap();
+        // v = −105 + 0.005·((−65 + 105) + 2·(0 + 105)) = −103.75; g_e = 2·(1 − 0.5).
+        assert!((get(&net, "v") + 103.75).abs() < 1e-4);
+        assert!((get(&net, "ge") - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn refractory_blocks_spikes_and_clamps_voltage() {
+        // Inhibitory neuron (refrac 2 ms = 4 steps at 0.5 ms), driven hard.
+        let mut net = single(ConductanceLifNodes::inhibitory(), 0.5);
+        net.add_monitor("m", MonitorSpec::new("N", &["s", "v"]))
+            .unwrap();
+        drive(&mut net, 5.0, 0.0, 30);
+        let m = net.monitor("m").unwrap();
+        let s = m.get("s").unwrap().into_data();
+        let v = m.get("v").unwrap().into_data();
+        let times: Vec<usize> = (0..s.len()).filter(|&t| s[t] == 1.0).collect();
+        assert!(times.len() >= 3, "spikes at {times:?}");
+        for w in times.windows(2) {
+            assert!(w[1] - w[0] >= 4, "refractory violated: {times:?}");
+        }
+        // Clamped at reset for the spike step and the next 4 steps unless
+        // it fired again at the 4th.
+        let t0 = times[0];
+        for k in t0..=t0 + 4 {
+            assert_eq!(v[k], -45.0, "step {k}");
+        }
+    }
+
+    #[test]
+    fn theta_grows_per_spike_only_while_learning_and_raises_threshold() {
+        let mut net = single(ConductanceLifNodes::excitatory(), 0.5);
+        drive(&mut net, 1.0, 0.0, 400);
+        let spikes_theta = get(&net, "theta");
+        assert!(spikes_theta > 20.0, "theta {spikes_theta}");
+        // Each spike adds 0.05 (decay over 200 ms with τ 1e7 is ~2e-5).
+        let k = ((spikes_theta - 20.0) / 0.05).round();
+        assert!(((spikes_theta - 20.0) - 0.05 * k).abs() < 1e-3);
+        net.set_learning(false);
+        drive(&mut net, 1.0, 0.0, 400);
+        assert_eq!(get(&net, "theta"), spikes_theta);
+    }
+
+    #[test]
+    fn inhibitory_channel_hyperpolarises() {
+        let mut b = Network::builder().dt(0.5);
+        b.add_population("X", &[1], Input, NodeOptions::default());
+        b.add_population(
+            "N",
+            &[1],
+            ConductanceLifNodes {
+                v_init: (-65.0).into(),
+                ..ConductanceLifNodes::excitatory()
+            },
+            NodeOptions::default(),
+        );
+        b.connect(Connect::new("X", "N", Dense::with_weights(vec![1.0])).receptor(1));
+        let mut net = b.build().unwrap();
+        let x = Tensor::new(vec![2, 1, 1], vec![1.0, 0.0]).unwrap();
+        net.run(&[("X", &x)], 2, &RunOptions::default()).unwrap();
+        assert!(get(&net, "v") < -65.0);
+        assert!(get(&net, "gi") > 0.0);
+        assert_eq!(get(&net, "ge"), 0.0);
+    }
+}

@@ -1,0 +1,360 @@
+//! Dense connection with a synaptic delay per synapse.
+//!
+//! Weights `w[i][j]` (`[n_pre, n_post]`, as [`Dense`](super::Dense)) and
+//! integer delays `d[i][j]` in time steps. A spike of source `i` that the
+//! network propagates at step `t` (i.e. emitted at step `t − 1`, the one-step
+//! hop every connection has) reaches target `j` at step `t + d[i][j]`:
+//!
+//! ```text
+//! post[b, j](t) = Σ_i Σ_d s[b, i](t − 1 − d)·w[i, j]·[d[i][j] = d]
+//! ```
+//!
+//! so `d = 0` behaves exactly like a dense connection. Propagation is
+//! event-driven through a ring buffer of future input, `(d_max + 1)` slots
+//! of `[batch × n_post]`: a spiking source adds its row of weights into the
+//! slots its delays point at, and each step the current slot is emptied into
+//! the target's input. The cost is spikes × fan-out, independent of the
+//! delays; the ring is state (cleared by `reset_state`).
+//!
+//! Learning rules see the weights through [`SynapseMap::Dense`], so every
+//! per-synapse rule works unchanged. A rule sees spikes at the time they are
+//! emitted by the source, not when they arrive (the delay is on the
+//! transmission only).
+//!
+//! Delays are given in steps; [`uniform_delay_steps`] draws them from
+//! `U(min_ms, max_ms)` and truncates to whole steps, as Brian 1's
+//! `DelayConnection` does (the convention of Diehl & Cook's script).
+
+use super::{check_len, draw_weights, Ends, SynapseMap, Topology, TopologySpec};
+use crate::error::{Error, Result};
+use crate::nodes::Spikes;
+use crate::rng::Rng;
+
+/// Largest supported delay, in steps.
+pub const MAX_DELAY_STEPS: u16 = 4096;
+
+/// A dense connection with per-synapse delays (in steps).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Delayed {
+    /// Weights `[n_pre × n_post]`, row-major; `None` draws them as
+    /// [`Dense`](super::Dense) does.
+    pub w: Option<Vec<f32>>,
+    /// Delays in steps, `[n_pre × n_post]` row-major (same layout as `w`).
+    pub delays: Vec<u16>,
+}
+
+impl Delayed {
+    /// A delayed connection with given weights and delays (both
+    /// `[n_pre × n_post]`).
+    pub fn new(w: Vec<f32>, delays: Vec<u16>) -> Self {
+        Delayed { w: Some(w), delays }
+    }
+}
+
+/// `n` delays in steps, each `⌊U(min_ms, max_ms) / dt_ms⌋` (Brian 1's
+/// truncation), drawn from `rng`.
+///
+/// # Errors
+/// Non-finite or negative bounds, `max_ms < min_ms`, `dt_ms ≤ 0`, or a
+/// delay above [`MAX_DELAY_STEPS`].
+pub fn uniform_delay_steps(
+    n: usize,
+    min_ms: f32,
+    max_ms: f32,
+    dt_ms: f32,
+    rng: &mut Rng,
+) -> Result<Vec<u16>> {
+    if !(min_ms.is_finite() && max_ms.is_finite() && min_ms >= 0.0 && max_ms >= min_ms)
+        || !(dt_ms.is_finite() && dt_ms > 0.0)
+    {
+        return Err(Error::param(
+            "delays",
+            format!("need 0 ≤ min ≤ max and dt > 0, got [{min_ms}, {max_ms}] ms, dt {dt_ms} ms"),
+        ));
+    }
+    if max_ms / dt_ms > f32::from(MAX_DELAY_STEPS) {
+        return Err(Error::param(
+            "delays",
+            format!("{max_ms} ms is more than {MAX_DELAY_STEPS} steps of {dt_ms} ms"),
+        ));
+    }
+    Ok((0..n)
+        .map(|_| {
+            let d = min_ms + rng.uniform_f32() * (max_ms - min_ms);
+            ((d / dt_ms).floor() as u16).min(MAX_DELAY_STEPS)
+        })
+        .collect())
+}
+
+impl TopologySpec for Delayed {
+    fn type_name(&self) -> &'static str {
+        "DelayedConnection"
+    }
+    fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
+        let (n_pre, n_post) = (ends.n_pre(), ends.n_post());
+        let shape = format!("[{n_pre}, {n_post}]");
+        let w = match &self.w {
+            Some(w) => {
+                check_len(ends.name, "w", w.len(), n_pre * n_post, &shape)?;
+                w.clone()
+            }
+            None => draw_weights(n_pre * n_post, ends.wmin, ends.wmax, rng),
+        };
+        check_len(
+            ends.name,
+            "delays",
+            self.delays.len(),
+            n_pre * n_post,
+            &shape,
+        )?;
+        let d_max = self.delays.iter().copied().max().unwrap_or(0);
+        if d_max > MAX_DELAY_STEPS {
+            return Err(Error::param(
+                ends.name,
+                format!("delay {d_max} steps exceeds {MAX_DELAY_STEPS}"),
+            ));
+        }
+        let slots = usize::from(d_max) + 1;
+        Ok(Box::new(DelayedTopology {
+            n_pre,
+            n_post,
+            w,
+            delays: self.delays.clone(),
+            slots,
+            head: 0,
+            ring: vec![0.0; slots * ends.batch * n_post],
+            batch: ends.batch,
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct DelayedTopology {
+    n_pre: usize,
+    n_post: usize,
+    w: Vec<f32>,
+    delays: Vec<u16>,
+    slots: usize,
+    /// The slot delivered at the next `propagate`.
+    head: usize,
+    /// `[slots × batch × n_post]` future input.
+    ring: Vec<f32>,
+    batch: usize,
+}
+
+impl Topology for DelayedTopology {
+    fn type_name(&self) -> &'static str {
+        "DelayedConnection"
+    }
+    fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
+        let n = self.n_post;
+        let slot_len = self.batch * n;
+        for b in 0..src.batch() {
+            let vals = src.row(b);
+            for &i in src.active(b) {
+                let i = i as usize;
+                let s = vals[i];
+                let wrow = &self.w[i * n..(i + 1) * n];
+                let drow = &self.delays[i * n..(i + 1) * n];
+                for j in 0..n {
+                    let mut slot = self.head + usize::from(drow[j]);
+                    if slot >= self.slots {
+                        slot -= self.slots;
+                    }
+                    self.ring[slot * slot_len + b * n + j] += s * wrow[j];
+                }
+            }
+        }
+        let now = &mut self.ring[self.head * slot_len..(self.head + 1) * slot_len];
+        for (o, x) in out[..slot_len].iter_mut().zip(now.iter_mut()) {
+            *o += *x;
+            *x = 0.0;
+        }
+        self.head = (self.head + 1) % self.slots;
+    }
+    fn weights(&self) -> Option<&[f32]> {
+        Some(&self.w)
+    }
+    fn weights_mut(&mut self) -> Option<&mut [f32]> {
+        Some(&mut self.w)
+    }
+    fn weights_dense(&self) -> Option<(Vec<usize>, Vec<f32>)> {
+        Some((vec![self.n_pre, self.n_post], self.w.clone()))
+    }
+    fn synapses(&self) -> Option<SynapseMap<'_>> {
+        Some(SynapseMap::Dense {
+            n_pre: self.n_pre,
+            n_post: self.n_post,
+        })
+    }
+    fn learn_view(&mut self) -> Option<(SynapseMap<'_>, &mut [f32])> {
+        Some((
+            SynapseMap::Dense {
+                n_pre: self.n_pre,
+                n_post: self.n_post,
+            },
+            &mut self.w,
+        ))
+    }
+    fn reset_state(&mut self) {
+        self.ring.fill(0.0);
+        self.head = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::Bound;
+
+    fn build(spec: &Delayed, n_pre: usize, n_post: usize, batch: usize) -> Box<dyn Topology> {
+        let (lo, hi) = (Bound::Scalar(0.0), Bound::Scalar(1.0));
+        let ends = Ends {
+            name: "X -> Y",
+            source_shape: &[n_pre],
+            target_shape: &[n_post],
+            batch,
+            wmin: &lo,
+            wmax: &hi,
+        };
+        spec.build(&ends, &mut Rng::seed_from_u64(0)).unwrap()
+    }
+
+    #[test]
+    fn a_spike_arrives_exactly_d_steps_later() {
+        // 1 source, 3 targets with delays 0, 2, 5.
+        let spec = Delayed::new(vec![1.0, 2.0, 3.0], vec![0, 2, 5]);
+        let mut topo = build(&spec, 1, 3, 1);
+        let mut spikes = Spikes::new(1, 1);
+        let mut arrivals = vec![Vec::new(); 3];
+        for t in 0..10 {
+            spikes.set(0, 0, if t == 0 { 1.0 } else { 0.0 });
+            let mut out = vec![0.0; 3];
+            topo.propagate(&spikes, &mut out);
+            for j in 0..3 {
+                if out[j] != 0.0 {
+                    arrivals[j].push((t, out[j]));
+                }
+            }
+        }
+        assert_eq!(
+            arrivals,
+            vec![vec![(0, 1.0)], vec![(2, 2.0)], vec![(5, 3.0)]]
+        );
+    }
+
+    #[test]
+    fn event_driven_equals_naive_dense_reference() {
+        let (n_pre, n_post, batch, steps) = (7, 5, 2, 60);
+        let mut rng = Rng::seed_from_u64(3);
+        let w: Vec<f32> = (0..n_pre * n_post).map(|_| rng.uniform_f32()).collect();
+        let d = uniform_delay_steps(n_pre * n_post, 0.0, 4.0, 0.5, &mut rng).unwrap();
+        assert!(d.iter().all(|&x| x < 8) && d.iter().any(|&x| x >= 6));
+        let mut topo = build(&Delayed::new(w.clone(), d.clone()), n_pre, n_post, batch);
+        let history: Vec<Vec<f32>> = (0..steps)
+            .map(|_| {
+                (0..batch * n_pre)
+                    .map(|_| (rng.uniform_f32() < 0.3) as u8 as f32)
+                    .collect()
+            })
+            .collect();
+        let mut spikes = Spikes::new(batch, n_pre);
+        for t in 0..steps {
+            spikes.set_values(&history[t]);
+            let mut out = vec![0.0f32; batch * n_post];
+            topo.propagate(&spikes, &mut out);
+            // Naive: out[b, j](t) = Σ_i s[b, i](t − d_ij)·w_ij.
+            for b in 0..batch {
+                for j in 0..n_post {
+                    let mut want = 0.0f32;
+                    for i in 0..n_pre {
+                        let k = i * n_post + j;
+                        let dd = usize::from(d[k]);
+                        if t >= dd {
+                            want += history[t - dd][b * n_pre + i] * w[k];
+                        }
+                    }
+                    let got = out[b * n_post + j];
+                    assert!(
+                        (got - want).abs() < 1e-5,
+                        "t {t} b {b} j {j}: {got} vs {want}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reset_drops_spikes_in_flight() {
+        let mut topo = build(&Delayed::new(vec![1.0], vec![3]), 1, 1, 1);
+        let mut spikes = Spikes::new(1, 1);
+        spikes.set(0, 0, 1.0);
+        let mut out = vec![0.0];
+        topo.propagate(&spikes, &mut out);
+        topo.reset_state();
+        spikes.set(0, 0, 0.0);
+        for _ in 0..5 {
+            topo.propagate(&spikes, &mut out);
+        }
+        assert_eq!(out, vec![0.0]);
+    }
+
+    #[test]
+    fn bad_lengths_are_errors() {
+        let (lo, hi) = (Bound::Scalar(0.0), Bound::Scalar(1.0));
+        let ends = Ends {
+            name: "X -> Y",
+            source_shape: &[2],
+            target_shape: &[2],
+            batch: 1,
+            wmin: &lo,
+            wmax: &hi,
+        };
+        let bad = Delayed::new(vec![0.5; 4], vec![0; 3]);
+        assert!(bad.build(&ends, &mut Rng::seed_from_u64(0)).is_err());
+        assert!(uniform_delay_steps(3, 5.0, 1.0, 0.5, &mut Rng::seed_from_u64(0)).is_err());
+    }
+
+    #[test]
+    fn learning_rules_work_on_it() {
+        use crate::prelude::*;
+        let mut b = Network::builder().seed(1);
+        b.add_population(
+            "X",
+            &[4],
+            Input,
+            NodeOptions {
+                traces: true,
+                ..Default::default()
+            },
+        );
+        b.add_population(
+            "Y",
+            &[2],
+            LifNodes {
+                thresh: (-64.0).into(),
+                ..Default::default()
+            },
+            NodeOptions {
+                traces: true,
+                ..Default::default()
+            },
+        );
+        b.connect(
+            Connect::new(
+                "X",
+                "Y",
+                Delayed::new(vec![0.5; 8], vec![0, 1, 2, 3, 4, 5, 6, 7]),
+            )
+            .rule(PostPre)
+            .nu((0.01, 0.01))
+            .wmin(0.0)
+            .wmax(1.0),
+        );
+        let mut net = b.build().unwrap();
+        let x = Tensor::new(vec![20, 1, 4], vec![1.0; 80]).unwrap();
+        net.run(&[("X", &x)], 20, &RunOptions::default()).unwrap();
+        let w = net.weights("X -> Y").unwrap();
+        assert!(w.iter().any(|&v| v != 0.5), "{w:?}");
+    }
+}
