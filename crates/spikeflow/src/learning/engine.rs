@@ -15,6 +15,7 @@ use super::{
 };
 use crate::nodes::{NodeCore, Spikes};
 use crate::topology::{Bound, SynapseMap};
+use rayon::prelude::*;
 
 /// What a learner needs for one update.
 pub(crate) struct LearnContext<'a> {
@@ -50,14 +51,38 @@ impl Tail<'_> {
 
     /// Decay and clamp everything (after a dense update or when dirty).
     pub fn apply_all(&mut self, w: &mut [f32]) {
+        // Element-wise, so blocks may run in parallel with identical results.
+        const BLOCK: usize = 1 << 16;
+        let par = w.len() >= 4 * BLOCK && rayon::current_num_threads() > 1;
         if self.decay != 1.0 {
-            for x in w.iter_mut() {
-                *x *= self.decay;
+            let d = self.decay;
+            if par {
+                w.par_chunks_mut(BLOCK)
+                    .for_each(|c| c.iter_mut().for_each(|x| *x *= d));
+            } else {
+                for x in w.iter_mut() {
+                    *x *= d;
+                }
             }
         }
         if self.bounded() {
-            for (k, x) in w.iter_mut().enumerate() {
-                *x = x.max(self.wmin.at(k)).min(self.wmax.at(k));
+            let (wmin, wmax) = (self.wmin, self.wmax);
+            let clamp = |base: usize, c: &mut [f32]| match (wmin, wmax) {
+                (Bound::Scalar(lo), Bound::Scalar(hi)) => {
+                    c.iter_mut().for_each(|x| *x = x.max(*lo).min(*hi))
+                }
+                _ => {
+                    for (k, x) in c.iter_mut().enumerate() {
+                        *x = x.max(wmin.at(base + k)).min(wmax.at(base + k));
+                    }
+                }
+            };
+            if par {
+                w.par_chunks_mut(BLOCK)
+                    .enumerate()
+                    .for_each(|(b, c)| clamp(b * BLOCK, c));
+            } else {
+                clamp(0, w);
             }
             *self.dirty = false;
         }
@@ -296,6 +321,10 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             decay_traces(&mut self.pre_tr, &self.traces.pre, &self.trace_decay_pre);
             decay_traces(&mut self.post_tr, &self.traces.post, &self.trace_decay_post);
         }
+        if self.try_dense_post_pre(map, &mut *w, pre, post, &mut tail) {
+            self.finish(pre, post);
+            return;
+        }
         let (pre_spikes, post_spikes) = match (&self.prev_pre, &self.prev_post) {
             (Some(a), Some(b)) => (a, b),
             _ => (pre.spikes(), post.spikes()),
@@ -398,6 +427,14 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
                 tail.apply_all(w);
             }
         }
+        self.finish(pre, post);
+    }
+}
+
+impl<R: SynapseRule> SynapticLearner<R> {
+    /// The end of every update: lagged trace decay, trace increments, the
+    /// copy of this step's spikes for lagged rules.
+    fn finish(&mut self, pre: &NodeCore, post: &NodeCore) {
         if self.lagged {
             decay_traces(&mut self.pre_tr, &self.traces.pre, &self.trace_decay_pre);
             decay_traces(&mut self.post_tr, &self.traces.post, &self.trace_decay_post);
@@ -407,6 +444,170 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         if let (Some(a), Some(b)) = (&mut self.prev_pre, &mut self.prev_post) {
             a.clone_from(pre.spikes());
             b.clone_from(post.spikes());
+        }
+    }
+
+    /// `PostPre` on a dense connection with batch 1, a scalar pair of rates
+    /// and scalar bounds: the generic loop's result, bit for bit, without
+    /// its change buffer. Each touched weight gets
+    /// `w ← clamp(w + ((0 + on_pre) + on_post))` exactly as the generic
+    /// loop sums it (pre terms first, then post terms, then reduction by 1),
+    /// row by row in place, rows in parallel when there is enough work
+    /// (rows are independent, so any thread count gives the same bits).
+    /// Returns false (doing nothing) when the case does not apply.
+    fn try_dense_post_pre(
+        &mut self,
+        map: SynapseMap<'_>,
+        w: &mut [f32],
+        pre: &NodeCore,
+        post: &NodeCore,
+        tail: &mut Tail<'_>,
+    ) -> bool {
+        use std::any::TypeId;
+        let SynapseMap::Dense { n_pre, n_post } = map else {
+            return false;
+        };
+        let Nu::Pair(nu0, nu1) = self.nu else {
+            return false;
+        };
+        let (Some(px), Some(qx)) = (pre.trace(), post.trace()) else {
+            return false;
+        };
+        if TypeId::of::<R>() != TypeId::of::<super::PostPre>()
+            || self.batch != 1
+            || self.per_row()
+            || self.lagged
+            || self.phases.every_step
+            || self.phases.eligibility
+            || !self.touched.is_empty()
+        {
+            return false;
+        }
+        let bounded = tail.bounded() && tail.decay == 1.0 && !*tail.dirty;
+        let (lo, hi) = match (tail.wmin, tail.wmax) {
+            (Bound::Scalar(a), Bound::Scalar(b)) => (*a, *b),
+            _ if !bounded => (f32::NEG_INFINITY, f32::INFINITY),
+            _ => return false,
+        };
+        let (pre_s, post_s) = (pre.spikes(), post.spikes());
+        let pre_vals = pre_s.values();
+        let post_vals = post_s.values();
+        let pre_on = self.phases.pre;
+        let posts: &[u32] = if self.phases.post {
+            post_s.active(0)
+        } else {
+            &[]
+        };
+        let pre_active: &[u32] = if pre_on { pre_s.active(0) } else { &[] };
+        let row = RowUpdate {
+            qx,
+            post_vals,
+            posts,
+            nu0,
+            nu1,
+            lo,
+            hi,
+            bounded,
+        };
+        let work = pre_active.len() * n_post
+            + if posts.is_empty() {
+                0
+            } else {
+                n_pre * posts.len()
+            };
+        let threads = rayon::current_num_threads();
+        if threads > 1 && work >= PAR_MIN_WORK {
+            let rows_per_task = (n_pre / (8 * threads)).max(1);
+            w[..n_pre * n_post]
+                .par_chunks_mut(rows_per_task * n_post)
+                .enumerate()
+                .for_each(|(c, block)| {
+                    for (r, wrow) in block.chunks_exact_mut(n_post).enumerate() {
+                        let i = c * rows_per_task + r;
+                        let sp = if pre_on { pre_vals[i] } else { 0.0 };
+                        if sp != 0.0 || !posts.is_empty() {
+                            row.apply(wrow, sp, px[i]);
+                        }
+                    }
+                });
+        } else if posts.is_empty() {
+            for &i in pre_active {
+                let i = i as usize;
+                row.apply(&mut w[i * n_post..(i + 1) * n_post], pre_vals[i], px[i]);
+            }
+        } else {
+            for (i, wrow) in w[..n_pre * n_post].chunks_exact_mut(n_post).enumerate() {
+                let sp = if pre_on { pre_vals[i] } else { 0.0 };
+                row.apply(wrow, sp, px[i]);
+            }
+        }
+        if !bounded {
+            tail.apply_all(w);
+        }
+        true
+    }
+}
+
+/// Below this many weight updates per step, learning stays on the calling
+/// thread.
+const PAR_MIN_WORK: usize = 1 << 16;
+
+/// One step of dense `PostPre` for one presynaptic row.
+struct RowUpdate<'a> {
+    qx: &'a [f32],
+    post_vals: &'a [f32],
+    posts: &'a [u32],
+    nu0: f32,
+    nu1: f32,
+    lo: f32,
+    hi: f32,
+    bounded: bool,
+}
+
+impl RowUpdate<'_> {
+    #[inline]
+    fn store(&self, w: &mut f32, d: f32) {
+        let x = *w + d;
+        *w = if self.bounded {
+            x.max(self.lo).min(self.hi)
+        } else {
+            x
+        };
+    }
+
+    /// `sp`: the source's spike (0 if it did not spike), `xi`: its trace.
+    #[inline]
+    fn apply(&self, wrow: &mut [f32], sp: f32, xi: f32) {
+        let (qx, nu0, nu1) = (self.qx, self.nu0, self.nu1);
+        if sp != 0.0 {
+            let mut start = 0;
+            for &j in self
+                .posts
+                .iter()
+                .chain(std::iter::once(&(wrow.len() as u32)))
+            {
+                let j = j as usize;
+                if self.bounded {
+                    let (lo, hi) = (self.lo, self.hi);
+                    for (x, &q) in wrow[start..j].iter_mut().zip(&qx[start..j]) {
+                        *x = (*x + (0.0 + -(sp * (q * nu0)))).max(lo).min(hi);
+                    }
+                } else {
+                    for (x, &q) in wrow[start..j].iter_mut().zip(&qx[start..j]) {
+                        *x += 0.0 + -(sp * (q * nu0));
+                    }
+                }
+                if j < wrow.len() {
+                    let d = (0.0 + -(sp * (qx[j] * nu0))) + xi * (self.post_vals[j] * nu1);
+                    self.store(&mut wrow[j], d);
+                    start = j + 1;
+                }
+            }
+        } else {
+            for &j in self.posts {
+                let j = j as usize;
+                self.store(&mut wrow[j], 0.0 + xi * (self.post_vals[j] * nu1));
+            }
         }
     }
 }

@@ -142,27 +142,31 @@ impl Population for AdaptivePopulation {
             }
         }
         self.counts.fill(0);
+        let dt = ctx.dt;
         for b in 0..self.core.batch() {
             let (s, active) = self.core.spikes.row_mut(b);
+            let v = &mut self.v[b * n..(b + 1) * n];
+            let rc = &mut self.refrac_count[b * n..(b + 1) * n];
+            let inp = &input[b * n..(b + 1) * n];
+            // Branch-free (selects), so the loop vectorises; the spike list
+            // is collected afterwards.
             for j in 0..n {
-                let k = b * n + j;
                 let rest = p.rest[j];
-                let mut v = (self.v[k] - rest) * p.decay[j] + rest;
-                if self.refrac_count[k] <= 0.0 {
-                    v += input[k];
-                }
-                let mut r = self.refrac_count[k] - ctx.dt;
-                let fire = v >= p.thresh[j] + self.theta[j];
-                if fire {
-                    r = p.refrac[j];
-                    v = p.reset[j];
-                    active.push(j as u32);
-                    self.counts[j] += 1;
-                }
-                s[j] = fire as u8 as f32;
-                self.v[k] = apply_lbound(v, self.lbound);
-                self.refrac_count[k] = r;
+                let vd = (v[j] - rest) * p.decay[j] + rest;
+                let r = rc[j];
+                let vn = if r <= 0.0 { vd + inp[j] } else { vd };
+                let fire = vn >= p.thresh[j] + self.theta[j];
+                rc[j] = if fire { p.refrac[j] } else { r - dt };
+                v[j] = if fire { p.reset[j] } else { vn };
+                s[j] = if fire { 1.0 } else { 0.0 };
+                self.counts[j] += fire as u32;
             }
+            if self.lbound.is_some() {
+                for x in v.iter_mut() {
+                    *x = apply_lbound(*x, self.lbound);
+                }
+            }
+            super::spikes::collect_active(s, active);
         }
         if ctx.learning {
             for j in 0..n {

@@ -103,28 +103,31 @@ impl Population for LifPopulation {
     fn step(&mut self, input: &mut [f32], ctx: &mut StepContext<'_>) {
         let n = self.core.n();
         let p = &self.p;
+        let dt = ctx.dt;
         for b in 0..self.core.batch() {
             let (s, active) = self.core.spikes.row_mut(b);
+            let v = &mut self.v[b * n..(b + 1) * n];
+            let rc = &mut self.refrac_count[b * n..(b + 1) * n];
+            let inp = &mut input[b * n..(b + 1) * n];
+            // Branch-free (selects), so the loop vectorises; the spike list
+            // is collected afterwards.
             for j in 0..n {
-                let k = b * n + j;
                 let rest = p.rest[j];
-                let mut v = (self.v[k] - rest) * p.decay[j] + rest;
-                let mut r = self.refrac_count[k];
-                if r > 0.0 {
-                    input[k] = 0.0;
-                }
-                r -= ctx.dt;
-                v += input[k];
-                let fire = v >= p.thresh[j];
-                if fire {
-                    r = p.refrac[j];
-                    v = p.reset[j];
-                    active.push(j as u32);
-                }
-                s[j] = fire as u8 as f32;
-                self.v[k] = apply_lbound(v, self.lbound);
-                self.refrac_count[k] = r;
+                let r = rc[j];
+                let i = if r > 0.0 { 0.0 } else { inp[j] };
+                inp[j] = i;
+                let vn = ((v[j] - rest) * p.decay[j] + rest) + i;
+                let fire = vn >= p.thresh[j];
+                rc[j] = if fire { p.refrac[j] } else { r - dt };
+                v[j] = if fire { p.reset[j] } else { vn };
+                s[j] = if fire { 1.0 } else { 0.0 };
             }
+            if self.lbound.is_some() {
+                for x in v.iter_mut() {
+                    *x = apply_lbound(*x, self.lbound);
+                }
+            }
+            super::spikes::collect_active(s, active);
         }
         self.core.spikes.mark_binary();
         self.core.finish_step(input);

@@ -303,17 +303,17 @@ impl NodeCore {
         if let Some(t) = &mut self.trace {
             let n = self.n;
             let s = self.spikes.values();
-            for (b, x) in t.x.chunks_exact_mut(n).enumerate() {
-                let srow = &s[b * n..(b + 1) * n];
-                for j in 0..n {
-                    let d = x[j] * t.decay[j];
-                    x[j] = if t.additive {
-                        d + t.scale[j] * srow[j]
-                    } else if srow[j] != 0.0 {
-                        t.scale[j]
-                    } else {
-                        d
-                    };
+            // One branch-free loop per mode, so each vectorises.
+            for (x, srow) in t.x.chunks_exact_mut(n).zip(s.chunks_exact(n)) {
+                if t.additive {
+                    for j in 0..n {
+                        x[j] = x[j] * t.decay[j] + t.scale[j] * srow[j];
+                    }
+                } else {
+                    for j in 0..n {
+                        let d = x[j] * t.decay[j];
+                        x[j] = if srow[j] != 0.0 { t.scale[j] } else { d };
+                    }
                 }
             }
         }

@@ -1,5 +1,21 @@
 //! Spikes in the two forms the engine needs, kept in step.
 
+/// Appends the indices of the non-zero entries of `s` to `list`, in
+/// increasing order; blocks of 16 zeros are skipped with one test.
+#[inline]
+pub(crate) fn collect_active(s: &[f32], list: &mut Vec<u32>) {
+    const W: usize = 16;
+    for (c, chunk) in s.chunks(W).enumerate() {
+        if chunk.iter().fold(false, |a, &x| a | (x != 0.0)) {
+            for (j, &x) in chunk.iter().enumerate() {
+                if x != 0.0 {
+                    list.push((c * W + j) as u32);
+                }
+            }
+        }
+    }
+}
+
 /// The spikes of one step: a dense `[batch × n]` array (0/1 for spiking
 /// models, the given values for an `Input` population) and, per batch row,
 /// the indices of the non-zero entries, in increasing order. Event-driven
@@ -115,13 +131,10 @@ impl Spikes {
         self.binary = true;
         for (b, list) in self.active.iter_mut().enumerate() {
             list.clear();
-            for (j, &v) in self.values[b * n..(b + 1) * n].iter().enumerate() {
-                if v != 0.0 {
-                    list.push(j as u32);
-                    if v != 1.0 {
-                        self.binary = false;
-                    }
-                }
+            let row = &self.values[b * n..(b + 1) * n];
+            collect_active(row, list);
+            if list.iter().any(|&j| row[j as usize] != 1.0) {
+                self.binary = false;
             }
         }
     }

@@ -9,6 +9,63 @@ use super::{check_len, draw_weights, Ends, SynapseMap, Topology, TopologySpec};
 use crate::error::Result;
 use crate::nodes::Spikes;
 use crate::rng::Rng;
+use rayon::prelude::*;
+
+/// Below this many synapse reads per step (active sources × targets),
+/// propagation stays on the calling thread.
+const PAR_MIN_WORK: usize = 1 << 16;
+/// Smallest block of target columns handed to one task.
+const PAR_MIN_COLUMNS: usize = 1024;
+
+/// `out[j] += Σ_{i ∈ active} s_i · w[i][lo + j]` for the columns
+/// `lo .. lo + out.len()`, sources in increasing order (each output element
+/// is summed left to right, the order of the plain loop), then the bias.
+/// Binary sources are added four rows per pass over `out`.
+fn accumulate(
+    w: &[f32],
+    n: usize,
+    lo: usize,
+    active: &[u32],
+    vals: &[f32],
+    out: &mut [f32],
+    bias: Option<&[f32]>,
+) {
+    let len = out.len();
+    let row = |i: u32| &w[i as usize * n + lo..i as usize * n + lo + len];
+    let mut k = 0;
+    while k < active.len() {
+        let i0 = active[k];
+        if k + 4 <= active.len() && active[k..k + 4].iter().all(|&i| vals[i as usize] == 1.0) {
+            let (a, b, c, d) = (
+                row(i0),
+                row(active[k + 1]),
+                row(active[k + 2]),
+                row(active[k + 3]),
+            );
+            for ((((o, &x0), &x1), &x2), &x3) in out.iter_mut().zip(a).zip(b).zip(c).zip(d) {
+                *o = (((*o + x0) + x1) + x2) + x3;
+            }
+            k += 4;
+            continue;
+        }
+        let s = vals[i0 as usize];
+        if s == 1.0 {
+            for (o, &x) in out.iter_mut().zip(row(i0)) {
+                *o += x;
+            }
+        } else {
+            for (o, &x) in out.iter_mut().zip(row(i0)) {
+                *o += s * x;
+            }
+        }
+        k += 1;
+    }
+    if let Some(bias) = bias {
+        for (o, &x) in out.iter_mut().zip(&bias[lo..lo + len]) {
+            *o += x;
+        }
+    }
+}
 
 /// A dense connection. Without explicit weights, `w ~ U(0, 1)` drawn from
 /// the network's generator (scaled into `[wmin, wmax]` when both are finite,
@@ -81,26 +138,45 @@ impl Topology for DenseTopology {
     }
     fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
         let n = self.n_post;
-        for b in 0..src.batch() {
-            let row_out = &mut out[b * n..(b + 1) * n];
-            let vals = src.row(b);
-            for &i in src.active(b) {
-                let wrow = &self.w[i as usize * n..(i as usize + 1) * n];
-                let s = vals[i as usize];
-                if s == 1.0 {
-                    for (o, &w) in row_out.iter_mut().zip(wrow) {
-                        *o += w;
-                    }
-                } else {
-                    for (o, &w) in row_out.iter_mut().zip(wrow) {
-                        *o += s * w;
-                    }
+        let batch = src.batch();
+        let (w, bias) = (&self.w[..], self.b.as_deref());
+        let work: usize = (0..batch).map(|b| src.active(b).len()).sum::<usize>() * n;
+        let threads = rayon::current_num_threads();
+        if threads > 1 && work >= PAR_MIN_WORK {
+            if batch >= threads {
+                // Coarse grain: one task per batch row.
+                out[..batch * n]
+                    .par_chunks_mut(n)
+                    .enumerate()
+                    .for_each(|(b, row)| accumulate(w, n, 0, src.active(b), src.row(b), row, bias));
+            } else {
+                // Large rows: blocks of columns. Every output element still
+                // receives the same additions in the same order, so the
+                // result does not depend on the number of threads.
+                let block = (n / (4 * threads))
+                    .max(PAR_MIN_COLUMNS)
+                    .next_multiple_of(16);
+                for b in 0..batch {
+                    let (active, vals) = (src.active(b), src.row(b));
+                    out[b * n..(b + 1) * n]
+                        .par_chunks_mut(block)
+                        .enumerate()
+                        .for_each(|(c, part)| {
+                            accumulate(w, n, c * block, active, vals, part, bias)
+                        });
                 }
             }
-            if let Some(bias) = &self.b {
-                for (o, &x) in row_out.iter_mut().zip(bias) {
-                    *o += x;
-                }
+        } else {
+            for b in 0..batch {
+                accumulate(
+                    w,
+                    n,
+                    0,
+                    src.active(b),
+                    src.row(b),
+                    &mut out[b * n..(b + 1) * n],
+                    bias,
+                );
             }
         }
     }
