@@ -1,11 +1,157 @@
-//! `spikeflow eval` (being written).
+//! `spikeflow eval`: a model saved by `spikeflow train` on the test (or
+//! validation) set with learning off: the accuracy of every read-out and the
+//! confusion matrix (printed, and as a PNG).
 
-use anyhow::Result;
+use crate::checkpoint;
+use crate::model_choice::ModelSpec;
+use crate::plots;
+use crate::train::{
+    assignment_from_rates, evaluate, load_mnist, present_all, readout_size, restore_presenter,
+    Readouts, N_LABELS,
+};
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use spikeflow::datasets::Dataset;
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct Args {}
+/// Which split to evaluate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SplitName {
+    /// The test set.
+    Test,
+    /// The validation hold-out of the training run (`--validation N`).
+    Validation,
+}
 
-pub fn run(_a: &Args) -> Result<ExitCode> {
-    anyhow::bail!("spikeflow eval is not available in this build yet")
+#[derive(clap::Args)]
+pub struct Args {
+    /// The run folder of `spikeflow train` (its `model/`), or a checkpoint
+    /// folder.
+    #[arg(long)]
+    model_dir: PathBuf,
+    /// MNIST folder [default: the one the model was trained on].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Images to evaluate (the first N of the split) [default: all].
+    #[arg(long)]
+    n_test: Option<usize>,
+    /// Split to evaluate.
+    #[arg(long, value_enum, default_value_t = SplitName::Test)]
+    split: SplitName,
+    /// Worker threads of the rayon pool (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Where to write the confusion-matrix PNG [default: --model-dir].
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn run(a: &Args) -> Result<ExitCode> {
+    if a.threads > 0 {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(a.threads)
+            .build_global();
+    }
+    let dir = checkpoint::locate(&a.model_dir, true)?;
+    let l = checkpoint::read_checkpoint(&dir)?;
+    let params = &l.meta["params"];
+    let spec = ModelSpec::from_json(&params["model"])
+        .with_context(|| format!("{} holds no usable model parameters", dir.display()))?;
+    let mut p = restore_presenter(&l, &spec)?;
+    let n = readout_size(p.as_ref())?;
+    let assignment = match l.get("train/rates") {
+        Ok(_) => Some(assignment_from_rates(l.f32("train/rates")?, n)?),
+        Err(_) => None,
+    };
+    let logreg = match (l.get("logreg/weights"), l.get("logreg/bias")) {
+        (Ok(_), Ok(_)) => {
+            let (w, b) = (
+                l.f64("logreg/weights")?.to_vec(),
+                l.f64("logreg/bias")?.to_vec(),
+            );
+            if w.len() != n * N_LABELS || b.len() != N_LABELS {
+                bail!(
+                    "{}: logistic-regression arrays do not fit {n} neurons",
+                    dir.display()
+                );
+            }
+            Some((w, b))
+        }
+        _ => None,
+    };
+    if assignment.is_none() && logreg.is_none() {
+        bail!(
+            "{} has no trained read-out yet (no label assignment, no regression)",
+            dir.display()
+        );
+    }
+    let readouts = Readouts { assignment, logreg };
+
+    let data_dir = a
+        .data_dir
+        .clone()
+        .or_else(|| l.meta["data_dir"].as_str().map(PathBuf::from));
+    let (mnist, data_dir) = load_mnist(data_dir.as_deref())?;
+    let split = match a.split {
+        SplitName::Test => mnist.test(),
+        SplitName::Validation => {
+            let v = params["validation"].as_u64().unwrap_or(0) as usize;
+            if v == 0 {
+                bail!("the model was trained without a validation hold-out (--validation)");
+            }
+            mnist.split_validation(v)?.1
+        }
+    };
+    let split = match a.n_test {
+        Some(0) => bail!("--n-test must be at least 1"),
+        Some(k) if k > split.len() => bail!(
+            "--n-test {k} exceeds the {} {} images of {}",
+            split.len(),
+            split.name(),
+            data_dir.display()
+        ),
+        Some(k) => split.take(k),
+        None => split,
+    };
+    eprintln!(
+        "evaluating {} ({}) on {} {} images of {}",
+        dir.display(),
+        spec.describe(),
+        split.len(),
+        split.name(),
+        data_dir.display()
+    );
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::with_draw_target(Some(split.len() as u64), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta}",
+        )
+        .expect("valid template"),
+    );
+    bar.set_prefix(split.name());
+    let (counts, secs) = present_all(p.as_mut(), &split, n, Some(&bar))?;
+    bar.finish_and_clear();
+    let ev = evaluate(&readouts, &counts, split.labels(), n)?;
+    for (k, cm) in &ev {
+        println!("{k}: {:.2}%", 100.0 * cm.accuracy());
+    }
+    println!(
+        "{:.3} ms/image, {:.1} read-out spikes/image",
+        1e3 * secs / split.len() as f64,
+        counts.iter().map(|&c| f64::from(c)).sum::<f64>() / split.len() as f64
+    );
+    let (k, cm) = &ev[0];
+    println!("confusion matrix ({k}):\n{cm}");
+    let out = a.out.clone().unwrap_or_else(|| a.model_dir.clone());
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let png = out.join(format!("confusion_{}.png", split.name()));
+    plots::confusion(&png, &format!("{} set, {k}", split.name()), cm)?;
+    println!("wrote {}", png.display());
+    Ok(ExitCode::SUCCESS)
 }

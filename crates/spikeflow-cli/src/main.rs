@@ -1,8 +1,11 @@
 //! `spikeflow`: the command line of the spikeflow simulator.
 
 mod bench;
+mod checkpoint;
 mod download;
 mod eval;
+mod model_choice;
+mod plots;
 mod replay;
 mod train;
 

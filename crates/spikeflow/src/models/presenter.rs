@@ -29,6 +29,21 @@ pub trait Presenter: Send {
     fn encoder_rng(&self) -> &Rng;
     /// Restores the encoder's generator.
     fn set_encoder_rng(&mut self, rng: Rng);
+    /// Shows one image (`pixels` values in `[0, 1]`) with learning off and
+    /// returns the spikes of every population, each as `(name, neurons,
+    /// spikes [steps × neurons])` of batch row 0 (a spike raster). May add
+    /// monitors that stay (and slow later presentations): call it on a
+    /// presenter kept for this purpose. The default says it is unsupported.
+    ///
+    /// # Errors
+    /// Input of the wrong size, or a presenter that cannot record.
+    fn record_spikes(&mut self, image: &[f32]) -> Result<Vec<(String, usize, Vec<f32>)>> {
+        let _ = image;
+        Err(Error::param(
+            "presenter",
+            "this presenter cannot record spike rasters",
+        ))
+    }
 }
 
 /// BindsNET's `eth_mnist.py` protocol: Poisson spikes at `pixel·intensity`
@@ -80,20 +95,9 @@ impl PoissonPresenter {
     }
 }
 
-impl Presenter for PoissonPresenter {
-    fn network(&self) -> &Network {
-        &self.net
-    }
-    fn network_mut(&mut self) -> &mut Network {
-        &mut self.net
-    }
-    fn readout(&self) -> &str {
-        &self.readout
-    }
-    fn input_connection(&self) -> &str {
-        &self.connection
-    }
-    fn present(&mut self, images: &[f32], learning: bool) -> Result<Vec<f32>> {
+impl PoissonPresenter {
+    /// Encodes and runs `images` without resetting.
+    fn show(&mut self, images: &[f32], learning: bool) -> Result<()> {
         let b = self.net.batch_size();
         let shape = self.net.population(&self.input)?.core().shape().to_vec();
         let n: usize = shape.iter().product();
@@ -127,9 +131,58 @@ impl Presenter for PoissonPresenter {
             self.time_steps,
             &RunOptions::default(),
         )?;
+        Ok(())
+    }
+}
+
+impl Presenter for PoissonPresenter {
+    fn network(&self) -> &Network {
+        &self.net
+    }
+    fn network_mut(&mut self) -> &mut Network {
+        &mut self.net
+    }
+    fn readout(&self) -> &str {
+        &self.readout
+    }
+    fn input_connection(&self) -> &str {
+        &self.connection
+    }
+    fn present(&mut self, images: &[f32], learning: bool) -> Result<Vec<f32>> {
+        self.show(images, learning)?;
         let counts = self.net.monitor("__readout_counts")?.get("s")?.into_data();
         self.net.reset_state();
         Ok(counts)
+    }
+    fn record_spikes(&mut self, image: &[f32]) -> Result<Vec<(String, usize, Vec<f32>)>> {
+        let b = self.net.batch_size();
+        let names = self.net.population_names().to_vec();
+        for name in &names {
+            let key = format!("__raster/{name}");
+            if self.net.monitor(&key).is_err() {
+                self.net.add_monitor(&key, MonitorSpec::new(name, &["s"]))?;
+            }
+        }
+        let images: Vec<f32> = (0..b).flat_map(|_| image.iter().copied()).collect();
+        let learning = self.net.learning();
+        let shown = self.show(&images, false);
+        self.net.set_learning(learning);
+        let mut out = Vec::with_capacity(names.len());
+        if shown.is_ok() {
+            for name in &names {
+                let s = self.net.monitor(&format!("__raster/{name}"))?.get("s")?;
+                let n: usize = s.shape()[2..].iter().product();
+                // [steps, batch, n] → row 0.
+                let data = s.data();
+                let mut row = Vec::with_capacity(self.time_steps * n);
+                for t in 0..self.time_steps {
+                    row.extend_from_slice(&data[t * b * n..t * b * n + n]);
+                }
+                out.push((name.clone(), n, row));
+            }
+        }
+        self.net.reset_state();
+        shown.map(|()| out)
     }
     fn encoder_rng(&self) -> &Rng {
         &self.rng

@@ -1,0 +1,282 @@
+//! Which model `spikeflow train`/`eval` runs, with its parameters, and the
+//! [`Presenter`] that shows it images.
+
+use anyhow::{bail, Result};
+use serde_json::{json, Value};
+use spikeflow::models::{
+    DiehlAndCook2015, DiehlAndCook2015v2, IncreasingInhibitionNetwork, PoissonPresenter, Presenter,
+    TwoLayerNetwork,
+};
+
+/// The models the CLI can train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelName {
+    /// BindsNET's DiehlAndCook2015 (X → Ae ⇄ Ai), as `eth_mnist.py`.
+    #[value(name = "diehl-cook-2015")]
+    DiehlCook2015,
+    /// BindsNET's DiehlAndCook2015v2 (X → Y with recurrent inhibition).
+    #[value(name = "diehl-cook-2015-v2")]
+    DiehlCook2015V2,
+    /// BindsNET's IncreasingInhibitionNetwork as `SOM_LM-SNNs.py` builds it
+    /// (start_inhib 10, max_inhib −40).
+    #[value(name = "increasing-inhibition")]
+    IncreasingInhibition,
+    /// BindsNET's TwoLayerNetwork (X → Y, LIF, no inhibition).
+    #[value(name = "two-layer")]
+    TwoLayer,
+    /// Diehl & Cook's own model and protocol (conductance-based, dt 0.5 ms,
+    /// 350 ms + 150 ms rest, adaptive intensity).
+    #[value(name = "diehl-cook-2015-paper")]
+    DiehlCook2015Paper,
+}
+
+impl ModelName {
+    /// The name on the command line and in checkpoints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelName::DiehlCook2015 => "diehl-cook-2015",
+            ModelName::DiehlCook2015V2 => "diehl-cook-2015-v2",
+            ModelName::IncreasingInhibition => "increasing-inhibition",
+            ModelName::TwoLayer => "two-layer",
+            ModelName::DiehlCook2015Paper => "diehl-cook-2015-paper",
+        }
+    }
+
+    /// Parses [`as_str`](Self::as_str).
+    pub fn parse(s: &str) -> Result<ModelName> {
+        for m in [
+            ModelName::DiehlCook2015,
+            ModelName::DiehlCook2015V2,
+            ModelName::IncreasingInhibition,
+            ModelName::TwoLayer,
+            ModelName::DiehlCook2015Paper,
+        ] {
+            if m.as_str() == s {
+                return Ok(m);
+            }
+        }
+        bail!("unknown model {s:?}")
+    }
+
+    fn is_paper(self) -> bool {
+        self == ModelName::DiehlCook2015Paper
+    }
+}
+
+/// Everything that fixes a model and its presentation protocol.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelSpec {
+    /// Which model.
+    pub model: ModelName,
+    /// Excitatory neurons.
+    pub neurons: usize,
+    /// Presentation time (ms).
+    pub time_ms: f32,
+    /// Time step (ms).
+    pub dt: f32,
+    /// Input intensity (Hz at a white pixel for the Poisson models; the
+    /// paper's starting intensity for the paper model).
+    pub intensity: f32,
+    /// Inhibition strength (`inh`; BindsNET models only).
+    pub inh: f32,
+    /// Seed of weights, network and encoder.
+    pub seed: u64,
+    /// Images per presentation.
+    pub batch: usize,
+}
+
+impl ModelSpec {
+    /// Fills the model-specific defaults of the flags left out and checks
+    /// every value (one-line errors).
+    pub fn new(
+        model: ModelName,
+        neurons: usize,
+        time_ms: Option<f32>,
+        dt: Option<f32>,
+        intensity: Option<f32>,
+        inh: Option<f32>,
+        seed: u64,
+        batch: usize,
+    ) -> Result<ModelSpec> {
+        let paper = model.is_paper();
+        let spec = ModelSpec {
+            model,
+            neurons,
+            time_ms: time_ms.unwrap_or(if paper { 350.0 } else { 250.0 }),
+            dt: dt.unwrap_or(if paper { 0.5 } else { 1.0 }),
+            intensity: intensity.unwrap_or(if paper { 2.0 } else { 128.0 }),
+            inh: inh.unwrap_or(if paper { 17.0 } else { 120.0 }),
+            seed,
+            batch,
+        };
+        if neurons == 0 {
+            bail!("--neurons must be at least 1");
+        }
+        if !(spec.dt.is_finite() && spec.dt > 0.0) {
+            bail!("--dt must be a positive number of ms, got {}", spec.dt);
+        }
+        if !(spec.time_ms.is_finite() && spec.time_ms > 0.0) {
+            bail!(
+                "--time must be a positive number of ms, got {}",
+                spec.time_ms
+            );
+        }
+        if spec.steps() == 0 {
+            bail!(
+                "--time {} ms at --dt {} ms is less than one step",
+                spec.time_ms,
+                spec.dt
+            );
+        }
+        if !(spec.intensity.is_finite() && spec.intensity >= 0.0) {
+            bail!("--intensity must be finite and ≥ 0, got {}", spec.intensity);
+        }
+        if !(spec.inh.is_finite() && spec.inh >= 0.0) {
+            bail!("--inh must be finite and ≥ 0, got {}", spec.inh);
+        }
+        if batch == 0 {
+            bail!("--batch must be at least 1");
+        }
+        if paper && batch != 1 {
+            bail!("--model diehl-cook-2015-paper shows one image at a time: use --batch 1");
+        }
+        if paper && inh.is_some() {
+            bail!("--inh applies to the BindsNET models, not to --model diehl-cook-2015-paper");
+        }
+        Ok(spec)
+    }
+
+    /// Simulation steps per presentation (`⌊time / dt⌋`, as BindsNET's
+    /// encoders).
+    pub fn steps(&self) -> usize {
+        (f64::from(self.time_ms) / f64::from(self.dt) + 1e-9).floor() as usize
+    }
+
+    /// The JSON form stored in checkpoints.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "model": self.model.as_str(),
+            "neurons": self.neurons,
+            "time_ms": self.time_ms,
+            "dt": self.dt,
+            "intensity": self.intensity,
+            "inh": self.inh,
+            "seed": self.seed,
+            "batch": self.batch,
+        })
+    }
+
+    /// Reads [`to_json`](Self::to_json).
+    pub fn from_json(v: &Value) -> Result<ModelSpec> {
+        let f = |k: &str| -> Result<f32> {
+            v[k].as_f64()
+                .map(|x| x as f32)
+                .ok_or_else(|| anyhow::anyhow!("checkpoint model parameters lack {k:?}"))
+        };
+        let u = |k: &str| -> Result<u64> {
+            v[k].as_u64()
+                .ok_or_else(|| anyhow::anyhow!("checkpoint model parameters lack {k:?}"))
+        };
+        let name = v["model"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("checkpoint model parameters lack \"model\""))?;
+        let spec = ModelSpec {
+            model: ModelName::parse(name)?,
+            neurons: u("neurons")? as usize,
+            time_ms: f("time_ms")?,
+            dt: f("dt")?,
+            intensity: f("intensity")?,
+            inh: f("inh")?,
+            seed: u("seed")?,
+            batch: u("batch")? as usize,
+        };
+        if spec.neurons == 0 || spec.batch == 0 || spec.steps() == 0 {
+            bail!("checkpoint model parameters are out of range");
+        }
+        Ok(spec)
+    }
+
+    /// A human-readable one-liner.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} with {} neurons, {} ms at dt {} ms ({} steps), intensity {}{}, batch {}, seed {}",
+            self.model.as_str(),
+            self.neurons,
+            self.time_ms,
+            self.dt,
+            self.steps(),
+            self.intensity,
+            if self.model.is_paper() {
+                String::new()
+            } else {
+                format!(", inh {}", self.inh)
+            },
+            self.batch,
+            self.seed
+        )
+    }
+
+    /// Builds the network and its presenter.
+    pub fn build(&self) -> Result<Box<dyn Presenter>> {
+        let dc = DiehlAndCook2015 {
+            n_neurons: self.neurons,
+            inh: self.inh,
+            dt: self.dt,
+            batch_size: self.batch,
+            seed: self.seed,
+            ..Default::default()
+        };
+        let steps = self.steps();
+        let poisson = |net, readout: &str| -> Result<Box<dyn Presenter>> {
+            Ok(Box::new(PoissonPresenter::new(
+                net,
+                "X",
+                readout,
+                &format!("X -> {readout}"),
+                steps,
+                self.intensity,
+                self.seed,
+            )?))
+        };
+        match self.model {
+            ModelName::DiehlCook2015 => poisson(dc.build()?, "Ae"),
+            ModelName::DiehlCook2015V2 => poisson(DiehlAndCook2015v2 { params: dc }.build()?, "Y"),
+            ModelName::IncreasingInhibition => poisson(
+                IncreasingInhibitionNetwork {
+                    params: dc,
+                    start_inhib: 10.0,
+                    max_inhib: -40.0,
+                }
+                .build()?,
+                "Y",
+            ),
+            ModelName::TwoLayer => poisson(
+                TwoLayerNetwork {
+                    n_neurons: self.neurons,
+                    dt: self.dt,
+                    batch_size: self.batch,
+                    seed: self.seed,
+                    ..Default::default()
+                }
+                .build()?,
+                "Y",
+            ),
+            ModelName::DiehlCook2015Paper => paper(self),
+        }
+    }
+}
+
+fn paper(spec: &ModelSpec) -> Result<Box<dyn Presenter>> {
+    use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
+    Ok(Box::new(
+        DiehlCookPaper {
+            n_neurons: spec.neurons,
+            seed: spec.seed,
+            dt: spec.dt,
+            exposure_ms: spec.time_ms,
+            intensity: spec.intensity,
+            ..Default::default()
+        }
+        .build()?,
+    ))
+}

@@ -1,0 +1,337 @@
+//! The pictures of `spikeflow train`/`eval`, as PNG files: receptive fields,
+//! accuracy curve, spike raster, confusion matrix.
+//!
+//! Charts are drawn by plotters' bitmap backend into a buffer and encoded by
+//! the `png` crate; text uses DejaVu Sans embedded in the binary (through
+//! plotters' ab_glyph feature), so no system font or library is needed.
+
+use anyhow::{Context, Result};
+use plotters::prelude::*;
+use plotters::style::{register_font, FontStyle};
+use spikeflow::evaluation::ConfusionMatrix;
+use std::path::Path;
+use std::sync::Once;
+
+const FONT: &str = "sans-serif";
+
+fn fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The embedded font parses; a failure would only lose the text.
+        let _ = register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+    });
+}
+
+/// Writes an RGB8 buffer (`w × h × 3`) as a PNG.
+pub fn write_png(path: &Path, w: u32, h: u32, rgb: &[u8]) -> Result<()> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc
+        .write_header()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writer
+        .write_image_data(rgb)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writer
+        .finish()
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn plotters_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow::anyhow!("drawing failed: {e:?}")
+}
+
+/// Matplotlib's `hot_r` colour map (white → yellow → red → black) at
+/// `v ∈ [0, 1]`: the colour BindsNET's `plot_weights` uses.
+fn hot_r(v: f32) -> [u8; 3] {
+    let x = (1.0 - v.clamp(0.0, 1.0)) as f64;
+    let r = (x / 0.365_079).min(1.0);
+    let g = ((x - 0.365_079) / (0.746_032 - 0.365_079)).clamp(0.0, 1.0);
+    let b = ((x - 0.746_032) / (1.0 - 0.746_032)).clamp(0.0, 1.0);
+    [(r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8]
+}
+
+/// The receptive fields of `n` neurons as one picture: `weights` is the
+/// learned input connection `[n_in × n]` (row-major, input-major), each
+/// neuron's column reshaped to `side × side`, scaled to its own range, tiled
+/// in a `⌈√n⌉`-wide grid (BindsNET's `get_square_weights` + `plot_weights`).
+pub fn receptive_fields(path: &Path, weights: &[f32], n: usize, side: usize) -> Result<()> {
+    let n_in = weights.len() / n.max(1);
+    anyhow::ensure!(
+        n > 0 && n_in == side * side && weights.len() == n_in * n,
+        "receptive fields: {} weights are not {side}×{side} inputs × {n} neurons",
+        weights.len()
+    );
+    let cols = (n as f64).sqrt().ceil() as usize;
+    let rows = n.div_ceil(cols);
+    let gap = 1;
+    let tile = side + gap;
+    // Scale so that small grids are still readable.
+    let scale = (840 / (cols * tile)).clamp(1, 6);
+    let (w, h) = ((cols * tile + gap) * scale, (rows * tile + gap) * scale);
+    let mut rgb = vec![96u8; w * h * 3];
+    for j in 0..n {
+        let (gr, gc) = (j / cols, j % cols);
+        let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+        for i in 0..n_in {
+            let v = weights[i * n + j];
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        let range = if hi > lo { hi - lo } else { 1.0 };
+        for i in 0..n_in {
+            let c = hot_r((weights[i * n + j] - lo) / range);
+            let (py, px) = (gap + gr * tile + i / side, gap + gc * tile + i % side);
+            for dy in 0..scale {
+                for dx in 0..scale {
+                    let o = ((py * scale + dy) * w + px * scale + dx) * 3;
+                    rgb[o..o + 3].copy_from_slice(&c);
+                }
+            }
+        }
+    }
+    write_png(path, w as u32, h as u32, &rgb)
+}
+
+/// One line of the accuracy curve.
+pub struct Series<'a> {
+    /// Legend.
+    pub name: &'a str,
+    /// `(samples seen, accuracy in [0, 1])`.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Accuracy over training (percent against samples seen).
+pub fn accuracy_curve(path: &Path, title: &str, series: &[Series<'_>]) -> Result<()> {
+    fonts();
+    let (w, h) = (900u32, 520u32);
+    let mut buf = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(plotters_err)?;
+        let x_max = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .fold(1.0, f64::max);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..x_max, 0.0..100.0)
+            .map_err(plotters_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("training samples")
+            .y_desc("accuracy (%)")
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(plotters_err)?;
+        let colours = [
+            RGBColor(31, 119, 180),
+            RGBColor(255, 127, 14),
+            RGBColor(44, 160, 44),
+        ];
+        for (k, s) in series.iter().enumerate() {
+            let c = colours[k % colours.len()];
+            chart
+                .draw_series(LineSeries::new(
+                    s.points.iter().map(|&(x, y)| (x, 100.0 * y)),
+                    c.stroke_width(2),
+                ))
+                .map_err(plotters_err)?
+                .label(s.name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font((FONT, 14))
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()
+            .map_err(plotters_err)?;
+        root.present().map_err(plotters_err)?;
+    }
+    write_png(path, w, h, &buf)
+}
+
+/// A spike raster of one presentation: each population's spikes
+/// (`[steps × n]`) stacked bottom to top, time in ms on the x axis.
+pub fn raster(path: &Path, title: &str, pops: &[(String, usize, Vec<f32>)], dt: f32) -> Result<()> {
+    fonts();
+    let (w, h) = (1000u32, 640u32);
+    let mut buf = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(plotters_err)?;
+        let n = pops.len().max(1);
+        let areas = root
+            .titled(title, (FONT, 20))
+            .map_err(plotters_err)?
+            .split_evenly((n, 1));
+        let colours = [
+            RGBColor(40, 40, 40),
+            RGBColor(200, 30, 30),
+            RGBColor(30, 60, 200),
+        ];
+        for (k, ((name, size, spikes), area)) in pops.iter().zip(areas.iter()).enumerate() {
+            let steps = spikes.len() / (*size).max(1);
+            let t_max = (steps as f64 * f64::from(dt)).max(f64::from(dt));
+            let count = spikes.iter().filter(|&&s| s != 0.0).count();
+            let mut chart = ChartBuilder::on(area)
+                .caption(
+                    format!("{name}: {size} neurons, {count} spikes"),
+                    (FONT, 14),
+                )
+                .margin(6)
+                .x_label_area_size(if k + 1 == n { 30 } else { 18 })
+                .y_label_area_size(50)
+                .build_cartesian_2d(0.0..t_max, 0.0..(*size as f64))
+                .map_err(plotters_err)?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_desc(if k + 1 == n { "time (ms)" } else { "" })
+                .y_desc("neuron")
+                .label_style((FONT, 12))
+                .draw()
+                .map_err(plotters_err)?;
+            let c = colours[k % colours.len()];
+            let r = if *size > 200 { 1 } else { 2 };
+            chart
+                .draw_series(
+                    spikes
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &s)| s != 0.0)
+                        .map(|(i, _)| {
+                            let (t, j) = (i / size, i % size);
+                            Circle::new(
+                                ((t as f64 + 0.5) * f64::from(dt), j as f64 + 0.5),
+                                r,
+                                c.filled(),
+                            )
+                        }),
+                )
+                .map_err(plotters_err)?;
+        }
+        root.present().map_err(plotters_err)?;
+    }
+    write_png(path, w, h, &buf)
+}
+
+/// A confusion matrix as a heat map with counts (rows: true label, columns:
+/// prediction, last column: no prediction).
+pub fn confusion(path: &Path, title: &str, cm: &ConfusionMatrix) -> Result<()> {
+    fonts();
+    let k = cm.n_labels();
+    let cell = 56u32;
+    let (left, top) = (70u32, 70u32);
+    let (w, h) = (
+        left + cell * (k as u32 + 1) + 20,
+        top + cell * k as u32 + 50,
+    );
+    let mut buf = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(plotters_err)?;
+        let text = |s: &str, x: i32, y: i32, size: u32, colour: &RGBColor| {
+            root.draw(&Text::new(
+                s.to_string(),
+                (x, y),
+                (FONT, size)
+                    .into_font()
+                    .color(colour)
+                    .pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Center,
+                    )),
+            ))
+        };
+        text(title, (w / 2) as i32, 18, 18, &BLACK).map_err(plotters_err)?;
+        text(
+            "predicted",
+            (left + cell * (k as u32 + 1) / 2) as i32,
+            44,
+            14,
+            &BLACK,
+        )
+        .map_err(plotters_err)?;
+        text("true", 18, (top + cell * k as u32 / 2) as i32, 14, &BLACK).map_err(plotters_err)?;
+        for t in 0..k {
+            let support = cm.support(t).max(1) as f64;
+            text(
+                &t.to_string(),
+                (left - 16) as i32,
+                (top + cell * t as u32 + cell / 2) as i32,
+                14,
+                &BLACK,
+            )
+            .map_err(plotters_err)?;
+            for p in 0..=k {
+                let c = if p < k {
+                    cm.count(t, p)
+                } else {
+                    cm.unpredicted(t)
+                };
+                let v = c as f64 / support;
+                let shade = (255.0 * (1.0 - v)) as u8;
+                let colour = if p == t {
+                    RGBColor(shade, shade, 255)
+                } else {
+                    RGBColor(255, shade, shade)
+                };
+                let (x0, y0) = (
+                    (left + cell * p as u32) as i32,
+                    (top + cell * t as u32) as i32,
+                );
+                root.draw(&Rectangle::new(
+                    [(x0, y0), (x0 + cell as i32 - 1, y0 + cell as i32 - 1)],
+                    colour.filled(),
+                ))
+                .map_err(plotters_err)?;
+                let ink = if v > 0.6 { WHITE } else { BLACK };
+                text(
+                    &c.to_string(),
+                    x0 + cell as i32 / 2,
+                    y0 + cell as i32 / 2,
+                    13,
+                    &ink,
+                )
+                .map_err(plotters_err)?;
+            }
+        }
+        for p in 0..=k {
+            let label = if p < k { p.to_string() } else { "none".into() };
+            text(
+                &label,
+                (left + cell * p as u32 + cell / 2) as i32,
+                (top - 12) as i32,
+                14,
+                &BLACK,
+            )
+            .map_err(plotters_err)?;
+        }
+        text(
+            &format!(
+                "accuracy {:.2}% ({}/{})",
+                100.0 * cm.accuracy(),
+                cm.correct(),
+                cm.total()
+            ),
+            (w / 2) as i32,
+            (top + cell * k as u32 + 25) as i32,
+            15,
+            &BLACK,
+        )
+        .map_err(plotters_err)?;
+        root.present().map_err(plotters_err)?;
+    }
+    write_png(path, w, h, &buf)
+}

@@ -1,0 +1,229 @@
+//! `spikeflow train` / `spikeflow eval` end to end on the shipped MNIST
+//! sample, with tiny settings: resume after a kill gives the same model bit
+//! for bit, corrupt checkpoints are refused (and left alone), bad flags are
+//! one-line errors.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_spikeflow");
+
+/// Tiny training settings shared by the tests.
+const TINY: &[&str] = &[
+    "train",
+    "--neurons",
+    "10",
+    "--time",
+    "50",
+    "--n-train",
+    "60",
+    "--n-test",
+    "20",
+    "--update-interval",
+    "20",
+    "--checkpoint-every",
+    "20",
+    "--threads",
+    "1",
+    "--quiet",
+];
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("spikeflow-cli-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&d);
+    d
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("spawn spikeflow")
+}
+
+fn ok(args: &[&str]) -> Output {
+    let o = run(args);
+    assert!(
+        o.status.success(),
+        "spikeflow {args:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// Runs and expects a failure with a single-line `error: …` message.
+fn one_line_error(args: &[&str]) -> String {
+    let o = run(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!o.status.success(), "spikeflow {args:?} succeeded");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "not one line for {args:?}: {err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    err
+}
+
+fn with_out<'a>(base: &[&'a str], out: &'a str) -> Vec<&'a str> {
+    let mut v = base.to_vec();
+    v.extend(["--out", out]);
+    v
+}
+
+fn latest(dir: &Path) -> Option<u64> {
+    let s = fs::read_to_string(dir.join("checkpoints/LATEST")).ok()?;
+    s.trim().strip_prefix("ckpt-")?.parse().ok()
+}
+
+#[test]
+fn resume_after_kill_gives_the_same_model() {
+    let a = scratch("uninterrupted");
+    let b = scratch("killed");
+    let (sa, sb) = (a.to_str().unwrap(), b.to_str().unwrap());
+    ok(&with_out(TINY, sa));
+    let model_a = fs::read(a.join("model/state.safetensors")).unwrap();
+
+    // The same run, slowed down (no effect on results) so that it can be
+    // killed after its second checkpoint and before its end.
+    let mut args = with_out(TINY, sb);
+    args.extend(["--throttle-ms", "40"]);
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while latest(&b).is_none_or(|k| k < 40) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before its second checkpoint"
+        );
+        assert!(
+            t0.elapsed() < Duration::from_secs(300),
+            "no second checkpoint"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !b.join("model").exists(),
+        "the run finished before the kill"
+    );
+    assert_eq!(latest(&b), Some(40));
+
+    ok(&["train", "--resume", sb, "--quiet"]);
+    let model_b = fs::read(b.join("model/state.safetensors")).unwrap();
+    assert!(
+        model_a == model_b,
+        "the resumed model differs from the uninterrupted one"
+    );
+    let sum = |d: &Path| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(d.join("summary.json")).unwrap()).unwrap()
+    };
+    assert_eq!(
+        sum(&a)["results"]["test"]["all_activity"],
+        sum(&b)["results"]["test"]["all_activity"]
+    );
+    assert_eq!(sum(&a)["train"]["history"], sum(&b)["train"]["history"]);
+    for f in [
+        "receptive_fields.png",
+        "accuracy.png",
+        "raster.png",
+        "confusion_test.png",
+    ] {
+        assert!(b.join(f).is_file(), "{f} missing");
+    }
+
+    // Evaluation of the saved model.
+    let o = ok(&["eval", "--model-dir", sa, "--n-test", "20"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("all_activity:") && text.contains("logistic_regression:"),
+        "{text}"
+    );
+    assert!(text.contains("true\\pred"), "{text}");
+    assert!(a.join("confusion_test.png").is_file());
+    // A finished run cannot be resumed.
+    one_line_error(&["train", "--resume", sa]);
+    let _ = fs::remove_dir_all(&a);
+    let _ = fs::remove_dir_all(&b);
+}
+
+#[test]
+fn corrupt_checkpoints_are_refused_and_kept() {
+    let d = scratch("corrupt");
+    let sd = d.to_str().unwrap();
+    let mut args = with_out(TINY, sd);
+    let pos = args.iter().position(|a| *a == "60").unwrap();
+    args[pos] = "40";
+    ok(&args);
+    // Make it an unfinished run whose latest checkpoint is ckpt-20.
+    fs::remove_dir_all(d.join("model")).unwrap();
+    let ck = d.join("checkpoints/ckpt-000000020");
+    let arrays = ck.join("state.safetensors");
+    let good = fs::read(&arrays).unwrap();
+
+    // Truncated arrays.
+    fs::write(&arrays, &good[..good.len() - 100]).unwrap();
+    let e = one_line_error(&["train", "--resume", sd]);
+    assert!(e.contains("state.safetensors"), "{e}");
+    assert_eq!(
+        fs::read(&arrays).unwrap().len(),
+        good.len() - 100,
+        "overwritten"
+    );
+    // Flipped bits.
+    let mut bad = good.clone();
+    let k = bad.len() - 5;
+    bad[k] ^= 0x55;
+    fs::write(&arrays, &bad).unwrap();
+    one_line_error(&["train", "--resume", sd]);
+    fs::write(&arrays, &good).unwrap();
+
+    // Wrong format version.
+    let meta_path = ck.join("checkpoint.json");
+    let meta = fs::read_to_string(&meta_path).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    v["version"] = 99.into();
+    fs::write(&meta_path, v.to_string()).unwrap();
+    let e = one_line_error(&["train", "--resume", sd]);
+    assert!(e.contains("version"), "{e}");
+    fs::write(&meta_path, &meta).unwrap();
+
+    // A fresh run does not silently replace the unfinished one.
+    one_line_error(&with_out(TINY, sd));
+    // Flags that contradict the checkpoint.
+    one_line_error(&["train", "--resume", sd, "--neurons", "11"]);
+    // The intact checkpoint still resumes.
+    ok(&["train", "--resume", sd, "--quiet"]);
+    assert!(d.join("model/state.safetensors").is_file());
+    let _ = fs::remove_dir_all(&d);
+}
+
+#[test]
+fn bad_flags_are_one_line_errors() {
+    let d = scratch("flags");
+    let sd = d.to_str().unwrap();
+    one_line_error(&with_out(&["train", "--neurons", "0"], sd));
+    one_line_error(&with_out(&["train", "--time", "0"], sd));
+    one_line_error(&with_out(&["train", "--dt=-1"], sd));
+    one_line_error(&with_out(&["train", "--intensity=-5"], sd));
+    one_line_error(&with_out(&["train", "--epochs", "0"], sd));
+    one_line_error(&with_out(&["train", "--batch", "0"], sd));
+    one_line_error(&with_out(&["train", "--n-train", "999999"], sd));
+    one_line_error(&with_out(&["train", "--validation", "999999"], sd));
+    let e = one_line_error(&with_out(
+        &["train", "--data-dir", "/nonexistent/mnist"],
+        sd,
+    ));
+    assert!(e.contains("/nonexistent/mnist"), "{e}");
+    one_line_error(&["train", "--resume", "/nonexistent/run"]);
+    one_line_error(&["eval", "--model-dir", "/nonexistent/run"]);
+    // A folder without MNIST files.
+    fs::create_dir_all(&d).unwrap();
+    one_line_error(&with_out(&["train", "--data-dir", sd], sd));
+    assert!(!d.join("checkpoints").exists());
+    let _ = fs::remove_dir_all(&d);
+}
