@@ -39,6 +39,9 @@ impl super::engine::Learner for WholeLearner {
     fn requirements(&self) -> super::Requirements {
         super::Requirements::default()
     }
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
     fn update(&mut self, ctx: super::engine::LearnContext<'_>) {
         let super::engine::LearnContext {
             map,

@@ -1,7 +1,7 @@
 //! BindsNET 0.3.x's `DiehlAndCook` rule: post-triggered learning towards a
 //! target presynaptic trace.
 
-use super::{Nu, Phases, Requirements, Synapse, SynapseRule};
+use super::{finite_param, positive_param, Nu, Phases, Requirements, Synapse, SynapseRule};
 
 /// BindsNET's `DiehlAndCook` learning rule.
 ///
@@ -30,6 +30,10 @@ impl Default for DiehlAndCook {
 impl SynapseRule for DiehlAndCook {
     fn name(&self) -> &'static str {
         "DiehlAndCook"
+    }
+    fn validate(&self) -> Result<(), String> {
+        finite_param("x_tar", self.x_tar)?;
+        positive_param("mu", self.mu)
     }
     fn requirements(&self) -> Requirements {
         Requirements {

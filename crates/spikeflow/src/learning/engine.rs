@@ -92,6 +92,8 @@ impl Tail<'_> {
 /// A rule attached to a connection, as the network drives it.
 pub(crate) trait Learner: Send + Sync + std::fmt::Debug {
     fn requirements(&self) -> Requirements;
+    /// The rule's own parameter check.
+    fn validate(&self) -> Result<(), String>;
     fn update(&mut self, ctx: LearnContext<'_>);
     fn reset_state(&mut self);
     /// Rule state for inspection: `"pre_trace"`, `"post_trace"`
@@ -212,6 +214,9 @@ fn increment_traces(tr: &mut [f32], specs: &[super::TraceSpec], spikes: &Spikes)
 impl<R: SynapseRule> Learner for SynapticLearner<R> {
     fn requirements(&self) -> Requirements {
         self.rule.requirements()
+    }
+    fn validate(&self) -> Result<(), String> {
+        self.rule.validate()
     }
 
     fn resize(&mut self, batch: usize, n_pre: usize, n_post: usize, n_w: usize) {

@@ -44,6 +44,24 @@ pub use stdp::{PostPre, WeightDependentPostPre};
 
 use std::sync::Arc;
 
+/// `Err` unless `v` is finite and > 0 (rule time constants).
+pub(crate) fn positive_param(what: &str, v: f32) -> Result<(), String> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{what} must be finite and > 0, got {v}"))
+    }
+}
+
+/// `Err` unless `v` is finite (rule amplitudes, targets).
+pub(crate) fn finite_param(what: &str, v: f32) -> Result<(), String> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(format!("{what} must be finite, got {v}"))
+    }
+}
+
 /// What a rule sees of one neuron at one end of a synapse, in one batch row.
 #[derive(Debug, Clone, Copy)]
 pub struct Side<'a> {
@@ -168,6 +186,11 @@ pub trait SynapseRule: Send + Sync + std::fmt::Debug + 'static {
     /// What the rule needs from its connection.
     fn requirements(&self) -> Requirements {
         Requirements::default()
+    }
+    /// Checks the rule's own parameters (called when the network is built);
+    /// the message names the parameter and its value.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
     }
     /// The parts of the loop the rule uses, given the effective learning
     /// rates (so that a zero rate skips its phase).

@@ -7,7 +7,10 @@
 //! By default the reward of step `t` multiplies the eligibility of step
 //! `t − 1` (Florian's eq. 3.9); `zero_lag` uses this step's.
 
-use super::{Modulation, Nu, Phases, Requirements, RuleTraces, Synapse, SynapseRule, TraceSpec};
+use super::{
+    finite_param, positive_param, Modulation, Nu, Phases, Requirements, RuleTraces, Synapse,
+    SynapseRule, TraceSpec,
+};
 
 /// BindsNET's `MSTDP`: `Δw = nu_pre · R_b(reward_b · ζ_b)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,9 +74,21 @@ impl Mstdp {
     }
 }
 
+impl Mstdp {
+    fn check(&self) -> Result<(), String> {
+        positive_param("tc_plus", self.tc_plus)?;
+        positive_param("tc_minus", self.tc_minus)?;
+        finite_param("a_plus", self.a_plus)?;
+        finite_param("a_minus", self.a_minus)
+    }
+}
+
 impl SynapseRule for Mstdp {
     fn name(&self) -> &'static str {
         "MSTDP"
+    }
+    fn validate(&self) -> Result<(), String> {
+        self.check()
     }
     fn requirements(&self) -> Requirements {
         Requirements {
@@ -128,6 +143,10 @@ impl Default for MstdpEt {
 impl SynapseRule for MstdpEt {
     fn name(&self) -> &'static str {
         "MSTDPET"
+    }
+    fn validate(&self) -> Result<(), String> {
+        self.mstdp.check()?;
+        positive_param("tc_e_trace", self.tc_e_trace)
     }
     fn requirements(&self) -> Requirements {
         Requirements {

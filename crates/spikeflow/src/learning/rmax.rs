@@ -1,6 +1,6 @@
 //! The R-max rule (Vasilaki et al. 2009) for stochastic SRM0 targets.
 
-use super::{Modulation, Nu, Phases, Requirements, Synapse, SynapseRule};
+use super::{positive_param, Modulation, Nu, Phases, Requirements, Synapse, SynapseRule};
 
 /// BindsNET's `Rmax`:
 /// ```text
@@ -29,6 +29,13 @@ impl Default for Rmax {
 impl SynapseRule for Rmax {
     fn name(&self) -> &'static str {
         "Rmax"
+    }
+    fn validate(&self) -> Result<(), String> {
+        // tc_c = 0 is allowed: the naive Hebbian limit.
+        if !(self.tc_c.is_finite() && self.tc_c >= 0.0) {
+            return Err(format!("tc_c must be finite and ≥ 0, got {}", self.tc_c));
+        }
+        positive_param("tc_e_trace", self.tc_e_trace)
     }
     fn requirements(&self) -> Requirements {
         Requirements {

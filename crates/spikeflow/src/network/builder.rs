@@ -179,6 +179,14 @@ impl NetworkBuilder {
             }
             let input_offset = spec.receptor * self.batch * post.n();
             let mut topology = spec.topology.build(&ends, &mut rng)?;
+            for (what, values) in [("w", topology.weights()), ("b", topology.bias())] {
+                if let Some(bad) = values.and_then(|v| v.iter().find(|x| !x.is_finite())) {
+                    return Err(Error::param(
+                        format!("connection {name}"),
+                        format!("{what} must be finite, got {bad}"),
+                    ));
+                }
+            }
             let rule_name = spec.rule_name().to_string();
             let rule_err = |m: String| Error::Rule {
                 connection: name.clone(),
@@ -236,6 +244,7 @@ impl NetworkBuilder {
             let mut aux = None;
             let mut reward = false;
             if let Some(l) = &mut learner {
+                l.validate().map_err(&rule_err)?;
                 let req = l.requirements();
                 if req.pre_traces && pre.trace().is_none() {
                     return Err(rule_err(format!(
