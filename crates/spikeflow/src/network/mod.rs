@@ -223,6 +223,9 @@ impl Network {
     /// # Errors
     /// Unknown target or variable, or a duplicate monitor name.
     pub fn add_monitor(&mut self, name: &str, spec: MonitorSpec) -> Result<()> {
+        if spec.capacity == Some(0) {
+            return Err(Error::param(format!("monitor {name:?}"), "capacity must be ≥ 1 step"));
+        }
         if self.monitors.iter().any(|(n, _)| n == name) {
             return Err(Error::Name(format!(
                 "a monitor named {name:?} exists already"
@@ -381,7 +384,12 @@ impl Network {
             let p = self.pop_index(name)?;
             let n = self.pops[p].core().n();
             let want = steps * self.batch * n;
-            if t.shape().first() != Some(&steps) || t.data().len() != want {
+            // [steps, batch, *shape] or [steps, batch, n].
+            let shape_ok = t.shape().len() >= 3
+                && t.shape()[0] == steps
+                && t.shape()[1] == self.batch
+                && (t.shape()[2..] == *self.pops[p].core().shape() || t.shape()[2..] == [n]);
+            if !shape_ok || t.data().len() != want {
                 return Err(Error::shape(
                     format!("input of population {name:?}"),
                     format!(
