@@ -122,7 +122,7 @@ fn diehl_cook_training_is_bit_identical_for_1_and_2_threads() {
 
 #[test]
 fn diehl_cook_batched_inference_is_bit_identical_for_1_and_2_threads() {
-    same_for_1_and_2_threads(|| diehl_cook(800, 4, false, true, 2));
+    same_for_1_and_2_threads(|| diehl_cook(2048, 8, false, true, 2));
 }
 
 #[test]

@@ -18,6 +18,7 @@ use super::{
     StepContext,
 };
 use crate::error::positive;
+use rayon::prelude::*;
 
 /// BindsNET's `AdaptiveLIFNodes`.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,11 +144,20 @@ impl Population for AdaptivePopulation {
         }
         self.counts.fill(0);
         let dt = ctx.dt;
-        for b in 0..self.core.batch() {
-            let (s, active) = self.core.spikes.row_mut(b);
-            let v = &mut self.v[b * n..(b + 1) * n];
-            let rc = &mut self.refrac_count[b * n..(b + 1) * n];
-            let inp = &input[b * n..(b + 1) * n];
+        let batch = self.core.batch();
+        let (lbound, theta) = (self.lbound, &self.theta);
+        let parallel = super::parallel_rows(batch, n);
+        let (vals, lists) = self.core.spikes.parts_mut();
+        let (vs, rcs, inps) = (
+            &mut self.v[..],
+            &mut self.refrac_count[..],
+            &input[..batch * n],
+        );
+        let kernel = |((s, active), ((v, rc), inp)): (
+            (&mut [f32], &mut Vec<u32>),
+            ((&mut [f32], &mut [f32]), &[f32]),
+        )| {
+            active.clear();
             // Branch-free (selects), so the loop vectorises; the spike list
             // is collected afterwards.
             for j in 0..n {
@@ -155,18 +165,38 @@ impl Population for AdaptivePopulation {
                 let vd = (v[j] - rest) * p.decay[j] + rest;
                 let r = rc[j];
                 let vn = if r <= 0.0 { vd + inp[j] } else { vd };
-                let fire = vn >= p.thresh[j] + self.theta[j];
+                let fire = vn >= p.thresh[j] + theta[j];
                 rc[j] = if fire { p.refrac[j] } else { r - dt };
                 v[j] = if fire { p.reset[j] } else { vn };
                 s[j] = if fire { 1.0 } else { 0.0 };
-                self.counts[j] += fire as u32;
             }
-            if self.lbound.is_some() {
+            if lbound.is_some() {
                 for x in v.iter_mut() {
-                    *x = apply_lbound(*x, self.lbound);
+                    *x = apply_lbound(*x, lbound);
                 }
             }
             super::spikes::collect_active(s, active);
+        };
+        if parallel {
+            vals.par_chunks_mut(n)
+                .zip(lists.par_iter_mut())
+                .zip(
+                    vs.par_chunks_mut(n)
+                        .zip(rcs.par_chunks_mut(n))
+                        .zip(inps.par_chunks(n)),
+                )
+                .for_each(kernel);
+        } else {
+            vals.chunks_mut(n)
+                .zip(lists.iter_mut())
+                .zip(vs.chunks_mut(n).zip(rcs.chunks_mut(n)).zip(inps.chunks(n)))
+                .for_each(kernel);
+        }
+        // Threshold crossings per neuron over the batch (before one-spike).
+        for b in 0..batch {
+            for &j in self.core.spikes.active(b) {
+                self.counts[j as usize] += 1;
+            }
         }
         if ctx.learning {
             for j in 0..n {

@@ -13,6 +13,7 @@ use super::{
     apply_lbound, check_lbound, BuildContext, NodeCore, NodeModel, Param, Population, Result,
     StepContext,
 };
+use rayon::prelude::*;
 
 /// BindsNET's `LIFNodes`.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,11 +105,20 @@ impl Population for LifPopulation {
         let n = self.core.n();
         let p = &self.p;
         let dt = ctx.dt;
-        for b in 0..self.core.batch() {
-            let (s, active) = self.core.spikes.row_mut(b);
-            let v = &mut self.v[b * n..(b + 1) * n];
-            let rc = &mut self.refrac_count[b * n..(b + 1) * n];
-            let inp = &mut input[b * n..(b + 1) * n];
+        let batch = self.core.batch();
+        let lbound = self.lbound;
+        let parallel = super::parallel_rows(batch, n);
+        let (vals, lists) = self.core.spikes.parts_mut();
+        let (vs, rcs, inps) = (
+            &mut self.v[..],
+            &mut self.refrac_count[..],
+            &mut input[..batch * n],
+        );
+        let kernel = |((s, active), ((v, rc), inp)): (
+            (&mut [f32], &mut Vec<u32>),
+            ((&mut [f32], &mut [f32]), &mut [f32]),
+        )| {
+            active.clear();
             // Branch-free (selects), so the loop vectorises; the spike list
             // is collected afterwards.
             for j in 0..n {
@@ -122,12 +132,31 @@ impl Population for LifPopulation {
                 v[j] = if fire { p.reset[j] } else { vn };
                 s[j] = if fire { 1.0 } else { 0.0 };
             }
-            if self.lbound.is_some() {
+            if lbound.is_some() {
                 for x in v.iter_mut() {
-                    *x = apply_lbound(*x, self.lbound);
+                    *x = apply_lbound(*x, lbound);
                 }
             }
             super::spikes::collect_active(s, active);
+        };
+        if parallel {
+            vals.par_chunks_mut(n)
+                .zip(lists.par_iter_mut())
+                .zip(
+                    vs.par_chunks_mut(n)
+                        .zip(rcs.par_chunks_mut(n))
+                        .zip(inps.par_chunks_mut(n)),
+                )
+                .for_each(kernel);
+        } else {
+            vals.chunks_mut(n)
+                .zip(lists.iter_mut())
+                .zip(
+                    vs.chunks_mut(n)
+                        .zip(rcs.chunks_mut(n))
+                        .zip(inps.chunks_mut(n)),
+                )
+                .for_each(kernel);
         }
         self.core.spikes.mark_binary();
         self.core.finish_step(input);

@@ -303,18 +303,28 @@ impl NodeCore {
         if let Some(t) = &mut self.trace {
             let n = self.n;
             let s = self.spikes.values();
-            // One branch-free loop per mode, so each vectorises.
-            for (x, srow) in t.x.chunks_exact_mut(n).zip(s.chunks_exact(n)) {
-                if t.additive {
+            // One branch-free loop per mode, so each vectorises; batch rows
+            // are independent (parallel for large batches).
+            let (decay, scale, additive) = (&t.decay, &t.scale, t.additive);
+            let row = |(x, srow): (&mut [f32], &[f32])| {
+                if additive {
                     for j in 0..n {
-                        x[j] = x[j] * t.decay[j] + t.scale[j] * srow[j];
+                        x[j] = x[j] * decay[j] + scale[j] * srow[j];
                     }
                 } else {
                     for j in 0..n {
-                        let d = x[j] * t.decay[j];
-                        x[j] = if srow[j] != 0.0 { t.scale[j] } else { d };
+                        let d = x[j] * decay[j];
+                        x[j] = if srow[j] != 0.0 { scale[j] } else { d };
                     }
                 }
+            };
+            if parallel_rows(self.batch, n) {
+                use rayon::prelude::*;
+                t.x.par_chunks_exact_mut(n)
+                    .zip(s.par_chunks_exact(n))
+                    .for_each(row);
+            } else {
+                t.x.chunks_exact_mut(n).zip(s.chunks_exact(n)).for_each(row);
             }
         }
         if let Some(sum) = &mut self.summed {
@@ -344,6 +354,14 @@ impl NodeCore {
             _ => None,
         }
     }
+}
+
+/// Whether a population update of `batch` rows of `n` neurons is worth
+/// spreading over the thread pool (batch rows are independent, so the
+/// result is the same either way).
+#[inline]
+pub(crate) fn parallel_rows(batch: usize, n: usize) -> bool {
+    batch > 1 && batch * n >= 1 << 14 && rayon::current_num_threads() > 1
 }
 
 /// Applies the optional lower voltage bound (`v ← max(v, lbound)`).

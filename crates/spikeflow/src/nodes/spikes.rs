@@ -86,6 +86,13 @@ impl Spikes {
         (&mut self.values[b * n..(b + 1) * n], list)
     }
 
+    /// The values and the per-row index lists, for kernels that update
+    /// batch rows independently (each must clear and refill its row's list
+    /// in increasing order).
+    pub(crate) fn parts_mut(&mut self) -> (&mut [f32], &mut [Vec<u32>]) {
+        (&mut self.values, &mut self.active)
+    }
+
     /// Copies arbitrary values (an `Input` population's input) and rebuilds
     /// the index lists.
     pub fn set_values(&mut self, values: &[f32]) {
