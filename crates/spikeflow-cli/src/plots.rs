@@ -127,6 +127,8 @@ pub fn accuracy_curve(path: &Path, title: &str, series: &[Series<'_>]) -> Result
             .configure_mesh()
             .x_desc("training samples")
             .y_desc("accuracy (%)")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
             .label_style((FONT, 14))
             .draw()
             .map_err(plotters_err)?;
@@ -199,6 +201,8 @@ pub fn raster(path: &Path, title: &str, pops: &[(String, usize, Vec<f32>)], dt: 
                 .disable_mesh()
                 .x_desc(if k + 1 == n { "time (ms)" } else { "" })
                 .y_desc("neuron")
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| format!("{y:.0}"))
                 .label_style((FONT, 12))
                 .draw()
                 .map_err(plotters_err)?;
@@ -258,7 +262,7 @@ pub fn confusion(path: &Path, title: &str, cm: &ConfusionMatrix) -> Result<()> {
         text(
             "predicted",
             (left + cell * (k as u32 + 1) / 2) as i32,
-            44,
+            38,
             14,
             &BLACK,
         )
