@@ -34,6 +34,9 @@
 //!    1's `Refractoriness` clamps for `int(refrac/dt) + 1` steps counting
 //!    the spike step). Conductances keep integrating input meanwhile.
 //!
+//! Conductances below 1e-30 are flushed to 0 (subnormal floats are very
+//! slow; the effect on `v` is below 1e-28 mV).
+//!
 //! `θ` has no batch dimension: batch rows share it (as in BindsNET).
 
 use super::{BuildContext, NodeCore, NodeModel, Param, Population, Result, StepContext};
@@ -221,6 +224,21 @@ impl NodeModel for ConductanceLifNodes {
 /// Steps since the last spike saturate here ("never spiked").
 const LONG_AGO: f32 = 1e6;
 
+/// Conductances below this are set to 0: a conductance decaying without
+/// input (halving every step with τ_ge = 1 ms at dt = 0.5 ms) would
+/// otherwise enter the subnormal range, where float arithmetic is ~100×
+/// slower. Its effect on `v` is below 1e-28 mV per step.
+const TINY: f32 = 1e-30;
+
+#[inline]
+fn flush(g: f32) -> f32 {
+    if g.abs() < TINY {
+        0.0
+    } else {
+        g
+    }
+}
+
 #[derive(Debug)]
 struct ConductancePopulation {
     core: NodeCore,
@@ -266,31 +284,42 @@ impl Population for ConductancePopulation {
                 *t -= *t * k;
             }
         }
+        // Per-neuron parameters, sliced to `n` so the loop has no bounds
+        // checks and vectorises (spikes are collected in a second pass).
+        let (v_rest, v_reset, v_thresh) =
+            (&self.v_rest[..n], &self.v_reset[..n], &self.v_thresh[..n]);
+        let (k_m, k_ge, k_gi) = (&self.k_m[..n], &self.k_ge[..n], &self.k_gi[..n]);
+        let (e_exc, e_inh, refrac) = (&self.e_exc[..n], &self.e_inh[..n], &self.refrac_steps[..n]);
+        let theta = &self.theta[..n];
+        let offset = self.offset;
         for b in 0..self.core.batch() {
+            let r = b * n..(b + 1) * n;
             let (s, active) = self.core.spikes.row_mut(b);
+            let s = &mut s[..n];
+            let vv = &mut self.v[r.clone()];
+            let gev = &mut self.ge[r.clone()];
+            let giv = &mut self.gi[r.clone()];
+            let sincev = &mut self.since_spike[r.clone()];
+            let (ie, ii) = (&in_e[r.clone()], &in_i[r]);
             for j in 0..n {
-                let idx = b * n + j;
-                let ge = self.ge[idx] + in_e[idx];
-                let gi = self.gi[idx] + in_i[idx];
-                let v0 = self.v[idx];
-                let dv =
-                    (self.v_rest[j] - v0) + ge * (self.e_exc[j] - v0) + gi * (self.e_inh[j] - v0);
-                let mut v = v0 + self.k_m[j] * dv;
-                self.ge[idx] = ge - ge * self.k_ge[j];
-                self.gi[idx] = gi - gi * self.k_gi[j];
-                let since = (self.since_spike[idx] + 1.0).min(LONG_AGO);
-                let thresh = self.v_thresh[j] + self.theta[j] - self.offset;
-                let fire = since >= self.refrac_steps[j] && v > thresh;
+                let ge = gev[j] + ie[j];
+                let gi = giv[j] + ii[j];
+                let v0 = vv[j];
+                let dv = (v_rest[j] - v0) + ge * (e_exc[j] - v0) + gi * (e_inh[j] - v0);
+                let v = v0 + k_m[j] * dv;
+                gev[j] = flush(ge - ge * k_ge[j]);
+                giv[j] = flush(gi - gi * k_gi[j]);
+                let since = (sincev[j] + 1.0).min(LONG_AGO);
+                let fire = since >= refrac[j] && v > v_thresh[j] + theta[j] - offset;
                 let since = if fire { 0.0 } else { since };
-                if since <= self.refrac_steps[j] {
-                    v = self.v_reset[j];
-                }
-                if fire {
+                vv[j] = if since <= refrac[j] { v_reset[j] } else { v };
+                sincev[j] = since;
+                s[j] = if fire { 1.0 } else { 0.0 };
+            }
+            for (j, &x) in s.iter().enumerate() {
+                if x != 0.0 {
                     active.push(j as u32);
                 }
-                s[j] = fire as u8 as f32;
-                self.v[idx] = v;
-                self.since_spike[idx] = since;
             }
         }
         if learn_theta {

@@ -177,6 +177,7 @@ impl Presenter for PaperPresenter {
                 dt,
                 &mut self.rng,
             )?;
+            let x = crate::Tensor::new(vec![self.exposure_steps, 1, self.n_inputs], x.into_data())?;
             self.net
                 .run(&[("X", &x)], self.exposure_steps, &RunOptions::default())?;
             let counts = self.counts_since_last()?;
