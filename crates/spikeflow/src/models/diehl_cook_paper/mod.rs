@@ -33,8 +33,10 @@
 //! # Differences from the script (all believed negligible; none is a speed
 //! shortcut)
 //!
-//! * The STDP pre-synaptic term fires when the input spikes, not when the
-//!   spike arrives after its delay (Brian 1 can delay it per synapse).
+//! * With the default [`PaperStdpDelayed`] each synapse sees input spikes
+//!   when they arrive, as Brian 1 does on a delayed connection. The
+//!   alternatives ([`PaperStdp`] through the generic per-synapse loop, or
+//!   [`PaperStdpDense`]) see them when they are emitted.
 //! * Spikes of the 150 ms rest are not counted towards the next image (the
 //!   script's spike counter does count them; with no input they are rare).
 //! * The intensity is capped at `max_intensity` (the script has no cap; an
@@ -51,8 +53,11 @@
 //! # Ok::<(), spikeflow::Error>(())
 //! ```
 
+mod delayed_stdp;
 mod presenter;
 mod stdp;
+
+pub use delayed_stdp::PaperStdpDelayed;
 
 pub use presenter::PaperPresenter;
 pub use stdp::{PaperStdp, PaperStdpDense};
@@ -133,6 +138,10 @@ pub struct DiehlCookPaper {
     /// rule, several times faster here) instead of [`PaperStdp`] through
     /// the generic per-synapse loop. Default true.
     pub fast_rule: bool,
+    /// Learn with [`PaperStdpDelayed`]: each synapse sees its input spikes
+    /// when they arrive, as Brian 1 runs STDP on a delayed connection (the
+    /// script's setting). Takes precedence over `fast_rule`. Default true.
+    pub arrival_time_stdp: bool,
 }
 
 impl Default for DiehlCookPaper {
@@ -159,6 +168,7 @@ impl Default for DiehlCookPaper {
             inhibitory: ConductanceLifNodes::inhibitory(),
             stdp: PaperStdp::default(),
             fast_rule: true,
+            arrival_time_stdp: true,
         }
     }
 }
@@ -184,8 +194,12 @@ impl DiehlCookPaper {
         b.add_population("X", &[n_in], Input, NodeOptions::default());
         b.add_population("Ae", &[n], self.excitatory.clone(), NodeOptions::default());
         b.add_population("Ai", &[n], self.inhibitory.clone(), NodeOptions::default());
-        let input = Connect::new("X", "Ae", Delayed::new(w, delays));
-        b.connect(if self.fast_rule {
+        let input = Connect::new("X", "Ae", Delayed::new(w, delays.clone()));
+        b.connect(if self.arrival_time_stdp {
+            input.connection_rule(PaperStdpDelayed::new(
+                self.stdp, self.nu, 0.0, self.wmax, delays,
+            ))
+        } else if self.fast_rule {
             // Bounds are applied by the rule to the weights it touches.
             input.connection_rule(PaperStdpDense::new(self.stdp, self.nu, 0.0, self.wmax))
         } else {

@@ -334,6 +334,7 @@ mod equivalence {
             let cfg = DiehlCookPaper {
                 n_neurons: 12,
                 fast_rule: fast,
+                arrival_time_stdp: false,
                 ..Default::default()
             };
             let mut net = cfg.network().unwrap();
