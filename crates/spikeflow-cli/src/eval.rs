@@ -61,8 +61,26 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         .with_context(|| format!("{} holds no usable model parameters", dir.display()))?;
     let mut p = restore_presenter(&l, &spec)?;
     let n = readout_size(p.as_ref())?;
-    let assignment = match l.get("train/rates") {
-        Ok(_) => Some(assignment_from_rates(l.f32("train/rates")?, n)?),
+    // The labels the run used: from its learning-off assignment window
+    // (`readout/rates`) or, without one, from the training rates.
+    let rates_key = if l.get("readout/rates").is_ok() {
+        "readout/rates"
+    } else {
+        "train/rates"
+    };
+    let assignment = match l.get(rates_key) {
+        Ok(_) => {
+            let r = l.f32(rates_key)?;
+            if r.len() != n * N_LABELS {
+                bail!(
+                    "{}: {rates_key} has {} values, expected {}",
+                    dir.display(),
+                    r.len(),
+                    n * N_LABELS
+                );
+            }
+            Some(assignment_from_rates(r, n)?)
+        }
         Err(_) => None,
     };
     let logreg = match (l.get("logreg/weights"), l.get("logreg/bias")) {
@@ -115,8 +133,12 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         Some(k) => split.take(k),
         None => split,
     };
+    let labelled = match l.meta["assignment"]["description"].as_str() {
+        Some(d) => d.to_string(),
+        None => "labels from the class rates accumulated during training".into(),
+    };
     eprintln!(
-        "evaluating {} ({}) on {} {} images of {}",
+        "evaluating {} ({}; {labelled}) on {} {} images of {}",
         dir.display(),
         spec.describe(),
         split.len(),

@@ -25,6 +25,8 @@ const TINY: &[&str] = &[
     "20",
     "--checkpoint-every",
     "20",
+    "--assign-window",
+    "30",
     "--threads",
     "1",
     "--quiet",
@@ -68,6 +70,51 @@ fn with_out<'a>(base: &[&'a str], out: &'a str) -> Vec<&'a str> {
     let mut v = base.to_vec();
     v.extend(["--out", out]);
     v
+}
+
+fn summary(d: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(d.join("summary.json")).unwrap()).unwrap()
+}
+
+/// The accuracies of each read-out on `split` in the summary of run `d`.
+fn accuracies(d: &Path, split: &str) -> Vec<serde_json::Value> {
+    let r = &summary(d)["results"][split];
+    let v: Vec<_> = [
+        "all_activity",
+        "proportion_weighting",
+        "logistic_regression",
+    ]
+    .iter()
+    .map(|k| r[*k].clone())
+    .collect();
+    assert!(v.iter().all(|x| x.is_number()), "{r}");
+    v
+}
+
+/// Whether the finished model of run `d` stores the array `name`.
+fn has_array(d: &Path, name: &str) -> bool {
+    let bytes = fs::read(d.join("model/state.safetensors")).unwrap();
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    String::from_utf8_lossy(&bytes[8..8 + len]).contains(&format!("\"{name}\""))
+}
+
+/// `spikeflow eval` of run `d` on its 20 test images reports the test
+/// accuracies of the training run's summary (the model is saved after the
+/// label assignment, with the generator the test started from). Returns
+/// eval's output.
+fn eval_matches_train(d: &Path) -> String {
+    let o = ok(&["eval", "--model-dir", d.to_str().unwrap(), "--n-test", "20"]);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let test = &summary(d)["results"]["test"];
+    for k in [
+        "all_activity",
+        "proportion_weighting",
+        "logistic_regression",
+    ] {
+        let want = format!("{k}: {:.2}%", 100.0 * test[k].as_f64().unwrap());
+        assert!(text.contains(&want), "eval lacks {want:?}:\n{text}");
+    }
+    text
 }
 
 fn latest(dir: &Path) -> Option<u64> {
@@ -119,14 +166,20 @@ fn resume_after_kill_gives_the_same_model() {
         model_a == model_b,
         "the resumed model differs from the uninterrupted one"
     );
-    let sum = |d: &Path| -> serde_json::Value {
-        serde_json::from_str(&fs::read_to_string(d.join("summary.json")).unwrap()).unwrap()
+    assert_eq!(accuracies(&a, "test"), accuracies(&b, "test"));
+    let assignment = |d: &Path| {
+        let mut x = summary(d)["assignment"].clone();
+        x["seconds"] = 0.into();
+        x
     };
+    assert_eq!(assignment(&a), assignment(&b));
+    assert_eq!(summary(&a)["assignment"]["source"], "learning_off_window");
+    assert_eq!(summary(&a)["assignment"]["images"], 30);
     assert_eq!(
-        sum(&a)["results"]["test"]["all_activity"],
-        sum(&b)["results"]["test"]["all_activity"]
+        summary(&a)["train"]["history"],
+        summary(&b)["train"]["history"]
     );
-    assert_eq!(sum(&a)["train"]["history"], sum(&b)["train"]["history"]);
+    assert!(has_array(&a, "readout/rates"));
     for f in [
         "receptive_fields.png",
         "accuracy.png",
@@ -136,9 +189,8 @@ fn resume_after_kill_gives_the_same_model() {
         assert!(b.join(f).is_file(), "{f} missing");
     }
 
-    // Evaluation of the saved model.
-    let o = ok(&["eval", "--model-dir", sa, "--n-test", "20"]);
-    let text = String::from_utf8_lossy(&o.stdout);
+    // Evaluation of the saved model: the same labels, the same test spikes.
+    let text = eval_matches_train(&a);
     assert!(
         text.contains("all_activity:") && text.contains("logistic_regression:"),
         "{text}"
@@ -149,6 +201,61 @@ fn resume_after_kill_gives_the_same_model() {
     one_line_error(&["train", "--resume", sa]);
     let _ = fs::remove_dir_all(&a);
     let _ = fs::remove_dir_all(&b);
+}
+
+#[test]
+fn assignment_and_regression_choices() {
+    // BindsNET's example: labels from the rates accumulated in training.
+    let d = scratch("rates");
+    let sd = d.to_str().unwrap();
+    let mut args = with_out(TINY, sd);
+    let k = args.iter().position(|a| *a == "--assign-window").unwrap();
+    args[k + 1] = "0";
+    ok(&args);
+    let s = summary(&d);
+    assert_eq!(s["assignment"]["source"], "training_rates", "{s}");
+    assert_eq!(s["assignment"]["logreg_fit"], "training");
+    assert!(!has_array(&d, "readout/rates"));
+    eval_matches_train(&d);
+    let _ = fs::remove_dir_all(&d);
+
+    // The regression fitted on the learning-off window.
+    let d = scratch("logreg-window");
+    let sd = d.to_str().unwrap();
+    let mut args = with_out(TINY, sd);
+    args.extend(["--logreg-fit", "assignment"]);
+    ok(&args);
+    let s = summary(&d);
+    assert_eq!(s["assignment"]["logreg_fit"], "learning_off_window", "{s}");
+    eval_matches_train(&d);
+    let _ = fs::remove_dir_all(&d);
+
+    // The tuning aid reports validation accuracies and changes nothing.
+    let d = scratch("sweep");
+    let e = scratch("nosweep");
+    let (sd, se) = (d.to_str().unwrap(), e.to_str().unwrap());
+    let mut args = with_out(TINY, sd);
+    args.extend(["--validation", "20", "--assign-sweep", "10,30,100"]);
+    ok(&args);
+    let mut args = with_out(TINY, se);
+    args.extend(["--validation", "20"]);
+    ok(&args);
+    let s = summary(&d);
+    let rows = s["assign_sweep"]["results"].as_array().unwrap();
+    let windows: Vec<u64> = rows
+        .iter()
+        .map(|r| r["assign_window"].as_u64().unwrap())
+        .collect();
+    assert_eq!(windows, [0, 10, 30, 60], "{s}");
+    assert!(rows[1]["all_activity"].is_number());
+    assert_eq!(accuracies(&d, "validation"), accuracies(&e, "validation"));
+    assert_eq!(accuracies(&d, "test"), accuracies(&e, "test"));
+    assert!(
+        fs::read(d.join("model/state.safetensors")).unwrap()
+            == fs::read(e.join("model/state.safetensors")).unwrap()
+    );
+    let _ = fs::remove_dir_all(&d);
+    let _ = fs::remove_dir_all(&e);
 }
 
 #[test]
@@ -214,6 +321,8 @@ fn bad_flags_are_one_line_errors() {
     one_line_error(&with_out(&["train", "--batch", "0"], sd));
     one_line_error(&with_out(&["train", "--n-train", "999999"], sd));
     one_line_error(&with_out(&["train", "--validation", "999999"], sd));
+    one_line_error(&with_out(&["train", "--assign-sweep", "100"], sd));
+    one_line_error(&with_out(&["train", "--logreg-fit", "nonsense"], sd));
     let e = one_line_error(&with_out(
         &["train", "--data-dir", "/nonexistent/mnist"],
         sd,

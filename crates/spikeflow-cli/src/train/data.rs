@@ -1,0 +1,55 @@
+//! The MNIST data of a run: where it lives, how it is loaded, its
+//! fingerprint (checked on resume) and the order of the training images.
+
+use anyhow::{bail, Context, Result};
+use spikeflow::datasets::{Mnist, Split};
+use spikeflow::rng::Rng;
+use std::path::{Path, PathBuf};
+
+/// The shipped sample, located from this crate's source tree.
+pub fn default_data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../spikeflow/data/mnist-sample")
+}
+
+/// Loads MNIST from `dir` (or the shipped sample), with one-line errors.
+pub fn load_mnist(dir: Option<&Path>) -> Result<(Mnist, PathBuf)> {
+    let (dir, shipped) = match dir {
+        Some(d) => (d.to_path_buf(), false),
+        None => (default_data_dir(), true),
+    };
+    if !dir.is_dir() {
+        if shipped {
+            bail!(
+                "the shipped MNIST sample is not at {} (pass --data-dir DIR with the four MNIST files)",
+                dir.display()
+            );
+        }
+        bail!("data folder {} does not exist", dir.display());
+    }
+    let m =
+        Mnist::load(&dir).with_context(|| format!("cannot load MNIST from {}", dir.display()))?;
+    Ok((m, dir))
+}
+
+/// CRC-32 of a split's images and labels (a checkpoint records the one of
+/// the training images it was trained on).
+pub(super) fn crc_of_split(s: &Split<'_>) -> u32 {
+    let mut c = flate2::Crc::new();
+    c.update(s.images());
+    c.update(s.labels());
+    c.sum()
+}
+
+/// The order of the training images in `epoch` (a seeded shuffle, as
+/// BindsNET's `DataLoader(shuffle=True)`).
+pub(super) fn epoch_order(len: usize, seed: u64, epoch: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
+    let mut rng = Rng::seed_from_u64(
+        seed ^ 0x0DA7_A0DE_5EED_0000 ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    );
+    for i in (1..len).rev() {
+        let j = rng.below(i + 1);
+        order.swap(i, j);
+    }
+    order
+}

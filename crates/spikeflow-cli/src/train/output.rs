@@ -1,0 +1,166 @@
+//! What a run shows and leaves behind: progress bars, the pictures
+//! (receptive fields, accuracy curve, spike raster, confusion matrix) and
+//! `summary.json`.
+
+use super::params::RunParams;
+use super::state::{Point, State};
+use crate::model_choice::ModelSpec;
+use crate::plots;
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{json, Value};
+use spikeflow::datasets::{Dataset, Split};
+use spikeflow::evaluation::ConfusionMatrix;
+use spikeflow::models::Presenter;
+use spikeflow::Snapshot;
+use std::fs;
+use std::path::Path;
+
+pub(super) fn bar_style(msg: bool) -> ProgressStyle {
+    let t = if msg {
+        "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta} {msg}"
+    } else {
+        "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta}"
+    };
+    ProgressStyle::with_template(t).expect("valid template")
+}
+
+/// A progress bar of `len` images (hidden unless `tty`).
+pub(super) fn bar(len: usize, prefix: &'static str, tty: bool) -> ProgressBar {
+    let b = if tty {
+        ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    b.set_style(bar_style(false));
+    b.set_prefix(prefix);
+    b
+}
+
+pub(super) fn pct(x: f64) -> String {
+    format!("{:.2}%", 100.0 * x)
+}
+
+/// One line of accuracies, e.g. `all_activity 80.00%, …`.
+pub(super) fn accuracies_line(ev: &[(&'static str, ConfusionMatrix)]) -> String {
+    ev.iter()
+        .map(|(k, cm)| format!("{k} {}", pct(cm.accuracy())))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes the pictures into `out` and returns their file names.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn pictures(
+    out: &Path,
+    spec: &ModelSpec,
+    params: &RunParams,
+    presenter: &dyn Presenter,
+    n: usize,
+    history: &[Point],
+    sample: &Split<'_>,
+    final_snapshot: &Snapshot,
+    test_cm: Option<&(&'static str, ConfusionMatrix)>,
+) -> Result<Vec<&'static str>> {
+    let mut pictures = Vec::new();
+    let w = presenter.network().weights(presenter.input_connection())?;
+    plots::receptive_fields(&out.join("receptive_fields.png"), w, n, 28)?;
+    pictures.push("receptive_fields.png");
+    let series = |name, f: fn(&Point) -> f64| plots::Series {
+        name,
+        points: history.iter().map(|h| (h.samples as f64, f(h))).collect(),
+    };
+    plots::accuracy_curve(
+        &out.join("accuracy.png"),
+        &format!(
+            "{} ({} neurons): accuracy of the last {} training images",
+            spec.model.as_str(),
+            spec.neurons,
+            params.update_interval
+        ),
+        &[
+            series("all activity", |h| h.all_activity),
+            series("proportion weighting", |h| h.proportion_weighting),
+        ],
+    )?;
+    pictures.push("accuracy.png");
+    let mut rec = spec.build()?;
+    rec.network_mut().restore(final_snapshot)?;
+    match rec.record_spikes(&sample.image_f32(0)) {
+        Ok(pops) => {
+            plots::raster(
+                &out.join("raster.png"),
+                &format!(
+                    "spikes of {} image 0 (label {}), learning off",
+                    sample.name(),
+                    sample.label(0)
+                ),
+                &pops,
+                spec.dt,
+            )?;
+            pictures.push("raster.png");
+        }
+        Err(e) => eprintln!("note: no spike raster ({e})"),
+    }
+    if let Some((k, cm)) = test_cm {
+        plots::confusion(
+            &out.join("confusion_test.png"),
+            &format!("test set, {k}"),
+            cm,
+        )?;
+        pictures.push("confusion_test.png");
+    }
+    Ok(pictures)
+}
+
+/// What `summary.json` reports besides the parameters and the state.
+pub(super) struct Summary<'a> {
+    pub params: &'a RunParams,
+    pub data_dir: &'a Path,
+    pub per_epoch: usize,
+    pub assigned_neurons: Option<usize>,
+    /// Which assignment and regression fit the run used.
+    pub assignment: Value,
+    pub readouts: Value,
+    pub results: serde_json::Map<String, Value>,
+    pub assign_sweep: Option<Vec<Value>>,
+    pub pictures: &'a [&'static str],
+    pub wall_seconds: f64,
+}
+
+/// Writes `out/summary.json`.
+pub(super) fn write_summary(out: &Path, s: Summary<'_>, st: &State) -> Result<()> {
+    let spb = st.train_seconds / st.seen.max(1) as f64;
+    let mut summary = json!({
+        "model": s.params.spec.model.as_str(),
+        "params": s.params.to_json(),
+        "data_dir": s.data_dir.display().to_string(),
+        "train": {
+            "images_per_epoch": s.per_epoch,
+            "images_seen": st.seen,
+            "seconds": st.train_seconds,
+            "seconds_per_image": spb,
+            "readout_spikes_per_image": st.train_spikes / st.seen.max(1) as f64,
+            "final_running_accuracy": st.history.last().map(|h| json!({"all_activity": h.all_activity, "proportion_weighting": h.proportion_weighting})),
+            "assigned_neurons": s.assigned_neurons,
+            "history": st.history.iter().map(Point::to_json).collect::<Vec<_>>(),
+        },
+        "assignment": s.assignment,
+        "results": Value::Object(s.results),
+        "readouts": s.readouts,
+        "pictures": s.pictures,
+        "model_dir": "model",
+        "threads": rayon::current_num_threads(),
+        "wall_seconds_this_process": s.wall_seconds,
+    });
+    if let Some(sw) = s.assign_sweep {
+        summary["assign_sweep"] = json!({
+            "note": "validation accuracy for each candidate --assign-window (tails of one learning-off presentation of the last training images, on a copy of the trained network)",
+            "results": sw,
+        });
+    }
+    let sp = out.join("summary.json");
+    fs::write(&sp, serde_json::to_string_pretty(&summary)?)
+        .with_context(|| format!("cannot write {}", sp.display()))?;
+    Ok(())
+}

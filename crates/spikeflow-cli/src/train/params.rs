@@ -1,0 +1,270 @@
+//! The parameters of a run: from the flags of a fresh run, or from the
+//! checkpoint being resumed (whose flags must then agree).
+
+use super::Args;
+use crate::checkpoint::{self, Loaded};
+use crate::model_choice::{ModelName, ModelSpec};
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+/// Default of `--assign-window` (chosen on a validation split, see the
+/// README's results).
+pub const DEFAULT_ASSIGN_WINDOW: usize = 10_000;
+
+/// Which spike counts the logistic-regression read-out is fitted on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogregFit {
+    /// The counts of the last `--logreg-window` images seen in training
+    /// (learning on).
+    Training,
+    /// The learning-off counts of the assignment window
+    /// (`--assign-window`; falls back to `training` when it is 0).
+    Assignment,
+}
+
+impl LogregFit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogregFit::Training => "training",
+            LogregFit::Assignment => "assignment",
+        }
+    }
+
+    fn parse(s: &str) -> Option<LogregFit> {
+        match s {
+            "training" => Some(LogregFit::Training),
+            "assignment" => Some(LogregFit::Assignment),
+            _ => None,
+        }
+    }
+}
+
+/// Default of `--logreg-fit`.
+pub const DEFAULT_LOGREG_FIT: LogregFit = LogregFit::Training;
+
+/// Every parameter of a run (stored in checkpoints).
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct RunParams {
+    pub spec: ModelSpec,
+    pub epochs: usize,
+    pub n_train: Option<usize>,
+    pub n_test: Option<usize>,
+    pub validation: usize,
+    pub update_interval: usize,
+    pub logreg_window: usize,
+    /// Last training images shown again with learning off to assign labels
+    /// (0: the class rates accumulated during training).
+    pub assign_window: usize,
+    pub logreg_fit: LogregFit,
+    pub checkpoint_every: usize,
+}
+
+impl RunParams {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "model": self.spec.to_json(),
+            "epochs": self.epochs,
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "validation": self.validation,
+            "update_interval": self.update_interval,
+            "logreg_window": self.logreg_window,
+            "assign_window": self.assign_window,
+            "logreg_fit": self.logreg_fit.as_str(),
+            "checkpoint_every": self.checkpoint_every,
+        })
+    }
+
+    pub fn from_json(v: &Value) -> Result<RunParams> {
+        let u = |k: &str| -> Result<usize> {
+            v[k].as_u64()
+                .map(|x| x as usize)
+                .with_context(|| format!("checkpoint parameters lack {k:?}"))
+        };
+        // Checkpoints written before the learning-off assignment existed
+        // assigned labels from the training rates and fitted the regression
+        // on training counts: absent keys mean exactly that.
+        let logreg_fit = match &v["logreg_fit"] {
+            Value::Null => LogregFit::Training,
+            x => x
+                .as_str()
+                .and_then(LogregFit::parse)
+                .with_context(|| format!("checkpoint parameters: bad logreg_fit {x}"))?,
+        };
+        let p = RunParams {
+            spec: ModelSpec::from_json(&v["model"])?,
+            epochs: u("epochs")?,
+            n_train: v["n_train"].as_u64().map(|x| x as usize),
+            n_test: v["n_test"].as_u64().map(|x| x as usize),
+            validation: u("validation")?,
+            update_interval: u("update_interval")?,
+            logreg_window: u("logreg_window")?,
+            assign_window: v["assign_window"].as_u64().unwrap_or(0) as usize,
+            logreg_fit,
+            checkpoint_every: u("checkpoint_every")?,
+        };
+        if p.update_interval == 0 {
+            bail!("checkpoint parameters: update_interval is 0");
+        }
+        Ok(p)
+    }
+}
+
+/// The run's parameters, the checkpoint it resumes (if any) and its output
+/// folder.
+pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> {
+    let (params, resumed, out) = match &a.resume {
+        Some(dir) => {
+            let finished = || {
+                anyhow::anyhow!(
+                    "{} is a finished run; evaluate it with `spikeflow eval --model-dir {}`",
+                    dir.display(),
+                    dir.display()
+                )
+            };
+            if dir.join("model").join(checkpoint::META).is_file() {
+                return Err(finished());
+            }
+            let ck = checkpoint::locate(dir, false)?;
+            let l = checkpoint::read_checkpoint(&ck)?;
+            if l.meta["position"]["done"].as_bool() == Some(true) {
+                return Err(finished());
+            }
+            let params = RunParams::from_json(&l.meta["params"])?;
+            check_resume_flags(a, &params)?;
+            let run_dir = match ck.parent() {
+                Some(p) if p.file_name().is_some_and(|n| n == "checkpoints") => {
+                    p.parent().map(Path::to_path_buf).unwrap_or_default()
+                }
+                _ => dir.clone(),
+            };
+            let out = a.out.clone().unwrap_or(run_dir);
+            (params, Some(l), out)
+        }
+        None => {
+            let model = a.model.unwrap_or(ModelName::DiehlCook2015);
+            let spec = ModelSpec::new(
+                model,
+                a.neurons.unwrap_or(100),
+                a.time,
+                a.dt,
+                a.intensity,
+                a.inh,
+                a.seed.unwrap_or(0),
+                a.batch.unwrap_or(1),
+            )?;
+            let params = RunParams {
+                epochs: a.epochs.unwrap_or(1),
+                n_train: a.n_train,
+                n_test: a.n_test,
+                validation: a.validation.unwrap_or(0),
+                update_interval: a.update_interval.unwrap_or(250),
+                logreg_window: a.logreg_window.unwrap_or(10_000),
+                assign_window: a.assign_window.unwrap_or(DEFAULT_ASSIGN_WINDOW),
+                logreg_fit: a.logreg_fit.unwrap_or(DEFAULT_LOGREG_FIT),
+                checkpoint_every: a.checkpoint_every.unwrap_or(5000),
+                spec,
+            };
+            let out = a.out.clone().unwrap_or_else(|| {
+                PathBuf::from("runs").join(format!(
+                    "{}-n{}-seed{}",
+                    params.spec.model.as_str(),
+                    params.spec.neurons,
+                    params.spec.seed
+                ))
+            });
+            (params, None, out)
+        }
+    };
+    if params.epochs == 0 {
+        bail!("--epochs must be at least 1");
+    }
+    if params.update_interval == 0 {
+        bail!("--update-interval must be at least 1");
+    }
+    if params.n_train == Some(0) {
+        bail!("--n-train must be at least 1");
+    }
+    Ok((params, resumed, out))
+}
+
+/// With `--resume`, flags that would change the run must agree with the
+/// checkpoint (or be left out).
+fn check_resume_flags(a: &Args, p: &RunParams) -> Result<()> {
+    let s = &p.spec;
+    let mut bad = Vec::new();
+    let mut cmp = |flag: &str, given: Option<String>, have: String| {
+        if let Some(g) = given {
+            if g != have {
+                bad.push(format!("{flag} {g} (the run has {have})"));
+            }
+        }
+    };
+    let opt = |x: Option<usize>| x.map_or_else(|| "None".to_string(), |x| x.to_string());
+    let st = |x: &dyn ToString| Some(x.to_string());
+    cmp(
+        "--model",
+        a.model.map(|m| m.as_str().into()),
+        s.model.as_str().into(),
+    );
+    cmp(
+        "--neurons",
+        a.neurons.and_then(|x| st(&x)),
+        s.neurons.to_string(),
+    );
+    cmp(
+        "--epochs",
+        a.epochs.and_then(|x| st(&x)),
+        p.epochs.to_string(),
+    );
+    cmp("--time", a.time.and_then(|x| st(&x)), s.time_ms.to_string());
+    cmp("--dt", a.dt.and_then(|x| st(&x)), s.dt.to_string());
+    cmp(
+        "--intensity",
+        a.intensity.and_then(|x| st(&x)),
+        s.intensity.to_string(),
+    );
+    cmp("--inh", a.inh.and_then(|x| st(&x)), s.inh.to_string());
+    cmp("--seed", a.seed.and_then(|x| st(&x)), s.seed.to_string());
+    cmp("--batch", a.batch.and_then(|x| st(&x)), s.batch.to_string());
+    cmp(
+        "--validation",
+        a.validation.and_then(|x| st(&x)),
+        p.validation.to_string(),
+    );
+    cmp(
+        "--update-interval",
+        a.update_interval.and_then(|x| st(&x)),
+        p.update_interval.to_string(),
+    );
+    cmp(
+        "--logreg-window",
+        a.logreg_window.and_then(|x| st(&x)),
+        p.logreg_window.to_string(),
+    );
+    cmp(
+        "--assign-window",
+        a.assign_window.and_then(|x| st(&x)),
+        p.assign_window.to_string(),
+    );
+    cmp(
+        "--logreg-fit",
+        a.logreg_fit.map(|x| x.as_str().into()),
+        p.logreg_fit.as_str().into(),
+    );
+    cmp(
+        "--checkpoint-every",
+        a.checkpoint_every.and_then(|x| st(&x)),
+        p.checkpoint_every.to_string(),
+    );
+    cmp("--n-train", a.n_train.and_then(|x| st(&x)), opt(p.n_train));
+    cmp("--n-test", a.n_test.and_then(|x| st(&x)), opt(p.n_test));
+    if !bad.is_empty() {
+        bail!(
+            "--resume continues a run with its own parameters; these flags differ: {}",
+            bad.join(", ")
+        );
+    }
+    Ok(())
+}
