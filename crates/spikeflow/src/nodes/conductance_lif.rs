@@ -34,6 +34,7 @@
 //!    1's `Refractoriness` clamps for `int(refrac/dt) + 1` steps counting
 //!    the spike step). Conductances keep integrating input meanwhile.
 //!
+//! θ is accumulated in f64 (its per-step decay is below f32 resolution).
 //! Conductances below 1e-30 are flushed to 0 (subnormal floats are very
 //! slow; the effect on `v` is below 1e-28 mV).
 //!
@@ -209,6 +210,7 @@ impl NodeModel for ConductanceLifNodes {
             theta_plus,
             theta_k,
             offset,
+            theta64: theta_init.iter().map(|&t| f64::from(t)).collect(),
             theta: theta_init,
             v: vec![0.0; len],
             ge: vec![0.0; len],
@@ -257,6 +259,10 @@ struct ConductancePopulation {
     theta_k: Vec<f32>,
     offset: f32,
     theta: Vec<f32>,
+    /// θ kept in f64: its decay per step (θ·dt/τ_θ ≈ 2.5e-6 mV at 50 mV)
+    /// is below half an f32 ulp of θ, so in f32 it would round to 0 or to
+    /// a whole ulp. `theta` is its f32 image (re-read if changed outside).
+    theta64: Vec<f64>,
     v: Vec<f32>,
     ge: Vec<f32>,
     gi: Vec<f32>,
@@ -280,8 +286,17 @@ impl Population for ConductancePopulation {
         let (in_e, in_i) = input.split_at(len);
         let learn_theta = self.adaptive && ctx.learning;
         if learn_theta {
-            for (t, k) in self.theta.iter_mut().zip(&self.theta_k) {
-                *t -= *t * k;
+            for ((t, t64), k) in self
+                .theta
+                .iter_mut()
+                .zip(&mut self.theta64)
+                .zip(&self.theta_k)
+            {
+                if *t != *t64 as f32 {
+                    *t64 = f64::from(*t); // set from outside (checkpoint)
+                }
+                *t64 -= *t64 * f64::from(*k);
+                *t = *t64 as f32;
             }
         }
         // Per-neuron parameters, sliced to `n` so the loop has no bounds
@@ -325,7 +340,9 @@ impl Population for ConductancePopulation {
         if learn_theta {
             for b in 0..self.core.batch() {
                 for &j in self.core.spikes.active(b) {
-                    self.theta[j as usize] += self.theta_plus[j as usize];
+                    let j = j as usize;
+                    self.theta64[j] += f64::from(self.theta_plus[j]);
+                    self.theta[j] = self.theta64[j] as f32;
                 }
             }
         }

@@ -64,9 +64,13 @@ pub fn uniform_delay_steps(
     dt_ms: f32,
     rng: &mut Rng,
 ) -> Result<Vec<u16>> {
-    if !(min_ms.is_finite() && max_ms.is_finite() && min_ms >= 0.0 && max_ms >= min_ms)
-        || !(dt_ms.is_finite() && dt_ms > 0.0)
-    {
+    let valid = min_ms.is_finite()
+        && max_ms.is_finite()
+        && min_ms >= 0.0
+        && max_ms >= min_ms
+        && dt_ms.is_finite()
+        && dt_ms > 0.0;
+    if !valid {
         return Err(Error::param(
             "delays",
             format!("need 0 ≤ min ≤ max and dt > 0, got [{min_ms}, {max_ms}] ms, dt {dt_ms} ms"),

@@ -63,9 +63,11 @@ impl PaperPresenter {
             return Err(Error::param("DiehlCookPaper", "batch size must be 1"));
         }
         let ok = |x: f32| x.is_finite() && x > 0.0;
-        if !(ok(cfg.intensity) && ok(cfg.max_intensity) && ok(cfg.norm))
-            || !cfg.min_spikes.is_finite()
-        {
+        let valid = ok(cfg.intensity)
+            && ok(cfg.max_intensity)
+            && ok(cfg.norm)
+            && cfg.min_spikes.is_finite();
+        if !valid {
             return Err(Error::param(
                 "DiehlCookPaper",
                 "intensity, max_intensity and norm must be finite and > 0",
