@@ -180,6 +180,10 @@ fn resume_after_kill_gives_the_same_model() {
         summary(&b)["train"]["history"]
     );
     assert!(has_array(&a, "readout/rates"));
+    assert_eq!(
+        summary(&a)["assignment"]["logreg_fit"],
+        "learning_off_window"
+    );
     for f in [
         "receptive_fields.png",
         "accuracy.png",
@@ -219,14 +223,15 @@ fn assignment_and_regression_choices() {
     eval_matches_train(&d);
     let _ = fs::remove_dir_all(&d);
 
-    // The regression fitted on the learning-off window.
-    let d = scratch("logreg-window");
+    // The regression fitted on the training counts (the default fits it on
+    // the learning-off window).
+    let d = scratch("logreg-training");
     let sd = d.to_str().unwrap();
     let mut args = with_out(TINY, sd);
-    args.extend(["--logreg-fit", "assignment"]);
+    args.extend(["--logreg-fit", "training"]);
     ok(&args);
     let s = summary(&d);
-    assert_eq!(s["assignment"]["logreg_fit"], "learning_off_window", "{s}");
+    assert_eq!(s["assignment"]["logreg_fit"], "training", "{s}");
     eval_matches_train(&d);
     let _ = fs::remove_dir_all(&d);
 

@@ -16,8 +16,10 @@
 //!    do after training). `--assign-window 0` keeps BindsNET's example
 //!    behaviour: the class rates accumulated over the whole of training,
 //!    early immature receptive fields included. The logistic regression is
-//!    fitted on the training counts of the last `--logreg-window` images or
-//!    (`--logreg-fit assignment`) on the learning-off window. This phase
+//!    fitted on the learning-off window or (`--logreg-fit training`, or
+//!    `--assign-window 0`) on the training counts of the last
+//!    `--logreg-window` images. The defaults were chosen on a validation
+//!    split (see [`params::DEFAULT_ASSIGN_WINDOW`]). This phase
 //!    follows the last checkpoint and is deterministic, so a resumed run
 //!    repeats it bit for bit.
 //! 3. **Evaluation**: the validation and test sets with learning off, read
@@ -118,13 +120,13 @@ pub struct Args {
     #[arg(long)]
     assign_window: Option<usize>,
     /// Training images whose spike counts fit the logistic-regression
-    /// read-out with --logreg-fit training (the last N seen) [default:
-    /// 10000].
+    /// read-out with --logreg-fit training (the last N seen; also with
+    /// --assign-window 0) [default: 10000].
     #[arg(long)]
     logreg_window: Option<usize>,
-    /// Counts the logistic regression is fitted on: those of training
-    /// (learning on, --logreg-window) or the learning-off responses of the
-    /// assignment window [default: training].
+    /// Counts the logistic regression is fitted on: the learning-off
+    /// responses of the assignment window, or those of training (learning
+    /// on, --logreg-window) [default: assignment].
     #[arg(long, value_enum)]
     logreg_fit: Option<LogregFit>,
     /// Tuning aid: also report, in summary.json, the validation accuracy of

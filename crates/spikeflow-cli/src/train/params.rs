@@ -8,8 +8,12 @@ use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
-/// Default of `--assign-window` (chosen on a validation split, see the
-/// README's results).
+/// Default of `--assign-window`, chosen on validation splits (the last 5000
+/// training images held out; 100 neurons, BindsNET's configuration, seeds 0
+/// and 1): the voting read-outs are flat from 1000 to 55,000 images (within
+/// 0.2 points, 1–2 points above the training rates), and the regression
+/// fitted on the window gains up to 10,000 images and ≤ 0.3 points beyond,
+/// for 45 s more per 10,000 images.
 pub const DEFAULT_ASSIGN_WINDOW: usize = 10_000;
 
 /// Which spike counts the logistic-regression read-out is fitted on.
@@ -40,8 +44,10 @@ impl LogregFit {
     }
 }
 
-/// Default of `--logreg-fit`.
-pub const DEFAULT_LOGREG_FIT: LogregFit = LogregFit::Training;
+/// Default of `--logreg-fit`: on the same validation splits the regression
+/// fitted on the learning-off window scored 1.1 points above the one fitted
+/// on the last 10,000 training counts (85.6 vs 84.5 %, 86.8 vs 85.7 %).
+pub const DEFAULT_LOGREG_FIT: LogregFit = LogregFit::Assignment;
 
 /// Every parameter of a run (stored in checkpoints).
 #[derive(Clone, Debug, PartialEq)]
