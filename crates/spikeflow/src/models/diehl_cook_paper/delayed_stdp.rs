@@ -1,22 +1,4 @@
-//! The paper's STDP on a connection with synaptic delays, with Brian 1's
-//! timing: each synapse sees its presynaptic spikes when they *arrive*.
-//!
-//! Brian 1 runs an STDP on a `DelayConnection` as follows (`brian/stdp.py`):
-//! the trace assignment `pre = 1` happens when the source spikes; the weight
-//! update of the pre code, `w −= ν_pre·post1`, is evaluated with `post1` as
-//! it was when the spike reached the synapse (`t_spike + d`), and applied
-//! `d_max` later; the post code `w += ν_post·pre·post2before` reads `pre` as
-//! it was `d` earlier — the presynaptic trace seen through the synapse's
-//! delay. So for synapse `(i, j)` with delay `d_ij`:
-//!
-//! ```text
-//! pre spike of i at t_s:   w_ij −= ν_pre · post1_j(t_s + d_ij)      (applied at t_s + d_max)
-//! post spike of j at t:    w_ij += ν_post · pre_i(t − d_ij) · post2_j(t⁻)
-//! pre_i(t') = exp(−(t' − t_last)/τ_pre), t_last the last spike of i at or before t'
-//! ```
-//! then `w` is clipped to `[wmin, wmax]`, as Brian clips the rows/columns it
-//! updates. With all delays zero this is exactly [`PaperStdpDense`]
-//! (tested). Batch size 1.
+//! The paper's STDP with Brian 1's timing on delayed synapses.
 
 use super::stdp::PaperStdp;
 use crate::learning::{ConnectionRule, WholeConnection};
@@ -28,10 +10,28 @@ const HISTORY: usize = 8;
 const NEVER: i64 = i64::MIN / 4;
 
 /// [`PaperStdp`](super::PaperStdp) with per-synapse delays and Brian 1's
-/// arrival-time semantics (see the [module docs](self)), for a dense
-/// `[n_pre × n_post]` connection such as
+/// arrival-time semantics, for a dense `[n_pre × n_post]` connection such as
 /// [`Delayed`](crate::topology::Delayed). Give the connection unbounded
-/// `wmin`/`wmax`: the rule clips what it touches.
+/// `wmin`/`wmax`: the rule clips what it touches. Each synapse sees its
+/// presynaptic spikes when they *arrive*.
+///
+/// Brian 1 runs an STDP on a `DelayConnection` as follows (`brian/stdp.py`):
+/// the trace assignment `pre = 1` happens when the source spikes; the weight
+/// update of the pre code, `w −= ν_pre·post1`, is evaluated with `post1` as
+/// it was when the spike reached the synapse (`t_spike + d`), and applied
+/// `d_max` later; the post code `w += ν_post·pre·post2before` reads `pre` as
+/// it was `d` earlier — the presynaptic trace seen through the synapse's
+/// delay. So for synapse `(i, j)` with delay `d_ij`:
+///
+/// ```text
+/// pre spike of i at t_s:   w_ij −= ν_pre · post1_j(t_s + d_ij)      (applied at t_s + d_max)
+/// post spike of j at t:    w_ij += ν_post · pre_i(t − d_ij) · post2_j(t⁻)
+/// pre_i(t') = exp(−(t' − t_last)/τ_pre), t_last the last spike of i at or before t'
+/// ```
+/// then `w` is clipped to `[wmin, wmax]`, as Brian clips the rows/columns it
+/// updates. With all delays zero this is exactly
+/// [`PaperStdpDense`](super::PaperStdpDense) (tested). Batch size 1 (other
+/// batch sizes learn nothing).
 #[derive(Debug, Clone)]
 pub struct PaperStdpDelayed {
     /// Time constants.
