@@ -158,16 +158,20 @@ impl Population for AdaptivePopulation {
             ((&mut [f32], &mut [f32]), &[f32]),
         )| {
             active.clear();
-            // Branch-free (selects), so the loop vectorises; the spike list
+            // Every slice re-cut to length n (no bounds checks) and
+            // branch-free (selects), so the loop vectorises; the spike list
             // is collected afterwards.
+            let (rest, decay, thresh) = (&p.rest[..n], &p.decay[..n], &p.thresh[..n]);
+            let (refrac, reset, theta) = (&p.refrac[..n], &p.reset[..n], &theta[..n]);
+            let (s, v, rc, inp) = (&mut s[..n], &mut v[..n], &mut rc[..n], &inp[..n]);
             for j in 0..n {
-                let rest = p.rest[j];
-                let vd = (v[j] - rest) * p.decay[j] + rest;
+                let rest = rest[j];
+                let vd = (v[j] - rest) * decay[j] + rest;
                 let r = rc[j];
                 let vn = if r <= 0.0 { vd + inp[j] } else { vd };
-                let fire = vn >= p.thresh[j] + theta[j];
-                rc[j] = if fire { p.refrac[j] } else { r - dt };
-                v[j] = if fire { p.reset[j] } else { vn };
+                let fire = vn >= thresh[j] + theta[j];
+                rc[j] = if fire { refrac[j] } else { r - dt };
+                v[j] = if fire { reset[j] } else { vn };
                 s[j] = if fire { 1.0 } else { 0.0 };
             }
             if lbound.is_some() {

@@ -119,17 +119,21 @@ impl Population for LifPopulation {
             ((&mut [f32], &mut [f32]), &mut [f32]),
         )| {
             active.clear();
-            // Branch-free (selects), so the loop vectorises; the spike list
+            // Every slice re-cut to length n (no bounds checks) and
+            // branch-free (selects), so the loop vectorises; the spike list
             // is collected afterwards.
+            let (rest, decay, thresh) = (&p.rest[..n], &p.decay[..n], &p.thresh[..n]);
+            let (refrac, reset) = (&p.refrac[..n], &p.reset[..n]);
+            let (s, v, rc, inp) = (&mut s[..n], &mut v[..n], &mut rc[..n], &mut inp[..n]);
             for j in 0..n {
-                let rest = p.rest[j];
+                let rest = rest[j];
                 let r = rc[j];
                 let i = if r > 0.0 { 0.0 } else { inp[j] };
                 inp[j] = i;
-                let vn = ((v[j] - rest) * p.decay[j] + rest) + i;
-                let fire = vn >= p.thresh[j];
-                rc[j] = if fire { p.refrac[j] } else { r - dt };
-                v[j] = if fire { p.reset[j] } else { vn };
+                let vn = ((v[j] - rest) * decay[j] + rest) + i;
+                let fire = vn >= thresh[j];
+                rc[j] = if fire { refrac[j] } else { r - dt };
+                v[j] = if fire { reset[j] } else { vn };
                 s[j] = if fire { 1.0 } else { 0.0 };
             }
             if lbound.is_some() {
