@@ -137,6 +137,20 @@ pub(crate) struct SynapticLearner<R: SynapseRule> {
     touched: Vec<u32>,
     mark: Vec<bool>,
     scratch: Vec<f32>,
+    /// Zeros standing in for a population's missing trace or variable.
+    zeros: Vec<f32>,
+    /// This step's spiking targets with their values (in-place path).
+    post_cols: Vec<PostCol>,
+}
+
+/// A spiking target's quantities, gathered once per step so that the row
+/// loop reads them without indexing.
+#[derive(Debug, Clone, Copy)]
+struct PostCol {
+    j: usize,
+    s: f32,
+    x: f32,
+    aux: f32,
 }
 
 impl<R: SynapseRule> SynapticLearner<R> {
@@ -168,6 +182,8 @@ impl<R: SynapseRule> SynapticLearner<R> {
             touched: Vec::new(),
             mark: Vec::new(),
             scratch: Vec::new(),
+            zeros: Vec::new(),
+            post_cols: Vec::new(),
         }
     }
 
@@ -242,6 +258,7 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         self.mark = vec![false; n_w];
         self.touched.clear();
         self.scratch = vec![0.0; batch];
+        self.zeros = vec![0.0; n_pre.max(n_post)];
     }
 
     fn reset_state(&mut self) {
@@ -326,7 +343,7 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             decay_traces(&mut self.pre_tr, &self.traces.pre, &self.trace_decay_pre);
             decay_traces(&mut self.post_tr, &self.traces.post, &self.trace_decay_post);
         }
-        if self.try_dense_post_pre(map, &mut *w, pre, post, &mut tail) {
+        if self.try_dense_in_place(map, &mut *w, pre, post, post_aux, reward, dt, &mut tail) {
             self.finish(pre, post);
             return;
         }
@@ -452,34 +469,35 @@ impl<R: SynapseRule> SynapticLearner<R> {
         }
     }
 
-    /// `PostPre` on a dense connection with batch 1, a scalar pair of rates
-    /// and scalar bounds: the generic loop's result, bit for bit, without
-    /// its change buffer. Each touched weight gets
-    /// `w ← clamp(w + ((0 + on_pre) + on_post))` exactly as the generic
-    /// loop sums it (pre terms first, then post terms, then reduction by 1),
-    /// row by row in place, rows in parallel when there is enough work
-    /// (rows are independent, so any thread count gives the same bits).
-    /// Returns false (doing nothing) when the case does not apply.
-    fn try_dense_post_pre(
+    /// Any rule on a dense connection with batch 1, a linear reduction, a
+    /// scalar pair of rates and scalar bounds, whose terms are plain pre/post
+    /// terms (no lag, no per-step term, no eligibility): the generic loop's
+    /// result, bit for bit, without its change buffer. Each touched weight
+    /// gets `w ← clamp(w + ((0 + on_pre) + on_post))` exactly as the generic
+    /// loop sums it (pre terms first, then post terms, then the reduction by
+    /// a batch of 1), row by row in place, rows in parallel when there is
+    /// enough work (rows are independent, so any thread count gives the
+    /// same bits). The rule is still called per synapse — inlined, so a
+    /// simple rule's row loop vectorises. Returns false (doing nothing) when
+    /// the case does not apply.
+    fn try_dense_in_place(
         &mut self,
         map: SynapseMap<'_>,
         w: &mut [f32],
         pre: &NodeCore,
         post: &NodeCore,
+        post_aux: Option<&[f32]>,
+        reward: &[f32],
+        dt: f32,
         tail: &mut Tail<'_>,
     ) -> bool {
-        use std::any::TypeId;
         let SynapseMap::Dense { n_pre, n_post } = map else {
             return false;
         };
-        let Nu::Pair(nu0, nu1) = self.nu else {
+        let Nu::Pair(nu_pre, nu_post) = self.nu else {
             return false;
         };
-        let (Some(px), Some(qx)) = (pre.trace(), post.trace()) else {
-            return false;
-        };
-        if TypeId::of::<R>() != TypeId::of::<super::PostPre>()
-            || self.batch != 1
+        if self.batch != 1
             || self.per_row()
             || self.lagged
             || self.phases.every_step
@@ -495,8 +513,6 @@ impl<R: SynapseRule> SynapticLearner<R> {
             _ => return false,
         };
         let (pre_s, post_s) = (pre.spikes(), post.spikes());
-        let pre_vals = pre_s.values();
-        let post_vals = post_s.values();
         let pre_on = self.phases.pre;
         let posts: &[u32] = if self.phases.post {
             post_s.active(0)
@@ -504,12 +520,36 @@ impl<R: SynapseRule> SynapticLearner<R> {
             &[]
         };
         let pre_active: &[u32] = if pre_on { pre_s.active(0) } else { &[] };
+        let post_x = post.trace().unwrap_or(&self.zeros[..n_post]);
+        let aux = post_aux.unwrap_or(&self.zeros[..n_post]);
+        let post_vals = post_s.values();
+        self.post_cols.clear();
+        self.post_cols.extend(posts.iter().map(|&j| {
+            let j = j as usize;
+            PostCol {
+                j,
+                s: post_vals[j],
+                x: post_x[j],
+                aux: aux[j],
+            }
+        }));
         let row = RowUpdate {
-            qx,
-            post_vals,
+            post_cols: &self.post_cols,
+            rule: &self.rule,
+            pre_vals: pre_s.values(),
+            post_vals: post_s.values(),
+            pre_x: pre.trace().unwrap_or(&self.zeros[..n_pre]),
+            post_x: post.trace().unwrap_or(&self.zeros[..n_post]),
+            post_aux: post_aux.unwrap_or(&self.zeros[..n_post]),
+            pre_tr: &self.pre_tr,
+            post_tr: &self.post_tr,
+            kpre: self.traces.pre.len(),
+            kpost: self.traces.post.len(),
             posts,
-            nu0,
-            nu1,
+            nu_pre,
+            nu_post,
+            reward: reward[0],
+            dt,
             lo,
             hi,
             bounded,
@@ -529,21 +569,20 @@ impl<R: SynapseRule> SynapticLearner<R> {
                 .for_each(|(c, block)| {
                     for (r, wrow) in block.chunks_exact_mut(n_post).enumerate() {
                         let i = c * rows_per_task + r;
-                        let sp = if pre_on { pre_vals[i] } else { 0.0 };
-                        if sp != 0.0 || !posts.is_empty() {
-                            row.apply(wrow, sp, px[i]);
+                        let fired = pre_on && row.pre_vals[i] != 0.0;
+                        if fired || !posts.is_empty() {
+                            row.apply(wrow, i, fired);
                         }
                     }
                 });
         } else if posts.is_empty() {
             for &i in pre_active {
                 let i = i as usize;
-                row.apply(&mut w[i * n_post..(i + 1) * n_post], pre_vals[i], px[i]);
+                row.apply(&mut w[i * n_post..(i + 1) * n_post], i, true);
             }
         } else {
             for (i, wrow) in w[..n_pre * n_post].chunks_exact_mut(n_post).enumerate() {
-                let sp = if pre_on { pre_vals[i] } else { 0.0 };
-                row.apply(wrow, sp, px[i]);
+                row.apply(wrow, i, pre_on && row.pre_vals[i] != 0.0);
             }
         }
         if !bounded {
@@ -557,19 +596,111 @@ impl<R: SynapseRule> SynapticLearner<R> {
 /// thread.
 const PAR_MIN_WORK: usize = 1 << 16;
 
-/// One step of dense `PostPre` for one presynaptic row.
-struct RowUpdate<'a> {
-    qx: &'a [f32],
+/// One step of a rule's pre/post terms on one dense weight row (batch 1).
+struct RowUpdate<'a, R: SynapseRule> {
+    rule: &'a R,
+    pre_vals: &'a [f32],
     post_vals: &'a [f32],
+    /// Traces and target variable; zeros where the population has none.
+    pre_x: &'a [f32],
+    post_x: &'a [f32],
+    post_aux: &'a [f32],
+    pre_tr: &'a [f32],
+    post_tr: &'a [f32],
+    kpre: usize,
+    kpost: usize,
     posts: &'a [u32],
-    nu0: f32,
-    nu1: f32,
+    post_cols: &'a [PostCol],
+    nu_pre: f32,
+    nu_post: f32,
+    reward: f32,
+    dt: f32,
     lo: f32,
     hi: f32,
     bounded: bool,
 }
 
-impl RowUpdate<'_> {
+impl<R: SynapseRule> RowUpdate<'_, R> {
+    #[inline]
+    fn synapse<'s>(&'s self, w: f32, pre: Side<'s>, post: Side<'s>) -> Synapse<'s> {
+        Synapse {
+            w,
+            wmin: self.lo,
+            wmax: self.hi,
+            nu_pre: self.nu_pre,
+            nu_post: self.nu_post,
+            pre,
+            post,
+            reward: self.reward,
+            dt: self.dt,
+        }
+    }
+
+    #[inline]
+    fn post_side(&self, j: usize) -> Side<'_> {
+        Side {
+            s: self.post_vals[j],
+            x: self.post_x[j],
+            traces: if self.kpost == 0 {
+                &[]
+            } else {
+                &self.post_tr[j * self.kpost..(j + 1) * self.kpost]
+            },
+            aux: self.post_aux[j],
+        }
+    }
+
+    /// Pre terms alone for targets `lo..hi` (none of which spiked). The
+    /// common case without rule traces gets its own loop over zipped
+    /// slices, which vectorises for simple rules.
+    #[inline]
+    fn pre_run(&self, wrow: &mut [f32], lo: usize, hi: usize, pre: Side<'_>) {
+        if self.kpost == 0 {
+            // Unswitched on the bounds so the loop body has no branch.
+            if self.bounded {
+                self.pre_run_plain::<true>(wrow, lo, hi, pre);
+            } else {
+                self.pre_run_plain::<false>(wrow, lo, hi, pre);
+            }
+        } else {
+            for j in lo..hi {
+                let d = 0.0
+                    + self
+                        .rule
+                        .on_pre(&self.synapse(wrow[j], pre, self.post_side(j)));
+                self.store(&mut wrow[j], d);
+            }
+        }
+    }
+
+    #[inline]
+    fn pre_run_plain<const BOUNDED: bool>(
+        &self,
+        wrow: &mut [f32],
+        lo: usize,
+        hi: usize,
+        pre: Side<'_>,
+    ) {
+        let cols = self.post_vals[lo..hi]
+            .iter()
+            .zip(&self.post_x[lo..hi])
+            .zip(&self.post_aux[lo..hi]);
+        for (x, ((&s, &q), &aux)) in wrow[lo..hi].iter_mut().zip(cols) {
+            let post = Side {
+                s,
+                x: q,
+                traces: &[],
+                aux,
+            };
+            let v = *x + (0.0 + self.rule.on_pre(&self.synapse(*x, pre, post)));
+            *x = if BOUNDED {
+                v.max(self.lo).min(self.hi)
+            } else {
+                v
+            };
+        }
+    }
+
     #[inline]
     fn store(&self, w: &mut f32, d: f32) {
         let x = *w + d;
@@ -580,11 +711,21 @@ impl RowUpdate<'_> {
         };
     }
 
-    /// `sp`: the source's spike (0 if it did not spike), `xi`: its trace.
+    /// Row `i`; `fired`: its source spiked (pre terms for every target).
     #[inline]
-    fn apply(&self, wrow: &mut [f32], sp: f32, xi: f32) {
-        let (qx, nu0, nu1) = (self.qx, self.nu0, self.nu1);
-        if sp != 0.0 {
+    fn apply(&self, wrow: &mut [f32], i: usize, fired: bool) {
+        let pre = Side {
+            s: self.pre_vals[i],
+            x: self.pre_x[i],
+            traces: if self.kpre == 0 {
+                &[]
+            } else {
+                &self.pre_tr[i * self.kpre..(i + 1) * self.kpre]
+            },
+            aux: 0.0,
+        };
+        if fired {
+            // Runs of targets that did not spike take the pre term alone.
             let mut start = 0;
             for &j in self
                 .posts
@@ -592,26 +733,30 @@ impl RowUpdate<'_> {
                 .chain(std::iter::once(&(wrow.len() as u32)))
             {
                 let j = j as usize;
-                if self.bounded {
-                    let (lo, hi) = (self.lo, self.hi);
-                    for (x, &q) in wrow[start..j].iter_mut().zip(&qx[start..j]) {
-                        *x = (*x + (0.0 + -(sp * (q * nu0)))).max(lo).min(hi);
-                    }
-                } else {
-                    for (x, &q) in wrow[start..j].iter_mut().zip(&qx[start..j]) {
-                        *x += 0.0 + -(sp * (q * nu0));
-                    }
-                }
+                self.pre_run(wrow, start, j, pre);
                 if j < wrow.len() {
-                    let d = (0.0 + -(sp * (qx[j] * nu0))) + xi * (self.post_vals[j] * nu1);
+                    let syn = self.synapse(wrow[j], pre, self.post_side(j));
+                    let d = (0.0 + self.rule.on_pre(&syn)) + self.rule.on_post(&syn);
                     self.store(&mut wrow[j], d);
                     start = j + 1;
                 }
             }
         } else {
-            for &j in self.posts {
-                let j = j as usize;
-                self.store(&mut wrow[j], 0.0 + xi * (self.post_vals[j] * nu1));
+            for c in self.post_cols {
+                let traces = if self.kpost == 0 {
+                    &[][..]
+                } else {
+                    &self.post_tr[c.j * self.kpost..(c.j + 1) * self.kpost]
+                };
+                let post = Side {
+                    s: c.s,
+                    x: c.x,
+                    traces,
+                    aux: c.aux,
+                };
+                let w = &mut wrow[c.j];
+                let d = 0.0 + self.rule.on_post(&self.synapse(*w, pre, post));
+                self.store(w, d);
             }
         }
     }
