@@ -108,7 +108,7 @@ fn forward_equals_dense_unrolling_with_two_channels_and_batch_three() {
         "local and dense differ"
     );
     assert!(
-        a[..30 * 3 * n_post].iter().any(|&v| v == 1.0),
+        a[..30 * 3 * n_post].contains(&1.0),
         "no output spikes: test is vacuous"
     );
 }

@@ -124,7 +124,7 @@ fn izhikevich_draws_its_parameters_from_the_seed() {
     assert!(
         u[3..]
             .iter()
-            .all(|&x| x <= 0.2 * -65.0 && x >= 0.25 * -65.0),
+            .all(|&x| (0.25 * -65.0..=0.2 * -65.0).contains(&x)),
         "{u:?}"
     );
 }
