@@ -153,10 +153,7 @@ impl Population for AdaptivePopulation {
             &mut self.refrac_count[..],
             &input[..batch * n],
         );
-        let kernel = |((s, active), ((v, rc), inp)): (
-            (&mut [f32], &mut Vec<u32>),
-            ((&mut [f32], &mut [f32]), &[f32]),
-        )| {
+        let kernel = |((s, active), ((v, rc), inp)): KernelRow<'_>| {
             active.clear();
             // Every slice re-cut to length n (no bounds checks) and
             // branch-free (selects), so the loop vectorises; the spike list
@@ -230,3 +227,10 @@ impl Population for AdaptivePopulation {
         self.refrac_count.fill(0.0);
     }
 }
+
+/// One batch row as the kernel gets it: (spike values, spike list), then
+/// ((voltage, refractory count), input).
+type KernelRow<'a> = (
+    (&'a mut [f32], &'a mut Vec<u32>),
+    ((&'a mut [f32], &'a mut [f32]), &'a [f32]),
+);
