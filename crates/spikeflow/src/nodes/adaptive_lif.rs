@@ -220,11 +220,7 @@ impl Population for AdaptivePopulation {
     }
     fn reset_state(&mut self) {
         self.core.reset();
-        let n = self.core.n();
-        for (k, v) in self.v.iter_mut().enumerate() {
-            *v = self.p.rest[k % n];
-        }
-        self.refrac_count.fill(0.0);
+        super::reset_voltage(&mut self.v, &self.p.rest, &mut self.refrac_count);
     }
 }
 

@@ -101,11 +101,7 @@ impl Population for CurrentLifPopulation {
     }
     fn reset_state(&mut self) {
         self.core.reset();
-        let n = self.core.n();
-        for (k, v) in self.v.iter_mut().enumerate() {
-            *v = self.p.rest[k % n];
-        }
+        super::reset_voltage(&mut self.v, &self.p.rest, &mut self.refrac_count);
         self.i.fill(0.0);
-        self.refrac_count.fill(0.0);
     }
 }

@@ -99,10 +99,6 @@ impl Population for IfPopulation {
     }
     fn reset_state(&mut self) {
         self.core.reset();
-        let n = self.core.n();
-        for (k, v) in self.v.iter_mut().enumerate() {
-            *v = self.reset[k % n];
-        }
-        self.refrac_count.fill(0.0);
+        super::reset_voltage(&mut self.v, &self.reset, &mut self.refrac_count);
     }
 }

@@ -364,6 +364,16 @@ pub(crate) fn parallel_rows(batch: usize, n: usize) -> bool {
     batch > 1 && batch * n >= 1 << 14 && rayon::current_num_threads() > 1
 }
 
+/// Sets every batch row of a voltage `[batch × n]` to the per-neuron
+/// `initial` values and zeroes the refractory counters (the reset of every
+/// LIF-like model).
+pub(crate) fn reset_voltage(v: &mut [f32], initial: &[f32], refrac_count: &mut [f32]) {
+    for row in v.chunks_exact_mut(initial.len()) {
+        row.copy_from_slice(initial);
+    }
+    refrac_count.fill(0.0);
+}
+
 /// Applies the optional lower voltage bound (`v ← max(v, lbound)`).
 #[inline]
 pub(crate) fn apply_lbound(v: f32, lbound: Option<f32>) -> f32 {
