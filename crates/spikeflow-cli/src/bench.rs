@@ -17,7 +17,6 @@ use serde_json::{json, Map, Value};
 use spikeflow::models::DiehlAndCook2015;
 use spikeflow::prelude::*;
 use spikeflow::rng::splitmix64;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -190,41 +189,29 @@ fn dc_encode(
 
 // ------------------------------------------------------------------ MNIST
 
-/// Reads `count` images (28×28, u8) from a gzip (or raw) IDX3 file.
+/// Reads the first `count` training images (28×28, u8) with the library's
+/// validated IDX reader (gzip or raw).
 fn read_mnist_images(dir: &Path, count: usize) -> Result<Vec<u8>> {
     let gz = dir.join("train-images-idx3-ubyte.gz");
-    let raw = dir.join("train-images-idx3-ubyte");
-    let mut bytes = Vec::new();
-    if gz.exists() {
-        let f = std::fs::File::open(&gz).with_context(|| format!("opening {}", gz.display()))?;
-        flate2::read::GzDecoder::new(f)
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("decompressing {}", gz.display()))?;
-    } else if raw.exists() {
-        bytes = std::fs::read(&raw).with_context(|| format!("reading {}", raw.display()))?;
+    let path = if gz.exists() {
+        gz
     } else {
+        dir.join("train-images-idx3-ubyte")
+    };
+    if !path.exists() {
         bail!("no MNIST training images in {} (expected train-images-idx3-ubyte.gz); pass --mnist DIR", dir.display());
     }
-    if bytes.len() < 16 {
-        bail!("{}: truncated IDX header", dir.display());
-    }
-    let be = |o: usize| {
-        u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]) as usize
-    };
-    let (magic, n, rows, cols) = (be(0), be(4), be(8), be(12));
-    if magic != 0x803 || rows != 28 || cols != 28 {
+    let arr = spikeflow::datasets::idx::read_images(&path)?;
+    if arr.dims()[1..] != [28, 28] || arr.dims()[0] < count {
         bail!(
-            "{}: not an MNIST IDX3 image file (magic {magic:#x}, {rows}×{cols})",
-            dir.display()
+            "{}: {count} images of 28×28 requested, the file holds {:?}",
+            path.display(),
+            arr.dims()
         );
     }
-    if count > n || bytes.len() < 16 + count * 784 {
-        bail!(
-            "{}: {count} images requested, the file holds {n}",
-            dir.display()
-        );
-    }
-    Ok(bytes[16..16 + count * 784].to_vec())
+    let mut data = arr.into_data();
+    data.truncate(count * 784);
+    Ok(data)
 }
 
 fn default_mnist() -> PathBuf {
