@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 /// and 1): the voting read-outs are flat from 1000 to 55,000 images (within
 /// 0.2 points, 1–2 points above the training rates), and the regression
 /// fitted on the window gains up to 10,000 images and ≤ 0.3 points beyond,
-/// for 45 s more per 10,000 images.
+/// for 30–45 s more per 10,000 images. With 400 neurons windows below 5000
+/// fall below the training rates (too few images per neuron); 10,000 gives
+/// 92.3 / 92.8 % against 91.6 / 92.2 % (`--assign-sweep` in
+/// `summary.json`).
 pub const DEFAULT_ASSIGN_WINDOW: usize = 10_000;
 
 /// Which spike counts the logistic-regression read-out is fitted on.
