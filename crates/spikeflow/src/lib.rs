@@ -54,6 +54,8 @@ pub mod prelude {
     };
     pub use crate::monitor::MonitorSpec;
     pub use crate::nodes::*;
-    pub use crate::topology::{AllButSelf, Bound, Conv, Dense, LocalConnection, LocalNd, MaxPool, MeanField, Sparse};
+    pub use crate::topology::{
+        AllButSelf, Bound, Conv, Dense, LocalConnection, LocalNd, MaxPool, MeanField, Sparse,
+    };
     pub use crate::{Connect, Mask, Network, Reward, RunOptions, Tensor};
 }

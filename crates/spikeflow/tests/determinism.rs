@@ -11,14 +11,19 @@ use spikeflow::prelude::*;
 use spikeflow::rng::Rng;
 
 fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
 }
 
 /// Bernoulli raster `[steps, batch, n]` with per-input probabilities `p`.
 fn raster(steps: usize, batch: usize, p: &[f32], seed: u64) -> Tensor {
     let mut r = Rng::seed_from_u64(seed);
     let n = p.len();
-    let data = (0..steps * batch * n).map(|k| (r.uniform_f32() < p[k % n]) as u8 as f32).collect();
+    let data = (0..steps * batch * n)
+        .map(|k| (r.uniform_f32() < p[k % n]) as u8 as f32)
+        .collect();
     Tensor::new(vec![steps, batch, n], data).unwrap()
 }
 
@@ -40,11 +45,16 @@ fn bits(v: &[f32]) -> Vec<u32> {
 fn dense_stdp(n: usize, steps: usize, bounded: bool) -> Trace {
     let mut r = Rng::seed_from_u64(11);
     let w: Vec<f32> = (0..n * n).map(|_| r.normal_f32()).collect();
-    let opts = NodeOptions { traces: true, ..Default::default() };
+    let opts = NodeOptions {
+        traces: true,
+        ..Default::default()
+    };
     let mut b = Network::builder().seed(3);
     b.add_population("X", &[n], Input, opts.clone());
     b.add_population("Y", &[n], LifNodes::default(), opts);
-    let mut c = Connect::new("X", "Y", Dense::with_weights(w)).rule(PostPre).nu((1e-4, 1e-2));
+    let mut c = Connect::new("X", "Y", Dense::with_weights(w))
+        .rule(PostPre)
+        .nu((1e-4, 1e-2));
     if bounded {
         c = c.wmin(-1.0).wmax(1.0).weight_decay(1e-4);
     }
@@ -53,7 +63,8 @@ fn dense_stdp(n: usize, steps: usize, bounded: bool) -> Trace {
     net.add_monitor("y", MonitorSpec::new("Y", &["s"])).unwrap();
     let p: Vec<f32> = (0..n).map(|_| 0.1 * r.uniform_f32()).collect();
     let x = raster(steps, 1, &p, 5);
-    net.run(&[("X", &x)], steps, &RunOptions::default()).unwrap();
+    net.run(&[("X", &x)], steps, &RunOptions::default())
+        .unwrap();
     Trace {
         spikes: vec![bits(net.monitor("y").unwrap().get("s").unwrap().data())],
         weights: vec![bits(net.weights("X -> Y").unwrap())],
@@ -75,10 +86,16 @@ fn diehl_cook(n: usize, batch: usize, learning: bool, fast_lateral: bool, sample
     .build()
     .unwrap();
     net.set_learning(learning);
-    net.add_monitor("ae", MonitorSpec::new("Ae", &["s"])).unwrap();
-    net.add_monitor("ai", MonitorSpec::new("Ai", &["s"])).unwrap();
+    net.add_monitor("ae", MonitorSpec::new("Ae", &["s"]))
+        .unwrap();
+    net.add_monitor("ai", MonitorSpec::new("Ai", &["s"]))
+        .unwrap();
     let mut r = Rng::seed_from_u64(9);
-    let mut out = Trace { spikes: Vec::new(), weights: Vec::new(), extra: Vec::new() };
+    let mut out = Trace {
+        spikes: Vec::new(),
+        weights: Vec::new(),
+        extra: Vec::new(),
+    };
     for k in 0..samples {
         // ~10 % of the 784 inputs per step: enough work for the parallel paths.
         let p: Vec<f32> = (0..784).map(|_| 0.2 * r.uniform_f32()).collect();
@@ -86,10 +103,14 @@ fn diehl_cook(n: usize, batch: usize, learning: bool, fast_lateral: bool, sample
         let x = Tensor::new(vec![60, batch, 1, 28, 28], x.into_data()).unwrap();
         net.run(&[("X", &x)], 60, &RunOptions::default()).unwrap();
         for m in ["ae", "ai"] {
-            out.spikes.push(bits(net.monitor(m).unwrap().get("s").unwrap().data()));
+            out.spikes
+                .push(bits(net.monitor(m).unwrap().get("s").unwrap().data()));
         }
-        out.extra.push(bits(net.population("Ae").unwrap().variable("theta").unwrap()));
-        out.extra.push(bits(net.population("Ae").unwrap().variable("v").unwrap()));
+        out.extra.push(bits(
+            net.population("Ae").unwrap().variable("theta").unwrap(),
+        ));
+        out.extra
+            .push(bits(net.population("Ae").unwrap().variable("v").unwrap()));
         net.reset_state();
         out.weights.push(bits(net.weights("X -> Ae").unwrap()));
     }
@@ -99,10 +120,22 @@ fn diehl_cook(n: usize, batch: usize, learning: bool, fast_lateral: bool, sample
 fn same_for_1_and_2_threads(f: impl Fn() -> Trace + Sync) {
     let one = pool(1).install(&f);
     let two = pool(2).install(&f);
-    assert!(one.spikes.iter().flatten().any(|&s| s != 0), "the test network must spike");
-    assert_eq!(one.spikes, two.spikes, "spikes differ between 1 and 2 threads");
-    assert_eq!(one.weights, two.weights, "weights differ between 1 and 2 threads");
-    assert_eq!(one.extra, two.extra, "state differs between 1 and 2 threads");
+    assert!(
+        one.spikes.iter().flatten().any(|&s| s != 0),
+        "the test network must spike"
+    );
+    assert_eq!(
+        one.spikes, two.spikes,
+        "spikes differ between 1 and 2 threads"
+    );
+    assert_eq!(
+        one.weights, two.weights,
+        "weights differ between 1 and 2 threads"
+    );
+    assert_eq!(
+        one.extra, two.extra,
+        "state differs between 1 and 2 threads"
+    );
 }
 
 #[test]

@@ -224,7 +224,10 @@ impl Network {
     /// Unknown target or variable, or a duplicate monitor name.
     pub fn add_monitor(&mut self, name: &str, spec: MonitorSpec) -> Result<()> {
         if spec.capacity == Some(0) {
-            return Err(Error::param(format!("monitor {name:?}"), "capacity must be ≥ 1 step"));
+            return Err(Error::param(
+                format!("monitor {name:?}"),
+                "capacity must be ≥ 1 step",
+            ));
         }
         if self.monitors.iter().any(|(n, _)| n == name) {
             return Err(Error::Name(format!(

@@ -11,8 +11,8 @@
 
 mod all_but_self;
 mod conv;
-mod dense;
 mod delayed;
+mod dense;
 mod local;
 mod local_nd;
 mod mean_field;
@@ -21,8 +21,8 @@ mod sparse;
 
 pub use all_but_self::AllButSelf;
 pub use conv::Conv;
-pub use dense::Dense;
 pub use delayed::{uniform_delay_steps, Delayed, MAX_DELAY_STEPS};
+pub use dense::Dense;
 pub use local::LocalConnection;
 pub use local_nd::{LocalGeometry, LocalNd};
 pub use mean_field::MeanField;
