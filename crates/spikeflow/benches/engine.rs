@@ -217,5 +217,79 @@ fn postpre_learning(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, lif_step, dense_propagation, postpre_learning);
+/// Sparse propagation: cost ∝ spikes × fan-out. Same 5000 × 5000 ends and
+/// activity, connection probability 1 %, 5 % and 20 %.
+fn sparse_propagation(c: &mut Criterion) {
+    let mut g = quick(c, "sparse_propagation");
+    let n = 5_000usize;
+    let mut rng = Rng::seed_from_u64(3);
+    let x = spikes(&mut rng, STEPS, n, 0.05);
+    for p in [0.01f32, 0.05, 0.20] {
+        let mut b = Network::builder().learning(false).seed(2);
+        b.add_population("X", &[n], Input, NodeOptions::default());
+        b.add_population("Y", &[n], silent_lif(), NodeOptions::default());
+        b.connect(Connect::new("X", "Y", Sparse::Random { p, seed: 4 }));
+        let mut net = b.build().unwrap();
+        let events = x.data().iter().sum::<f32>() * n as f32 * p;
+        g.throughput(Throughput::Elements(events as u64));
+        let id = BenchmarkId::new(
+            "5000x5000_input5%",
+            format!("fanout{}%", (p * 100.0).round()),
+        );
+        g.bench_with_input(id, &p, |bch, _| {
+            bch.iter(|| {
+                net.run(&[("X", &x)], STEPS, &RunOptions::default())
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+/// Convolution forward with event-driven input: 8 × 28 × 28 input channels,
+/// 16 filters of 5 × 5, at 1 %, 5 % and 20 % input activity.
+fn conv_forward(c: &mut Criterion) {
+    let mut g = quick(c, "conv_forward");
+    let (c_in, c_out, side, k) = (8usize, 16usize, 28usize, 5usize);
+    let out = side - k + 1;
+    let n_in = c_in * side * side;
+    let mut b = Network::builder().learning(false).seed(5);
+    b.add_population("X", &[c_in, side, side], Input, NodeOptions::default());
+    b.add_population(
+        "Y",
+        &[c_out, out, out],
+        silent_lif(),
+        NodeOptions::default(),
+    );
+    b.connect(Connect::new("X", "Y", Conv::new(vec![k, k])));
+    let mut net = b.build().unwrap();
+    for p in [0.01f32, 0.05, 0.20] {
+        let mut rng = Rng::seed_from_u64(6);
+        let x = spikes(&mut rng, STEPS, n_in, p);
+        let x = Tensor::new(vec![STEPS, 1, c_in, side, side], x.into_data()).unwrap();
+        // Each input spike reaches up to c_out·k² outputs.
+        let events = x.data().iter().sum::<f32>() * (c_out * k * k) as f32;
+        g.throughput(Throughput::Elements(events as u64));
+        let id = BenchmarkId::new(
+            "8x28x28_to_16x24x24_k5",
+            format!("{}%", (p * 100.0).round()),
+        );
+        g.bench_with_input(id, &p, |bch, _| {
+            bch.iter(|| {
+                net.run(&[("X", &x)], STEPS, &RunOptions::default())
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    lif_step,
+    dense_propagation,
+    sparse_propagation,
+    conv_forward,
+    postpre_learning
+);
 criterion_main!(benches);
