@@ -1,4 +1,4 @@
-//! `spikeflow bench`: the workloads W1–W4 of `../shared/peer/bench/WORKLOADS.md`,
+//! `spikeflow bench`: the workloads W1–W4 of the shared `peer/bench/WORKLOADS.md`,
 //! built from the same portable counter-based SplitMix64 draws as the peer
 //! scripts (`bench_bindsnet.py`, `bench_brian2.py`), timed the same way, and
 //! printed as one JSON line per repetition with the fields of §5 (so that
@@ -59,7 +59,7 @@ pub struct Args {
     /// W3/W4 warm-up samples at batch 1 (default 3) / batches at batch > 1 (default 1).
     #[arg(long)]
     warmup: Option<usize>,
-    /// MNIST folder with `train-images-idx3-ubyte.gz` (default ../shared/data/mnist).
+    /// MNIST folder with `train-images-idx3-ubyte.gz` (default: the sample shipped in the repository).
     #[arg(long)]
     mnist: Option<PathBuf>,
     /// Seed of the portable draws.
@@ -214,16 +214,11 @@ fn read_mnist_images(dir: &Path, count: usize) -> Result<Vec<u8>> {
     Ok(data)
 }
 
+/// The MNIST sample shipped in the repository: the first 2000 training
+/// images, which are the ones W3/W4 present (bench/compare.sh passes the
+/// full set explicitly with `--mnist`).
 fn default_mnist() -> PathBuf {
-    if let Ok(s) = std::env::var("SPIKEFLOW_SHARED") {
-        return Path::new(&s).join("data/mnist");
-    }
-    for cand in ["../shared/data/mnist", "../../shared/data/mnist"] {
-        if Path::new(cand).join("train-images-idx3-ubyte.gz").exists() {
-            return PathBuf::from(cand);
-        }
-    }
-    PathBuf::from("../shared/data/mnist")
+    crate::train::default_data_dir()
 }
 
 // ------------------------------------------------------------------ output

@@ -36,7 +36,7 @@ mod readout;
 mod state;
 mod training;
 
-pub use data::load_mnist;
+pub use data::{default_data_dir, load_mnist};
 pub use readout::{assignment_from_rates, evaluate, present_all, readout_size, Readouts};
 pub use state::restore_presenter;
 
