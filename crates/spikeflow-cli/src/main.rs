@@ -1,5 +1,9 @@
 //! `spikeflow`: the command line of the spikeflow simulator.
 
+// Doc comments of the argument structs are clap's help texts, where
+// placeholders such as `runs/<model>-n<neurons>` are meant literally.
+#![allow(rustdoc::invalid_html_tags)]
+
 mod bench;
 mod checkpoint;
 mod download;
