@@ -226,3 +226,31 @@ fn reset_state_clears_rule_state_but_keeps_weights_and_theta() {
         "{e}"
     );
 }
+
+#[test]
+fn rule_traces_flush_to_zero_instead_of_going_subnormal() {
+    // e^{-2000/20} ≈ 3.7e-44 is below the smallest normal f32: the trace
+    // must read exactly 0 (subnormal arithmetic is ~100× slower).
+    let mut b = Network::builder();
+    b.add_population("X", &[1], Input, NodeOptions::default());
+    b.add_population("Y", &[1], LifNodes::default(), NodeOptions::default());
+    b.connect(
+        Connect::new("X", "Y", Dense::with_weights(vec![1.0]))
+            .rule(Mstdp::default())
+            .nu(0.1),
+    );
+    let mut net = b.build().unwrap();
+    let mut x = vec![0.0; 2000];
+    x[0] = 1.0;
+    let x = Tensor::new(vec![2000, 1, 1], x).unwrap();
+    net.run(
+        &[("X", &x)],
+        2000,
+        &RunOptions {
+            reward: Reward::Scalar(0.0),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(net.connection_state("X -> Y", "pre_trace").unwrap(), &[0.0]);
+}
