@@ -5,7 +5,7 @@
 
 use crate::error::Result;
 use crate::learning::{PostPre, Reduction};
-use crate::network::{Connect, Network};
+use crate::network::{Connect, Network, NetworkBuilder};
 use crate::nodes::{AdaptiveLifNodes, DiehlAndCookNodes, Input, LifNodes, NodeOptions};
 use crate::topology::{AllButSelf, Dense, Sparse};
 
@@ -116,8 +116,39 @@ impl DiehlAndCook2015 {
         }
     }
 
-    fn input_connection(&self) -> Connect {
-        self.input_connection_for("Ae")
+    /// A builder holding `X`, the adaptive excitatory population `target`
+    /// and the learned `X → target` connection — the part every Diehl &
+    /// Cook variant shares.
+    pub(crate) fn input_layers(&self, target: &str) -> NetworkBuilder {
+        let traced = NodeOptions {
+            traces: true,
+            ..Default::default()
+        };
+        let shape = self.inpt_shape.clone().unwrap_or_else(|| vec![self.n_inpt]);
+        let mut b = Network::builder()
+            .dt(self.dt)
+            .batch_size(self.batch_size)
+            .seed(self.seed);
+        b.add_population("X", &shape, Input, traced.clone());
+        b.add_population(target, &[self.n_neurons], self.excitatory(), traced);
+        b.connect(self.input_connection_for(target));
+        b
+    }
+
+    /// The fixed `source → target` inhibition `−inh` to every other neuron:
+    /// O(n) [`AllButSelf`], or BindsNET's dense `−inh·(1 − I)` matrix.
+    pub(crate) fn lateral_inhibition(&self, source: &str, target: &str) -> Connect {
+        if self.fast_lateral {
+            return Connect::new(source, target, AllButSelf { weight: -self.inh });
+        }
+        let n = self.n_neurons;
+        let mut inh = vec![-self.inh; n * n];
+        for i in 0..n {
+            inh[i * n + i] = 0.0;
+        }
+        Connect::new(source, target, Dense::with_weights(inh))
+            .wmin(-self.inh)
+            .wmax(0.0)
     }
 
     /// The learned `X → target` connection.
@@ -142,17 +173,7 @@ impl DiehlAndCook2015 {
     /// Invalid sizes or parameters.
     pub fn build(&self) -> Result<Network> {
         let n = self.n_neurons;
-        let traced = NodeOptions {
-            traces: true,
-            ..Default::default()
-        };
-        let shape = self.inpt_shape.clone().unwrap_or_else(|| vec![self.n_inpt]);
-        let mut b = Network::builder()
-            .dt(self.dt)
-            .batch_size(self.batch_size)
-            .seed(self.seed);
-        b.add_population("X", &shape, Input, traced.clone());
-        b.add_population("Ae", &[n], self.excitatory(), traced);
+        let mut b = self.input_layers("Ae");
         let inhibitory = LifNodes {
             thresh: self.inh_thresh.into(),
             rest: (-60.0).into(),
@@ -162,32 +183,17 @@ impl DiehlAndCook2015 {
             lbound: None,
         };
         b.add_population("Ai", &[n], inhibitory, NodeOptions::default());
-        b.connect(self.input_connection());
-        if self.fast_lateral {
-            b.connect(
-                Connect::new("Ae", "Ai", Sparse::Triplets(super::diagonal(n, self.exc)))
-                    .wmin(0.0)
-                    .wmax(self.exc),
-            );
-            b.connect(Connect::new("Ai", "Ae", AllButSelf { weight: -self.inh }));
+        let excite = if self.fast_lateral {
+            Connect::new("Ae", "Ai", Sparse::Triplets(super::diagonal(n, self.exc)))
         } else {
             let mut exc = vec![0.0; n * n];
-            let mut inh = vec![-self.inh; n * n];
             for i in 0..n {
                 exc[i * n + i] = self.exc;
-                inh[i * n + i] = 0.0;
             }
-            b.connect(
-                Connect::new("Ae", "Ai", Dense::with_weights(exc))
-                    .wmin(0.0)
-                    .wmax(self.exc),
-            );
-            b.connect(
-                Connect::new("Ai", "Ae", Dense::with_weights(inh))
-                    .wmin(-self.inh)
-                    .wmax(0.0),
-            );
-        }
+            Connect::new("Ae", "Ai", Dense::with_weights(exc))
+        };
+        b.connect(excite.wmin(0.0).wmax(self.exc));
+        b.connect(self.lateral_inhibition("Ai", "Ae"));
         b.build()
     }
 }
@@ -207,33 +213,8 @@ impl DiehlAndCook2015v2 {
     /// # Errors
     /// Invalid sizes or parameters.
     pub fn build(&self) -> Result<Network> {
-        let p = &self.params;
-        let n = p.n_neurons;
-        let traced = NodeOptions {
-            traces: true,
-            ..Default::default()
-        };
-        let shape = p.inpt_shape.clone().unwrap_or_else(|| vec![p.n_inpt]);
-        let mut b = Network::builder()
-            .dt(p.dt)
-            .batch_size(p.batch_size)
-            .seed(p.seed);
-        b.add_population("X", &shape, Input, traced.clone());
-        b.add_population("Y", &[n], p.excitatory(), traced);
-        b.connect(p.input_connection_for("Y"));
-        if p.fast_lateral {
-            b.connect(Connect::new("Y", "Y", AllButSelf { weight: -p.inh }));
-        } else {
-            let mut inh = vec![-p.inh; n * n];
-            for i in 0..n {
-                inh[i * n + i] = 0.0;
-            }
-            b.connect(
-                Connect::new("Y", "Y", Dense::with_weights(inh))
-                    .wmin(-p.inh)
-                    .wmax(0.0),
-            );
-        }
+        let mut b = self.params.input_layers("Y");
+        b.connect(self.params.lateral_inhibition("Y", "Y"));
         b.build()
     }
 }

@@ -4,7 +4,6 @@
 use super::DiehlAndCook2015;
 use crate::error::{Error, Result};
 use crate::network::{Connect, Network};
-use crate::nodes::{Input, NodeOptions};
 use crate::topology::Dense;
 
 /// `X → Y` as in [`DiehlAndCook2015`]; recurrent `Y → Y` with neurons on a
@@ -66,18 +65,7 @@ impl IncreasingInhibitionNetwork {
             .iter()
             .map(|&x| x / dmax * self.max_inhib + self.start_inhib)
             .collect();
-        let traced = NodeOptions {
-            traces: true,
-            ..Default::default()
-        };
-        let shape = p.inpt_shape.clone().unwrap_or_else(|| vec![p.n_inpt]);
-        let mut b = Network::builder()
-            .dt(p.dt)
-            .batch_size(p.batch_size)
-            .seed(p.seed);
-        b.add_population("X", &shape, Input, traced.clone());
-        b.add_population("Y", &[n], p.excitatory(), traced);
-        b.connect(p.input_connection_for("Y"));
+        let mut b = p.input_layers("Y");
         b.connect(Connect::new("Y", "Y", Dense::with_weights(w)));
         b.build()
     }
