@@ -193,3 +193,16 @@ mod tests {
         assert!(check_values("t", "x", &[-1.0], true).is_err());
     }
 }
+
+/// Total spikes of each element of a `[steps, *shape]` train (tests).
+#[cfg(test)]
+pub(crate) fn spike_counts(s: &Tensor) -> Vec<f64> {
+    let n = s.stride0();
+    let mut c = vec![0.0; n];
+    for t in 0..s.shape()[0] {
+        for (ci, &v) in c.iter_mut().zip(s.slab(t)) {
+            *ci += f64::from(v);
+        }
+    }
+    c
+}

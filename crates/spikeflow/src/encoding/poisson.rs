@@ -145,18 +145,7 @@ impl Encoder for PoissonEncoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Total spikes of each element.
-    fn counts(s: &Tensor) -> Vec<f64> {
-        let n = s.stride0();
-        let mut c = vec![0.0; n];
-        for t in 0..s.shape()[0] {
-            for (ci, &v) in c.iter_mut().zip(s.slab(t)) {
-                *ci += f64::from(v);
-            }
-        }
-        c
-    }
+    use crate::encoding::spike_counts as counts;
 
     #[test]
     fn shape_and_binary_values() {

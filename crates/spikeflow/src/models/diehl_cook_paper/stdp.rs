@@ -86,22 +86,16 @@ mod tests {
     use super::*;
     use crate::prelude::*;
 
-    /// One input, one target, weight 0.5. The input spikes at step 0 and
-    /// step 10; the target is forced to spike at step 4 (with clamping).
-    #[test]
-    fn hand_computed_pair() {
-        let dt = 0.5f32;
+    /// One input → one silent target (it spikes only when clamped), weight
+    /// 0.5, learning with the paper's rule.
+    fn pair_net(dt: f32) -> Network {
         let mut b = Network::builder().dt(dt);
         b.add_population("X", &[1], Input, NodeOptions::default());
-        b.add_population(
-            "Y",
-            &[1],
-            LifNodes {
-                thresh: 1e9.into(),
-                ..Default::default()
-            },
-            NodeOptions::default(),
-        );
+        let silent = LifNodes {
+            thresh: 1e9.into(),
+            ..Default::default()
+        };
+        b.add_population("Y", &[1], silent, NodeOptions::default());
         b.connect(
             Connect::new("X", "Y", Dense::with_weights(vec![0.5]))
                 .rule(PaperStdp::default())
@@ -109,7 +103,15 @@ mod tests {
                 .wmin(0.0)
                 .wmax(1.0),
         );
-        let mut net = b.build().unwrap();
+        b.build().unwrap()
+    }
+
+    /// One input, one target, weight 0.5. The input spikes at step 0 and
+    /// step 10; the target is forced to spike at step 4 (with clamping).
+    #[test]
+    fn hand_computed_pair() {
+        let dt = 0.5f32;
+        let mut net = pair_net(dt);
         let mut x = vec![0.0f32; 12];
         x[0] = 1.0;
         x[10] = 1.0;
@@ -137,25 +139,7 @@ mod tests {
     #[test]
     fn potentiation_uses_post2_before_the_spike() {
         let dt = 0.5f32;
-        let mut b = Network::builder().dt(dt);
-        b.add_population("X", &[1], Input, NodeOptions::default());
-        b.add_population(
-            "Y",
-            &[1],
-            LifNodes {
-                thresh: 1e9.into(),
-                ..Default::default()
-            },
-            NodeOptions::default(),
-        );
-        b.connect(
-            Connect::new("X", "Y", Dense::with_weights(vec![0.5]))
-                .rule(PaperStdp::default())
-                .nu((1e-4, 1e-2))
-                .wmin(0.0)
-                .wmax(1.0),
-        );
-        let mut net = b.build().unwrap();
+        let mut net = pair_net(dt);
         let mut x = vec![0.0f32; 10];
         x[2] = 1.0;
         let x = Tensor::new(vec![10, 1, 1], x).unwrap();
