@@ -152,6 +152,19 @@ fn check_values(object: &str, what: &str, datum: &[f32], non_negative: bool) -> 
     Ok(())
 }
 
+/// Total spikes of each element of a `[steps, *shape]` train (tests).
+#[cfg(test)]
+pub(crate) fn spike_counts(s: &Tensor) -> Vec<f64> {
+    let n = s.stride0();
+    let mut c = vec![0.0; n];
+    for t in 0..s.shape()[0] {
+        for (ci, &v) in c.iter_mut().zip(s.slab(t)) {
+            *ci += f64::from(v);
+        }
+    }
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,17 +205,4 @@ mod tests {
         assert!(check_values("t", "x", &[-1.0], false).is_ok());
         assert!(check_values("t", "x", &[-1.0], true).is_err());
     }
-}
-
-/// Total spikes of each element of a `[steps, *shape]` train (tests).
-#[cfg(test)]
-pub(crate) fn spike_counts(s: &Tensor) -> Vec<f64> {
-    let n = s.stride0();
-    let mut c = vec![0.0; n];
-    for t in 0..s.shape()[0] {
-        for (ci, &v) in c.iter_mut().zip(s.slab(t)) {
-            *ci += f64::from(v);
-        }
-    }
-    c
 }
