@@ -165,6 +165,28 @@ impl Connection {
         )
     }
 
+    /// Propagates the source's spikes, first applying the deferred weight
+    /// changes of the rows that propagation reads.
+    pub fn propagate(&mut self, src: &crate::nodes::Spikes, out: &mut [f32]) {
+        if let Some(l) = self.learner.as_mut().filter(|l| l.pending()) {
+            if let Some((map, w)) = self.topology.learn_view() {
+                for b in 0..src.batch() {
+                    l.catch_up_rows(map, w, src.active(b));
+                }
+            }
+        }
+        self.topology.propagate(src, out);
+    }
+
+    /// Applies every deferred weight change of the learner.
+    pub fn flush_learning(&mut self) {
+        if let Some(l) = self.learner.as_mut().filter(|l| l.pending()) {
+            if let Some((map, w)) = self.topology.learn_view() {
+                l.flush(map, w);
+            }
+        }
+    }
+
     /// One learning step (rule, decay, clamp), given both ends.
     pub fn learn(
         &mut self,

@@ -351,6 +351,10 @@ impl Network {
         }
         let mut clock = self.profile.start();
         for c in &mut self.conns {
+            c.flush_learning();
+        }
+        self.profile.lap(2, &mut clock);
+        for c in &mut self.conns {
             c.normalize();
         }
         self.profile.lap(4, &mut clock);
@@ -534,7 +538,7 @@ impl Network {
         }
         if !o.one_step {
             for c in &mut self.conns {
-                c.topology.propagate(
+                c.propagate(
                     self.pops[c.source].core().spikes(),
                     &mut self.bufs[c.target][c.input_offset..],
                 );
@@ -549,7 +553,7 @@ impl Network {
         for p in 0..self.pops.len() {
             if o.one_step {
                 for c in self.conns.iter_mut().filter(|c| c.target == p) {
-                    c.topology.propagate(
+                    c.propagate(
                         self.pops[c.source].core().spikes(),
                         &mut self.bufs[p][c.input_offset..],
                     );
@@ -604,6 +608,13 @@ impl Network {
                     &self.reward_row,
                     self.dt,
                 );
+            }
+        }
+        for (_, m) in &self.monitors {
+            if let MonitorTarget::Connection(ci) = m.target {
+                if m.tracks.iter().any(|t| t.var == "w") {
+                    self.conns[ci].flush_learning();
+                }
             }
         }
         self.profile.lap(2, &mut clock);

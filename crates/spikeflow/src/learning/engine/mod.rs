@@ -17,6 +17,12 @@ use crate::nodes::{NodeCore, Spikes};
 use crate::topology::{Bound, SynapseMap};
 use rayon::prelude::*;
 
+mod deferred;
+mod in_place;
+
+use deferred::PostLog;
+use in_place::PostCols;
+
 /// What a learner needs for one update.
 pub(crate) struct LearnContext<'a> {
     pub map: SynapseMap<'a>,
@@ -106,6 +112,16 @@ pub(crate) trait Learner: Send + Sync + std::fmt::Debug {
     fn load(&mut self, get: &mut dyn FnMut(&str) -> Option<Vec<f32>>) -> Result<(), String>;
     /// Allocates state for a batch size and synapse map.
     fn resize(&mut self, batch: usize, n_pre: usize, n_post: usize, n_weights: usize);
+    /// Whether some weight changes are deferred (not yet in the weights).
+    fn pending(&self) -> bool {
+        false
+    }
+    /// Applies every deferred weight change (before anything but
+    /// propagation reads the weights: end of a run, a weight monitor).
+    fn flush(&mut self, _map: SynapseMap<'_>, _w: &mut [f32]) {}
+    /// Applies the deferred changes of the rows of `sources`, which
+    /// propagation is about to read.
+    fn catch_up_rows(&mut self, _map: SynapseMap<'_>, _w: &mut [f32], _sources: &[u32]) {}
 }
 
 /// Runs a [`SynapseRule`] through the generic loop.
@@ -140,17 +156,13 @@ pub(crate) struct SynapticLearner<R: SynapseRule> {
     /// Zeros standing in for a population's missing trace or variable.
     zeros: Vec<f32>,
     /// This step's spiking targets with their values (in-place path).
-    post_cols: Vec<PostCol>,
-}
-
-/// A spiking target's quantities, gathered once per step so that the row
-/// loop reads them without indexing.
-#[derive(Debug, Clone, Copy)]
-struct PostCol {
-    j: usize,
-    s: f32,
-    x: f32,
-    aux: f32,
+    post_cols: PostCols,
+    /// Deferred post terms (in-place path).
+    log: PostLog,
+    /// Rows to bring up to date this step (in-place path, parallel).
+    row_mark: Vec<bool>,
+    /// Scratch for the old weights of spiking targets (in-place path).
+    old_w: Vec<f32>,
 }
 
 impl<R: SynapseRule> SynapticLearner<R> {
@@ -183,7 +195,10 @@ impl<R: SynapseRule> SynapticLearner<R> {
             mark: Vec::new(),
             scratch: Vec::new(),
             zeros: Vec::new(),
-            post_cols: Vec::new(),
+            post_cols: PostCols::default(),
+            log: PostLog::default(),
+            row_mark: Vec::new(),
+            old_w: Vec::new(),
         }
     }
 
@@ -270,6 +285,9 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         self.touched.clear();
         self.scratch = vec![0.0; batch];
         self.zeros = vec![0.0; n_pre.max(n_post)];
+        self.log
+            .resize(n_pre, self.traces.pre.len(), self.traces.post.len());
+        self.row_mark = vec![false; n_pre];
     }
 
     fn reset_state(&mut self) {
@@ -330,6 +348,18 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         Ok(())
     }
 
+    fn pending(&self) -> bool {
+        !self.log.is_empty()
+    }
+
+    fn flush(&mut self, map: SynapseMap<'_>, w: &mut [f32]) {
+        self.log.flush(&self.rule, w, map.n_post());
+    }
+
+    fn catch_up_rows(&mut self, map: SynapseMap<'_>, w: &mut [f32], sources: &[u32]) {
+        self.log.catch_up_rows(&self.rule, w, map.n_post(), sources);
+    }
+
     fn state(&self, name: &str) -> Option<&[f32]> {
         match name {
             "pre_trace" => Some(&self.pre_tr),
@@ -358,6 +388,7 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             self.finish(pre, post);
             return;
         }
+        self.log.flush(&self.rule, w, map.n_post());
         let (pre_spikes, post_spikes) = match (&self.prev_pre, &self.prev_post) {
             (Some(a), Some(b)) => (a, b),
             _ => (pre.spikes(), post.spikes()),
@@ -477,298 +508,6 @@ impl<R: SynapseRule> SynapticLearner<R> {
         if let (Some(a), Some(b)) = (&mut self.prev_pre, &mut self.prev_post) {
             a.clone_from(pre.spikes());
             b.clone_from(post.spikes());
-        }
-    }
-
-    /// Any rule on a dense connection with batch 1, a linear reduction, a
-    /// scalar pair of rates and scalar bounds, whose terms are plain pre/post
-    /// terms (no lag, no per-step term, no eligibility): the generic loop's
-    /// result, bit for bit, without its change buffer. Each touched weight
-    /// gets `w ← clamp(w + ((0 + on_pre) + on_post))` exactly as the generic
-    /// loop sums it (pre terms first, then post terms, then the reduction by
-    /// a batch of 1), row by row in place, rows in parallel when there is
-    /// enough work (rows are independent, so any thread count gives the
-    /// same bits). The rule is still called per synapse — inlined, so a
-    /// simple rule's row loop vectorises. Returns false (doing nothing) when
-    /// the case does not apply.
-    fn try_dense_in_place(
-        &mut self,
-        map: SynapseMap<'_>,
-        w: &mut [f32],
-        pre: &NodeCore,
-        post: &NodeCore,
-        post_aux: Option<&[f32]>,
-        reward: &[f32],
-        dt: f32,
-        tail: &mut Tail<'_>,
-    ) -> bool {
-        let SynapseMap::Dense { n_pre, n_post } = map else {
-            return false;
-        };
-        let Nu::Pair(nu_pre, nu_post) = self.nu else {
-            return false;
-        };
-        if self.batch != 1
-            || self.per_row()
-            || self.lagged
-            || self.phases.every_step
-            || self.phases.eligibility
-            || !self.touched.is_empty()
-        {
-            return false;
-        }
-        let bounded = tail.bounded() && tail.decay == 1.0 && !*tail.dirty;
-        let (lo, hi) = match (tail.wmin, tail.wmax) {
-            (Bound::Scalar(a), Bound::Scalar(b)) => (*a, *b),
-            _ if !bounded => (f32::NEG_INFINITY, f32::INFINITY),
-            _ => return false,
-        };
-        let (pre_s, post_s) = (pre.spikes(), post.spikes());
-        let pre_on = self.phases.pre;
-        let posts: &[u32] = if self.phases.post {
-            post_s.active(0)
-        } else {
-            &[]
-        };
-        let pre_active: &[u32] = if pre_on { pre_s.active(0) } else { &[] };
-        let post_x = post.trace().unwrap_or(&self.zeros[..n_post]);
-        let aux = post_aux.unwrap_or(&self.zeros[..n_post]);
-        let post_vals = post_s.values();
-        self.post_cols.clear();
-        self.post_cols.extend(posts.iter().map(|&j| {
-            let j = j as usize;
-            PostCol {
-                j,
-                s: post_vals[j],
-                x: post_x[j],
-                aux: aux[j],
-            }
-        }));
-        let row = RowUpdate {
-            post_cols: &self.post_cols,
-            rule: &self.rule,
-            pre_vals: pre_s.values(),
-            post_vals: post_s.values(),
-            pre_x: pre.trace().unwrap_or(&self.zeros[..n_pre]),
-            post_x: post.trace().unwrap_or(&self.zeros[..n_post]),
-            post_aux: post_aux.unwrap_or(&self.zeros[..n_post]),
-            pre_tr: &self.pre_tr,
-            post_tr: &self.post_tr,
-            kpre: self.traces.pre.len(),
-            kpost: self.traces.post.len(),
-            posts,
-            nu_pre,
-            nu_post,
-            reward: reward[0],
-            dt,
-            lo,
-            hi,
-            bounded,
-        };
-        let work = pre_active.len() * n_post
-            + if posts.is_empty() {
-                0
-            } else {
-                n_pre * posts.len()
-            };
-        let threads = rayon::current_num_threads();
-        if threads > 1 && work >= PAR_MIN_WORK {
-            let rows_per_task = (n_pre / (8 * threads)).max(1);
-            w[..n_pre * n_post]
-                .par_chunks_mut(rows_per_task * n_post)
-                .enumerate()
-                .for_each(|(c, block)| {
-                    for (r, wrow) in block.chunks_exact_mut(n_post).enumerate() {
-                        let i = c * rows_per_task + r;
-                        let fired = pre_on && row.pre_vals[i] != 0.0;
-                        if fired || !posts.is_empty() {
-                            row.apply(wrow, i, fired);
-                        }
-                    }
-                });
-        } else if posts.is_empty() {
-            for &i in pre_active {
-                let i = i as usize;
-                row.apply(&mut w[i * n_post..(i + 1) * n_post], i, true);
-            }
-        } else {
-            for (i, wrow) in w[..n_pre * n_post].chunks_exact_mut(n_post).enumerate() {
-                row.apply(wrow, i, pre_on && row.pre_vals[i] != 0.0);
-            }
-        }
-        if !bounded {
-            tail.apply_all(w);
-        }
-        true
-    }
-}
-
-/// Below this many weight updates per step, learning stays on the calling
-/// thread.
-const PAR_MIN_WORK: usize = 1 << 16;
-
-/// One step of a rule's pre/post terms on one dense weight row (batch 1).
-struct RowUpdate<'a, R: SynapseRule> {
-    rule: &'a R,
-    pre_vals: &'a [f32],
-    post_vals: &'a [f32],
-    /// Traces and target variable; zeros where the population has none.
-    pre_x: &'a [f32],
-    post_x: &'a [f32],
-    post_aux: &'a [f32],
-    pre_tr: &'a [f32],
-    post_tr: &'a [f32],
-    kpre: usize,
-    kpost: usize,
-    posts: &'a [u32],
-    post_cols: &'a [PostCol],
-    nu_pre: f32,
-    nu_post: f32,
-    reward: f32,
-    dt: f32,
-    lo: f32,
-    hi: f32,
-    bounded: bool,
-}
-
-impl<R: SynapseRule> RowUpdate<'_, R> {
-    #[inline]
-    fn synapse<'s>(&'s self, w: f32, pre: Side<'s>, post: Side<'s>) -> Synapse<'s> {
-        Synapse {
-            w,
-            wmin: self.lo,
-            wmax: self.hi,
-            nu_pre: self.nu_pre,
-            nu_post: self.nu_post,
-            pre,
-            post,
-            reward: self.reward,
-            dt: self.dt,
-        }
-    }
-
-    #[inline]
-    fn post_side(&self, j: usize) -> Side<'_> {
-        Side {
-            s: self.post_vals[j],
-            x: self.post_x[j],
-            traces: if self.kpost == 0 {
-                &[]
-            } else {
-                &self.post_tr[j * self.kpost..(j + 1) * self.kpost]
-            },
-            aux: self.post_aux[j],
-        }
-    }
-
-    /// Pre terms alone for targets `lo..hi` (none of which spiked). The
-    /// common case without rule traces gets its own loop over zipped
-    /// slices, which vectorises for simple rules.
-    #[inline]
-    fn pre_run(&self, wrow: &mut [f32], lo: usize, hi: usize, pre: Side<'_>) {
-        if self.kpost == 0 {
-            // Unswitched on the bounds so the loop body has no branch.
-            if self.bounded {
-                self.pre_run_plain::<true>(wrow, lo, hi, pre);
-            } else {
-                self.pre_run_plain::<false>(wrow, lo, hi, pre);
-            }
-        } else {
-            for j in lo..hi {
-                let d = 0.0
-                    + self
-                        .rule
-                        .on_pre(&self.synapse(wrow[j], pre, self.post_side(j)));
-                self.store(&mut wrow[j], d);
-            }
-        }
-    }
-
-    #[inline]
-    fn pre_run_plain<const BOUNDED: bool>(
-        &self,
-        wrow: &mut [f32],
-        lo: usize,
-        hi: usize,
-        pre: Side<'_>,
-    ) {
-        let cols = self.post_vals[lo..hi]
-            .iter()
-            .zip(&self.post_x[lo..hi])
-            .zip(&self.post_aux[lo..hi]);
-        for (x, ((&s, &q), &aux)) in wrow[lo..hi].iter_mut().zip(cols) {
-            let post = Side {
-                s,
-                x: q,
-                traces: &[],
-                aux,
-            };
-            let v = *x + (0.0 + self.rule.on_pre(&self.synapse(*x, pre, post)));
-            *x = if BOUNDED {
-                v.max(self.lo).min(self.hi)
-            } else {
-                v
-            };
-        }
-    }
-
-    #[inline]
-    fn store(&self, w: &mut f32, d: f32) {
-        let x = *w + d;
-        *w = if self.bounded {
-            x.max(self.lo).min(self.hi)
-        } else {
-            x
-        };
-    }
-
-    /// Row `i`; `fired`: its source spiked (pre terms for every target).
-    #[inline]
-    fn apply(&self, wrow: &mut [f32], i: usize, fired: bool) {
-        let pre = Side {
-            s: self.pre_vals[i],
-            x: self.pre_x[i],
-            traces: if self.kpre == 0 {
-                &[]
-            } else {
-                &self.pre_tr[i * self.kpre..(i + 1) * self.kpre]
-            },
-            aux: 0.0,
-        };
-        if fired {
-            // Runs of targets that did not spike take the pre term alone.
-            let mut start = 0;
-            for &j in self
-                .posts
-                .iter()
-                .chain(std::iter::once(&(wrow.len() as u32)))
-            {
-                let j = j as usize;
-                self.pre_run(wrow, start, j, pre);
-                if j < wrow.len() {
-                    let syn = self.synapse(wrow[j], pre, self.post_side(j));
-                    let d = (0.0 + self.rule.on_pre(&syn)) + self.rule.on_post(&syn);
-                    self.store(&mut wrow[j], d);
-                    start = j + 1;
-                }
-            }
-        } else {
-            for c in self.post_cols {
-                let traces = if self.kpost == 0 {
-                    &[][..]
-                } else {
-                    &self.post_tr[c.j * self.kpost..(c.j + 1) * self.kpost]
-                };
-                let post = Side {
-                    s: c.s,
-                    x: c.x,
-                    traces,
-                    aux: c.aux,
-                };
-                let w = &mut wrow[c.j];
-                let d = 0.0 + self.rule.on_post(&self.synapse(*w, pre, post));
-                self.store(w, d);
-            }
         }
     }
 }
