@@ -15,7 +15,10 @@
 //! class to each neuron, based on its highest response"), `training` uses
 //! the responses recorded while they were learned (no extra pass),
 //! `--test N` [10000], `--seed S` [0], `--progress N` [1000],
-//! `--save FILE`: write the learned weights and θ (little-endian f32).
+//! `--save FILE`: write the learned weights and θ (little-endian f32),
+//! `--eval-each-epoch`: label and test after every epoch, not only the last
+//! (the extra learning-off passes draw from the same generator, so later
+//! epochs differ from a run without them in their random draws).
 //!
 //! Training visits the images in order, epoch after epoch, as the script.
 //! Every `--progress` samples it prints the rate and a running accuracy: the
@@ -24,7 +27,7 @@
 
 use spikeflow::datasets::Mnist;
 use spikeflow::evaluation::{all_activity, assign_labels};
-use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
+use spikeflow::models::diehl_cook_paper::{DiehlCookPaper, PaperPresenter};
 use spikeflow::models::Presenter;
 use std::io::Write;
 use std::path::PathBuf;
@@ -41,6 +44,7 @@ struct Args {
     seed: u64,
     progress: usize,
     save: Option<PathBuf>,
+    eval_each_epoch: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -55,6 +59,7 @@ fn parse() -> Result<Args, String> {
         seed: 0,
         progress: 1000,
         save: None,
+        eval_each_epoch: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -77,10 +82,15 @@ fn parse() -> Result<Args, String> {
             "--seed" => a.seed = num(val()?)? as u64,
             "--progress" => a.progress = num(val()?)?.max(1),
             "--save" => a.save = Some(PathBuf::from(val()?)),
+            "--eval-each-epoch" => a.eval_each_epoch = true,
             o => return Err(format!("unknown option {o}")),
         }
     }
     Ok(a)
+}
+
+fn to_f32(img: &[u8]) -> Vec<f32> {
+    img.iter().map(|&p| f32::from(p) / 255.0).collect()
 }
 
 fn accuracy(pred: &[i32], labels: &[u8]) -> f64 {
@@ -95,14 +105,9 @@ fn accuracy(pred: &[i32], labels: &[u8]) -> f64 {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a = parse()?;
     let data = Mnist::load(&a.data_dir)?;
-    let (train, test) = (data.train(), data.test());
+    let train = data.train();
     let n_px = 784;
     let n_train = train.labels().len().min(a.train);
-    let to_f32 = |img: &[u8]| {
-        img.iter()
-            .map(|&p| f32::from(p) / 255.0)
-            .collect::<Vec<_>>()
-    };
     let n = a.neurons;
     let cfg = DiehlCookPaper {
         n_neurons: n,
@@ -177,14 +182,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             t_last = Instant::now();
             std::io::stdout().flush()?;
         }
+        let epoch = (k + 1) / n_train;
+        if (k + 1) % n_train == 0 && (a.eval_each_epoch || epoch == a.epochs) {
+            let train_s = t0.elapsed().as_secs_f64();
+            println!(
+                "training: {:.1} s, {:.3} ms/sample, {:.1} s per 60,000-sample epoch",
+                train_s,
+                1e3 * train_s / (k + 1) as f64,
+                train_s / (k + 1) as f64 * 60_000.0
+            );
+            evaluate(
+                &mut p,
+                &data,
+                &a,
+                &hist_counts,
+                &hist_labels,
+                epoch,
+                train_s,
+            )?;
+        }
     }
-    let train_s = t0.elapsed().as_secs_f64();
-    println!(
-        "training: {:.1} s, {:.3} ms/sample, {:.1} s per 60,000-sample epoch",
-        train_s,
-        1e3 * train_s / total.max(1) as f64,
-        train_s / total.max(1) as f64 * 60_000.0
-    );
     if let Some(path) = &a.save {
         let mut f = std::fs::File::create(path)?;
         for x in p.network().weights("X -> Ae")? {
@@ -200,6 +217,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
+    Ok(())
+}
+
+/// Labels the neurons (from the frozen re-run of the last `--assign`
+/// training images, or from the responses recorded in training) and prints
+/// the test accuracy after `epochs` epochs.
+fn evaluate(
+    p: &mut PaperPresenter,
+    data: &Mnist,
+    a: &Args,
+    hist_counts: &[f32],
+    hist_labels: &[u8],
+    epochs: usize,
+    train_s: f64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (train, test) = (data.train(), data.test());
+    let n = a.neurons;
+    let n_px = 784;
+    let n_train = train.labels().len().min(a.train);
     // Label assignment on the last `assign` training samples.
     let m = a.assign.min(hist_labels.len());
     let s = hist_labels.len() - m;
@@ -257,7 +293,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "RESULT neurons {n} samples {n_train} epochs {} test accuracy {acc:.2}% (labels: {}); \
          with labels from training-time responses {acc_tr:.2}%; train {:.1} s",
-        a.epochs,
+        epochs,
         if a.frozen {
             "frozen pass"
         } else {
