@@ -311,11 +311,13 @@ impl Population for ConductancePopulation {
             let r = b * n..(b + 1) * n;
             let (s, active) = self.core.spikes.row_mut(b);
             let s = &mut s[..n];
-            let vv = &mut self.v[r.clone()];
-            let gev = &mut self.ge[r.clone()];
-            let giv = &mut self.gi[r.clone()];
-            let sincev = &mut self.since_spike[r.clone()];
-            let (ie, ii) = (&in_e[r.clone()], &in_i[r]);
+            // Every slice re-cut to `n` so that the compiler sees equal
+            // lengths: no bounds checks, and the loop vectorises.
+            let vv = &mut self.v[r.clone()][..n];
+            let gev = &mut self.ge[r.clone()][..n];
+            let giv = &mut self.gi[r.clone()][..n];
+            let sincev = &mut self.since_spike[r.clone()][..n];
+            let (ie, ii) = (&in_e[r.clone()][..n], &in_i[r][..n]);
             for j in 0..n {
                 let ge = gev[j] + ie[j];
                 let gi = giv[j] + ii[j];
@@ -325,7 +327,8 @@ impl Population for ConductancePopulation {
                 gev[j] = flush(ge - ge * k_ge[j]);
                 giv[j] = flush(gi - gi * k_gi[j]);
                 let since = (sincev[j] + 1.0).min(LONG_AGO);
-                let fire = since >= refrac[j] && v > v_thresh[j] + theta[j] - offset;
+                // `&`, not `&&`: no branch, so the loop vectorises.
+                let fire = (since >= refrac[j]) & (v > v_thresh[j] + theta[j] - offset);
                 let since = if fire { 0.0 } else { since };
                 vv[j] = if since <= refrac[j] { v_reset[j] } else { v };
                 sincev[j] = since;
