@@ -34,6 +34,14 @@
 //!    1's `Refractoriness` clamps for `int(refrac/dt) + 1` steps counting
 //!    the spike step). Conductances keep integrating input meanwhile.
 //!
+//! `v` is kept within the lowest and highest of `E_inh`, `E_exc`, `v_rest`,
+//! `v_reset` and `v_init`, which the exact solution never leaves. Euler
+//! overshoots them when `dt/τ_m·(1 + g_e + g_i) > 1`: with dozens of
+//! inhibitory spikes in one step (1600+ excitatory neurons firing together)
+//! `v` would swing far below `E_inh` and then up through the threshold, a
+//! numerical runaway of thousands of spikes per image. Whenever Euler is
+//! stable the bound is never reached, so results are the script's.
+//!
 //! θ is accumulated in f64 (its per-step decay is below f32 resolution).
 //! Conductances below 1e-30 are flushed to 0 (subnormal floats are very
 //! slow; the effect on `v` is below 1e-28 mV).
@@ -194,7 +202,22 @@ impl NodeModel for ConductanceLifNodes {
             }
             None => (vec![0.0; n], vec![0.0; n], vec![0.0; n], 0.0),
         };
+        let bound = |pick: fn(f32, f32) -> f32| -> Result<Vec<f32>> {
+            let vals = [
+                ctx.expand("e_inh", &self.e_inh)?,
+                ctx.expand("e_exc", &self.e_exc)?,
+                ctx.expand("v_rest", &self.v_rest)?,
+                ctx.expand("v_reset", &self.v_reset)?,
+                ctx.expand("v_init", &self.v_init)?,
+            ];
+            Ok((0..n)
+                .map(|j| vals.iter().map(|v| v[j]).reduce(pick).unwrap_or(0.0))
+                .collect())
+        };
+        let (v_lo, v_hi) = (bound(f32::min)?, bound(f32::max)?);
         let mut p = ConductancePopulation {
+            v_lo,
+            v_hi,
             v_rest: ctx.expand("v_rest", &self.v_rest)?,
             v_reset: ctx.expand("v_reset", &self.v_reset)?,
             v_thresh: ctx.expand("v_thresh", &self.v_thresh)?,
@@ -254,6 +277,10 @@ struct ConductancePopulation {
     k_gi: Vec<f32>,
     e_exc: Vec<f32>,
     e_inh: Vec<f32>,
+    /// Bounds of `v`: the lowest and highest of `E_inh`, `E_exc`, `v_rest`,
+    /// `v_reset` and `v_init` (the exact solution never leaves them).
+    v_lo: Vec<f32>,
+    v_hi: Vec<f32>,
     adaptive: bool,
     theta_plus: Vec<f32>,
     theta_k: Vec<f32>,
@@ -306,6 +333,7 @@ impl Population for ConductancePopulation {
         let (k_m, k_ge, k_gi) = (&self.k_m[..n], &self.k_ge[..n], &self.k_gi[..n]);
         let (e_exc, e_inh, refrac) = (&self.e_exc[..n], &self.e_inh[..n], &self.refrac_steps[..n]);
         let theta = &self.theta[..n];
+        let (v_lo, v_hi) = (&self.v_lo[..n], &self.v_hi[..n]);
         let offset = self.offset;
         for b in 0..self.core.batch() {
             let r = b * n..(b + 1) * n;
@@ -323,7 +351,9 @@ impl Population for ConductancePopulation {
                 let gi = giv[j] + ii[j];
                 let v0 = vv[j];
                 let dv = (v_rest[j] - v0) + ge * (e_exc[j] - v0) + gi * (e_inh[j] - v0);
-                let v = v0 + k_m[j] * dv;
+                // The ODE's v never crosses the reversal potentials; Euler
+                // overshoots them when dt/τ_m·(1 + g_e + g_i) > 1 (module docs).
+                let v = (v0 + k_m[j] * dv).max(v_lo[j]).min(v_hi[j]);
                 gev[j] = flush(ge - ge * k_ge[j]);
                 giv[j] = flush(gi - gi * k_gi[j]);
                 let since = (sincev[j] + 1.0).min(LONG_AGO);
@@ -477,5 +507,25 @@ mod tests {
         assert!(get(&net, "v") < -65.0);
         assert!(get(&net, "gi") > 0.0);
         assert_eq!(get(&net, "ge"), 0.0);
+    }
+
+    #[test]
+    fn huge_inhibition_does_not_overshoot_into_a_spike() {
+        // 60 inhibitory spikes at once (g_i = 1020): Euler alone would take v
+        // to −65 + 0.005·1020·(−35) ≈ −244 mV, then back up past threshold
+        // (+280 mV) the next step. v stays within its bounds instead.
+        let model = ConductanceLifNodes {
+            v_init: (-65.0).into(),
+            ..ConductanceLifNodes::excitatory()
+        };
+        let mut net = single(model, 0.5);
+        net.add_monitor("m", MonitorSpec::new("N", &["s", "v"]))
+            .unwrap();
+        drive(&mut net, 0.0, 1020.0, 1);
+        net.run(&[], 40, &RunOptions::default()).unwrap();
+        let m = net.monitor("m").unwrap();
+        assert_eq!(m.get("s").unwrap().into_data().iter().sum::<f32>(), 0.0);
+        let v = m.get("v").unwrap().into_data();
+        assert!(v.iter().all(|&v| (-100.0..=-64.0).contains(&v)), "{v:?}");
     }
 }
