@@ -42,6 +42,11 @@
 //! * The intensity is capped at `max_intensity` (the script has no cap; an
 //!   image that never drives 5 spikes would loop forever).
 //! * Random numbers come from spikeflow's seeded generator.
+//! * The membrane potential is kept within the reversal potentials
+//!   ([`ConductanceLifNodes`]): the script's forward Euler overshoots them
+//!   when dozens of inhibitory spikes arrive in one step, which at 1600
+//!   neurons turned into a runaway of ~21,000 spikes per image. Where Euler
+//!   is stable the bound is never reached.
 //!
 //! ```
 //! use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
