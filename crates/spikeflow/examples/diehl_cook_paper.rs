@@ -16,9 +16,10 @@
 //! the responses recorded while they were learned (no extra pass),
 //! `--test N` [10000], `--seed S` [0], `--progress N` [1000],
 //! `--save FILE`: write the learned weights and θ (little-endian f32),
-//! `--eval-each-epoch`: label and test after every epoch, not only the last
-//! (the extra learning-off passes draw from the same generator, so later
-//! epochs differ from a run without them in their random draws).
+//! `--eval-each-epoch`: label and test after every epoch (from epoch
+//! `--eval-from E` [1]), not only the last (the extra learning-off passes
+//! draw from the same generator, so later epochs differ from a run without
+//! them in their random draws).
 //!
 //! Training visits the images in order, epoch after epoch, as the script.
 //! Every `--progress` samples it prints the rate and a running accuracy: the
@@ -45,6 +46,7 @@ struct Args {
     progress: usize,
     save: Option<PathBuf>,
     eval_each_epoch: bool,
+    eval_from: usize,
 }
 
 fn parse() -> Result<Args, String> {
@@ -60,6 +62,7 @@ fn parse() -> Result<Args, String> {
         progress: 1000,
         save: None,
         eval_each_epoch: false,
+        eval_from: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -83,6 +86,7 @@ fn parse() -> Result<Args, String> {
             "--progress" => a.progress = num(val()?)?.max(1),
             "--save" => a.save = Some(PathBuf::from(val()?)),
             "--eval-each-epoch" => a.eval_each_epoch = true,
+            "--eval-from" => a.eval_from = num(val()?)?,
             o => return Err(format!("unknown option {o}")),
         }
     }
@@ -186,7 +190,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::io::stdout().flush()?;
         }
         let epoch = (k + 1) / n_train;
-        if (k + 1) % n_train == 0 && (a.eval_each_epoch || epoch == a.epochs) {
+        let each = a.eval_each_epoch && epoch >= a.eval_from;
+        if (k + 1) % n_train == 0 && (each || epoch == a.epochs) {
             let train_s = t0.elapsed().as_secs_f64();
             println!(
                 "training: {:.1} s, {:.3} ms/sample, {:.1} s per 60,000-sample epoch",
