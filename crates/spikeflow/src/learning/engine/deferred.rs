@@ -47,6 +47,9 @@ pub(crate) struct PostLog {
     cols: PostCols,
     /// `cols[col_start[t]..col_start[t + 1]]` spiked at logged step `t`.
     col_start: Vec<usize>,
+    /// The logged steps in which some target spiked (the others have no
+    /// post terms to replay), ascending.
+    busy: Vec<u32>,
     /// Per row: how many logged steps it has had.
     applied: Vec<u32>,
 }
@@ -73,6 +76,7 @@ impl PostLog {
         self.cols.clear();
         self.col_start.clear();
         self.col_start.push(0);
+        self.busy.clear();
         self.applied.fill(0);
     }
 
@@ -106,6 +110,9 @@ impl PostLog {
         self.pre_tr
             .extend_from_slice(&pre_tr[..self.n_pre * self.kpre]);
         self.reward.push(reward);
+        if !cols.is_empty() {
+            self.busy.push(self.steps as u32);
+        }
         self.cols.extend(cols);
         self.col_start.push(self.cols.len());
         self.steps += 1;
@@ -132,7 +139,13 @@ impl PostLog {
     pub fn catch_up<R: SynapseRule>(&self, rule: &R, wrow: &mut [f32], i: usize, until: usize) {
         let Some(p) = self.params else { return };
         let (n, kpre, kpost) = (self.n_pre, self.kpre, self.kpost);
-        for t in (self.applied[i] as usize)..until {
+        let from = self.applied[i];
+        let first = self.busy.partition_point(|&t| t < from);
+        for &t in &self.busy[first..] {
+            let t = t as usize;
+            if t >= until {
+                break;
+            }
             let pre = Side {
                 s: 0.0,
                 x: self.pre_x[t * n + i],
@@ -140,14 +153,7 @@ impl PostLog {
                 aux: 0.0,
             };
             let (a, b) = (self.col_start[t], self.col_start[t + 1]);
-            post_terms(
-                rule,
-                &p,
-                self.reward[t],
-                wrow,
-                pre,
-                self.cols.view(a, b, kpost),
-            );
+            post_terms(rule, &p, self.reward[t], wrow, pre, self.cols.view(a, b, kpost));
         }
     }
 

@@ -49,6 +49,10 @@ impl PostCols {
         self.j.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.j.is_empty()
+    }
+
     pub fn extend(&mut self, o: &PostCols) {
         self.j.extend_from_slice(&o.j);
         self.s.extend_from_slice(&o.s);
