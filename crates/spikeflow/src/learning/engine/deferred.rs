@@ -153,7 +153,14 @@ impl PostLog {
                 aux: 0.0,
             };
             let (a, b) = (self.col_start[t], self.col_start[t + 1]);
-            post_terms(rule, &p, self.reward[t], wrow, pre, self.cols.view(a, b, kpost));
+            post_terms(
+                rule,
+                &p,
+                self.reward[t],
+                wrow,
+                pre,
+                self.cols.view(a, b, kpost),
+            );
         }
     }
 
