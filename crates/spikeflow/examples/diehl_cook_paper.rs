@@ -132,6 +132,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut assignments: Option<Vec<i32>> = None;
     let (mut ok_running, mut seen_running) = (0usize, 0usize);
     let mut spikes_since = 0.0f64;
+    let mut max_intensity = 0.0f32;
     let t0 = Instant::now();
     let mut t_last = Instant::now();
     for k in 0..total {
@@ -140,6 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let label = train.labels()[idx];
         let counts = p.present(&img, true)?;
         spikes_since += counts.iter().sum::<f32>() as f64;
+        max_intensity = max_intensity.max(p.last_intensity());
         if let Some(asg) = &assignments {
             let pred = all_activity(&counts, 1, n, asg, 10)?;
             ok_running += usize::from(pred[0] == i32::from(label));
@@ -172,12 +174,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if (k + 1) % a.progress == 0 || k + 1 == total {
             let el = t0.elapsed().as_secs_f64();
             println!(
-                "[{:>7}/{total}] {:.2} ms/sample (last {:.2}), {:.0} s elapsed, {} presentations, {:.1} Ae spikes/sample, running acc {}",
+                "[{:>7}/{total}] {:.2} ms/sample (last {:.2}), {:.0} s elapsed, {} presentations (intensity ≤ {}), {:.1} Ae spikes/sample, running acc {}",
                 k + 1,
                 1e3 * el / (k + 1) as f64,
                 1e3 * t_last.elapsed().as_secs_f64() / a.progress as f64,
                 el,
                 p.presentations(),
+                max_intensity,
                 spikes_since / a.progress as f64,
                 if seen_running > 0 {
                     format!("{:.2}% over {seen_running}", 100.0 * ok_running as f64 / seen_running as f64)
@@ -186,6 +189,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             );
             (ok_running, seen_running, spikes_since) = (0, 0, 0.0);
+            max_intensity = 0.0;
             t_last = Instant::now();
             std::io::stdout().flush()?;
         }
