@@ -202,22 +202,9 @@ impl NodeModel for ConductanceLifNodes {
             }
             None => (vec![0.0; n], vec![0.0; n], vec![0.0; n], 0.0),
         };
-        let bound = |pick: fn(f32, f32) -> f32| -> Result<Vec<f32>> {
-            let vals = [
-                ctx.expand("e_inh", &self.e_inh)?,
-                ctx.expand("e_exc", &self.e_exc)?,
-                ctx.expand("v_rest", &self.v_rest)?,
-                ctx.expand("v_reset", &self.v_reset)?,
-                ctx.expand("v_init", &self.v_init)?,
-            ];
-            Ok((0..n)
-                .map(|j| vals.iter().map(|v| v[j]).reduce(pick).unwrap_or(0.0))
-                .collect())
-        };
-        let (v_lo, v_hi) = (bound(f32::min)?, bound(f32::max)?);
         let mut p = ConductancePopulation {
-            v_lo,
-            v_hi,
+            v_lo: Vec::new(),
+            v_hi: Vec::new(),
             v_rest: ctx.expand("v_rest", &self.v_rest)?,
             v_reset: ctx.expand("v_reset", &self.v_reset)?,
             v_thresh: ctx.expand("v_thresh", &self.v_thresh)?,
@@ -241,6 +228,15 @@ impl NodeModel for ConductanceLifNodes {
             since_spike: vec![0.0; len],
             core,
         };
+        // The hull of the potentials v can relax towards or be set to.
+        let ends = [&p.e_inh, &p.e_exc, &p.v_rest, &p.v_reset, &p.v_init];
+        let bound = |pick: fn(f32, f32) -> f32| -> Vec<f32> {
+            (0..n)
+                .map(|j| ends.iter().map(|v| v[j]).fold(ends[0][j], pick))
+                .collect()
+        };
+        let (lo, hi) = (bound(f32::min), bound(f32::max));
+        (p.v_lo, p.v_hi) = (lo, hi);
         p.reset_state();
         Ok(Box::new(p))
     }
@@ -340,7 +336,7 @@ impl Population for ConductancePopulation {
             let (s, active) = self.core.spikes.row_mut(b);
             let s = &mut s[..n];
             // Every slice re-cut to `n` so that the compiler sees equal
-            // lengths: no bounds checks, and the loop vectorises.
+            // lengths (no bounds checks in the loop).
             let vv = &mut self.v[r.clone()][..n];
             let gev = &mut self.ge[r.clone()][..n];
             let giv = &mut self.gi[r.clone()][..n];
@@ -357,7 +353,8 @@ impl Population for ConductancePopulation {
                 gev[j] = flush(ge - ge * k_ge[j]);
                 giv[j] = flush(gi - gi * k_gi[j]);
                 let since = (sincev[j] + 1.0).min(LONG_AGO);
-                // `&`, not `&&`: no branch, so the loop vectorises.
+                // `&`, not `&&`: no branch in the loop body (it vectorises
+                // where the target has blend instructions, .cargo/config.toml).
                 let fire = (since >= refrac[j]) & (v > v_thresh[j] + theta[j] - offset);
                 let since = if fire { 0.0 } else { since };
                 vv[j] = if since <= refrac[j] { v_reset[j] } else { v };
