@@ -34,13 +34,14 @@
 //!    1's `Refractoriness` clamps for `int(refrac/dt) + 1` steps counting
 //!    the spike step). Conductances keep integrating input meanwhile.
 //!
-//! `v` is kept within the lowest and highest of `E_inh`, `E_exc`, `v_rest`,
-//! `v_reset` and `v_init`, which the exact solution never leaves. Euler
-//! overshoots them when `dt/τ_m·(1 + g_e + g_i) > 1`: with dozens of
-//! inhibitory spikes in one step (1600+ excitatory neurons firing together)
-//! `v` would swing far below `E_inh` and then up through the threshold, a
-//! numerical runaway of thousands of spikes per image. Whenever Euler is
-//! stable the bound is never reached, so results are the script's.
+//! Where Euler is unstable — `dt/τ_m·(1 + g_e + g_i) > 1`, when dozens of
+//! inhibitory spikes arrive in one step (1600+ excitatory neurons firing
+//! together) — it overshoots the step's equilibrium
+//! `v_∞ = (v_rest + g_e·E_exc + g_i·E_inh) / (1 + g_e + g_i)`, swings far
+//! past `E_inh` and back up through the threshold: a numerical runaway of
+//! thousands of spikes per image. There the step sets `v ← v_∞` instead
+//! (the limit the exact solution approaches; Euler's own factor capped at
+//! 1). Where Euler is stable the step is the script's, bit for bit.
 //!
 //! θ is accumulated in f64 (its per-step decay is below f32 resolution).
 //! Conductances below 1e-30 are flushed to 0 (subnormal floats are very
@@ -203,8 +204,6 @@ impl NodeModel for ConductanceLifNodes {
             None => (vec![0.0; n], vec![0.0; n], vec![0.0; n], 0.0),
         };
         let mut p = ConductancePopulation {
-            v_lo: Vec::new(),
-            v_hi: Vec::new(),
             v_rest: ctx.expand("v_rest", &self.v_rest)?,
             v_reset: ctx.expand("v_reset", &self.v_reset)?,
             v_thresh: ctx.expand("v_thresh", &self.v_thresh)?,
@@ -228,15 +227,6 @@ impl NodeModel for ConductanceLifNodes {
             since_spike: vec![0.0; len],
             core,
         };
-        // The hull of the potentials v can relax towards or be set to.
-        let ends = [&p.e_inh, &p.e_exc, &p.v_rest, &p.v_reset, &p.v_init];
-        let bound = |pick: fn(f32, f32) -> f32| -> Vec<f32> {
-            (0..n)
-                .map(|j| ends.iter().map(|v| v[j]).fold(ends[0][j], pick))
-                .collect()
-        };
-        let (lo, hi) = (bound(f32::min), bound(f32::max));
-        (p.v_lo, p.v_hi) = (lo, hi);
         p.reset_state();
         Ok(Box::new(p))
     }
@@ -273,10 +263,6 @@ struct ConductancePopulation {
     k_gi: Vec<f32>,
     e_exc: Vec<f32>,
     e_inh: Vec<f32>,
-    /// Bounds of `v`: the lowest and highest of `E_inh`, `E_exc`, `v_rest`,
-    /// `v_reset` and `v_init` (the exact solution never leaves them).
-    v_lo: Vec<f32>,
-    v_hi: Vec<f32>,
     adaptive: bool,
     theta_plus: Vec<f32>,
     theta_k: Vec<f32>,
@@ -329,7 +315,6 @@ impl Population for ConductancePopulation {
         let (k_m, k_ge, k_gi) = (&self.k_m[..n], &self.k_ge[..n], &self.k_gi[..n]);
         let (e_exc, e_inh, refrac) = (&self.e_exc[..n], &self.e_inh[..n], &self.refrac_steps[..n]);
         let theta = &self.theta[..n];
-        let (v_lo, v_hi) = (&self.v_lo[..n], &self.v_hi[..n]);
         let offset = self.offset;
         for b in 0..self.core.batch() {
             let r = b * n..(b + 1) * n;
@@ -347,9 +332,15 @@ impl Population for ConductancePopulation {
                 let gi = giv[j] + ii[j];
                 let v0 = vv[j];
                 let dv = (v_rest[j] - v0) + ge * (e_exc[j] - v0) + gi * (e_inh[j] - v0);
-                // The ODE's v never crosses the reversal potentials; Euler
-                // overshoots them when dt/τ_m·(1 + g_e + g_i) > 1 (module docs).
-                let v = (v0 + k_m[j] * dv).max(v_lo[j]).min(v_hi[j]);
+                // dv = G·(v_∞ − v0): Euler overshoots v_∞ when k_m·G > 1
+                // (module docs); the step then lands on v_∞.
+                let g = 1.0 + ge + gi;
+                let v_inf = (v_rest[j] + ge * e_exc[j] + gi * e_inh[j]) / g;
+                let v = if k_m[j] * g > 1.0 {
+                    v_inf
+                } else {
+                    v0 + k_m[j] * dv
+                };
                 gev[j] = flush(ge - ge * k_ge[j]);
                 giv[j] = flush(gi - gi * k_gi[j]);
                 let since = (sincev[j] + 1.0).min(LONG_AGO);
@@ -510,7 +501,7 @@ mod tests {
     fn huge_inhibition_does_not_overshoot_into_a_spike() {
         // 60 inhibitory spikes at once (g_i = 1020): Euler alone would take v
         // to −65 + 0.005·1020·(−35) ≈ −244 mV, then back up past threshold
-        // (+280 mV) the next step. v stays within its bounds instead.
+        // (+280 mV) the next step. The limited step lands on v_∞ instead.
         let model = ConductanceLifNodes {
             v_init: (-65.0).into(),
             ..ConductanceLifNodes::excitatory()
@@ -524,5 +515,23 @@ mod tests {
         assert_eq!(m.get("s").unwrap().into_data().iter().sum::<f32>(), 0.0);
         let v = m.get("v").unwrap().into_data();
         assert!(v.iter().all(|&v| (-100.0..=-64.0).contains(&v)), "{v:?}");
+    }
+
+    #[test]
+    fn huge_inhibition_below_the_reversal_potential_does_not_spike() {
+        // The 1600-neuron runaway: v starts at v_init = −105 mV, below
+        // E_inh = −100, and ~150 inhibitory spikes arrive (g_i = 2500). Euler
+        // would add 0.005·2500·5 ≈ 63 mV in one step, up past the threshold
+        // (−52 mV); v must instead rise monotonically towards E_inh.
+        let mut net = single(ConductanceLifNodes::excitatory(), 0.5);
+        net.add_monitor("m", MonitorSpec::new("N", &["s", "v"]))
+            .unwrap();
+        drive(&mut net, 0.0, 2500.0, 1);
+        net.run(&[], 40, &RunOptions::default()).unwrap();
+        let m = net.monitor("m").unwrap();
+        assert_eq!(m.get("s").unwrap().into_data().iter().sum::<f32>(), 0.0);
+        let v = m.get("v").unwrap().into_data();
+        assert!(v.windows(2).all(|w| w[1] >= w[0]), "{v:?}");
+        assert!(v.iter().all(|&v| (-105.0..=-65.0).contains(&v)), "{v:?}");
     }
 }

@@ -42,11 +42,14 @@
 //! * The intensity is capped at `max_intensity` (the script has no cap; an
 //!   image that never drives 5 spikes would loop forever).
 //! * Random numbers come from spikeflow's seeded generator.
-//! * The membrane potential is kept within the reversal potentials
-//!   ([`ConductanceLifNodes`]): the script's forward Euler overshoots them
-//!   when dozens of inhibitory spikes arrive in one step, which at 1600
-//!   neurons turned into a runaway of ~21,000 spikes per image. Where Euler
-//!   is stable the bound is never reached.
+//! * Where the script's forward Euler step is unstable
+//!   (`dt/τ_m·(1 + g_e + g_i) > 1`: a dozen or more inhibitory spikes in one
+//!   step) the membrane step lands on its equilibrium instead of
+//!   overshooting it ([`ConductanceLifNodes`]). At 1600 neurons a volley of
+//!   ~120 neurons otherwise swung `v` past `E_inh` and back up through the
+//!   threshold, a runaway of ~90,000 spikes per image. Where Euler is stable
+//!   the step is the script's, bit for bit (the 100-neuron run's first
+//!   20,000 images are unchanged).
 //!
 //! ```
 //! use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
