@@ -407,7 +407,11 @@ impl Network {
                     ),
                 ));
             }
-            if let Some(bad) = t.data().iter().find(|x| !x.is_finite()) {
+            // Tested a block at a time without an early exit inside the
+            // block, so the test vectorises (a raster is millions of values).
+            let finite = |c: &[f32]| c.iter().fold(true, |ok, x| ok & x.is_finite());
+            let bad = t.data().chunks(256).find(|c| !finite(c));
+            if let Some(bad) = bad.and_then(|c| c.iter().find(|x| !x.is_finite())) {
                 return Err(Error::param(
                     format!("input of population {name:?}"),
                     format!("values must be finite, got {bad}"),
@@ -468,8 +472,12 @@ impl Network {
             };
             injects.push((p, t, per_step));
         }
+        let input_only = (0..self.pops.len())
+            .map(|p| ext[p].is_some() && !self.conns.iter().any(|c| c.target == p))
+            .collect();
         Ok(Plan {
             ext,
+            input_only,
             clamps,
             injects,
         })
@@ -533,8 +541,10 @@ impl Network {
 
     fn step(&mut self, t: usize, plan: &Plan<'_>, rewards: Option<&Vec<f32>>, o: &RunOptions) {
         let mut clock = self.profile.start();
-        for buf in &mut self.bufs {
-            buf.fill(0.0);
+        for (p, buf) in self.bufs.iter_mut().enumerate() {
+            if !plan.input_only[p] {
+                buf.fill(0.0); // input-only populations: `step_external`
+            }
         }
         if !o.one_step {
             for c in &mut self.conns {
@@ -559,7 +569,7 @@ impl Network {
                     );
                 }
             }
-            if let Some(x) = plan.ext[p] {
+            if let Some(x) = plan.ext[p].filter(|_| !plan.input_only[p]) {
                 for (a, &v) in self.bufs[p].iter_mut().zip(x.slab(t)) {
                     *a += v;
                 }
@@ -579,7 +589,12 @@ impl Network {
                     }
                 }
             }
-            self.pops[p].step(&mut self.bufs[p], &mut ctx);
+            match plan.ext[p] {
+                Some(x) if plan.input_only[p] => {
+                    self.pops[p].step_external(x.slab(t), &mut self.bufs[p], &mut ctx)
+                }
+                _ => self.pops[p].step(&mut self.bufs[p], &mut ctx),
+            }
             for &(q, mask, value) in &plan.clamps {
                 if q == p {
                     let spikes = self.pops[p].core_mut().spikes_mut();
@@ -656,6 +671,8 @@ impl Network {
 /// Validated per-run inputs.
 struct Plan<'a> {
     ext: Vec<Option<&'a Tensor>>,
+    /// Per population: external input and no connection into it.
+    input_only: Vec<bool>,
     clamps: Vec<(usize, &'a Mask, f32)>,
     injects: Vec<(usize, &'a Tensor, bool)>,
 }

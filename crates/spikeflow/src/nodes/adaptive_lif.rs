@@ -153,7 +153,10 @@ impl Population for AdaptivePopulation {
             &mut self.refrac_count[..],
             &input[..batch * n],
         );
-        let kernel = |((s, active), ((v, rc), inp)): KernelRow<'_>| {
+        // `move`: the scalars are copied in, so LLVM need not reload them
+        // after every store (it cannot tell a captured `&dt` from the
+        // arrays), and the loop vectorises.
+        let kernel = move |((s, active), ((v, rc), inp)): KernelRow<'_>| {
             active.clear();
             // Every slice re-cut to length n (no bounds checks) and
             // branch-free (selects), so the loop vectorises; the spike list
@@ -162,13 +165,16 @@ impl Population for AdaptivePopulation {
             let (refrac, reset, theta) = (&p.refrac[..n], &p.reset[..n], &theta[..n]);
             let (s, v, rc, inp) = (&mut s[..n], &mut v[..n], &mut rc[..n], &inp[..n]);
             for j in 0..n {
-                let rest = rest[j];
+                // Every array read unconditionally: a select on a loaded
+                // value would become a masked load (`vmaskmovps`, slow on
+                // AMD cores).
+                let (rest, r, x) = (rest[j], rc[j], inp[j]);
+                let (refrac, reset) = (refrac[j], reset[j]);
                 let vd = (v[j] - rest) * decay[j] + rest;
-                let r = rc[j];
-                let vn = if r <= 0.0 { vd + inp[j] } else { vd };
+                let vn = if r <= 0.0 { vd + x } else { vd };
                 let fire = vn >= thresh[j] + theta[j];
-                rc[j] = if fire { refrac[j] } else { r - dt };
-                v[j] = if fire { reset[j] } else { vn };
+                rc[j] = if fire { refrac } else { r - dt };
+                v[j] = if fire { reset } else { vn };
                 s[j] = if fire { 1.0 } else { 0.0 };
             }
             if lbound.is_some() {

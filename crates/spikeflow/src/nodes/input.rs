@@ -34,6 +34,12 @@ impl Population for InputPopulation {
         self.core.spikes.set_values(input);
         self.core.finish_step(input);
     }
+    fn step_external(&mut self, external: &[f32], _: &mut [f32], _: &mut StepContext<'_>) {
+        // Values pass through unchanged: read the caller's array directly
+        // (`0 + x`, as the buffered path would give, is folded into the copy).
+        self.core.spikes.set_values(external);
+        self.core.finish_step(external);
+    }
     fn reset_state(&mut self) {
         self.core.reset();
     }

@@ -114,7 +114,10 @@ impl Population for LifPopulation {
             &mut self.refrac_count[..],
             &mut input[..batch * n],
         );
-        let kernel = |((s, active), ((v, rc), inp)): KernelRow<'_>| {
+        // `move`: the scalars are copied in, so LLVM need not reload them
+        // after every store (it cannot tell a captured `&dt` from the
+        // arrays), and the loop vectorises.
+        let kernel = move |((s, active), ((v, rc), inp)): KernelRow<'_>| {
             active.clear();
             // Every slice re-cut to length n (no bounds checks) and
             // branch-free (selects), so the loop vectorises; the spike list
@@ -123,14 +126,20 @@ impl Population for LifPopulation {
             let (refrac, reset) = (&p.refrac[..n], &p.reset[..n]);
             let (s, v, rc, inp) = (&mut s[..n], &mut v[..n], &mut rc[..n], &mut inp[..n]);
             for j in 0..n {
-                let rest = rest[j];
-                let r = rc[j];
-                let i = if r > 0.0 { 0.0 } else { inp[j] };
+                // Every array is read and written unconditionally: a select
+                // on a loaded value would become a masked load or store
+                // (`vmaskmovps`), which is slow on AMD cores.
+                let (rest, r, x) = (rest[j], rc[j], inp[j]);
+                let (refrac, reset) = (refrac[j], reset[j]);
+                // Refractory neurons take no input: x with its bits
+                // cleared (+0), an `and`, not a select.
+                let keep = if r > 0.0 { 0 } else { u32::MAX };
+                let i = f32::from_bits(x.to_bits() & keep);
                 inp[j] = i;
                 let vn = ((v[j] - rest) * decay[j] + rest) + i;
                 let fire = vn >= thresh[j];
-                rc[j] = if fire { refrac[j] } else { r - dt };
-                v[j] = if fire { reset[j] } else { vn };
+                rc[j] = if fire { refrac } else { r - dt };
+                v[j] = if fire { reset } else { vn };
                 s[j] = if fire { 1.0 } else { 0.0 };
             }
             if lbound.is_some() {

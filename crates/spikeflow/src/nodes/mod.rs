@@ -178,6 +178,20 @@ pub trait Population: Send + Sync + std::fmt::Debug {
     /// BindsNET does, and `summed` then adds what is left). Implementations
     /// set the spikes, then call [`NodeCore::finish_step`].
     fn step(&mut self, input: &mut [f32], ctx: &mut StepContext<'_>);
+    /// One time step whose only input is `external` (`[batch × n]`, the
+    /// caller's array: no connection adds to it). The default writes it
+    /// into `buffer` (the population's input buffer, every channel) and
+    /// calls [`step`](Self::step); a model that only reads its input can
+    /// read `external` directly and save that pass.
+    fn step_external(&mut self, external: &[f32], buffer: &mut [f32], ctx: &mut StepContext<'_>) {
+        let (head, tail) = buffer.split_at_mut(external.len());
+        // `0 + x`: exactly what clearing the buffer and adding gives.
+        for (a, &x) in head.iter_mut().zip(external) {
+            *a = 0.0 + x;
+        }
+        tail.fill(0.0);
+        self.step(buffer, ctx);
+    }
     /// Resets the state variables to their initial values (learned
     /// parameters such as adaptive thresholds are kept, as in BindsNET).
     fn reset_state(&mut self);
@@ -305,16 +319,18 @@ impl NodeCore {
             let s = self.spikes.values();
             // One branch-free loop per mode, so each vectorises; batch rows
             // are independent (parallel for large batches).
-            let (decay, scale, additive) = (&t.decay, &t.scale, t.additive);
+            // Zipped iterators: no bounds checks, so the loops vectorise.
+            let (decay, scale, additive) = (&t.decay[..n], &t.scale[..n], t.additive);
             let row = |(x, srow): (&mut [f32], &[f32])| {
+                let lanes = x.iter_mut().zip(srow).zip(decay.iter().zip(scale));
                 if additive {
-                    for j in 0..n {
-                        x[j] = x[j] * decay[j] + scale[j] * srow[j];
+                    for ((x, &s), (&d, &k)) in lanes {
+                        *x = *x * d + k * s;
                     }
                 } else {
-                    for j in 0..n {
-                        let d = x[j] * decay[j];
-                        x[j] = if srow[j] != 0.0 { scale[j] } else { d };
+                    for ((x, &s), (&d, &k)) in lanes {
+                        let decayed = *x * d;
+                        *x = if s != 0.0 { k } else { decayed };
                     }
                 }
             };

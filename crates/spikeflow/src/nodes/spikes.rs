@@ -1,19 +1,55 @@
 //! Spikes in the two forms the engine needs, kept in step.
 
+/// Values per block of the scans below.
+const BLOCK: usize = 16;
+
+/// Appends `base + j` for the non-zero `block[j]` to `list`. A block of
+/// zeros costs one vector test; otherwise the indices are compacted without
+/// a branch per value (spike positions are random: a branch would
+/// mispredict at every spike).
+#[inline]
+fn push_nonzero(block: &[f32], base: usize, list: &mut Vec<u32>) {
+    if block.iter().fold(false, |a, &x| a | (x != 0.0)) {
+        let mut found = [0u32; BLOCK];
+        let mut k = 0;
+        for (j, &x) in block.iter().enumerate() {
+            found[k] = (base + j) as u32;
+            k += usize::from(x != 0.0);
+        }
+        list.extend_from_slice(&found[..k]);
+    }
+}
+
 /// Appends the indices of the non-zero entries of `s` to `list`, in
-/// increasing order; blocks of 16 zeros are skipped with one test.
+/// increasing order.
 #[inline]
 pub(crate) fn collect_active(s: &[f32], list: &mut Vec<u32>) {
-    const W: usize = 16;
-    for (c, chunk) in s.chunks(W).enumerate() {
-        if chunk.iter().fold(false, |a, &x| a | (x != 0.0)) {
-            for (j, &x) in chunk.iter().enumerate() {
-                if x != 0.0 {
-                    list.push((c * W + j) as u32);
-                }
-            }
-        }
+    // Whole blocks have a length the compiler knows (the test vectorises).
+    let blocks = s.chunks_exact(BLOCK);
+    let rest = blocks.remainder();
+    for (c, block) in blocks.enumerate() {
+        push_nonzero(block, c * BLOCK, list);
     }
+    push_nonzero(rest, s.len() - rest.len(), list);
+}
+
+/// Writes `0 + src` into `dst` (`+ 0` turns −0 into 0, as adding input to
+/// a cleared buffer does) and appends the indices of the non-zero entries
+/// to `list`, in one pass over the values.
+fn copy_collect(src: &[f32], dst: &mut [f32], list: &mut Vec<u32>) {
+    let copy = |d: &mut [f32], s: &[f32]| {
+        for (d, &x) in d.iter_mut().zip(s) {
+            *d = 0.0 + x;
+        }
+    };
+    let (blocks, mut out) = (src.chunks_exact(BLOCK), dst.chunks_exact_mut(BLOCK));
+    let rest = blocks.remainder();
+    for (c, (s, d)) in blocks.zip(&mut out).enumerate() {
+        copy(d, s);
+        push_nonzero(s, c * BLOCK, list);
+    }
+    copy(out.into_remainder(), rest);
+    push_nonzero(rest, src.len() - rest.len(), list);
 }
 
 /// The spikes of one step: a dense `[batch × n]` array (0/1 for spiking
@@ -93,11 +129,18 @@ impl Spikes {
         (&mut self.values, &mut self.active)
     }
 
-    /// Copies arbitrary values (an `Input` population's input) and rebuilds
-    /// the index lists.
+    /// Copies arbitrary values (an `Input` population's input; `−0` is
+    /// stored as `0`) and rebuilds the index lists, in one pass.
     pub fn set_values(&mut self, values: &[f32]) {
-        self.values.copy_from_slice(values);
-        self.rebuild();
+        let n = self.n;
+        let mut binary = true;
+        for (b, list) in self.active.iter_mut().enumerate() {
+            list.clear();
+            let dst = &mut self.values[b * n..(b + 1) * n];
+            copy_collect(&values[b * n..(b + 1) * n], dst, list);
+            binary &= list.iter().all(|&j| dst[j as usize] == 1.0);
+        }
+        self.binary = binary;
     }
 
     /// Sets one entry (clamping) and keeps the index list in order.
@@ -131,18 +174,5 @@ impl Spikes {
         }
         self.active[b].clear();
         self.active[b].push(keep);
-    }
-
-    fn rebuild(&mut self) {
-        let n = self.n;
-        self.binary = true;
-        for (b, list) in self.active.iter_mut().enumerate() {
-            list.clear();
-            let row = &self.values[b * n..(b + 1) * n];
-            collect_active(row, list);
-            if list.iter().any(|&j| row[j as usize] != 1.0) {
-                self.binary = false;
-            }
-        }
     }
 }
