@@ -254,3 +254,65 @@ fn rule_traces_flush_to_zero_instead_of_going_subnormal() {
     .unwrap();
     assert_eq!(net.connection_state("X -> Y", "pre_trace").unwrap(), &[0.0]);
 }
+
+/// External input into a population nothing connects into is read
+/// directly (`Population::step_external`); with a connection into it, the
+/// input goes through the cleared buffer. Both give the same bits, for an
+/// `Input` layer (its own fast path, batch rows in parallel or not) and a
+/// LIF layer (the default path).
+#[test]
+fn direct_external_input_equals_the_buffered_path() {
+    let (steps, batch, n) = (40, 3, 50);
+    let mut rng = Rng::seed_from_u64(9);
+    // Real values, negative zeros and exact zeros.
+    let data: Vec<f32> = (0..steps * batch * n)
+        .map(|_| match rng.below(4) {
+            0 => 0.0,
+            1 => -0.0,
+            _ => 30.0 * rng.uniform_f32() - 5.0,
+        })
+        .collect();
+    let x = Tensor::new(vec![steps, batch, n], data).unwrap();
+    let run = |with_conn: bool| {
+        let mut b = Network::builder().batch_size(batch);
+        let traced = NodeOptions {
+            traces: true,
+            ..Default::default()
+        };
+        b.add_population("Src", &[n], Input, NodeOptions::default());
+        b.add_population("X", &[n], Input, traced.clone());
+        b.add_population("L", &[n], LifNodes::default(), traced);
+        if with_conn {
+            // Zero weights: the connection adds nothing, but it makes the
+            // network take the buffered path.
+            for t in ["X", "L"] {
+                b.connect(Connect::new(
+                    "Src",
+                    t,
+                    Dense::with_weights(vec![0.0; n * n]),
+                ));
+            }
+        }
+        let mut net = b.build().unwrap();
+        net.add_monitor("x", MonitorSpec::new("X", &["s", "x"]))
+            .unwrap();
+        net.add_monitor("l", MonitorSpec::new("L", &["s", "v", "x"]))
+            .unwrap();
+        net.run(&[("X", &x), ("L", &x)], steps, &RunOptions::default())
+            .unwrap();
+        let get = |m: &str, v: &str| -> Vec<u32> {
+            let t = net.monitor(m).unwrap().get(v).unwrap().into_data();
+            t.iter().map(|f| f.to_bits()).collect()
+        };
+        [
+            get("x", "s"),
+            get("x", "x"),
+            get("l", "s"),
+            get("l", "v"),
+            get("l", "x"),
+        ]
+    };
+    let (direct, buffered) = (run(false), run(true));
+    assert!(direct[2].iter().any(|&b| b != 0), "L never spiked");
+    assert_eq!(direct, buffered);
+}

@@ -407,11 +407,18 @@ impl Network {
                     ),
                 ));
             }
-            // Tested a block at a time without an early exit inside the
-            // block, so the test vectorises (a raster is millions of values).
+            // A raster is millions of values: tested a block at a time with
+            // no early exit inside a block (so the test vectorises), blocks
+            // spread over the pool's threads.
             let finite = |c: &[f32]| c.iter().fold(true, |ok, x| ok & x.is_finite());
-            let bad = t.data().chunks(256).find(|c| !finite(c));
-            if let Some(bad) = bad.and_then(|c| c.iter().find(|x| !x.is_finite())) {
+            let all_finite = {
+                use rayon::prelude::*;
+                t.data()
+                    .par_chunks(1 << 16)
+                    .all(|b| b.chunks(256).all(finite))
+            };
+            let bad = (!all_finite).then(|| t.data().iter().find(|x| !x.is_finite()));
+            if let Some(bad) = bad.flatten() {
                 return Err(Error::param(
                     format!("input of population {name:?}"),
                     format!("values must be finite, got {bad}"),

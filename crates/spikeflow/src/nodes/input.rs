@@ -31,14 +31,12 @@ impl Population for InputPopulation {
         "Input"
     }
     fn step(&mut self, input: &mut [f32], _ctx: &mut StepContext<'_>) {
-        self.core.spikes.set_values(input);
-        self.core.finish_step(input);
+        self.core.pass_through(input);
     }
     fn step_external(&mut self, external: &[f32], _: &mut [f32], _: &mut StepContext<'_>) {
         // Values pass through unchanged: read the caller's array directly
         // (`0 + x`, as the buffered path would give, is folded into the copy).
-        self.core.spikes.set_values(external);
-        self.core.finish_step(external);
+        self.core.pass_through(external);
     }
     fn reset_state(&mut self) {
         self.core.reset();

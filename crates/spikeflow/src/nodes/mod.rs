@@ -214,13 +214,46 @@ pub trait Population: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// One batch row for [`NodeCore::pass_through`]: spikes, index list,
+/// input, trace.
+type RowWithTrace<'a> = (
+    (&'a mut [f32], &'a mut Vec<u32>),
+    (&'a [f32], &'a mut [f32]),
+);
+
 /// Spike trace state of a population.
 #[derive(Debug, Clone)]
 pub(crate) struct TraceState {
     pub x: Vec<f32>,
+    params: TraceParams,
+}
+
+/// How a trace follows the spikes, per neuron.
+#[derive(Debug, Clone)]
+struct TraceParams {
     decay: Vec<f32>,
     scale: Vec<f32>,
     additive: bool,
+}
+
+impl TraceParams {
+    /// One step of one batch row: `x ← x·decay + scale·s` (additive) or
+    /// `x ← s ≠ 0 ? scale : x·decay`. Zipped iterators (no bounds checks)
+    /// and one branch-free loop per mode, so each vectorises.
+    #[inline]
+    fn update(&self, x: &mut [f32], s: &[f32]) {
+        let lanes = x.iter_mut().zip(s).zip(self.decay.iter().zip(&self.scale));
+        if self.additive {
+            for ((x, &s), (&d, &k)) in lanes {
+                *x = *x * d + k * s;
+            }
+        } else {
+            for ((x, &s), (&d, &k)) in lanes {
+                let decayed = *x * d;
+                *x = if s != 0.0 { k } else { decayed };
+            }
+        }
+    }
 }
 
 /// The part every population shares: shape, spikes, trace, input sum.
@@ -254,9 +287,11 @@ impl NodeCore {
         let trace = if o.traces {
             Some(TraceState {
                 x: vec![0.0; ctx.batch * n],
-                decay: ctx.decay("tc_trace", &o.tc_trace)?,
-                scale: ctx.expand("trace_scale", &o.trace_scale)?,
-                additive: o.traces_additive,
+                params: TraceParams {
+                    decay: ctx.decay("tc_trace", &o.tc_trace)?,
+                    scale: ctx.expand("trace_scale", &o.trace_scale)?,
+                    additive: o.traces_additive,
+                },
             })
         } else {
             None
@@ -301,7 +336,7 @@ impl NodeCore {
     }
     /// Whether the trace is additive.
     pub fn trace_is_additive(&self) -> bool {
-        self.trace.as_ref().is_some_and(|t| t.additive)
+        self.trace.as_ref().is_some_and(|t| t.params.additive)
     }
     /// The running input sum, if kept.
     pub fn summed(&self) -> Option<&[f32]> {
@@ -317,23 +352,8 @@ impl NodeCore {
         if let Some(t) = &mut self.trace {
             let n = self.n;
             let s = self.spikes.values();
-            // One branch-free loop per mode, so each vectorises; batch rows
-            // are independent (parallel for large batches).
-            // Zipped iterators: no bounds checks, so the loops vectorise.
-            let (decay, scale, additive) = (&t.decay[..n], &t.scale[..n], t.additive);
-            let row = |(x, srow): (&mut [f32], &[f32])| {
-                let lanes = x.iter_mut().zip(srow).zip(decay.iter().zip(scale));
-                if additive {
-                    for ((x, &s), (&d, &k)) in lanes {
-                        *x = *x * d + k * s;
-                    }
-                } else {
-                    for ((x, &s), (&d, &k)) in lanes {
-                        let decayed = *x * d;
-                        *x = if s != 0.0 { k } else { decayed };
-                    }
-                }
-            };
+            // Batch rows are independent (parallel for large batches).
+            let row = |(x, srow): (&mut [f32], &[f32])| t.params.update(x, srow);
             if parallel_rows(self.batch, n) {
                 use rayon::prelude::*;
                 t.x.par_chunks_exact_mut(n)
@@ -343,6 +363,50 @@ impl NodeCore {
                 t.x.chunks_exact_mut(n).zip(s.chunks_exact(n)).for_each(row);
             }
         }
+        self.finish_sum(input);
+    }
+
+    /// The whole step of a population whose spikes are its input
+    /// (`Input`): per batch row, the copy, the index list and the trace in
+    /// one visit while the row is in cache (rows in parallel for large
+    /// batches); then the input sum.
+    pub(crate) fn pass_through(&mut self, input: &[f32]) {
+        use rayon::prelude::*;
+        let n = self.n;
+        let parallel = parallel_rows(self.batch, n);
+        let (vals, lists) = self.spikes.parts_mut();
+        let binary = match &mut self.trace {
+            Some(t) => {
+                let params = &t.params;
+                let row = |((s, list), (inp, x)): RowWithTrace<'_>| {
+                    let binary = spikes::set_row(inp, s, list);
+                    params.update(x, s);
+                    binary
+                };
+                if parallel {
+                    (vals.par_chunks_mut(n).zip(lists.par_iter_mut()))
+                        .zip(input.par_chunks(n).zip(t.x.par_chunks_mut(n)))
+                        .map(row)
+                        .reduce(|| true, |a, b| a & b)
+                } else {
+                    (vals.chunks_mut(n).zip(lists.iter_mut()))
+                        .zip(input.chunks(n).zip(t.x.chunks_mut(n)))
+                        .map(row)
+                        .fold(true, |a, b| a & b)
+                }
+            }
+            None => vals
+                .chunks_mut(n)
+                .zip(lists.iter_mut())
+                .zip(input.chunks(n))
+                .map(|((s, list), inp)| spikes::set_row(inp, s, list))
+                .fold(true, |a, b| a & b),
+        };
+        self.spikes.set_binary(binary);
+        self.finish_sum(input);
+    }
+
+    fn finish_sum(&mut self, input: &[f32]) {
         if let Some(sum) = &mut self.summed {
             for (a, &x) in sum.iter_mut().zip(input) {
                 *a += x;

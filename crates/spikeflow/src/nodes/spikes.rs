@@ -33,6 +33,14 @@ pub(crate) fn collect_active(s: &[f32], list: &mut Vec<u32>) {
     push_nonzero(rest, s.len() - rest.len(), list);
 }
 
+/// Sets one row of spikes to `src` (`0 + x`) and its index list; returns
+/// whether every value of the row is 0 or 1.
+pub(crate) fn set_row(src: &[f32], dst: &mut [f32], list: &mut Vec<u32>) -> bool {
+    list.clear();
+    copy_collect(src, dst, list);
+    list.iter().all(|&j| dst[j as usize] == 1.0)
+}
+
 /// Writes `0 + src` into `dst` (`+ 0` turns −0 into 0, as adding input to
 /// a cleared buffer does) and appends the indices of the non-zero entries
 /// to `list`, in one pass over the values.
@@ -135,11 +143,15 @@ impl Spikes {
         let n = self.n;
         let mut binary = true;
         for (b, list) in self.active.iter_mut().enumerate() {
-            list.clear();
             let dst = &mut self.values[b * n..(b + 1) * n];
-            copy_collect(&values[b * n..(b + 1) * n], dst, list);
-            binary &= list.iter().all(|&j| dst[j as usize] == 1.0);
+            binary &= set_row(&values[b * n..(b + 1) * n], dst, list);
         }
+        self.binary = binary;
+    }
+
+    /// Records whether every value is 0 or 1 (after rows were set with
+    /// [`set_row`]).
+    pub(crate) fn set_binary(&mut self, binary: bool) {
         self.binary = binary;
     }
 
