@@ -125,7 +125,8 @@ struct AdaptivePopulation {
     v: Vec<f32>,
     refrac_count: Vec<f32>,
     theta: Vec<f32>,
-    /// Scratch: threshold crossings per neuron over the batch this step.
+    /// Scratch: threshold crossings per neuron over the batch this step
+    /// (back to zero between steps).
     counts: Vec<u32>,
 }
 
@@ -142,7 +143,6 @@ impl Population for AdaptivePopulation {
                 *t *= d;
             }
         }
-        self.counts.fill(0);
         let dt = ctx.dt;
         let batch = self.core.batch();
         let (lbound, theta) = (self.lbound, &self.theta);
@@ -205,10 +205,14 @@ impl Population for AdaptivePopulation {
                 self.counts[j as usize] += 1;
             }
         }
-        if ctx.learning {
-            for j in 0..n {
-                if self.counts[j] > 0 {
-                    self.theta[j] += self.theta_plus[j] * self.counts[j] as f32;
+        // θ += θ₊ · count, once per neuron that crossed (visiting the spike
+        // lists, not all n); counts go back to zero for the next step.
+        for b in 0..batch {
+            for &j in self.core.spikes.active(b) {
+                let j = j as usize;
+                let c = std::mem::take(&mut self.counts[j]);
+                if ctx.learning && c > 0 {
+                    self.theta[j] += self.theta_plus[j] * c as f32;
                 }
             }
         }
