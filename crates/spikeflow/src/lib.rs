@@ -38,6 +38,7 @@ pub mod models;
 pub mod monitor;
 mod network;
 pub mod nodes;
+pub mod parallel;
 pub mod rng;
 mod tensor;
 pub mod topology;

@@ -1,10 +1,11 @@
 //! Results do not depend on the number of threads, and Diehl & Cook's O(n)
 //! lateral connections equal the dense matrices BindsNET builds.
 //!
-//! Every network here is large enough that the parallel paths (column
-//! blocks of dense propagation, batch rows, row blocks of dense learning,
-//! whole-matrix clamping) are taken with 2 threads and skipped with 1; every
-//! spike of every step and every weight must agree bit for bit.
+//! With the parallel thresholds scaled down (`spikeflow::parallel`), every
+//! network here takes the parallel paths (column blocks of dense
+//! propagation, batch rows, row blocks of dense learning, deferred replays,
+//! whole-matrix clamping) with 2 threads and skips them with 1; every spike
+//! of every step and every weight must agree bit for bit.
 
 use spikeflow::models::DiehlAndCook2015;
 use spikeflow::prelude::*;
@@ -118,6 +119,9 @@ fn diehl_cook(n: usize, batch: usize, learning: bool, fast_lateral: bool, sample
 }
 
 fn same_for_1_and_2_threads(f: impl Fn() -> Trace + Sync) {
+    // Thresholds far below the defaults, so that these small networks take
+    // every parallel path with 2 threads (all tests here want it).
+    spikeflow::parallel::set_threshold_scale(1.0 / 1024.0).unwrap();
     let one = pool(1).install(&f);
     let two = pool(2).install(&f);
     assert!(

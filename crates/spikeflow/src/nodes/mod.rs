@@ -441,7 +441,9 @@ impl NodeCore {
 /// result is the same either way).
 #[inline]
 pub(crate) fn parallel_rows(batch: usize, n: usize) -> bool {
-    batch > 1 && batch * n >= 1 << 14 && rayon::current_num_threads() > 1
+    // Measured on W4 batch 32: below ~500k values a row-parallel kernel
+    // costs more in fork/join than it saves (`crate::parallel`).
+    batch > 1 && crate::parallel::worth(batch * n, 1 << 19)
 }
 
 /// Sets every batch row of a voltage `[batch × n]` to the per-neuron

@@ -188,7 +188,7 @@ impl PostLog {
         let until = self.steps;
         let rows = &mut w[..self.n_pre * n_post];
         let this = &*self;
-        if rayon::current_num_threads() > 1 && this.cols.len() * this.n_pre >= PAR_MIN_REPLAY {
+        if crate::parallel::worth(this.cols.len() * this.n_pre, PAR_MIN_REPLAY) {
             rows.par_chunks_mut(n_post)
                 .enumerate()
                 .for_each(|(i, wrow)| this.catch_up(rule, wrow, i, until));

@@ -264,7 +264,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
                 log.catch_up(&self.rule, wrow, i, now);
                 row.apply(wrow, i, pre_on, old);
             };
-            if threads > 1 && work >= PAR_MIN_WORK {
+            if crate::parallel::worth(work, PAR_MIN_WORK) {
                 self.row_mark.fill(false);
                 for &i in active {
                     self.row_mark[i as usize] = true;
@@ -297,7 +297,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
             } else {
                 n_pre * posts.len()
             };
-        if threads > 1 && work >= PAR_MIN_WORK {
+        if crate::parallel::worth(work, PAR_MIN_WORK) {
             let rows_per_task = (n_pre / (8 * threads)).max(1);
             w[..n_pre * n_post]
                 .par_chunks_mut(rows_per_task * n_post)

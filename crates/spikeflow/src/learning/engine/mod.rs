@@ -59,7 +59,7 @@ impl Tail<'_> {
     pub fn apply_all(&mut self, w: &mut [f32]) {
         // Element-wise, so blocks may run in parallel with identical results.
         const BLOCK: usize = 1 << 16;
-        let par = w.len() >= 4 * BLOCK && rayon::current_num_threads() > 1;
+        let par = crate::parallel::worth(w.len(), 4 * BLOCK);
         if self.decay != 1.0 {
             let d = self.decay;
             if par {
