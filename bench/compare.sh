@@ -4,9 +4,9 @@
 # the same sizes and the same thread count, in one invocation; then a table of
 # medians and ratios.
 #
-#   bench/compare.sh                 # everything (~30 min on the 2-core machine)
+#   bench/compare.sh                 # everything (~10 min on the 2-core machine)
 #   bench/compare.sh w1 w3           # only some workloads
-#   bench/compare.sh --quick         # fewer repetitions/samples (~10 min)
+#   bench/compare.sh --quick         # fewer repetitions/samples (a few minutes)
 #   BRIAN=1 bench/compare.sh w1 w2   # also Brian2 (runtime target; slow)
 #
 # Environment:
