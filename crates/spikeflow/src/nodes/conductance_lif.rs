@@ -352,11 +352,7 @@ impl Population for ConductancePopulation {
                 sincev[j] = since;
                 s[j] = if fire { 1.0 } else { 0.0 };
             }
-            for (j, &x) in s.iter().enumerate() {
-                if x != 0.0 {
-                    active.push(j as u32);
-                }
-            }
+            super::spikes::collect_active(s, active);
         }
         if learn_theta {
             for b in 0..self.core.batch() {

@@ -124,15 +124,20 @@ impl ConnectionRule for PaperStdpDelayed {
         // post1 as it stood when it reached its synapse.
         let old = t - self.d_max as i64;
         if old >= 0 && self.nu_pre != 0.0 {
-            let base = old;
+            // slot(old + d) for 0 ≤ d ≤ d_max: one conditional subtraction,
+            // not a division per synapse; the rate is read once (a field
+            // read inside the loop would be reloaded after every store).
+            let (base, nu_pre) = (slot(old), self.nu_pre);
+            let hist = &self.post1_hist;
             for &i in &self.pending[slot(old)] {
                 let i = i as usize;
                 let row = &mut w[i * n_post..(i + 1) * n_post];
                 let drow = &self.delays[i * n_post..(i + 1) * n_post];
-                for j in 0..n_post {
-                    let s = slot(base + i64::from(drow[j]));
-                    let p1 = self.post1_hist[s * n_post + j];
-                    row[j] = (row[j] - self.nu_pre * p1).max(lo).min(hi);
+                for (j, (x, &d)) in row.iter_mut().zip(drow).enumerate() {
+                    let s = base + usize::from(d);
+                    let s = if s >= slots { s - slots } else { s };
+                    let p1 = hist[s * n_post + j];
+                    *x = (*x - nu_pre * p1).max(lo).min(hi);
                 }
             }
         }
