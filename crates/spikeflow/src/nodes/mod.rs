@@ -372,35 +372,29 @@ impl NodeCore {
     /// batches); then the input sum.
     pub(crate) fn pass_through(&mut self, input: &[f32]) {
         use rayon::prelude::*;
+        let Some(t) = &mut self.trace else {
+            self.spikes.set_values(input);
+            return self.finish_sum(input);
+        };
         let n = self.n;
         let parallel = parallel_rows(self.batch, n);
         let (vals, lists) = self.spikes.parts_mut();
-        let binary = match &mut self.trace {
-            Some(t) => {
-                let params = &t.params;
-                let row = |((s, list), (inp, x)): RowWithTrace<'_>| {
-                    let binary = spikes::set_row(inp, s, list);
-                    params.update(x, s);
-                    binary
-                };
-                if parallel {
-                    (vals.par_chunks_mut(n).zip(lists.par_iter_mut()))
-                        .zip(input.par_chunks(n).zip(t.x.par_chunks_mut(n)))
-                        .map(row)
-                        .reduce(|| true, |a, b| a & b)
-                } else {
-                    (vals.chunks_mut(n).zip(lists.iter_mut()))
-                        .zip(input.chunks(n).zip(t.x.chunks_mut(n)))
-                        .map(row)
-                        .fold(true, |a, b| a & b)
-                }
-            }
-            None => vals
-                .chunks_mut(n)
-                .zip(lists.iter_mut())
-                .zip(input.chunks(n))
-                .map(|((s, list), inp)| spikes::set_row(inp, s, list))
-                .fold(true, |a, b| a & b),
+        let params = &t.params;
+        let row = |((s, list), (inp, x)): RowWithTrace<'_>| {
+            let binary = spikes::set_row(inp, s, list);
+            params.update(x, s);
+            binary
+        };
+        let binary = if parallel {
+            (vals.par_chunks_mut(n).zip(lists.par_iter_mut()))
+                .zip(input.par_chunks(n).zip(t.x.par_chunks_mut(n)))
+                .map(row)
+                .reduce(|| true, |a, b| a & b)
+        } else {
+            (vals.chunks_mut(n).zip(lists.iter_mut()))
+                .zip(input.chunks(n).zip(t.x.chunks_mut(n)))
+                .map(row)
+                .fold(true, |a, b| a & b)
         };
         self.spikes.set_binary(binary);
         self.finish_sum(input);
