@@ -11,7 +11,7 @@
 //!
 //! W1/W2 print `spikes_ok` (the output spike count against the reference).
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use spikeflow::models::DiehlAndCook2015;
@@ -72,6 +72,11 @@ pub struct Args {
     /// added to each JSON line and summarised on stderr.
     #[arg(long)]
     profile: bool,
+    /// Scale of the work thresholds above which a step's regions run in
+    /// parallel (`spikeflow::parallel::set_threshold_scale`; smaller goes
+    /// parallel sooner), to tune for a machine.
+    #[arg(long, default_value_t = 1.0)]
+    parallel_scale: f32,
 }
 
 // ------------------------------------------------------------ portable RNG
@@ -626,10 +631,8 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     if a.threads == 0 {
         bail!("--threads must be ≥ 1");
     }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(a.threads)
-        .build_global()
-        .context("setting up the thread pool")?;
+    crate::pool::init(a.threads)?;
+    spikeflow::parallel::set_threshold_scale(a.parallel_scale)?;
     let mut meta = Map::new();
     meta.insert("bench".into(), json!("meta"));
     meta.insert("impl".into(), json!("spikeflow"));

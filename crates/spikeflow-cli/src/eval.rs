@@ -49,11 +49,9 @@ pub struct Args {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
-    if a.threads > 0 {
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(a.threads)
-            .build_global();
-    }
+    // An error means the pool exists already (several commands in one
+    // process, as in tests): it is kept.
+    let _ = crate::pool::init(a.threads);
     let dir = checkpoint::locate(&a.model_dir, true)?;
     let l = checkpoint::read_checkpoint(&dir)?;
     let params = &l.meta["params"];

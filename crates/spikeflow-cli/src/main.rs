@@ -10,6 +10,7 @@ mod download;
 mod eval;
 mod model_choice;
 mod plots;
+mod pool;
 mod replay;
 mod train;
 

@@ -118,6 +118,112 @@ fn diehl_cook(n: usize, batch: usize, learning: bool, fast_lateral: bool, sample
     out
 }
 
+/// Learning off, batch 5: with 2 threads the run goes in lanes of 2 and 3
+/// rows. Conductance neurons with two receptors (dense excitation, sparse
+/// one-to-one and "all but self" inhibition), LIF, traces and input sums;
+/// every kind of monitor; a clamp and a voltage injection; two runs, so
+/// that sums and rings carry over from one run to the next.
+fn lanes(steps: usize) -> Trace {
+    let n_in = 60;
+    let n = 40;
+    let mut r = Rng::seed_from_u64(21);
+    let traced = NodeOptions {
+        traces: true,
+        sum_input: true,
+        ..Default::default()
+    };
+    let mut b = Network::builder().seed(4).batch_size(5).learning(false);
+    b.add_population("X", &[n_in], Input, traced.clone());
+    b.add_population("E", &[n], ConductanceLifNodes::default(), traced.clone());
+    b.add_population("I", &[n], LifNodes::default(), traced);
+    let w: Vec<f32> = (0..n_in * n).map(|_| 0.6 * r.uniform_f32()).collect();
+    b.connect(Connect::new("X", "E", Dense::with_weights(w)));
+    let one_to_one = (0..n as u32).map(|j| (j, j, 30.0)).collect();
+    b.connect(Connect::new("E", "I", Sparse::Triplets(one_to_one)));
+    b.connect(Connect::new("I", "E", AllButSelf { weight: 2.0 }).receptor(1));
+    let mut net = b.build().unwrap();
+    let monitors = [
+        ("e", MonitorSpec::new("E", &["s", "v", "ge", "gi", "theta"])),
+        ("ring", MonitorSpec::new("I", &["v", "s"]).capacity(7)),
+        ("count", MonitorSpec::new("E", &["s", "theta"]).summed()),
+        ("trace", MonitorSpec::new("X", &["x"]).capacity(3)),
+    ];
+    for (name, spec) in monitors {
+        net.add_monitor(name, spec).unwrap();
+    }
+    let options = RunOptions {
+        clamp: vec![("I".into(), Mask::Always(vec![3]))],
+        inject_v: vec![(
+            "E".into(),
+            Tensor::new(vec![n], (0..n).map(|j| 0.01 * j as f32).collect()).unwrap(),
+        )],
+        ..Default::default()
+    };
+    let mut out = Trace {
+        spikes: Vec::new(),
+        weights: Vec::new(),
+        extra: Vec::new(),
+    };
+    for k in 0..2 {
+        let p: Vec<f32> = (0..n_in).map(|_| 0.3 * r.uniform_f32()).collect();
+        let x = raster(steps, 5, &p, 200 + k);
+        net.run(&[("X", &x)], steps, &options).unwrap();
+        for (m, var) in [("e", "s"), ("ring", "s"), ("count", "s")] {
+            let rec = net.monitor(m).unwrap().get(var).unwrap();
+            out.spikes.push(bits(rec.data()));
+        }
+        for (m, var) in [("e", "v"), ("e", "ge"), ("e", "gi"), ("e", "theta")] {
+            out.extra
+                .push(bits(net.monitor(m).unwrap().get(var).unwrap().data()));
+        }
+        for (m, var) in [("ring", "v"), ("count", "theta"), ("trace", "x")] {
+            out.extra
+                .push(bits(net.monitor(m).unwrap().get(var).unwrap().data()));
+        }
+        for a in net.snapshot().arrays {
+            out.extra.push(bits(&a.1));
+        }
+        out.extra.push(vec![
+            net.population("E").unwrap().core().spikes().is_binary() as u32,
+        ]);
+    }
+    out
+}
+
+/// One model behind a dense connection, learning off, batch 6 (lanes of
+/// one or two rows with 2 threads): every variable of every step.
+fn model_in_lanes(model: impl NodeModel + 'static, vars: &[&str]) -> Trace {
+    let (n_in, n, steps) = (30, 20, 30);
+    let mut r = Rng::seed_from_u64(31);
+    let mut b = Network::builder().seed(6).batch_size(6).learning(false);
+    b.add_population("X", &[n_in], Input, NodeOptions::default());
+    let traced = NodeOptions {
+        traces: true,
+        ..Default::default()
+    };
+    b.add_population("Y", &[n], model, traced);
+    let w: Vec<f32> = (0..n_in * n).map(|_| 8.0 * r.uniform_f32()).collect();
+    b.connect(Connect::new("X", "Y", Dense::with_weights(w)));
+    let mut net = b.build().unwrap();
+    net.add_monitor("y", MonitorSpec::new("Y", vars)).unwrap();
+    let p: Vec<f32> = (0..n_in).map(|_| 0.5 * r.uniform_f32()).collect();
+    net.run(
+        &[("X", &raster(steps, 6, &p, 300))],
+        steps,
+        &RunOptions::default(),
+    )
+    .unwrap();
+    let m = net.monitor("y").unwrap();
+    Trace {
+        spikes: vec![bits(m.get("s").unwrap().data())],
+        weights: Vec::new(),
+        extra: vars
+            .iter()
+            .map(|v| bits(m.get(v).unwrap().data()))
+            .collect(),
+    }
+}
+
 fn same_for_1_and_2_threads(f: impl Fn() -> Trace + Sync) {
     // Thresholds far below the defaults, so that these small networks take
     // every parallel path with 2 threads (all tests here want it).
@@ -160,6 +266,30 @@ fn diehl_cook_training_is_bit_identical_for_1_and_2_threads() {
 #[test]
 fn diehl_cook_batched_inference_is_bit_identical_for_1_and_2_threads() {
     same_for_1_and_2_threads(|| diehl_cook(2048, 8, false, true, 2));
+}
+
+#[test]
+fn diehl_cook_batched_training_is_bit_identical_for_1_and_2_threads() {
+    same_for_1_and_2_threads(|| diehl_cook(1024, 4, true, true, 1));
+}
+
+#[test]
+fn runs_in_lanes_are_bit_identical_to_one_thread() {
+    same_for_1_and_2_threads(|| lanes(40));
+}
+
+#[test]
+fn every_model_with_lanes_is_bit_identical_to_one_thread() {
+    let lif = &["s", "v", "refrac_count", "x"];
+    same_for_1_and_2_threads(|| model_in_lanes(LifNodes::default(), lif));
+    same_for_1_and_2_threads(|| model_in_lanes(IfNodes::default(), lif));
+    same_for_1_and_2_threads(|| model_in_lanes(BoostedLifNodes::default(), lif));
+    same_for_1_and_2_threads(|| model_in_lanes(McCullochPitts::default(), &["s", "v"]));
+    let current = &["s", "v", "i", "refrac_count"];
+    same_for_1_and_2_threads(|| model_in_lanes(CurrentLifNodes::default(), current));
+    let adaptive = &["s", "v", "theta", "refrac_count"];
+    same_for_1_and_2_threads(|| model_in_lanes(AdaptiveLifNodes::default(), adaptive));
+    same_for_1_and_2_threads(|| model_in_lanes(DiehlAndCookNodes::default(), adaptive));
 }
 
 #[test]

@@ -160,11 +160,9 @@ pub struct Args {
 
 pub fn run(a: &Args) -> Result<ExitCode> {
     let wall = Instant::now();
-    if a.threads > 0 {
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(a.threads)
-            .build_global();
-    }
+    // An error means the pool exists already (several commands in one
+    // process, as in tests): it is kept.
+    let _ = crate::pool::init(a.threads);
     // Parameters: fresh, or from the checkpoint being resumed.
     let (params, resumed, out) = params::resolve(a)?;
     if !a.assign_sweep.is_empty() && params.validation == 0 {

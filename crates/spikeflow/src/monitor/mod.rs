@@ -52,6 +52,9 @@ pub(crate) struct Track {
     pub var: String,
     /// Shape of one record.
     pub shape: Vec<usize>,
+    /// Whether a record holds one block per batch row (`shape[0]` is the
+    /// batch), rather than one value per neuron (`theta`) or synapse.
+    per_row: bool,
     len: usize,
     data: Vec<f32>,
     /// Ring: index of the oldest record once full.
@@ -79,16 +82,17 @@ impl Monitor {
         target: MonitorTarget,
         capacity: Option<usize>,
         sum: bool,
-        vars: Vec<(String, Vec<usize>)>,
+        vars: Vec<(String, Vec<usize>, bool)>,
     ) -> Self {
         let capacity = if sum { Some(1) } else { capacity };
         let tracks = vars
             .into_iter()
-            .map(|(var, shape)| {
+            .map(|(var, shape, per_row)| {
                 let len = shape.iter().product();
                 Track {
                     var,
                     shape,
+                    per_row,
                     len,
                     data: capacity.map_or_else(Vec::new, |c| vec![0.0; c * len]),
                     head: 0,
@@ -128,6 +132,82 @@ impl Monitor {
             }
         }
         t.count += 1;
+    }
+
+    /// An empty monitor like this one for the batch rows `rows` of `batch`
+    /// (a lane of the batch, see `network/lanes.rs`); a summed monitor
+    /// starts from this one's sums, so that the lane adds each step's
+    /// values in the same order.
+    pub(crate) fn lane(&self, rows: &std::ops::Range<usize>, batch: usize) -> Monitor {
+        let vars = self.tracks.iter().map(|t| {
+            let mut shape = t.shape.clone();
+            if t.per_row {
+                shape[0] = rows.len();
+            }
+            (t.var.clone(), shape, t.per_row)
+        });
+        let mut lane = Monitor::new(self.target, self.capacity, self.sum, vars.collect());
+        if self.sum {
+            for (l, t) in lane.tracks.iter_mut().zip(&self.tracks) {
+                let row = t.len / batch;
+                l.data.copy_from_slice(if t.per_row {
+                    &t.data[rows.start * row..rows.end * row]
+                } else {
+                    &t.data
+                });
+                l.count = t.count;
+            }
+        }
+        lane
+    }
+
+    /// Takes back what `lanes` (from [`lane`](Self::lane), in row order)
+    /// recorded: the sums, or each recorded step with the rows put
+    /// together (per-neuron records from the first lane: they are the same
+    /// in every lane while learning is off).
+    pub(crate) fn absorb_lanes(&mut self, lanes: &[&Monitor]) {
+        let Some(first) = lanes.first() else { return };
+        if self.sum {
+            for (k, t) in self.tracks.iter_mut().enumerate() {
+                if t.per_row {
+                    let mut at = 0;
+                    for l in lanes {
+                        let d = &l.tracks[k].data;
+                        t.data[at..at + d.len()].copy_from_slice(d);
+                        at += d.len();
+                    }
+                } else {
+                    t.data.copy_from_slice(&first.tracks[k].data);
+                }
+                t.count = first.tracks[k].count;
+            }
+            return;
+        }
+        let mut record = Vec::new();
+        for r in 0..first.len() {
+            for k in 0..self.tracks.len() {
+                record.clear();
+                let parts = if self.tracks[k].per_row {
+                    lanes
+                } else {
+                    &lanes[..1]
+                };
+                for l in parts {
+                    record.extend_from_slice(l.record(k, r));
+                }
+                self.push(k, &record);
+            }
+        }
+    }
+
+    /// Record `r` (oldest first) of track `k`.
+    fn record(&self, k: usize, r: usize) -> &[f32] {
+        let t = &self.tracks[k];
+        let slot = match self.capacity {
+            None => r,
+            Some(c) => (t.head + r) % c,
+        };
+        &t.data[slot * t.len..(slot + 1) * t.len]
     }
 
     /// Number of steps currently held.

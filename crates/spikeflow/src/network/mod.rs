@@ -19,6 +19,7 @@
 
 mod builder;
 mod connection;
+mod lanes;
 mod run;
 mod state;
 
@@ -246,7 +247,7 @@ impl Network {
                 let shape = shape.ok_or_else(|| {
                     Error::Name(format!("connection {} has no variable {v:?}", c.name))
                 })?;
-                vars.push((v.clone(), shape));
+                vars.push((v.clone(), shape, false));
             }
             MonitorTarget::Connection(ci)
         } else {
@@ -255,7 +256,8 @@ impl Network {
             for v in &spec.vars {
                 let mut shape = vec![self.batch];
                 shape.extend_from_slice(p.core().shape());
-                if v == "theta" {
+                let per_row = v != "theta";
+                if !per_row {
                     shape.remove(0);
                 }
                 if p.core().variable(v).is_none() && p.variable(v).is_none() {
@@ -271,7 +273,7 @@ impl Network {
                         }
                     )));
                 }
-                vars.push((v.clone(), shape));
+                vars.push((v.clone(), shape, per_row));
             }
             let _ = target;
             MonitorTarget::Population(pi)
@@ -346,8 +348,10 @@ impl Network {
     ) -> Result<()> {
         let plan = self.plan(inputs, steps, options)?;
         let rewards = self.rewards(steps, options)?;
-        for t in 0..steps {
-            self.step(t, &plan, rewards.as_ref(), options);
+        if !self.run_in_lanes(&plan, steps, options) {
+            for t in 0..steps {
+                self.step(t, &plan, rewards.as_ref(), options);
+            }
         }
         let mut clock = self.profile.start();
         for c in &mut self.conns {
@@ -576,42 +580,16 @@ impl Network {
                     );
                 }
             }
-            if let Some(x) = plan.ext[p].filter(|_| !plan.input_only[p]) {
-                for (a, &v) in self.bufs[p].iter_mut().zip(x.slab(t)) {
-                    *a += v;
-                }
-            }
-            for &(q, inj, per_step) in &plan.injects {
-                if q == p {
-                    let n = self.pops[p].core().n();
-                    let src = if per_step {
-                        &inj.data()[t * n..(t + 1) * n]
-                    } else {
-                        inj.data()
-                    };
-                    if let Some(v) = self.pops[p].variable_mut("v") {
-                        for (k, x) in v.iter_mut().enumerate() {
-                            *x += src[k % n];
-                        }
-                    }
-                }
-            }
-            match plan.ext[p] {
-                Some(x) if plan.input_only[p] => {
-                    self.pops[p].step_external(x.slab(t), &mut self.bufs[p], &mut ctx)
-                }
-                _ => self.pops[p].step(&mut self.bufs[p], &mut ctx),
-            }
-            for &(q, mask, value) in &plan.clamps {
-                if q == p {
-                    let spikes = self.pops[p].core_mut().spikes_mut();
-                    for b in 0..spikes.batch() {
-                        for &i in mask.at(t) {
-                            spikes.set(b, i, value);
-                        }
-                    }
-                }
-            }
+            let rows = 0..self.batch;
+            integrate(
+                self.pops[p].as_mut(),
+                p,
+                &mut self.bufs[p],
+                plan,
+                t,
+                rows,
+                &mut ctx,
+            );
         }
         self.profile.lap(1, &mut clock);
         if self.learning {
@@ -642,21 +620,7 @@ impl Network {
         self.profile.lap(2, &mut clock);
         for (_, m) in &mut self.monitors {
             match m.target {
-                MonitorTarget::Population(p) => {
-                    let pop = &self.pops[p];
-                    for k in 0..m.tracks.len() {
-                        // Borrow the name only for the look-up: no per-step
-                        // allocation.
-                        let vals = {
-                            let var = m.tracks[k].var.as_str();
-                            pop.core()
-                                .variable(var)
-                                .or_else(|| pop.variable(var))
-                                .unwrap_or(&[])
-                        };
-                        m.push(k, vals);
-                    }
-                }
+                MonitorTarget::Population(p) => observe(m, self.pops[p].as_ref()),
                 MonitorTarget::Connection(ci) => {
                     let c = &self.conns[ci];
                     for k in 0..m.tracks.len() {
@@ -672,6 +636,70 @@ impl Network {
             }
         }
         self.profile.lap(3, &mut clock);
+    }
+}
+
+/// The integrate phase of population `p` (batch rows `rows` of the run's
+/// inputs: all of them, or a lane's): external input, voltage injection,
+/// the model's step, clamps.
+fn integrate(
+    pop: &mut dyn Population,
+    p: usize,
+    buf: &mut [f32],
+    plan: &Plan<'_>,
+    t: usize,
+    rows: std::ops::Range<usize>,
+    ctx: &mut StepContext<'_>,
+) {
+    let n = pop.core().n();
+    let ext = plan.ext[p].map(|x| &x.slab(t)[rows.start * n..rows.end * n]);
+    if let Some(x) = ext.filter(|_| !plan.input_only[p]) {
+        for (a, &v) in buf.iter_mut().zip(x) {
+            *a += v;
+        }
+    }
+    for &(q, inj, per_step) in &plan.injects {
+        if q == p {
+            let src = if per_step {
+                &inj.data()[t * n..(t + 1) * n]
+            } else {
+                inj.data()
+            };
+            if let Some(v) = pop.variable_mut("v") {
+                for (k, x) in v.iter_mut().enumerate() {
+                    *x += src[k % n];
+                }
+            }
+        }
+    }
+    match ext {
+        Some(x) if plan.input_only[p] => pop.step_external(x, buf, ctx),
+        _ => pop.step(buf, ctx),
+    }
+    for &(q, mask, value) in &plan.clamps {
+        if q == p {
+            let spikes = pop.core_mut().spikes_mut();
+            for b in 0..spikes.batch() {
+                for &i in mask.at(t) {
+                    spikes.set(b, i, value);
+                }
+            }
+        }
+    }
+}
+
+/// Records this step of a population's variables.
+fn observe(m: &mut Monitor, pop: &dyn Population) {
+    for k in 0..m.tracks.len() {
+        // Borrow the name only for the look-up: no per-step allocation.
+        let vals = {
+            let var = m.tracks[k].var.as_str();
+            pop.core()
+                .variable(var)
+                .or_else(|| pop.variable(var))
+                .unwrap_or(&[])
+        };
+        m.push(k, vals);
     }
 }
 

@@ -18,7 +18,11 @@ use super::{
     StepContext,
 };
 use crate::error::positive;
+use crate::rng::Rng;
 use rayon::prelude::*;
+
+/// Spreads row indices over the key space of one-spike draws (2⁶⁴/φ, odd).
+const ROW_MIX: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// BindsNET's `AdaptiveLIFNodes`.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,7 +117,7 @@ impl NodeModel for DiehlAndCookNodes {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct AdaptivePopulation {
     type_name: &'static str,
     core: NodeCore,
@@ -132,6 +136,9 @@ struct AdaptivePopulation {
 
 impl Population for AdaptivePopulation {
     population_accessors!("v" => v, "refrac_count" => refrac_count, "theta" => theta);
+    fn lane(&self, rows: std::ops::Range<usize>) -> Option<Box<dyn Population>> {
+        lane_of!(self, rows; v, refrac_count)
+    }
     fn type_name(&self) -> &'static str {
         self.type_name
     }
@@ -217,10 +224,18 @@ impl Population for AdaptivePopulation {
             }
         }
         if self.one_spike {
+            // One key per step, whatever spiked; a row with several spikes
+            // draws its survivor from the key and its network row index.
+            // So a row's draw depends on no other row, and lanes of rows
+            // (each with a copy of the generator) draw what one thread does.
+            let key = ctx.rng.next_u64();
+            let first = self.core.first_row();
             for b in 0..self.core.batch() {
                 let active = self.core.spikes.active(b);
                 if active.len() > 1 {
-                    let keep = active[ctx.rng.below(active.len())];
+                    let row = (first + b) as u64;
+                    let mut draw = Rng::seed_from_u64(key ^ row.wrapping_mul(ROW_MIX));
+                    let keep = active[draw.below(active.len())];
                     self.core.spikes.keep_only(b, keep);
                 }
             }

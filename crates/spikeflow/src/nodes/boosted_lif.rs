@@ -44,7 +44,7 @@ impl NodeModel for BoostedLifNodes {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct BoostedLifPopulation {
     core: NodeCore,
     thresh: Vec<f32>,
@@ -56,6 +56,9 @@ struct BoostedLifPopulation {
 
 impl Population for BoostedLifPopulation {
     population_accessors!("v" => v, "refrac_count" => refrac_count);
+    fn lane(&self, rows: std::ops::Range<usize>) -> Option<Box<dyn Population>> {
+        lane_of!(self, rows; v, refrac_count)
+    }
     fn type_name(&self) -> &'static str {
         "BoostedLIFNodes"
     }

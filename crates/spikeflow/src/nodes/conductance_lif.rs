@@ -250,7 +250,7 @@ fn flush(g: f32) -> f32 {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct ConductancePopulation {
     core: NodeCore,
     v_rest: Vec<f32>,
@@ -283,6 +283,9 @@ impl Population for ConductancePopulation {
     population_accessors!(
         "v" => v, "ge" => ge, "gi" => gi, "theta" => theta, "since_spike" => since_spike
     );
+    fn lane(&self, rows: std::ops::Range<usize>) -> Option<Box<dyn Population>> {
+        lane_of!(self, rows; v, ge, gi, since_spike)
+    }
     fn type_name(&self) -> &'static str {
         "ConductanceLIFNodes"
     }

@@ -53,7 +53,7 @@ impl NodeModel for CurrentLifNodes {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct CurrentLifPopulation {
     core: NodeCore,
     p: LifVectors,
@@ -66,6 +66,9 @@ struct CurrentLifPopulation {
 
 impl Population for CurrentLifPopulation {
     population_accessors!("v" => v, "i" => i, "refrac_count" => refrac_count);
+    fn lane(&self, rows: std::ops::Range<usize>) -> Option<Box<dyn Population>> {
+        lane_of!(self, rows; v, i, refrac_count)
+    }
     fn type_name(&self) -> &'static str {
         "CurrentLIFNodes"
     }

@@ -56,7 +56,7 @@ impl NodeModel for IfNodes {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct IfPopulation {
     core: NodeCore,
     thresh: Vec<f32>,
@@ -69,6 +69,9 @@ struct IfPopulation {
 
 impl Population for IfPopulation {
     population_accessors!("v" => v, "refrac_count" => refrac_count);
+    fn lane(&self, rows: std::ops::Range<usize>) -> Option<Box<dyn Population>> {
+        lane_of!(self, rows; v, refrac_count)
+    }
     fn type_name(&self) -> &'static str {
         "IFNodes"
     }

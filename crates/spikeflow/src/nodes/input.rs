@@ -20,13 +20,16 @@ impl NodeModel for Input {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct InputPopulation {
     core: NodeCore,
 }
 
 impl Population for InputPopulation {
     population_accessors!();
+    fn lane(&self, rows: std::ops::Range<usize>) -> Option<Box<dyn Population>> {
+        lane_of!(self, rows;)
+    }
     fn type_name(&self) -> &'static str {
         "Input"
     }

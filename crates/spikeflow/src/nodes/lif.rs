@@ -87,7 +87,7 @@ impl LifVectors {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct LifPopulation {
     core: NodeCore,
     p: LifVectors,
@@ -98,6 +98,9 @@ struct LifPopulation {
 
 impl Population for LifPopulation {
     population_accessors!("v" => v, "refrac_count" => refrac_count);
+    fn lane(&self, rows: std::ops::Range<usize>) -> Option<Box<dyn Population>> {
+        lane_of!(self, rows; v, refrac_count)
+    }
     fn type_name(&self) -> &'static str {
         "LIFNodes"
     }

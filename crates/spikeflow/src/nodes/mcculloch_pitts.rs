@@ -31,7 +31,7 @@ impl NodeModel for McCullochPitts {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct McCullochPittsPopulation {
     core: NodeCore,
     thresh: Vec<f32>,
@@ -40,6 +40,9 @@ struct McCullochPittsPopulation {
 
 impl Population for McCullochPittsPopulation {
     population_accessors!("v" => v);
+    fn lane(&self, rows: std::ops::Range<usize>) -> Option<Box<dyn Population>> {
+        lane_of!(self, rows; v)
+    }
     fn type_name(&self) -> &'static str {
         "McCullochPitts"
     }

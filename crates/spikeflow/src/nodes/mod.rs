@@ -45,6 +45,21 @@ macro_rules! population_accessors {
     };
 }
 
+/// [`Population::lane`] for a `Clone` population with a `core` field:
+/// a copy whose core and listed per-row fields (`[batch × n]` state) hold
+/// only the batch rows `rows`; parameters and per-neuron values (θ) are
+/// copied whole.
+macro_rules! lane_of {
+    ($pop:expr, $rows:expr; $($field:ident),* $(,)?) => {{
+        let (pop, rows) = ($pop, $rows);
+        let mut lane = pop.clone();
+        lane.core = pop.core.rows(rows.clone());
+        let _span = rows.start * pop.core.n()..rows.end * pop.core.n();
+        $(lane.$field = pop.$field[_span.clone()].to_vec();)*
+        Some(Box::new(lane) as Box<dyn $crate::nodes::Population>)
+    }};
+}
+
 mod adaptive_lif;
 mod boosted_lif;
 mod conductance_lif;
@@ -75,6 +90,7 @@ pub use srm0::Srm0Nodes;
 
 use crate::error::{positive, Error, Result};
 use crate::rng::Rng;
+use std::ops::Range;
 
 /// What a population sees of the network while it steps.
 pub struct StepContext<'a> {
@@ -203,6 +219,23 @@ pub trait Population: Send + Sync + std::fmt::Debug {
     fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]>;
     /// Names of the model-specific variables.
     fn variable_names(&self) -> &'static [&'static str];
+    /// A population for the batch rows `rows` of this one, with the same
+    /// parameters and per-neuron values and those rows' state, or `None`.
+    ///
+    /// With learning off, batch rows are independent; the network then
+    /// runs contiguous blocks of rows ("lanes") on separate threads, one
+    /// fork per run, and takes the lanes' rows back with
+    /// [`NodeCore`] and [`variable_mut`](Self::variable_mut) (every
+    /// variable of `batch × n` values is per row). Each lane steps with a
+    /// copy of the network's generator, so a model may draw random numbers
+    /// only in a way that does not depend on its rows — e.g. one key per
+    /// step, mixed with the row's network index
+    /// ([`NodeCore::first_row`]` + b`), as one-spike does; a model whose
+    /// draws depend on its rows keeps `None` (the default), so that results
+    /// never depend on the thread count.
+    fn lane(&self, _rows: Range<usize>) -> Option<Box<dyn Population>> {
+        None
+    }
     /// Number of input channels ("receptors"). The input given to
     /// [`step`](Population::step) holds `channels` consecutive blocks of
     /// `[batch × n]`; a connection picks its block with
@@ -262,6 +295,8 @@ pub struct NodeCore {
     shape: Vec<usize>,
     n: usize,
     batch: usize,
+    /// The network's batch row this core's row 0 is (non-zero in lanes).
+    first_row: usize,
     pub(crate) spikes: Spikes,
     pub(crate) trace: Option<TraceState>,
     pub(crate) summed: Option<Vec<f32>>,
@@ -300,6 +335,7 @@ impl NodeCore {
             shape: ctx.shape.to_vec(),
             n,
             batch: ctx.batch,
+            first_row: 0,
             spikes: Spikes::new(ctx.batch, n),
             trace,
             summed: o.sum_input.then(|| vec![0.0; ctx.batch * n]),
@@ -317,6 +353,11 @@ impl NodeCore {
     /// Batch size.
     pub fn batch(&self) -> usize {
         self.batch
+    }
+    /// The network's batch row that this core's row 0 is: 0, except in a
+    /// lane (see [`Population::lane`]).
+    pub fn first_row(&self) -> usize {
+        self.first_row
     }
     /// This step's spikes.
     pub fn spikes(&self) -> &Spikes {
@@ -405,6 +446,37 @@ impl NodeCore {
             for (a, &x) in sum.iter_mut().zip(input) {
                 *a += x;
             }
+        }
+    }
+
+    /// Batch rows `rows` as a core of their own (a lane of the batch).
+    pub(crate) fn rows(&self, rows: Range<usize>) -> NodeCore {
+        let cut = |v: &[f32]| v[rows.start * self.n..rows.end * self.n].to_vec();
+        NodeCore {
+            shape: self.shape.clone(),
+            n: self.n,
+            batch: rows.len(),
+            first_row: self.first_row + rows.start,
+            spikes: self.spikes.rows(rows.clone()),
+            trace: self.trace.as_ref().map(|t| TraceState {
+                x: cut(&t.x),
+                params: t.params.clone(),
+            }),
+            summed: self.summed.as_deref().map(cut),
+        }
+    }
+
+    /// Takes back the state of `lane` (from [`rows`](Self::rows)) from
+    /// batch row `at` on; whether the spikes are 0/1 is decided by the
+    /// caller once every lane is back.
+    pub(crate) fn absorb_rows(&mut self, at: usize, lane: &NodeCore) {
+        let span = at * self.n..(at + lane.batch) * self.n;
+        self.spikes.absorb_rows(at, &lane.spikes);
+        if let (Some(t), Some(l)) = (&mut self.trace, &lane.trace) {
+            t.x[span.clone()].copy_from_slice(&l.x);
+        }
+        if let (Some(s), Some(l)) = (&mut self.summed, &lane.summed) {
+            s[span].copy_from_slice(l);
         }
     }
 

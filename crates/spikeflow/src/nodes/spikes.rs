@@ -155,6 +155,26 @@ impl Spikes {
         self.binary = binary;
     }
 
+    /// Rows `rows` as spikes of their own (a lane of the batch).
+    pub(crate) fn rows(&self, rows: std::ops::Range<usize>) -> Spikes {
+        Spikes {
+            n: self.n,
+            values: self.values[rows.start * self.n..rows.end * self.n].to_vec(),
+            active: self.active[rows].to_vec(),
+            binary: self.binary,
+        }
+    }
+
+    /// Takes back the rows of `lane` (from [`rows`](Self::rows)) from row
+    /// `at` on.
+    pub(crate) fn absorb_rows(&mut self, at: usize, lane: &Spikes) {
+        let n = self.n;
+        self.values[at * n..(at + lane.batch()) * n].copy_from_slice(&lane.values);
+        for (mine, theirs) in self.active[at..].iter_mut().zip(&lane.active) {
+            mine.clone_from(theirs);
+        }
+    }
+
     /// Sets one entry (clamping) and keeps the index list in order.
     pub fn set(&mut self, b: usize, j: usize, value: f32) {
         self.values[b * self.n + j] = value;

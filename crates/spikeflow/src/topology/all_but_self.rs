@@ -6,7 +6,7 @@
 //! how BindsNET builds Diehl & Cook's inhibition (83 % of its time at
 //! N = 6400). The single shared weight cannot learn.
 
-use super::{Ends, SynapseMap, Topology, TopologySpec};
+use super::{Ends, SharedPropagation, SynapseMap, Topology, TopologySpec};
 use crate::error::{Error, Result};
 use crate::nodes::Spikes;
 use crate::rng::Rng;
@@ -52,11 +52,8 @@ struct AllButSelfTopology {
     w: [f32; 1],
 }
 
-impl Topology for AllButSelfTopology {
-    fn type_name(&self) -> &'static str {
-        "AllButSelf"
-    }
-    fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
+impl SharedPropagation for AllButSelfTopology {
+    fn propagate_shared(&self, src: &Spikes, out: &mut [f32]) {
         let n = self.n;
         let w = self.w[0];
         for b in 0..src.batch() {
@@ -73,6 +70,18 @@ impl Topology for AllButSelfTopology {
                 *o += w * (total - vals[j]);
             }
         }
+    }
+}
+
+impl Topology for AllButSelfTopology {
+    fn type_name(&self) -> &'static str {
+        "AllButSelf"
+    }
+    fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
+        self.propagate_shared(src, out);
+    }
+    fn shared(&self) -> Option<&dyn SharedPropagation> {
+        Some(self)
     }
     fn weights(&self) -> Option<&[f32]> {
         Some(&self.w)

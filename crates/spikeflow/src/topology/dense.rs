@@ -5,7 +5,7 @@
 //! rows of sources with non-zero spikes are read, so the cost grows with the
 //! number of spikes, not with the number of synapses.
 
-use super::{check_len, draw_weights, Ends, SynapseMap, Topology, TopologySpec};
+use super::{check_len, draw_weights, Ends, SharedPropagation, SynapseMap, Topology, TopologySpec};
 use crate::error::Result;
 use crate::nodes::Spikes;
 use crate::rng::Rng;
@@ -133,11 +133,8 @@ struct DenseTopology {
     b: Option<Vec<f32>>,
 }
 
-impl Topology for DenseTopology {
-    fn type_name(&self) -> &'static str {
-        "Connection"
-    }
-    fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
+impl SharedPropagation for DenseTopology {
+    fn propagate_shared(&self, src: &Spikes, out: &mut [f32]) {
         let n = self.n_post;
         let batch = src.batch();
         let (w, bias) = (&self.w[..], self.b.as_deref());
@@ -180,6 +177,18 @@ impl Topology for DenseTopology {
                 );
             }
         }
+    }
+}
+
+impl Topology for DenseTopology {
+    fn type_name(&self) -> &'static str {
+        "Connection"
+    }
+    fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
+        self.propagate_shared(src, out);
+    }
+    fn shared(&self) -> Option<&dyn SharedPropagation> {
+        Some(self)
     }
     fn weights(&self) -> Option<&[f32]> {
         Some(&self.w)

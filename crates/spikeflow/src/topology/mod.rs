@@ -191,6 +191,19 @@ pub trait Topology: Send + Sync + std::fmt::Debug {
     fn bias(&self) -> Option<&[f32]> {
         None
     }
+    /// This topology's propagation through a shared reference, if it reads
+    /// only the weights (no state of its own, unlike pooling rates or delay
+    /// lines): lanes of batch rows on separate threads then share it.
+    fn shared(&self) -> Option<&dyn SharedPropagation> {
+        None
+    }
+}
+
+/// Propagation that only reads the topology (see [`Topology::shared`]).
+pub trait SharedPropagation: Sync {
+    /// Adds the contribution of `src`'s spikes to `out`, exactly as
+    /// [`Topology::propagate`] does.
+    fn propagate_shared(&self, src: &Spikes, out: &mut [f32]);
 }
 
 /// The synapses of a topology, as the generic learning loop sees them.

@@ -6,7 +6,7 @@
 //! index of spiking targets. Unlike BindsNET, bounds, clamping and `norm`
 //! all work.
 
-use super::{check_len, Ends, NormMode, SynapseMap, Topology, TopologySpec};
+use super::{check_len, Ends, NormMode, SharedPropagation, SynapseMap, Topology, TopologySpec};
 use crate::error::{Error, Result};
 use crate::nodes::Spikes;
 use crate::rng::Rng;
@@ -256,11 +256,8 @@ impl SparseTopology {
     }
 }
 
-impl Topology for SparseTopology {
-    fn type_name(&self) -> &'static str {
-        self.type_name
-    }
-    fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
+impl SharedPropagation for SparseTopology {
+    fn propagate_shared(&self, src: &Spikes, out: &mut [f32]) {
         let n = self.csr.n_post;
         for b in 0..src.batch() {
             let row_out = &mut out[b * n..(b + 1) * n];
@@ -277,6 +274,18 @@ impl Topology for SparseTopology {
                 }
             }
         }
+    }
+}
+
+impl Topology for SparseTopology {
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+    fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
+        self.propagate_shared(src, out);
+    }
+    fn shared(&self) -> Option<&dyn SharedPropagation> {
+        Some(self)
     }
     fn weights(&self) -> Option<&[f32]> {
         Some(&self.w)

@@ -1,0 +1,188 @@
+//! Lanes: independent batch rows on separate threads, one fork per run.
+//!
+//! With learning off nothing couples the rows of a batch: weights and
+//! adaptive thresholds stay fixed, and every population, connection and
+//! monitor treats each row on its own. A run then splits the batch into one
+//! contiguous block of rows per pool thread (a *lane*: its own copy of the
+//! populations' state for those rows, its own input buffers and monitors,
+//! the connections' weights shared read-only), steps each lane on its own
+//! thread from the first step to the last, and puts the rows back.
+//!
+//! This replaces several fork/joins per step — each region small when the
+//! network is small (10–50 µs at batch 32 and 100–400 neurons), and a
+//! fork/join costs tens of µs on the 2-core VMs measured — by one per run.
+//! Each row gets the same operations in the same order as on one thread,
+//! so the bits are the same (`tests/determinism.rs`).
+//!
+//! A run stays on the per-step path when a population cannot be split
+//! ([`Population::lane`] is `None`: models whose random draws depend on
+//! their rows), a
+//! topology keeps state of its own ([`Topology::shared`](crate::topology::Topology::shared)
+//! is `None`), a monitor records a connection, learning is on, the run is
+//! one-step or profiled, or the work is too small for a fork.
+
+use super::{integrate, observe, Network, Plan, RunOptions};
+use crate::monitor::{Monitor, MonitorTarget};
+use crate::nodes::{Population, StepContext};
+use crate::rng::Rng;
+use crate::topology::SharedPropagation;
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// Neuron updates (steps × batch × neurons) below which a run stays on
+/// the per-step path: splitting and joining copy the state once and fork
+/// once (tens of µs here), about the cost of 10^5 neuron updates.
+const LANE_MIN_WORK: usize = 1 << 17;
+
+/// Lanes per pool thread. More, smaller lanes than threads, so that the
+/// pool balances them: a worker that wakes late (milliseconds, measured on
+/// the VMs here) takes what is left instead of a fixed half.
+const LANES_PER_THREAD: usize = 4;
+
+/// One block of batch rows with its own state.
+struct Lane {
+    rows: Range<usize>,
+    pops: Vec<Box<dyn Population>>,
+    bufs: Vec<Vec<f32>>,
+    monitors: Vec<Monitor>,
+    /// A copy of the network's generator: models with lanes draw from it
+    /// the same numbers in every lane (see [`Population::lane`]), and the
+    /// network's continues from the first lane's.
+    rng: Rng,
+}
+
+impl Network {
+    /// Runs `steps` steps in lanes when the batch rows are independent and
+    /// the work is worth a fork; returns `false`, having changed nothing,
+    /// otherwise.
+    pub(super) fn run_in_lanes(&mut self, plan: &Plan<'_>, steps: usize, o: &RunOptions) -> bool {
+        let threads = rayon::current_num_threads();
+        let count = (LANES_PER_THREAD * threads).min(self.batch);
+        let neurons: usize = self.pops.iter().map(|p| p.core().n()).sum();
+        if threads < 2
+            || count < 2
+            || self.learning
+            || o.one_step
+            || self.profile.on
+            || !crate::parallel::worth(steps * self.batch * neurons, LANE_MIN_WORK)
+            || self
+                .conns
+                .iter()
+                .any(|c| c.learner.as_ref().is_some_and(|l| l.pending()))
+            || (self.monitors.iter()).any(|(_, m)| matches!(m.target, MonitorTarget::Connection(_)))
+        {
+            return false;
+        }
+        let Some(shared) = (self.conns.iter())
+            .map(|c| c.topology.shared())
+            .collect::<Option<Vec<&dyn SharedPropagation>>>()
+        else {
+            return false;
+        };
+        let Some(mut lanes) = (0..count)
+            .map(|k| self.lane(k * self.batch / count..(k + 1) * self.batch / count))
+            .collect::<Option<Vec<Lane>>>()
+        else {
+            return false;
+        };
+        let (net, shared) = (&*self, &shared[..]);
+        lanes.par_iter_mut().for_each(|lane| {
+            for t in 0..steps {
+                net.step_lane(lane, shared, plan, t);
+            }
+        });
+        lanes_join(self, &lanes);
+        // Every lane drew the same numbers (see `Population::lane`).
+        debug_assert!(lanes.iter().all(|l| l.rng == lanes[0].rng));
+        self.rng = lanes.swap_remove(0).rng;
+        true
+    }
+
+    /// A lane of rows `rows`, or `None` if a population cannot be split.
+    fn lane(&self, rows: Range<usize>) -> Option<Lane> {
+        let pops = (self.pops.iter())
+            .map(|p| p.lane(rows.clone()))
+            .collect::<Option<Vec<_>>>()?;
+        let bufs = (pops.iter())
+            .map(|p| vec![0.0; p.input_channels() * rows.len() * p.core().n()])
+            .collect();
+        let monitors = (self.monitors.iter())
+            .map(|(_, m)| m.lane(&rows, self.batch))
+            .collect();
+        Some(Lane {
+            rows,
+            pops,
+            bufs,
+            monitors,
+            rng: self.rng.clone(),
+        })
+    }
+
+    /// One step of a lane: [`Network::step`] without learning, on the
+    /// lane's rows.
+    fn step_lane(
+        &self,
+        lane: &mut Lane,
+        shared: &[&dyn SharedPropagation],
+        plan: &Plan<'_>,
+        t: usize,
+    ) {
+        let rows = lane.rows.len();
+        for (p, buf) in lane.bufs.iter_mut().enumerate() {
+            if !plan.input_only[p] {
+                buf.fill(0.0);
+            }
+        }
+        for (c, topology) in self.conns.iter().zip(shared) {
+            // The connection's receptor block, for `rows` rows.
+            let n_target = lane.pops[c.target].core().n();
+            let offset = c.input_offset / (self.batch * n_target) * rows * n_target;
+            topology.propagate_shared(
+                lane.pops[c.source].core().spikes(),
+                &mut lane.bufs[c.target][offset..],
+            );
+        }
+        let mut ctx = StepContext {
+            dt: self.dt,
+            learning: false,
+            rng: &mut lane.rng,
+        };
+        for (p, (pop, buf)) in lane.pops.iter_mut().zip(&mut lane.bufs).enumerate() {
+            integrate(pop.as_mut(), p, buf, plan, t, lane.rows.clone(), &mut ctx);
+        }
+        for m in &mut lane.monitors {
+            if let MonitorTarget::Population(p) = m.target {
+                observe(m, lane.pops[p].as_ref());
+            }
+        }
+    }
+}
+
+/// Puts the lanes' rows back into the network (populations, monitors).
+fn lanes_join(net: &mut Network, lanes: &[Lane]) {
+    for (p, pop) in net.pops.iter_mut().enumerate() {
+        let (batch, n) = (pop.core().batch(), pop.core().n());
+        let mut binary = true;
+        for lane in lanes {
+            let part = lane.pops[p].as_ref();
+            let at = lane.rows.start;
+            pop.core_mut().absorb_rows(at, part.core());
+            binary &= part.core().spikes().is_binary();
+            for &name in pop.variable_names() {
+                let (Some(mine), Some(theirs)) = (pop.variable_mut(name), part.variable(name))
+                else {
+                    continue;
+                };
+                // Per-row state; per-neuron values (θ) did not change.
+                if mine.len() == batch * n {
+                    mine[at * n..at * n + theirs.len()].copy_from_slice(theirs);
+                }
+            }
+        }
+        pop.core_mut().spikes_mut().set_binary(binary);
+    }
+    for (k, (_, m)) in net.monitors.iter_mut().enumerate() {
+        let parts: Vec<&Monitor> = lanes.iter().map(|l| &l.monitors[k]).collect();
+        m.absorb_lanes(&parts);
+    }
+}
