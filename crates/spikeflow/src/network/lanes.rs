@@ -12,14 +12,16 @@
 //! network is small (10–50 µs at batch 32 and 100–400 neurons), and a
 //! fork/join costs tens of µs on the 2-core VMs measured — by one per run.
 //! Each row gets the same operations in the same order as on one thread,
-//! so the bits are the same (`tests/determinism.rs`).
+//! so the bits are the same (`tests/determinism.rs`). The lanes run for
+//! milliseconds side by side, so the pool's workers should be on different
+//! cores: the CLI pins them (`spikeflow-cli/src/pool.rs` says why).
 //!
 //! A run stays on the per-step path when a population cannot be split
 //! ([`Population::lane`] is `None`: models whose random draws depend on
-//! their rows), a
-//! topology keeps state of its own ([`Topology::shared`](crate::topology::Topology::shared)
-//! is `None`), a monitor records a connection, learning is on, the run is
-//! one-step or profiled, or the work is too small for a fork.
+//! their rows), a topology keeps state of its own
+//! ([`Topology::shared`](crate::topology::Topology::shared) is `None`), a
+//! monitor records a connection, learning is on, the run is one-step or
+//! profiled, or the work is too small for a fork.
 
 use super::{integrate, observe, Network, Plan, RunOptions};
 use crate::monitor::{Monitor, MonitorTarget};
@@ -33,11 +35,6 @@ use std::ops::Range;
 /// the per-step path: splitting and joining copy the state once and fork
 /// once (tens of µs here), about the cost of 10^5 neuron updates.
 const LANE_MIN_WORK: usize = 1 << 17;
-
-/// Lanes per pool thread. More, smaller lanes than threads, so that the
-/// pool balances them: a worker that wakes late (milliseconds, measured on
-/// the VMs here) takes what is left instead of a fixed half.
-const LANES_PER_THREAD: usize = 4;
 
 /// One block of batch rows with its own state.
 struct Lane {
@@ -57,10 +54,12 @@ impl Network {
     /// otherwise.
     pub(super) fn run_in_lanes(&mut self, plan: &Plan<'_>, steps: usize, o: &RunOptions) -> bool {
         let threads = rayon::current_num_threads();
-        let count = (LANES_PER_THREAD * threads).min(self.batch);
+        // One lane per thread: measured faster than 2 or 4 smaller lanes per
+        // thread once the CLI pins the workers (W4 batch 32, N = 100: 7.3–7.5
+        // against 8.0–8.3 and 8.1–8.6 ms per run).
+        let count = threads.min(self.batch);
         let neurons: usize = self.pops.iter().map(|p| p.core().n()).sum();
-        if threads < 2
-            || count < 2
+        if count < 2
             || self.learning
             || o.one_step
             || self.profile.on
