@@ -631,7 +631,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     if a.threads == 0 {
         bail!("--threads must be ≥ 1");
     }
-    crate::pool::init(a.threads)?;
+    let pinned = crate::pool::init(a.threads)?;
     spikeflow::parallel::set_threshold_scale(a.parallel_scale)?;
     let mut meta = Map::new();
     meta.insert("bench".into(), json!("meta"));
@@ -642,6 +642,8 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     );
     meta.insert("spikeflow".into(), json!(env!("CARGO_PKG_VERSION")));
     meta.insert("threads".into(), json!(a.threads));
+    meta.insert("pinned_workers".into(), json!(pinned));
+    meta.insert("parallel_scale".into(), json!(a.parallel_scale));
     meta.insert("cpu".into(), json!(cpu_model()));
     meta.insert(
         "nproc".into(),

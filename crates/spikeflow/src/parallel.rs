@@ -2,15 +2,25 @@
 //!
 //! Every parallel region costs a fork/join. On the 2-core virtual machines
 //! spikeflow is measured on that is tens of microseconds once the pool's
-//! threads have gone to sleep, more than many per-step regions' work: with
+//! threads have gone to sleep (and, unless the workers are pinned to cores,
+//! Linux sometimes wakes them on the same core), more than many per-step
+//! regions' work: with
 //! the earlier, lower thresholds two threads ran W4 (batch 32, N = 100) at
 //! 0.59 ms per sample against 0.38 ms for one, and W1 n = 2500 at 0.085 s
 //! per simulated second against 0.055 s once its propagation stayed on one
 //! thread. So each call site compares its work with a threshold measured
 //! there, and [`set_threshold_scale`] scales them all.
 //!
+//! Runs with learning off avoid per-step regions altogether: they run
+//! batch rows in lanes, one per thread (see `Network::run`).
+//!
 //! Results never depend on this: every parallel path gives the same bits
 //! as the sequential one (`tests/determinism.rs`).
+//!
+//! For applications that build their own pool: pinning worker `i` to core
+//! `i` (e.g. with the `core_affinity` crate in
+//! `rayon::ThreadPoolBuilder::start_handler`, as the CLI does) keeps the
+//! workers on separate cores.
 //!
 //! ```
 //! // A many-core machine where waking a worker is cheap:
@@ -30,7 +40,7 @@ static SCALE: AtomicU32 = AtomicU32::new(0x3f80_0000);
 /// has more than one thread). Applies to the whole process.
 ///
 /// # Errors
-/// [`Error::Param`] unless `scale` is finite and ≥ 0.
+/// [`Error::InvalidParameter`] unless `scale` is finite and ≥ 0.
 pub fn set_threshold_scale(scale: f32) -> Result<()> {
     if !(scale.is_finite() && scale >= 0.0) {
         return Err(Error::param(

@@ -336,6 +336,11 @@ impl Network {
     /// tensor `[steps, batch, *shape]` (spikes for an `Input` population,
     /// added current for any other).
     ///
+    /// With learning off and a batch, the rows run in lanes, one per pool
+    /// thread, for the whole run (`network/lanes.rs`); otherwise large
+    /// per-step regions run in parallel. The result is the same bit for
+    /// bit whatever the number of threads.
+    ///
     /// # Errors
     /// Unknown names, inputs of the wrong shape, a reward rule without a
     /// reward, bad clamp indices or voltage injections. Nothing is stepped
