@@ -69,8 +69,32 @@ pub fn poisson(
     dt_ms: f32,
     rng: &mut Rng,
 ) -> Result<Tensor> {
-    const OBJ: &str = "poisson encoder";
     let n = check_common(OBJ, datum, shape, steps)?;
+    let mut out = vec![0.0f32; n * steps];
+    poisson_into(datum, steps, dt_ms, &mut out, n, 0, rng)?;
+    Tensor::new(out_shape(steps, shape), out)
+}
+
+const OBJ: &str = "poisson encoder";
+
+/// [`poisson`](fn@poisson) written into `out`, a zeroed `[steps, stride]`
+/// array: element `i`'s train goes to column `first + i`, with the same
+/// draws. Lets a caller interleave batch rows (`stride = batch · n`,
+/// `first = row · n`) in one buffer it reuses from image to image.
+///
+/// # Errors
+/// As [`poisson`](fn@poisson) for `dt_ms` and the rates; nothing is drawn
+/// then.
+pub(crate) fn poisson_into(
+    datum: &[f32],
+    steps: usize,
+    dt_ms: f32,
+    out: &mut [f32],
+    stride: usize,
+    first: usize,
+    rng: &mut Rng,
+) -> Result<()> {
+    debug_assert!(first + datum.len() <= stride && out.len() == steps * stride);
     positive(OBJ, "dt_ms", dt_ms)?;
     let dt = f64::from(dt_ms);
     // Validate everything before drawing anything.
@@ -93,15 +117,14 @@ pub fn poisson(
             ));
         }
     }
-    let mut out = vec![0.0f32; n * steps];
     for (i, &rate) in datum.iter().enumerate() {
         if rate == 0.0 {
             continue;
         }
         let p = (f64::from(rate) * dt / 1000.0).min(1.0);
-        bernoulli_column(p, i, n, steps, &mut out, rng);
+        bernoulli_column(p, first + i, stride, steps, out, rng);
     }
-    Tensor::new(out_shape(steps, shape), out)
+    Ok(())
 }
 
 /// [`poisson`](fn@poisson) with stored parameters and its own generator.
@@ -146,6 +169,28 @@ impl Encoder for PoissonEncoder {
 mod tests {
     use super::*;
     use crate::encoding::spike_counts as counts;
+
+    #[test]
+    fn rows_written_in_place_equal_separate_trains_interleaved() {
+        let rows = [[80.0, 0.0, 500.0, 20.0], [0.0, 999.0, 3.0, 120.0]];
+        let (n, steps) = (4, 40);
+        let mut a = Rng::seed_from_u64(7);
+        let mut expected = vec![0.0; steps * 2 * n];
+        for (r, rates) in rows.iter().enumerate() {
+            let t = poisson(rates, &[n], steps, 1.0, &mut a).unwrap();
+            for (step, slab) in t.data().chunks_exact(n).enumerate() {
+                expected[(step * 2 + r) * n..(step * 2 + r + 1) * n].copy_from_slice(slab);
+            }
+        }
+        let mut b = Rng::seed_from_u64(7);
+        let mut got = vec![0.0; steps * 2 * n];
+        for (r, rates) in rows.iter().enumerate() {
+            poisson_into(rates, steps, 1.0, &mut got, 2 * n, r * n, &mut b).unwrap();
+        }
+        assert_eq!(got, expected);
+        assert_eq!(a, b, "same draws");
+        assert!(got.contains(&1.0));
+    }
 
     #[test]
     fn shape_and_binary_values() {

@@ -1,6 +1,6 @@
 //! How one image is shown to a network: the MNIST training protocols.
 
-use crate::encoding::poisson;
+use crate::encoding::poisson::poisson_into;
 use crate::error::{Error, Result};
 use crate::monitor::MonitorSpec;
 use crate::network::{Network, RunOptions};
@@ -57,6 +57,9 @@ pub struct PoissonPresenter {
     time_steps: usize,
     intensity: f32,
     rng: Rng,
+    /// The input raster, reused from image to image (a fresh one per image
+    /// cost page faults: ~20 % of a 100-neuron training run in the kernel).
+    raster: Vec<f32>,
 }
 
 impl PoissonPresenter {
@@ -91,6 +94,7 @@ impl PoissonPresenter {
             time_steps,
             intensity,
             rng: Rng::seed_from_u64(seed ^ 0xE1C0_DE5E_ED00_0001),
+            raster: Vec::new(),
         })
     }
 }
@@ -108,19 +112,14 @@ impl PoissonPresenter {
             ));
         }
         let rates: Vec<f32> = images.iter().map(|&p| p * self.intensity).collect();
-        // [steps, batch, n]: encode each row, then interleave.
-        let mut data = vec![0.0; self.time_steps * b * n];
+        // [steps, batch, n]: row by row, each in its columns.
+        let mut data = std::mem::take(&mut self.raster);
+        data.clear();
+        data.resize(self.time_steps * b * n, 0.0);
         for row in 0..b {
-            let t = poisson(
-                &rates[row * n..(row + 1) * n],
-                &[n],
-                self.time_steps,
-                self.net.dt(),
-                &mut self.rng,
-            )?;
-            for (step, slab) in t.data().chunks_exact(n).enumerate() {
-                data[(step * b + row) * n..(step * b + row + 1) * n].copy_from_slice(slab);
-            }
+            let rates = &rates[row * n..(row + 1) * n];
+            let (dt, rng) = (self.net.dt(), &mut self.rng);
+            poisson_into(rates, self.time_steps, dt, &mut data, b * n, row * n, rng)?;
         }
         let mut full = vec![self.time_steps, b];
         full.extend_from_slice(&shape);
@@ -131,6 +130,7 @@ impl PoissonPresenter {
             self.time_steps,
             &RunOptions::default(),
         )?;
+        self.raster = x.into_data();
         Ok(())
     }
 }
