@@ -20,10 +20,11 @@
 //! ([`Population::lane`] is `None`: models whose random draws depend on
 //! their rows), a topology keeps state of its own
 //! ([`Topology::shared`](crate::topology::Topology::shared) is `None`), a
-//! monitor records a connection, learning is on, the run is one-step or
-//! profiled, or the work is too small for a fork.
+//! monitor records a connection, learning is on, the run is one-step, or
+//! the work is too small for a fork. Profiling adds up the lanes' phase
+//! times (thread time, so a phase can exceed the run's wall time).
 
-use super::{integrate, observe, Network, Plan, RunOptions};
+use super::{integrate, observe, Network, Plan, Profile, RunOptions};
 use crate::monitor::{Monitor, MonitorTarget};
 use crate::nodes::{Population, StepContext};
 use crate::rng::Rng;
@@ -46,6 +47,8 @@ struct Lane {
     /// the same numbers in every lane (see [`Population::lane`]), and the
     /// network's continues from the first lane's.
     rng: Rng,
+    /// This lane's phase times, when the network profiles.
+    profile: Profile,
 }
 
 impl Network {
@@ -62,7 +65,6 @@ impl Network {
         if count < 2
             || self.learning
             || o.one_step
-            || self.profile.on
             || !crate::parallel::worth(steps * self.batch * neurons, LANE_MIN_WORK)
             || self
                 .conns
@@ -91,6 +93,9 @@ impl Network {
             }
         });
         lanes_join(self, &lanes);
+        for lane in &lanes {
+            self.profile.add(&lane.profile);
+        }
         // Every lane drew the same numbers (see `Population::lane`).
         debug_assert!(lanes.iter().all(|l| l.rng == lanes[0].rng));
         self.rng = lanes.swap_remove(0).rng;
@@ -114,6 +119,10 @@ impl Network {
             bufs,
             monitors,
             rng: self.rng.clone(),
+            profile: Profile {
+                on: self.profile.on,
+                ..Default::default()
+            },
         })
     }
 
@@ -126,6 +135,7 @@ impl Network {
         plan: &Plan<'_>,
         t: usize,
     ) {
+        let mut clock = lane.profile.start();
         let rows = lane.rows.len();
         for (p, buf) in lane.bufs.iter_mut().enumerate() {
             if !plan.input_only[p] {
@@ -141,6 +151,7 @@ impl Network {
                 &mut lane.bufs[c.target][offset..],
             );
         }
+        lane.profile.lap(0, &mut clock);
         let mut ctx = StepContext {
             dt: self.dt,
             learning: false,
@@ -149,11 +160,13 @@ impl Network {
         for (p, (pop, buf)) in lane.pops.iter_mut().zip(&mut lane.bufs).enumerate() {
             integrate(pop.as_mut(), p, buf, plan, t, lane.rows.clone(), &mut ctx);
         }
+        lane.profile.lap(1, &mut clock);
         for m in &mut lane.monitors {
             if let MonitorTarget::Population(p) = m.target {
                 observe(m, lane.pops[p].as_ref());
             }
         }
+        lane.profile.lap(3, &mut clock);
     }
 }
 

@@ -84,6 +84,12 @@ impl Profile {
             *t0 = now;
         }
     }
+    /// Adds another profile's times (a lane's).
+    fn add(&mut self, other: &Profile) {
+        for (a, b) in self.phases.iter_mut().zip(other.phases) {
+            *a += b;
+        }
+    }
 }
 
 impl Network {
@@ -383,7 +389,9 @@ impl Network {
     /// Wall time spent in each phase since profiling was turned on:
     /// `propagate` (connections turn spikes into input), `integrate`
     /// (populations update), `learn` (rules, decay, clamping), `observe`
-    /// (monitors) and `normalise` (end-of-run weight normalisation).
+    /// (monitors) and `normalise` (end-of-run weight normalisation). For
+    /// runs in lanes (see [`run`](Self::run)) a phase's time is summed
+    /// over the lanes: thread time, which can exceed the wall time.
     pub fn profile(&self) -> [(&'static str, Duration); 5] {
         let p = &self.profile.phases;
         std::array::from_fn(|k| (PHASES[k], p[k]))
