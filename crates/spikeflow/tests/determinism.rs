@@ -293,6 +293,51 @@ fn every_model_with_lanes_is_bit_identical_to_one_thread() {
 }
 
 #[test]
+fn a_bad_input_value_stops_a_run_in_lanes_before_anything_changes() {
+    spikeflow::parallel::set_threshold_scale(1.0 / 1024.0).unwrap();
+    let attempt = |bad_step: usize| {
+        let mut net = DiehlAndCook2015 {
+            n_neurons: 50,
+            batch_size: 6,
+            ..Default::default()
+        }
+        .build()
+        .unwrap();
+        net.set_learning(false);
+        net.add_monitor("ae", MonitorSpec::new("Ae", &["s"]).summed())
+            .unwrap();
+        let p = vec![0.2f32; 784];
+        let good = raster(30, 6, &p, 1);
+        let good = Tensor::new(vec![30, 6, 1, 28, 28], good.into_data()).unwrap();
+        net.run(&[("X", &good)], 30, &RunOptions::default())
+            .unwrap();
+        let before = net.snapshot();
+        let counts = net.monitor("ae").unwrap().get("s").unwrap();
+        let mut bad = good.into_data();
+        // Row 4: the last lane with 2 threads. With a second bad value in
+        // the other lane, the first in data order is the one named.
+        bad[(bad_step * 6 + 4) * 784 + 300] = f32::INFINITY;
+        if bad_step == 20 {
+            bad[(29 * 6 + 1) * 784 + 7] = f32::NAN;
+        }
+        let bad = Tensor::new(vec![30, 6, 1, 28, 28], bad).unwrap();
+        let err = net
+            .run(&[("X", &bad)], 30, &RunOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(net.snapshot(), before, "state changed by a failed run");
+        assert_eq!(net.monitor("ae").unwrap().get("s").unwrap(), counts);
+        err
+    };
+    for bad_step in [0, 1, 20] {
+        let one = pool(1).install(|| attempt(bad_step));
+        let two = pool(2).install(|| attempt(bad_step));
+        assert!(one.contains("finite") && one.contains("inf"), "{one}");
+        assert_eq!(one, two);
+    }
+}
+
+#[test]
 fn fast_lateral_connections_equal_the_dense_matrices() {
     // Training (batch 1) and batched inference: O(n) one-to-one excitation
     // and "all but self" inhibition against BindsNET's dense exc·I and

@@ -25,12 +25,14 @@
 //! times (thread time, so a phase can exceed the run's wall time).
 
 use super::{integrate, observe, Network, Plan, Profile, RunOptions};
+use crate::error::Result;
 use crate::monitor::{Monitor, MonitorTarget};
 use crate::nodes::{Population, StepContext};
 use crate::rng::Rng;
 use crate::topology::SharedPropagation;
 use rayon::prelude::*;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Neuron updates (steps × batch × neurons) below which a run stays on
 /// the per-step path: splitting and joining copy the state once and fork
@@ -55,7 +57,22 @@ impl Network {
     /// Runs `steps` steps in lanes when the batch rows are independent and
     /// the work is worth a fork; returns `false`, having changed nothing,
     /// otherwise.
-    pub(super) fn run_in_lanes(&mut self, plan: &Plan<'_>, steps: usize, o: &RunOptions) -> bool {
+    ///
+    /// Each lane checks that its rows of step `t + 1`'s external input are
+    /// finite before it steps `t`: the check's loads bring the next step's
+    /// input into cache while it is still far from needed, and no separate
+    /// pass reads the whole raster first. A lane that finds a non-finite
+    /// value stops them all; the lanes are dropped, the network is
+    /// unchanged, and the error is the one the one-thread path gives.
+    ///
+    /// # Errors
+    /// A non-finite input value (see `Plan::check_finite`).
+    pub(super) fn run_in_lanes(
+        &mut self,
+        plan: &Plan<'_>,
+        steps: usize,
+        o: &RunOptions,
+    ) -> Result<bool> {
         let threads = rayon::current_num_threads();
         // One lane per thread: measured faster than 2 or 4 smaller lanes per
         // thread once the CLI pins the workers (W4 batch 32, N = 100: 7.3–7.5
@@ -72,26 +89,44 @@ impl Network {
                 .any(|c| c.learner.as_ref().is_some_and(|l| l.pending()))
             || (self.monitors.iter()).any(|(_, m)| matches!(m.target, MonitorTarget::Connection(_)))
         {
-            return false;
+            return Ok(false);
         }
         let Some(shared) = (self.conns.iter())
             .map(|c| c.topology.shared())
             .collect::<Option<Vec<&dyn SharedPropagation>>>()
         else {
-            return false;
+            return Ok(false);
         };
         let Some(mut lanes) = (0..count)
             .map(|k| self.lane(k * self.batch / count..(k + 1) * self.batch / count))
             .collect::<Option<Vec<Lane>>>()
         else {
-            return false;
+            return Ok(false);
         };
         let (net, shared) = (&*self, &shared[..]);
+        let n: Vec<usize> = self.pops.iter().map(|p| p.core().n()).collect();
+        let bad_input = AtomicBool::new(false);
         lanes.par_iter_mut().for_each(|lane| {
+            let rows = lane.rows.clone();
+            let finite = |t: usize| t >= steps || plan.finite_at(t, &rows, &n);
+            if !finite(0) {
+                bad_input.store(true, Ordering::Relaxed);
+            }
             for t in 0..steps {
+                if !finite(t + 1) {
+                    bad_input.store(true, Ordering::Relaxed);
+                }
+                if bad_input.load(Ordering::Relaxed) {
+                    return;
+                }
                 net.step_lane(lane, shared, plan, t);
             }
         });
+        if bad_input.into_inner() {
+            // The lanes are dropped: the network is unchanged.
+            plan.check_finite(&self.names)?;
+            return Ok(false); // not reached: a lane saw a non-finite value
+        }
         lanes_join(self, &lanes);
         for lane in &lanes {
             self.profile.add(&lane.profile);
@@ -99,7 +134,7 @@ impl Network {
         // Every lane drew the same numbers (see `Population::lane`).
         debug_assert!(lanes.iter().all(|l| l.rng == lanes[0].rng));
         self.rng = lanes.swap_remove(0).rng;
-        true
+        Ok(true)
     }
 
     /// A lane of rows `rows`, or `None` if a population cannot be split.

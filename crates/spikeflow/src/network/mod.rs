@@ -359,7 +359,8 @@ impl Network {
     ) -> Result<()> {
         let plan = self.plan(inputs, steps, options)?;
         let rewards = self.rewards(steps, options)?;
-        if !self.run_in_lanes(&plan, steps, options) {
+        if !self.run_in_lanes(&plan, steps, options)? {
+            plan.check_finite(&self.names)?;
             for t in 0..steps {
                 self.step(t, &plan, rewards.as_ref(), options);
             }
@@ -424,23 +425,8 @@ impl Network {
                     ),
                 ));
             }
-            // A raster is millions of values: tested a block at a time with
-            // no early exit inside a block (so the test vectorises), blocks
-            // spread over the pool's threads.
-            let finite = |c: &[f32]| c.iter().fold(true, |ok, x| ok & x.is_finite());
-            let all_finite = {
-                use rayon::prelude::*;
-                t.data()
-                    .par_chunks(1 << 16)
-                    .all(|b| b.chunks(256).all(finite))
-            };
-            let bad = (!all_finite).then(|| t.data().iter().find(|x| !x.is_finite()));
-            if let Some(bad) = bad.flatten() {
-                return Err(Error::param(
-                    format!("input of population {name:?}"),
-                    format!("values must be finite, got {bad}"),
-                ));
-            }
+            // Values are checked finite before anything is stepped: by
+            // `Plan::check_finite`, or lane by lane (`lanes.rs`).
             if ext[p].replace(t).is_some() {
                 return Err(Error::Name(format!(
                     "input for population {name:?} given twice"
@@ -713,6 +699,44 @@ fn observe(m: &mut Monitor, pop: &dyn Population) {
                 .unwrap_or(&[])
         };
         m.push(k, vals);
+    }
+}
+
+/// Whether every value is finite: a block at a time with no early exit
+/// inside a block, so that the test vectorises.
+fn all_finite(values: &[f32]) -> bool {
+    let finite = |c: &[f32]| c.iter().fold(true, |ok, x| ok & x.is_finite());
+    values.chunks(256).all(finite)
+}
+
+impl Plan<'_> {
+    /// Errors unless every external input value is finite, naming the
+    /// first non-finite value of the first such input.
+    fn check_finite(&self, names: &[String]) -> Result<()> {
+        use rayon::prelude::*;
+        for (p, x) in self.ext.iter().enumerate() {
+            let Some(x) = x else { continue };
+            // A raster is millions of values: blocks over the pool's threads.
+            if x.data().par_chunks(1 << 16).all(all_finite) {
+                continue;
+            }
+            if let Some(bad) = x.data().iter().find(|v| !v.is_finite()) {
+                return Err(Error::param(
+                    format!("input of population {:?}", names[p]),
+                    format!("values must be finite, got {bad}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the external inputs of step `t` are finite in batch rows
+    /// `rows` (`n[p]` neurons in population `p`).
+    fn finite_at(&self, t: usize, rows: &std::ops::Range<usize>, n: &[usize]) -> bool {
+        self.ext
+            .iter()
+            .zip(n)
+            .all(|(x, &n)| x.is_none_or(|x| all_finite(&x.slab(t)[rows.start * n..rows.end * n])))
     }
 }
 
