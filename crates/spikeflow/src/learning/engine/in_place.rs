@@ -22,6 +22,12 @@ use rayon::prelude::*;
 /// thread.
 const PAR_MIN_WORK: usize = 1 << 16;
 
+thread_local! {
+    /// Each pool thread's scratch for the old weights of spiking targets,
+    /// kept between steps so that parallel row updates do not allocate.
+    static OLD_W: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Spiking targets' quantities, gathered once per step so that row loops
 /// read them without indexing (and the deferral log can keep them). A
 /// struct of arrays: a rule's inlined `on_post` loads only the fields it
@@ -136,22 +142,45 @@ pub(crate) fn post_terms<R: SynapseRule>(
     pre: Side<'_>,
     cols: ColsView<'_>,
 ) {
-    let k = cols.k;
-    let each = cols.j.iter().zip(cols.s).zip(cols.x).zip(cols.aux);
-    for (c, (((&j, &s), &x), &aux)) in each.enumerate() {
-        let post = Side {
-            s,
-            x,
-            traces: if k == 0 {
-                &[]
-            } else {
-                &cols.tr[c * k..(c + 1) * k]
-            },
-            aux,
-        };
+    let mut update = |j: u32, post: Side<'_>| {
         let w = &mut wrow[j as usize];
         let d = 0.0 + rule.on_post(&p.synapse(*w, pre, post, reward));
         p.store(w, d);
+    };
+    let each = cols.j.iter().zip(cols.s).zip(cols.x).zip(cols.aux);
+    if cols.k > 0 {
+        let traces = cols.tr.chunks_exact(cols.k);
+        for ((((&j, &s), &x), &aux), traces) in each.zip(traces) {
+            update(j, Side { s, x, traces, aux });
+        }
+        return;
+    }
+    // Without rule traces, unrolled by four and free of the traces' slice
+    // bounds: each target is one scattered read-modify-write, and loop
+    // overhead was a fifth of its instructions (W2 n = 1000 under
+    // callgrind: 10.7 → 9.1 instructions per update).
+    let side = |s, x, aux| Side {
+        s,
+        x,
+        traces: &[],
+        aux,
+    };
+    let quads = cols.j.chunks_exact(4).zip(cols.s.chunks_exact(4));
+    let quads = quads.zip(cols.x.chunks_exact(4).zip(cols.aux.chunks_exact(4)));
+    for ((j, s), (x, aux)) in quads {
+        let (j, s, x, aux): (&[u32; 4], &[f32; 4], &[f32; 4], &[f32; 4]) = (
+            j.try_into().unwrap(),
+            s.try_into().unwrap(),
+            x.try_into().unwrap(),
+            aux.try_into().unwrap(),
+        );
+        for u in 0..4 {
+            update(j[u], side(s[u], x[u], aux[u]));
+        }
+    }
+    let done = cols.j.len() / 4 * 4;
+    for (((&j, &s), &x), &aux) in each.skip(done) {
+        update(j, side(s, x, aux));
     }
 }
 
@@ -265,16 +294,18 @@ impl<R: SynapseRule> SynapticLearner<R> {
                 row.apply(wrow, i, pre_on, old);
             };
             if crate::parallel::worth(work, PAR_MIN_WORK) {
-                self.row_mark.fill(false);
-                for &i in active {
-                    self.row_mark[i as usize] = true;
-                }
-                let mark = &self.row_mark;
-                w[..n_pre * n_post]
-                    .par_chunks_mut(n_post)
-                    .enumerate()
-                    .filter(|(i, _)| mark[*i])
-                    .for_each_init(Vec::new, |old, (i, wrow)| one(wrow, i, old));
+                let cost = |i: u32| n_post + log.pending(i as usize, now);
+                let rows = &mut w[..n_pre * n_post];
+                let tasks = &mut self.task_ends;
+                crate::parallel::for_rows_balanced(
+                    rows,
+                    n_post,
+                    active,
+                    cost,
+                    work,
+                    tasks,
+                    &|wrow, i| OLD_W.with_borrow_mut(|old| one(wrow, i, old)),
+                );
             } else {
                 for &i in active {
                     let i = i as usize;

@@ -159,8 +159,8 @@ pub(crate) struct SynapticLearner<R: SynapseRule> {
     post_cols: PostCols,
     /// Deferred post terms (in-place path).
     log: PostLog,
-    /// Rows to bring up to date this step (in-place path, parallel).
-    row_mark: Vec<bool>,
+    /// Bounds of the parallel tasks of a step's row updates (in-place path).
+    task_ends: Vec<usize>,
     /// Scratch for the old weights of spiking targets (in-place path).
     old_w: Vec<f32>,
 }
@@ -197,7 +197,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
             zeros: Vec::new(),
             post_cols: PostCols::default(),
             log: PostLog::default(),
-            row_mark: Vec::new(),
+            task_ends: Vec::new(),
             old_w: Vec::new(),
         }
     }
@@ -287,7 +287,6 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         self.zeros = vec![0.0; n_pre.max(n_post)];
         self.log
             .resize(n_pre, self.traces.pre.len(), self.traces.post.len());
-        self.row_mark = vec![false; n_pre];
     }
 
     fn reset_state(&mut self) {
