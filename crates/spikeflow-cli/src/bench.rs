@@ -654,18 +654,21 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     if cfg!(debug_assertions) {
         eprintln!("warning: this is a debug build; measure with --release");
     }
-    match a.workload {
-        Workload::W1 | Workload::W2 => {
-            let ok = run_dense(a, a.workload == Workload::W2)?;
-            if !ok {
-                eprintln!("error: output spike counts differ from the reference");
-                return Ok(ExitCode::from(1));
+    let body = || -> Result<ExitCode> {
+        match a.workload {
+            Workload::W1 | Workload::W2 => {
+                let ok = run_dense(a, a.workload == Workload::W2)?;
+                if !ok {
+                    eprintln!("error: output spike counts differ from the reference");
+                    return Ok(ExitCode::from(1));
+                }
             }
+            Workload::W3 => run_dc(a, true)?,
+            Workload::W4 => run_dc(a, false)?,
         }
-        Workload::W3 => run_dc(a, true)?,
-        Workload::W4 => run_dc(a, false)?,
-    }
-    Ok(ExitCode::SUCCESS)
+        Ok(ExitCode::SUCCESS)
+    };
+    crate::pool::on_worker(body)
 }
 
 #[cfg(test)]

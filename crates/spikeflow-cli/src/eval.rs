@@ -52,6 +52,10 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     // An error means the pool exists already (several commands in one
     // process, as in tests): it is kept.
     let _ = crate::pool::init(a.threads);
+    crate::pool::on_worker(|| eval_checkpoint(a))
+}
+
+fn eval_checkpoint(a: &Args) -> Result<ExitCode> {
     let dir = checkpoint::locate(&a.model_dir, true)?;
     let l = checkpoint::read_checkpoint(&dir)?;
     let params = &l.meta["params"];

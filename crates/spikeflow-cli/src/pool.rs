@@ -31,3 +31,14 @@ pub fn init(threads: usize) -> Result<bool> {
         .context("setting up the thread pool")?;
     Ok(pin)
 }
+
+/// Runs `f` on a worker of the global pool (the caller waits).
+///
+/// The step loop then runs on pinned worker 0, and a step's parallel region
+/// is a `rayon::join` that the other worker steals, instead of a job the
+/// unpinned main thread injects into the pool and sleeps on until it is
+/// done (two thread hand-overs per region). W2 n = 1000 with 2 threads:
+/// ~7 % faster; neutral on W1, W3 and W4 within this machine's noise.
+pub fn on_worker<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    rayon::scope(|_| f())
+}

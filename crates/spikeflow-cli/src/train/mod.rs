@@ -163,6 +163,10 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     // An error means the pool exists already (several commands in one
     // process, as in tests): it is kept.
     let _ = crate::pool::init(a.threads);
+    crate::pool::on_worker(|| train(a, wall))
+}
+
+fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
     // Parameters: fresh, or from the checkpoint being resumed.
     let (params, resumed, out) = params::resolve(a)?;
     if !a.assign_sweep.is_empty() && params.validation == 0 {
