@@ -131,23 +131,22 @@ fn w1_weights(n: usize, seed: u64) -> Vec<f32> {
     w
 }
 
-/// W1/W2 raster `[steps, 1, n]` as 0/1 f32: `uniform(seed, 3, t·n + i) < r_i·(dt/1000)`.
-fn w1_raster(n: usize, steps: usize, seed: u64, dt: f64) -> (Vec<f32>, usize) {
+/// W1/W2 raster `[steps, 1, n]` of spikes (a bool raster, as the peers
+/// feed): `uniform(seed, 3, t·n + i) < r_i·(dt/1000)`.
+fn w1_raster(n: usize, steps: usize, seed: u64, dt: f64) -> (Vec<bool>, usize) {
     let k = key(seed, STREAM_SPIKES);
     let p: Vec<f64> = w1_rates(n, seed)
         .iter()
         .map(|r| r * (dt / 1000.0))
         .collect();
-    let mut x = vec![0.0f32; steps * n];
+    let mut x = vec![false; steps * n];
     x.par_chunks_mut(n).enumerate().for_each(|(t, row)| {
         let base = (t * n) as u64;
         for (i, v) in row.iter_mut().enumerate() {
-            if uniform(k, base + i as u64) < p[i] {
-                *v = 1.0;
-            }
+            *v = uniform(k, base + i as u64) < p[i];
         }
     });
-    let count = x.iter().filter(|&&v| v != 0.0).count();
+    let count = x.iter().filter(|&&v| v).count();
     (x, count)
 }
 
@@ -159,7 +158,7 @@ fn dc_weights(n_inpt: usize, n: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-/// W3/W4 raster for images `first..first+B`, `[T, B, 784]` as 0/1 f32:
+/// W3/W4 raster for images `first..first+B`, `[T, B, 784]` of spikes:
 /// `uniform(seed, 5, (k·T + t)·784 + i) < pixel/255·intensity·(dt/1000)`.
 fn dc_encode(
     images: &[&[u8]],
@@ -168,7 +167,7 @@ fn dc_encode(
     seed: u64,
     intensity: f64,
     dt: f64,
-    out: &mut [f32],
+    out: &mut [bool],
 ) -> usize {
     let key5 = key(seed, STREAM_DC_SPIKES);
     let b_n = images.len();
@@ -184,7 +183,7 @@ fn dc_encode(
             let base = (k * t_steps as u64 + t as u64) * 784;
             for (i, v) in row.iter_mut().enumerate() {
                 let s = p[i] > 0.0 && uniform(key5, base + i as u64) < p[i];
-                *v = s as u8 as f32;
+                *v = s;
                 count += s as usize;
             }
         }
@@ -384,9 +383,13 @@ fn run_dense(a: &Args, stdp: bool) -> Result<bool> {
             net.set_profiling(a.profile);
             let ta = Instant::now();
             let (raster, in_spikes) = w1_raster(n, a.steps, a.seed, dt);
-            let x = Tensor::new(vec![a.steps, 1, n], raster)?;
+            let x = SpikeRaster::new(vec![a.steps, 1, n], raster)?;
             let tb = Instant::now();
-            net.run(&[("X", &x)], a.steps, &RunOptions::default())?;
+            net.run_inputs(
+                &[("X", RunInput::from(&x))],
+                a.steps,
+                &RunOptions::default(),
+            )?;
             let tc = Instant::now();
             let sim_s = (tc - tb).as_secs_f64();
             let e2e_s = (tc - ta).as_secs_f64();
@@ -518,7 +521,7 @@ fn run_dc(a: &Args, learn: bool) -> Result<()> {
             net.set_learning(learn);
             let build_s = t0.elapsed().as_secs_f64();
             eprintln!("[{wl}] N={n} batch={bsz} threads={} warmup={warm} measured={measured} (build {build_s:.2}s)", a.threads);
-            let mut raster = vec![0.0f32; t_steps * bsz * 784];
+            let mut x = SpikeRaster::zeros(vec![t_steps, bsz, 1, 28, 28]);
             let mut times = Vec::new();
             let mut ae_all = Vec::new();
             for k in 0..warm + measured {
@@ -527,11 +530,14 @@ fn run_dc(a: &Args, learn: bool) -> Result<()> {
                     .collect();
                 let ta = Instant::now();
                 let in_spikes =
-                    dc_encode(&imgs, k * bsz, t_steps, a.seed, intensity, dt, &mut raster);
-                let x = Tensor::new(vec![t_steps, bsz, 1, 28, 28], std::mem::take(&mut raster))?;
+                    dc_encode(&imgs, k * bsz, t_steps, a.seed, intensity, dt, x.data_mut());
                 net.set_profiling(a.profile && k >= warm);
                 let tb = Instant::now();
-                net.run(&[("X", &x)], t_steps, &RunOptions::default())?;
+                net.run_inputs(
+                    &[("X", RunInput::from(&x))],
+                    t_steps,
+                    &RunOptions::default(),
+                )?;
                 let tc = Instant::now();
                 let ae = net
                     .monitor("Ae_spikes")?
@@ -543,7 +549,6 @@ fn run_dc(a: &Args, learn: bool) -> Result<()> {
                 let tc2 = Instant::now();
                 net.reset_state();
                 let td = Instant::now();
-                raster = x.into_data();
                 if k < warm {
                     continue;
                 }
@@ -726,8 +731,8 @@ mod tests {
         assert_eq!(w[999 * 1000 + 999], 2.7394919395446777);
         let (x, total) = w1_raster(1000, 1000, 0, 1.0);
         assert_eq!(total, 50893);
-        assert_eq!(x[..1000].iter().filter(|&&v| v != 0.0).count(), 51);
-        assert_eq!((0..1000).filter(|&t| x[t * 1000] != 0.0).count(), 33);
+        assert_eq!(x[..1000].iter().filter(|&&v| v).count(), 51);
+        assert_eq!((0..1000).filter(|&t| x[t * 1000]).count(), 33);
         let r = w1_rates(1000, 0);
         assert_eq!(r[0], 26.91303195904541);
     }

@@ -40,11 +40,13 @@ mod network;
 pub mod nodes;
 pub mod parallel;
 pub mod rng;
+mod spike_raster;
 mod tensor;
 pub mod topology;
 
 pub use error::{Error, Result};
-pub use network::{Connect, Mask, Network, NetworkBuilder, Reward, RunOptions, Snapshot};
+pub use network::{Connect, Mask, Network, NetworkBuilder, Reward, RunInput, RunOptions, Snapshot};
+pub use spike_raster::SpikeRaster;
 pub use tensor::Tensor;
 
 /// The names most programs need.
@@ -58,5 +60,5 @@ pub mod prelude {
     pub use crate::topology::{
         AllButSelf, Bound, Conv, Dense, LocalConnection, LocalNd, MaxPool, MeanField, Sparse,
     };
-    pub use crate::{Connect, Mask, Network, Reward, RunOptions, Tensor};
+    pub use crate::{Connect, Mask, Network, Reward, RunInput, RunOptions, SpikeRaster, Tensor};
 }

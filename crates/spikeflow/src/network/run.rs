@@ -1,6 +1,63 @@
 //! Options of [`Network::run`](crate::Network::run).
 
+use crate::spike_raster::SpikeRaster;
 use crate::tensor::Tensor;
+
+/// One population's external input to
+/// [`Network::run_inputs`](crate::Network::run_inputs), shaped
+/// `[steps, batch, *shape]` (or `[steps, batch, n]`).
+#[derive(Debug, Clone, Copy)]
+pub enum RunInput<'a> {
+    /// Values: the spikes of an `Input` population (any real value passes
+    /// through), current added to the input of any other population.
+    Values(&'a Tensor),
+    /// Spikes: exactly the same run as `Values` holding 1 for a spike and 0
+    /// otherwise, from a quarter of the memory.
+    Spikes(&'a SpikeRaster),
+}
+
+impl<'a> From<&'a Tensor> for RunInput<'a> {
+    fn from(t: &'a Tensor) -> Self {
+        RunInput::Values(t)
+    }
+}
+
+impl<'a> From<&'a SpikeRaster> for RunInput<'a> {
+    fn from(s: &'a SpikeRaster) -> Self {
+        RunInput::Spikes(s)
+    }
+}
+
+impl<'a> RunInput<'a> {
+    pub(crate) fn shape(&self) -> &'a [usize] {
+        match *self {
+            RunInput::Values(t) => t.shape(),
+            RunInput::Spikes(s) => s.shape(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match *self {
+            RunInput::Values(t) => t.data().len(),
+            RunInput::Spikes(s) => s.data().len(),
+        }
+    }
+
+    /// Values `range` of step `t`.
+    pub(crate) fn at(&self, t: usize, range: std::ops::Range<usize>) -> StepInput<'a> {
+        match *self {
+            RunInput::Values(x) => StepInput::Values(&x.slab(t)[range]),
+            RunInput::Spikes(x) => StepInput::Spikes(&x.slab(t)[range]),
+        }
+    }
+}
+
+/// Part of one step of a [`RunInput`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum StepInput<'a> {
+    Values(&'a [f32]),
+    Spikes(&'a [bool]),
+}
 
 /// The reward given to a run.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -41,6 +41,9 @@ impl Population for InputPopulation {
         // (`0 + x`, as the buffered path would give, is folded into the copy).
         self.core.pass_through(external);
     }
+    fn step_external_spikes(&mut self, spikes: &[bool], _: &mut [f32], _: &mut StepContext<'_>) {
+        self.core.pass_through(spikes);
+    }
     fn reset_state(&mut self) {
         self.core.reset();
     }

@@ -208,6 +208,21 @@ pub trait Population: Send + Sync + std::fmt::Debug {
         tail.fill(0.0);
         self.step(buffer, ctx);
     }
+    /// [`step_external`](Self::step_external) with spikes: 1 for a spike,
+    /// 0 otherwise, the same bits as the values would give.
+    fn step_external_spikes(
+        &mut self,
+        spikes: &[bool],
+        buffer: &mut [f32],
+        ctx: &mut StepContext<'_>,
+    ) {
+        let (head, tail) = buffer.split_at_mut(spikes.len());
+        for (a, &s) in head.iter_mut().zip(spikes) {
+            *a = f32::from(u8::from(s));
+        }
+        tail.fill(0.0);
+        self.step(buffer, ctx);
+    }
     /// Resets the state variables to their initial values (learned
     /// parameters such as adaptive thresholds are kept, as in BindsNET).
     fn reset_state(&mut self);
@@ -249,10 +264,7 @@ pub trait Population: Send + Sync + std::fmt::Debug {
 
 /// One batch row for [`NodeCore::pass_through`]: spikes, index list,
 /// input, trace.
-type RowWithTrace<'a> = (
-    (&'a mut [f32], &'a mut Vec<u32>),
-    (&'a [f32], &'a mut [f32]),
-);
+type RowWithTrace<'a, T> = ((&'a mut [f32], &'a mut Vec<u32>), (&'a [T], &'a mut [f32]));
 
 /// Spike trace state of a population.
 #[derive(Debug, Clone)]
@@ -411,7 +423,7 @@ impl NodeCore {
     /// (`Input`): per batch row, the copy, the index list and the trace in
     /// one visit while the row is in cache (rows in parallel for large
     /// batches); then the input sum.
-    pub(crate) fn pass_through(&mut self, input: &[f32]) {
+    pub(crate) fn pass_through<T: spikes::SpikeValue>(&mut self, input: &[T]) {
         use rayon::prelude::*;
         let Some(t) = &mut self.trace else {
             self.spikes.set_values(input);
@@ -421,7 +433,7 @@ impl NodeCore {
         let parallel = parallel_rows(self.batch, n);
         let (vals, lists) = self.spikes.parts_mut();
         let params = &t.params;
-        let row = |((s, list), (inp, x)): RowWithTrace<'_>| {
+        let row = |((s, list), (inp, x)): RowWithTrace<'_, T>| {
             let binary = spikes::set_row(inp, s, list);
             params.update(x, s);
             binary
@@ -441,10 +453,10 @@ impl NodeCore {
         self.finish_sum(input);
     }
 
-    fn finish_sum(&mut self, input: &[f32]) {
+    fn finish_sum<T: spikes::SpikeValue>(&mut self, input: &[T]) {
         if let Some(sum) = &mut self.summed {
             for (a, &x) in sum.iter_mut().zip(input) {
-                *a += x;
+                *a += x.raw();
             }
         }
     }

@@ -3,18 +3,49 @@
 /// Values per block of the scans below.
 const BLOCK: usize = 16;
 
+/// A value an `Input` population can be given: any `f32`, or a spike
+/// (`bool`, stored as 1 or 0).
+pub(crate) trait SpikeValue: Copy + Send + Sync {
+    /// The value as given (1 or 0 for a spike).
+    fn raw(self) -> f32;
+    /// Whether it counts as a spike (non-zero).
+    fn nonzero(self) -> bool;
+}
+
+impl SpikeValue for f32 {
+    #[inline]
+    fn raw(self) -> f32 {
+        self
+    }
+    #[inline]
+    fn nonzero(self) -> bool {
+        self != 0.0
+    }
+}
+
+impl SpikeValue for bool {
+    #[inline]
+    fn raw(self) -> f32 {
+        f32::from(u8::from(self))
+    }
+    #[inline]
+    fn nonzero(self) -> bool {
+        self
+    }
+}
+
 /// Appends `base + j` for the non-zero `block[j]` to `list`. A block of
 /// zeros costs one vector test; otherwise the indices are compacted without
 /// a branch per value (spike positions are random: a branch would
 /// mispredict at every spike).
 #[inline]
-fn push_nonzero(block: &[f32], base: usize, list: &mut Vec<u32>) {
-    if block.iter().fold(false, |a, &x| a | (x != 0.0)) {
+fn push_nonzero<T: SpikeValue>(block: &[T], base: usize, list: &mut Vec<u32>) {
+    if block.iter().fold(false, |a, &x| a | x.nonzero()) {
         let mut found = [0u32; BLOCK];
         let mut k = 0;
         for (j, &x) in block.iter().enumerate() {
             found[k] = (base + j) as u32;
-            k += usize::from(x != 0.0);
+            k += usize::from(x.nonzero());
         }
         list.extend_from_slice(&found[..k]);
     }
@@ -35,7 +66,7 @@ pub(crate) fn collect_active(s: &[f32], list: &mut Vec<u32>) {
 
 /// Sets one row of spikes to `src` (`0 + x`) and its index list; returns
 /// whether every value of the row is 0 or 1.
-pub(crate) fn set_row(src: &[f32], dst: &mut [f32], list: &mut Vec<u32>) -> bool {
+pub(crate) fn set_row<T: SpikeValue>(src: &[T], dst: &mut [f32], list: &mut Vec<u32>) -> bool {
     list.clear();
     copy_collect(src, dst, list);
     list.iter().all(|&j| dst[j as usize] == 1.0)
@@ -44,10 +75,10 @@ pub(crate) fn set_row(src: &[f32], dst: &mut [f32], list: &mut Vec<u32>) -> bool
 /// Writes `0 + src` into `dst` (`+ 0` turns −0 into 0, as adding input to
 /// a cleared buffer does) and appends the indices of the non-zero entries
 /// to `list`, in one pass over the values.
-fn copy_collect(src: &[f32], dst: &mut [f32], list: &mut Vec<u32>) {
-    let copy = |d: &mut [f32], s: &[f32]| {
+fn copy_collect<T: SpikeValue>(src: &[T], dst: &mut [f32], list: &mut Vec<u32>) {
+    let copy = |d: &mut [f32], s: &[T]| {
         for (d, &x) in d.iter_mut().zip(s) {
-            *d = 0.0 + x;
+            *d = 0.0 + x.raw();
         }
     };
     let (blocks, mut out) = (src.chunks_exact(BLOCK), dst.chunks_exact_mut(BLOCK));
@@ -139,7 +170,7 @@ impl Spikes {
 
     /// Copies arbitrary values (an `Input` population's input; `−0` is
     /// stored as `0`) and rebuilds the index lists, in one pass.
-    pub fn set_values(&mut self, values: &[f32]) {
+    pub(crate) fn set_values<T: SpikeValue>(&mut self, values: &[T]) {
         let n = self.n;
         let mut binary = true;
         for (b, list) in self.active.iter_mut().enumerate() {
