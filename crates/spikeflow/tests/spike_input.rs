@@ -32,7 +32,7 @@ enum Given {
 /// X (Input, traces) → Y (LIF) → Z (LIF), with input to X and current to
 /// Z; returns every monitored value and the weights, as bits.
 fn run(batch: usize, learning: bool, given: Given) -> Vec<u32> {
-    let (n, steps) = (40, 60);
+    let (n, steps) = (43, 60);
     let o = NodeOptions {
         traces: true,
         ..Default::default()
