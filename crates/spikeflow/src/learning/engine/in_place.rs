@@ -461,13 +461,26 @@ impl<R: SynapseRule> RowUpdate<'_, R> {
             old.clear();
             old.extend(self.posts.iter().map(|&j| wrow[j as usize]));
             self.pre_run(wrow, 0, wrow.len(), pre);
-            for (&j, &w0) in self.posts.iter().zip(old.iter()) {
-                let j = j as usize;
-                let syn = self.synapse(w0, pre, self.post_side(j));
+            let mut both = |j: u32, w0: f32, post: Side<'_>| {
+                let syn = self.synapse(w0, pre, post);
                 let d = (0.0 + self.rule.on_pre(&syn)) + self.rule.on_post(&syn);
                 let mut v = w0;
                 self.params.store(&mut v, d);
-                wrow[j] = v;
+                wrow[j as usize] = v;
+            };
+            // The spiking targets' quantities from the gathered columns
+            // (contiguous, in the order of `posts`).
+            let c = self.post_cols;
+            let each = (self.posts.iter().zip(old.iter())).zip(c.s.iter().zip(c.x).zip(c.aux));
+            if c.k == 0 {
+                for ((&j, &w0), ((&s, &x), &aux)) in each {
+                    let traces = &[];
+                    both(j, w0, Side { s, x, traces, aux });
+                }
+            } else {
+                for (((&j, &w0), ((&s, &x), &aux)), traces) in each.zip(c.tr.chunks_exact(c.k)) {
+                    both(j, w0, Side { s, x, traces, aux });
+                }
             }
         } else {
             post_terms(
