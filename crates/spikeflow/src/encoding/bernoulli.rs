@@ -70,6 +70,21 @@ fn check_max_prob(object: &str, max_prob: f32) -> Result<()> {
     }
 }
 
+/// An element of a spike raster the samplers write: `f32` (a spike is 1.0)
+/// or `bool` (`true`).
+pub(crate) trait SpikeSlot: Copy {
+    /// The value of a spike.
+    const SPIKE: Self;
+}
+
+impl SpikeSlot for f32 {
+    const SPIKE: f32 = 1.0;
+}
+
+impl SpikeSlot for bool {
+    const SPIKE: bool = true;
+}
+
 /// Writes an independent Bernoulli(`p`) trial for every step into column `i`
 /// of `out`, a row-major `[steps, n]` buffer of zeros (only spikes are
 /// written).
@@ -84,12 +99,12 @@ fn check_max_prob(object: &str, max_prob: f32) -> Result<()> {
 /// the uniform draws). The cost is one draw and one logarithm per spike (plus
 /// one for the gap that runs past the end); `p == 0` draws nothing and
 /// `p >= 1` fills the column with spikes without drawing.
-pub(super) fn bernoulli_column(
+pub(super) fn bernoulli_column<T: SpikeSlot>(
     p: f64,
     i: usize,
     n: usize,
     steps: usize,
-    out: &mut [f32],
+    out: &mut [T],
     rng: &mut Rng,
 ) {
     // NaN is treated as 0 (callers validate; this keeps the sampler total).
@@ -98,7 +113,7 @@ pub(super) fn bernoulli_column(
     }
     if p >= 1.0 {
         for t in 0..steps {
-            out[t * n + i] = 1.0;
+            out[t * n + i] = T::SPIKE;
         }
         return;
     }
@@ -118,7 +133,7 @@ pub(super) fn bernoulli_column(
             break;
         }
         t += gap as usize;
-        out[t * n + i] = 1.0;
+        out[t * n + i] = T::SPIKE;
         t += 1;
     }
 }

@@ -39,7 +39,7 @@
 //! output. The random stream consumed depends only on the seed and the data,
 //! so results are reproducible.
 
-use super::bernoulli::bernoulli_column;
+use super::bernoulli::{bernoulli_column, SpikeSlot};
 use super::{check_common, out_shape, Encoder};
 use crate::error::{positive, Error, Result};
 use crate::rng::Rng;
@@ -78,18 +78,19 @@ pub fn poisson(
 const OBJ: &str = "poisson encoder";
 
 /// [`poisson`](fn@poisson) written into `out`, a zeroed `[steps, stride]`
-/// array: element `i`'s train goes to column `first + i`, with the same
-/// draws. Lets a caller interleave batch rows (`stride = batch · n`,
-/// `first = row · n`) in one buffer it reuses from image to image.
+/// array of `f32` or `bool`: element `i`'s train goes to column `first + i`,
+/// with the same draws. Lets a caller interleave batch rows
+/// (`stride = batch · n`, `first = row · n`) in one buffer it reuses from
+/// image to image.
 ///
 /// # Errors
 /// As [`poisson`](fn@poisson) for `dt_ms` and the rates; nothing is drawn
 /// then.
-pub(crate) fn poisson_into(
+pub(crate) fn poisson_into<T: SpikeSlot>(
     datum: &[f32],
     steps: usize,
     dt_ms: f32,
-    out: &mut [f32],
+    out: &mut [T],
     stride: usize,
     first: usize,
     rng: &mut Rng,

@@ -5,8 +5,9 @@ use crate::encoding::poisson::poisson_into;
 use crate::error::{Error, Result};
 use crate::models::Presenter;
 use crate::monitor::MonitorSpec;
-use crate::network::{Network, RunOptions};
+use crate::network::{Network, RunInput, RunOptions};
 use crate::rng::Rng;
+use crate::SpikeRaster;
 
 const COUNTS: &str = "__paper_counts";
 const INPUT_CONN: &str = "X -> Ae";
@@ -40,8 +41,8 @@ pub struct PaperPresenter {
     /// The intensity the last accepted presentation used.
     last_intensity: f32,
     /// The input raster, reused from presentation to presentation (no
-    /// fresh 2 MB, and its page faults, per image).
-    raster: Vec<f32>,
+    /// fresh one, and its page faults, per image); spikes as `bool`.
+    raster: SpikeRaster,
 }
 
 fn steps(what: &str, ms: f32, dt: f32, allow_zero: bool) -> Result<usize> {
@@ -91,7 +92,7 @@ impl PaperPresenter {
             previous: vec![0.0; n],
             shown: 0,
             last_intensity: cfg.intensity,
-            raster: Vec::new(),
+            raster: SpikeRaster::zeros(vec![0]),
         })
     }
 
@@ -177,13 +178,16 @@ impl Presenter for PaperPresenter {
                 .map(|&p| p * 255.0 / 8.0 * intensity)
                 .collect();
             let (n, steps) = (self.n_inputs, self.exposure_steps);
-            let mut raster = std::mem::take(&mut self.raster);
-            raster.clear();
-            raster.resize(steps * n, 0.0);
-            poisson_into(&rates, steps, dt, &mut raster, n, 0, &mut self.rng)?;
-            let x = crate::Tensor::new(vec![steps, 1, n], raster)?;
-            self.net.run(&[("X", &x)], steps, &RunOptions::default())?;
-            self.raster = x.into_data();
+            if self.raster.shape() != [steps, 1, n] {
+                self.raster = SpikeRaster::zeros(vec![steps, 1, n]);
+            } else {
+                self.raster.data_mut().fill(false);
+            }
+            let raster = self.raster.data_mut();
+            poisson_into(&rates, steps, dt, raster, n, 0, &mut self.rng)?;
+            let x = RunInput::from(&self.raster);
+            self.net
+                .run_inputs(&[("X", x)], steps, &RunOptions::default())?;
             let counts = self.counts_since_last()?;
             if self.rest_steps > 0 {
                 self.net.run(&[], self.rest_steps, &RunOptions::default())?;
