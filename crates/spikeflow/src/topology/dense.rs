@@ -21,7 +21,7 @@ const PAR_MIN_COLUMNS: usize = 1024;
 /// `out[j] += Σ_{i ∈ active} s_i · w[i][lo + j]` for the columns
 /// `lo .. lo + out.len()`, sources in increasing order (each output element
 /// is summed left to right, the order of the plain loop), then the bias.
-/// Binary sources are added four rows per pass over `out`.
+/// Binary sources are added eight or four rows per pass over `out`.
 fn accumulate(
     w: &[f32],
     n: usize,
@@ -33,19 +33,22 @@ fn accumulate(
 ) {
     let len = out.len();
     let row = |i: u32| &w[i as usize * n + lo..i as usize * n + lo + len];
+    let binary = |ks: &[u32]| ks.iter().all(|&i| vals[i as usize] == 1.0);
     let mut k = 0;
     while k < active.len() {
         let i0 = active[k];
-        if k + 4 <= active.len() && active[k..k + 4].iter().all(|&i| vals[i as usize] == 1.0) {
-            let (a, b, c, d) = (
-                row(i0),
-                row(active[k + 1]),
-                row(active[k + 2]),
-                row(active[k + 3]),
-            );
-            for ((((o, &x0), &x1), &x2), &x3) in out.iter_mut().zip(a).zip(b).zip(c).zip(d) {
-                *o = (((*o + x0) + x1) + x2) + x3;
-            }
+        // Eight rows per pass where they are binary: eight memory streams
+        // at once (W1 n = 5000, where rows come from DRAM: ~10 % faster
+        // than four, in 5 of 6 alternating runs).
+        if k + 8 <= active.len() && binary(&active[k..k + 8]) {
+            let r: [&[f32]; 8] = std::array::from_fn(|q| row(active[k + q]));
+            add_rows(out, r);
+            k += 8;
+            continue;
+        }
+        if k + 4 <= active.len() && binary(&active[k..k + 4]) {
+            let r: [&[f32]; 4] = std::array::from_fn(|q| row(active[k + q]));
+            add_rows(out, r);
             k += 4;
             continue;
         }
@@ -65,6 +68,21 @@ fn accumulate(
         for (o, &x) in out.iter_mut().zip(&bias[lo..lo + len]) {
             *o += x;
         }
+    }
+}
+
+/// `out[j] = (((out[j] + rows[0][j]) + rows[1][j]) + …)`, left to right,
+/// one pass over `out` (rows as long as `out`).
+#[inline]
+fn add_rows<const R: usize>(out: &mut [f32], rows: [&[f32]; R]) {
+    let len = out.len();
+    let rows = rows.map(|r| &r[..len]);
+    for (j, o) in out.iter_mut().enumerate() {
+        let mut v = *o;
+        for r in &rows {
+            v += r[j];
+        }
+        *o = v;
     }
 }
 
@@ -216,5 +234,56 @@ impl Topology for DenseTopology {
     }
     fn bias(&self) -> Option<&[f32]> {
         self.b.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The grouped passes give the plain loop's bits: each output element
+    /// summed over the sources left to right, with binary and graded
+    /// sources mixed, for every count of active rows around the group sizes.
+    #[test]
+    fn accumulate_is_the_plain_loop() {
+        let mut r = crate::rng::Rng::seed_from_u64(8);
+        let (n_pre, n, lo, len) = (40, 13, 3, 9);
+        let w: Vec<f32> = (0..n_pre * n).map(|_| r.normal_f32()).collect();
+        let bias: Vec<f32> = (0..n).map(|_| r.normal_f32()).collect();
+        for count in 0..=n_pre {
+            for graded in [false, true] {
+                let mut vals = vec![0.0f32; n_pre];
+                let mut active = Vec::new();
+                for i in 0..n_pre {
+                    if r.uniform_f32() < count as f32 / n_pre as f32 {
+                        vals[i] = if graded && r.uniform_f32() < 0.2 {
+                            0.5
+                        } else {
+                            1.0
+                        };
+                        active.push(i as u32);
+                    }
+                }
+                let start: Vec<f32> = (0..len).map(|_| r.normal_f32()).collect();
+                let mut want = start.clone();
+                for &i in &active {
+                    for (j, o) in want.iter_mut().enumerate() {
+                        *o += vals[i as usize] * w[i as usize * n + lo + j];
+                    }
+                }
+                for (j, o) in want.iter_mut().enumerate() {
+                    *o += bias[lo + j];
+                }
+                let mut got = start;
+                accumulate(&w, n, lo, &active, &vals, &mut got, Some(&bias));
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&got),
+                    bits(&want),
+                    "{} active, graded {graded}",
+                    active.len()
+                );
+            }
+        }
     }
 }
