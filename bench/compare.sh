@@ -4,7 +4,7 @@
 # the same sizes and the same thread count, in one invocation; then a table of
 # medians and ratios.
 #
-#   bench/compare.sh                 # everything (~10 min on the 2-core machine)
+#   bench/compare.sh                 # everything (~11 min on the 2-core machine)
 #   bench/compare.sh w1 w3           # only some workloads
 #   bench/compare.sh --quick         # fewer repetitions/samples (a few minutes)
 #   BRIAN=1 bench/compare.sh w1 w2   # also Brian2 (runtime target; slow)
@@ -83,37 +83,59 @@ fi
 T=(--threads "$THREADS")
 BN=("$PY" bench_bindsnet.py)
 ok=1
-if want w1; then
-  sect bindsnet_w1 "${BN[@]}" --workload w1 "${T[@]}" --sizes 1000 2500 5000 10000 "${W1R[@]}" --reps-for "$W1RF" || ok=0
-  sect spikeflow_w1 "$SF" bench w1 "${T[@]}" --sizes 1000 2500 5000 "${SF_W1[@]}" || ok=0
+# spikeflow's legs last seconds where BindsNET's last minutes, so a burst of
+# load from other tenants of the host can decide a spikeflow median on its
+# own (our own times moved 1.4-1.8x between alternating runs on these VMs).
+# Each spikeflow leg therefore runs twice, just before and just after the
+# BindsNET leg it is compared with, and its median is over both (ratios.md
+# pools every JSON line of an implementation).
+sf_w1() {
+  sect "spikeflow_w1$1" "$SF" bench w1 "${T[@]}" --sizes 1000 2500 5000 "${SF_W1[@]}" || ok=0
   # n = 10000 separately: its repetitions follow the peers' (3, or 2 quick)
   if [ $QUICK = 1 ]; then R=2; else R=3; fi
-  sect spikeflow_w1_10000 "$SF" bench w1 "${T[@]}" --sizes 10000 --reps $R || ok=0
+  sect "spikeflow_w1_10000$1" "$SF" bench w1 "${T[@]}" --sizes 10000 --reps $R || ok=0
+}
+sf_w2() {
+  sect "spikeflow_w2$1" "$SF" bench w2 "${T[@]}" --sizes 1000 2500 5000 "${SF_W2[@]}" || ok=0
+}
+sf_w3() {
+  if [ $QUICK = 1 ]; then SFS=(--samples 10); else SFS=(); fi
+  sect "spikeflow_w3$1" "$SF" bench w3 "${T[@]}" --sizes 100 400 1600 --mnist "$MNIST" "${SF_DC[@]}" "${SFS[@]}" || ok=0
+  if [ $QUICK = 1 ]; then SFS=(--samples 3); else SFS=(--samples 8); fi
+  sect "spikeflow_w3_6400$1" "$SF" bench w3 "${T[@]}" --sizes 6400 --mnist "$MNIST" "${SF_DC[@]}" "${SFS[@]}" || ok=0
+}
+sf_w4() {
+  if [ $QUICK = 1 ]; then SFS=(--samples 10); S64=(--samples 3); else SFS=(); S64=(); fi
+  sect "spikeflow_w4_b1$1" "$SF" bench w4 "${T[@]}" --sizes 100 400 1600 --batch 1 --mnist "$MNIST" "${SF_DC[@]}" "${SFS[@]}" || ok=0
+  sect "spikeflow_w4_b1_6400$1" "$SF" bench w4 "${T[@]}" --sizes 6400 --batch 1 --mnist "$MNIST" "${SF_DC[@]}" "${S64[@]}" || ok=0
+  sect "spikeflow_w4_b32$1" "$SF" bench w4 "${T[@]}" --sizes 100 400 1600 6400 --batch 32 --mnist "$MNIST" "${SF_B32[@]}" || ok=0
+}
+if want w1; then
+  sf_w1 _before
+  sect bindsnet_w1 "${BN[@]}" --workload w1 "${T[@]}" --sizes 1000 2500 5000 10000 "${W1R[@]}" --reps-for "$W1RF" || ok=0
+  sf_w1 ""
   if [ "${BRIAN:-0}" = 1 ]; then
     sect brian2_w1 "$PY" bench_brian2.py --workload w1 --target runtime --sizes 1000 2500 5000 10000 --reps 2 || ok=0
   fi
 fi
 if want w2; then
+  sf_w2 _before
   sect bindsnet_w2 "${BN[@]}" --workload w2 "${T[@]}" --sizes 1000 2500 5000 "${W2R[@]}" --reps-for "$W2RF" || ok=0
-  sect spikeflow_w2 "$SF" bench w2 "${T[@]}" --sizes 1000 2500 5000 "${SF_W2[@]}" || ok=0
+  sf_w2 ""
   if [ "${BRIAN:-0}" = 1 ]; then
     sect brian2_w2 "$PY" bench_brian2.py --workload w2 --target runtime --sizes 1000 2500 5000 --reps 1 || ok=0
   fi
 fi
 if want w3; then
+  sf_w3 _before
   sect bindsnet_w3 "${BN[@]}" --workload w3 "${T[@]}" --sizes 100 400 1600 6400 "${DCS[@]}" --samples-for "$DCSF" || ok=0
-  if [ $QUICK = 1 ]; then SFS=(--samples 10); else SFS=(); fi
-  sect spikeflow_w3 "$SF" bench w3 "${T[@]}" --sizes 100 400 1600 --mnist "$MNIST" "${SF_DC[@]}" "${SFS[@]}" || ok=0
-  if [ $QUICK = 1 ]; then SFS=(--samples 3); else SFS=(--samples 8); fi
-  sect spikeflow_w3_6400 "$SF" bench w3 "${T[@]}" --sizes 6400 --mnist "$MNIST" "${SF_DC[@]}" "${SFS[@]}" || ok=0
+  sf_w3 ""
 fi
 if want w4; then
+  sf_w4 _before
   sect bindsnet_w4_b1 "${BN[@]}" --workload w4 "${T[@]}" --sizes 100 400 1600 6400 --batch 1 "${DCS[@]}" --samples-for "$DCSF" || ok=0
   sect bindsnet_w4_b32 "${BN[@]}" --workload w4 "${T[@]}" --sizes 100 400 1600 6400 --batch 32 "${B32[@]}" --samples-for "$B32F" || ok=0
-  if [ $QUICK = 1 ]; then SFS=(--samples 10); S64=(--samples 3); else SFS=(); S64=(); fi
-  sect spikeflow_w4_b1 "$SF" bench w4 "${T[@]}" --sizes 100 400 1600 --batch 1 --mnist "$MNIST" "${SF_DC[@]}" "${SFS[@]}" || ok=0
-  sect spikeflow_w4_b1_6400 "$SF" bench w4 "${T[@]}" --sizes 6400 --batch 1 --mnist "$MNIST" "${SF_DC[@]}" "${S64[@]}" || ok=0
-  sect spikeflow_w4_b32 "$SF" bench w4 "${T[@]}" --sizes 100 400 1600 6400 --batch 32 --mnist "$MNIST" "${SF_B32[@]}" || ok=0
+  sf_w4 ""
 fi
 
 "$PY" "$PEER/make_tables.py" "$OUT" > "$OUT/tables.md" || echo "make_tables.py failed" >&2

@@ -65,13 +65,14 @@ pub(crate) fn worth(work: usize, threshold: usize) -> bool {
         && work as f64 >= threshold as f64 * f64::from(threshold_scale())
 }
 
-/// Tasks per pool thread when rows of uneven cost are spread: a few, so
-/// that a thread which wakes late or draws heavier rows is helped by the
-/// others. Measured on W2 (n = 1000, ~51 rows per step of 1,000–3,000
-/// updates each): rayon's own split of the row range left one thread idle
-/// for a fifth of each step; balanced tasks took the 2-thread run from
-/// 118–147 to 79–91 ms (medians of 30, three alternations, with the step
-/// loop on a pool thread).
+/// Tasks per pool thread when rows of uneven cost are spread. More than
+/// one, so that when a worker wakes late the thread that started first can
+/// take over part of its share (a `rayon::join` half not yet stolen runs on
+/// the thread that pushed it). On W2 (n = 1000, ~51 rows per step of
+/// 1,000–3,000 updates each, 2 threads, step loop on a pool thread) equal-
+/// cost tasks instead of rayon's split of the row range took the medians
+/// of 30 repetitions from 128 / 133 / 103 to 103 / 100 / 100 ms in
+/// alternation; 1, 4 and 16 tasks per thread measured alike within noise.
 const TASKS_PER_THREAD: usize = 4;
 
 /// Runs `f(row, i)` for the rows `i` of `rows` (ascending, distinct) of the
