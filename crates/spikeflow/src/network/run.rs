@@ -7,6 +7,7 @@ use crate::tensor::Tensor;
 /// [`Network::run_inputs`](crate::Network::run_inputs), shaped
 /// `[steps, batch, *shape]` (or `[steps, batch, n]`).
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum RunInput<'a> {
     /// Values: the spikes of an `Input` population (any real value passes
     /// through), current added to the input of any other population.
