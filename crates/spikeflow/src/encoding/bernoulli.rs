@@ -22,6 +22,7 @@
 
 use super::{check_common, check_values, out_shape, Encoder};
 use crate::error::{Error, Result};
+use crate::nodes::SpikeValue;
 use crate::rng::Rng;
 use crate::Tensor;
 
@@ -70,21 +71,6 @@ fn check_max_prob(object: &str, max_prob: f32) -> Result<()> {
     }
 }
 
-/// An element of a spike raster the samplers write: `f32` (a spike is 1.0)
-/// or `bool` (`true`).
-pub(crate) trait SpikeSlot: Copy {
-    /// The value of a spike.
-    const SPIKE: Self;
-}
-
-impl SpikeSlot for f32 {
-    const SPIKE: f32 = 1.0;
-}
-
-impl SpikeSlot for bool {
-    const SPIKE: bool = true;
-}
-
 /// Writes an independent Bernoulli(`p`) trial for every step into column `i`
 /// of `out`, a row-major `[steps, n]` buffer of zeros (only spikes are
 /// written).
@@ -99,7 +85,7 @@ impl SpikeSlot for bool {
 /// the uniform draws). The cost is one draw and one logarithm per spike (plus
 /// one for the gap that runs past the end); `p == 0` draws nothing and
 /// `p >= 1` fills the column with spikes without drawing.
-pub(super) fn bernoulli_column<T: SpikeSlot>(
+pub(super) fn bernoulli_column<T: SpikeValue>(
     p: f64,
     i: usize,
     n: usize,

@@ -39,9 +39,10 @@
 //! output. The random stream consumed depends only on the seed and the data,
 //! so results are reproducible.
 
-use super::bernoulli::{bernoulli_column, SpikeSlot};
+use super::bernoulli::bernoulli_column;
 use super::{check_common, out_shape, Encoder};
 use crate::error::{positive, Error, Result};
+use crate::nodes::SpikeValue;
 use crate::rng::Rng;
 use crate::Tensor;
 
@@ -86,7 +87,7 @@ const OBJ: &str = "poisson encoder";
 /// # Errors
 /// As [`poisson`](fn@poisson) for `dt_ms` and the rates; nothing is drawn
 /// then.
-pub(crate) fn poisson_into<T: SpikeSlot>(
+pub(crate) fn poisson_into<T: SpikeValue>(
     datum: &[f32],
     steps: usize,
     dt_ms: f32,

@@ -32,7 +32,7 @@ pub use state::Snapshot;
 use crate::error::{Error, Result};
 use crate::learning::RewardFn;
 use crate::monitor::{Monitor, MonitorSpec, MonitorTarget};
-use crate::nodes::{Population, StepContext};
+use crate::nodes::{Population, SpikeValue, StepContext};
 use crate::rng::Rng;
 use crate::tensor::Tensor;
 use connection::Connection;
@@ -688,17 +688,15 @@ fn integrate(
 ) {
     let n = pop.core().n();
     let ext = plan.ext[p].map(|x| x.at(t, rows.start * n..rows.end * n));
+    // Values or spikes (1 or 0) added to the input.
+    fn add<T: SpikeValue>(buf: &mut [f32], x: &[T]) {
+        for (a, &v) in buf.iter_mut().zip(x) {
+            *a += v.raw();
+        }
+    }
     match ext.filter(|_| !plan.input_only[p]) {
-        Some(StepInput::Values(x)) => {
-            for (a, &v) in buf.iter_mut().zip(x) {
-                *a += v;
-            }
-        }
-        Some(StepInput::Spikes(x)) => {
-            for (a, &s) in buf.iter_mut().zip(x) {
-                *a += f32::from(u8::from(s));
-            }
-        }
+        Some(StepInput::Values(x)) => add(buf, x),
+        Some(StepInput::Spikes(x)) => add(buf, x),
         None => {}
     }
     for &(q, inj, per_step) in &plan.injects {

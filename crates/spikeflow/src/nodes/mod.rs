@@ -85,6 +85,7 @@ pub use izhikevich::{IzhikevichNodes, IzhikevichParams};
 pub use lif::LifNodes;
 pub use mcculloch_pitts::McCullochPitts;
 pub use param::Param;
+pub(crate) use spikes::SpikeValue;
 pub use spikes::Spikes;
 pub use srm0::Srm0Nodes;
 
@@ -200,12 +201,7 @@ pub trait Population: Send + Sync + std::fmt::Debug {
     /// calls [`step`](Self::step); a model that only reads its input can
     /// read `external` directly and save that pass.
     fn step_external(&mut self, external: &[f32], buffer: &mut [f32], ctx: &mut StepContext<'_>) {
-        let (head, tail) = buffer.split_at_mut(external.len());
-        // `0 + x`: exactly what clearing the buffer and adding gives.
-        for (a, &x) in head.iter_mut().zip(external) {
-            *a = 0.0 + x;
-        }
-        tail.fill(0.0);
+        load_external(external, buffer);
         self.step(buffer, ctx);
     }
     /// [`step_external`](Self::step_external) with spikes: 1 for a spike,
@@ -216,11 +212,7 @@ pub trait Population: Send + Sync + std::fmt::Debug {
         buffer: &mut [f32],
         ctx: &mut StepContext<'_>,
     ) {
-        let (head, tail) = buffer.split_at_mut(spikes.len());
-        for (a, &s) in head.iter_mut().zip(spikes) {
-            *a = f32::from(u8::from(s));
-        }
-        tail.fill(0.0);
+        load_external(spikes, buffer);
         self.step(buffer, ctx);
     }
     /// Resets the state variables to their initial values (learned
@@ -260,6 +252,16 @@ pub trait Population: Send + Sync + std::fmt::Debug {
     fn input_channels(&self) -> usize {
         1
     }
+}
+
+/// `buffer ← 0 + external`, then zeros for any further input channels:
+/// exactly what clearing the buffer and adding the input gives.
+fn load_external<T: SpikeValue>(external: &[T], buffer: &mut [f32]) {
+    let (head, tail) = buffer.split_at_mut(external.len());
+    for (a, &x) in head.iter_mut().zip(external) {
+        *a = 0.0 + x.raw();
+    }
+    tail.fill(0.0);
 }
 
 /// One batch row for [`NodeCore::pass_through`]: spikes, index list,

@@ -3,9 +3,11 @@
 /// Values per block of the scans below.
 const BLOCK: usize = 16;
 
-/// A value an `Input` population can be given: any `f32`, or a spike
-/// (`bool`, stored as 1 or 0).
+/// An element of an input raster: any `f32` value, or a spike (`bool`,
+/// stored as 1 or 0). Encoders write it, `Input` populations read it.
 pub(crate) trait SpikeValue: Copy + Send + Sync {
+    /// A spike (what an encoder writes).
+    const SPIKE: Self;
     /// The value as given (1 or 0 for a spike).
     fn raw(self) -> f32;
     /// Writes `0 + src` into `dst` (`+ 0` turns −0 into 0, as adding input
@@ -15,6 +17,7 @@ pub(crate) trait SpikeValue: Copy + Send + Sync {
 }
 
 impl SpikeValue for f32 {
+    const SPIKE: f32 = 1.0;
     #[inline]
     fn raw(self) -> f32 {
         self
@@ -38,6 +41,7 @@ impl SpikeValue for f32 {
 }
 
 impl SpikeValue for bool {
+    const SPIKE: bool = true;
     #[inline]
     fn raw(self) -> f32 {
         f32::from(u8::from(self))
