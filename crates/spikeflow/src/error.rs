@@ -68,13 +68,16 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub(crate) fn param(object: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An [`Error::InvalidParameter`] (for code outside the crate too:
+    /// a topology's `build`, a rule's checks).
+    pub fn param(object: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidParameter {
             object: object.into(),
             message: message.into(),
         }
     }
-    pub(crate) fn shape(object: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An [`Error::Shape`].
+    pub fn shape(object: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Shape {
             object: object.into(),
             message: message.into(),

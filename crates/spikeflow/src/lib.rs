@@ -41,12 +41,14 @@ pub mod nodes;
 pub mod parallel;
 pub mod rng;
 mod spike_raster;
+mod spikes;
 mod tensor;
 pub mod topology;
 
 pub use error::{Error, Result};
 pub use network::{Connect, Mask, Network, NetworkBuilder, Reward, RunInput, RunOptions, Snapshot};
 pub use spike_raster::SpikeRaster;
+pub use spikes::Spikes;
 pub use tensor::Tensor;
 
 /// The names most programs need.
@@ -60,5 +62,7 @@ pub mod prelude {
     pub use crate::topology::{
         AllButSelf, Bound, Conv, Dense, LocalConnection, LocalNd, MaxPool, MeanField, Sparse,
     };
-    pub use crate::{Connect, Mask, Network, Reward, RunInput, RunOptions, SpikeRaster, Tensor};
+    pub use crate::{
+        Connect, Mask, Network, Reward, RunInput, RunOptions, SpikeRaster, Spikes, Tensor,
+    };
 }

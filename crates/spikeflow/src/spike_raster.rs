@@ -85,7 +85,7 @@ impl SpikeRaster {
     pub fn to_tensor(&self) -> crate::Tensor {
         let mut t = crate::Tensor::zeros(self.shape.clone());
         for (v, &s) in t.data_mut().iter_mut().zip(&self.data) {
-            *v = crate::nodes::SpikeValue::raw(s);
+            *v = crate::spikes::SpikeValue::raw(s);
         }
         t
     }

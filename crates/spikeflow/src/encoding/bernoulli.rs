@@ -22,8 +22,8 @@
 
 use super::{check_common, check_values, out_shape, Encoder};
 use crate::error::{Error, Result};
-use crate::nodes::SpikeValue;
 use crate::rng::Rng;
+use crate::spikes::SpikeValue;
 use crate::Tensor;
 
 /// Bernoulli-encodes `datum` (non-negative values, row-major with shape

@@ -42,8 +42,8 @@
 use super::bernoulli::bernoulli_column;
 use super::{check_common, out_shape, Encoder};
 use crate::error::{positive, Error, Result};
-use crate::nodes::SpikeValue;
 use crate::rng::Rng;
+use crate::spikes::SpikeValue;
 use crate::Tensor;
 
 /// Relative slack on `p ≤ 1` for f32 rounding of `1000 / dt`.

@@ -1,6 +1,6 @@
 //! Hebbian learning: both pre and post spikes potentiate.
 
-use super::{Nu, Phases, Requirements, Synapse, SynapseRule};
+use super::{Requirements, Synapse, SynapseRule};
 
 /// BindsNET's `Hebbian`.
 ///
@@ -20,14 +20,6 @@ impl SynapseRule for Hebbian {
             pre_traces: true,
             post_traces: true,
             ..Default::default()
-        }
-    }
-    fn phases(&self, nu: &Nu) -> Phases {
-        Phases {
-            pre: nu.pre_active(),
-            post: nu.post_active(),
-            every_step: false,
-            eligibility: false,
         }
     }
     #[inline]

@@ -44,8 +44,12 @@ pub use stdp::{PostPre, WeightDependentPostPre};
 
 use std::sync::Arc;
 
-/// `Err` unless `v` is finite and > 0 (rule time constants).
-pub(crate) fn positive_param(what: &str, v: f32) -> Result<(), String> {
+/// `Err` unless `v` is finite and > 0 (rule time constants): for a rule's
+/// [`SynapseRule::validate`], e.g. `positive_param("tau_plus", self.tau_plus)?`.
+///
+/// # Errors
+/// A message naming the parameter and its value.
+pub fn positive_param(what: &str, v: f32) -> Result<(), String> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
@@ -53,8 +57,12 @@ pub(crate) fn positive_param(what: &str, v: f32) -> Result<(), String> {
     }
 }
 
-/// `Err` unless `v` is finite (rule amplitudes, targets).
-pub(crate) fn finite_param(what: &str, v: f32) -> Result<(), String> {
+/// `Err` unless `v` is finite (rule amplitudes, targets), for a rule's
+/// [`SynapseRule::validate`].
+///
+/// # Errors
+/// A message naming the parameter and its value.
+pub fn finite_param(what: &str, v: f32) -> Result<(), String> {
     if v.is_finite() {
         Ok(())
     } else {
@@ -71,9 +79,37 @@ pub struct Side<'a> {
     pub x: f32,
     /// The rule's own traces of this neuron (see [`SynapseRule::rule_traces`]).
     pub traces: &'a [f32],
+    /// The rule's own state of this neuron (see [`SynapseRule::neuron_state`]),
+    /// as it stood at the end of the previous step.
+    pub state: &'a [f32],
     /// The target variable the rule asked for ([`Requirements::post_variable`]),
     /// 0 on the presynaptic side.
-    pub aux: f32,
+    pub variable: f32,
+}
+
+/// How many values a rule keeps per neuron at each end, besides its traces
+/// (see [`SynapseRule::neuron_state`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NeuronState {
+    /// Values per presynaptic neuron.
+    pub pre: usize,
+    /// Values per postsynaptic neuron.
+    pub post: usize,
+}
+
+/// One neuron at the end of a step, as [`SynapseRule::update_pre_state`] and
+/// [`SynapseRule::update_post_state`] see it.
+#[derive(Debug, Clone, Copy)]
+pub struct NeuronStep {
+    /// This step's spike (0/1; an `Input` population may carry other values).
+    pub s: f32,
+    /// The population's spike trace `x` after this step (0 if it keeps none).
+    pub x: f32,
+    /// The target variable the rule asked for ([`Requirements::post_variable`]),
+    /// 0 on the presynaptic side.
+    pub variable: f32,
+    /// Time step (ms).
+    pub dt: f32,
 }
 
 /// Everything a per-synapse rule can read about one synapse in one batch row.
@@ -193,12 +229,36 @@ pub trait SynapseRule: Send + Sync + std::fmt::Debug + 'static {
         Ok(())
     }
     /// The parts of the loop the rule uses, given the effective learning
-    /// rates (so that a zero rate skips its phase).
-    fn phases(&self, nu: &Nu) -> Phases;
+    /// rates (so that a zero rate skips its phase). By default: pre terms
+    /// where `nu_pre` is non-zero somewhere, post terms where `nu_post` is.
+    fn phases(&self, nu: &Nu) -> Phases {
+        Phases {
+            pre: nu.pre_active(),
+            post: nu.post_active(),
+            every_step: false,
+            eligibility: false,
+        }
+    }
     /// The rule's own per-neuron traces.
     fn rule_traces(&self) -> RuleTraces {
         RuleTraces::default()
     }
+    /// How many values of its own the rule keeps per neuron at each end,
+    /// besides its traces: state that is not a linear trace of spikes, such
+    /// as BCM's sliding threshold. Terms read it as [`Side::state`]; the
+    /// rule updates it once per step with
+    /// [`update_pre_state`](Self::update_pre_state) /
+    /// [`update_post_state`](Self::update_post_state). All zeros at build and
+    /// after a reset, saved in checkpoints.
+    fn neuron_state(&self) -> NeuronState {
+        NeuronState::default()
+    }
+    /// Updates one presynaptic neuron's state, once per step and batch row,
+    /// after the step's terms (so terms see the previous step's state).
+    fn update_pre_state(&self, _state: &mut [f32], _n: &NeuronStep) {}
+    /// Updates one postsynaptic neuron's state (as
+    /// [`update_pre_state`](Self::update_pre_state)).
+    fn update_post_state(&self, _state: &mut [f32], _n: &NeuronStep) {}
     /// If true, the pre/post terms are evaluated for the spikes of the
     /// *previous* step, with the rule traces as they stood at its end (the
     /// lagged eligibility of MSTDP, Florian 2007 eq. 3.9). Otherwise they

@@ -56,7 +56,7 @@ impl SynapseRule for Rmax {
     }
     #[inline]
     fn every_step(&self, s: &Synapse<'_>) -> f32 {
-        let p = s.post.aux;
+        let p = s.post.variable;
         (s.post.s - p / (1.0 + self.tc_c / s.dt * p)) * s.pre.x
     }
     fn eligibility_decay(&self, dt: f32) -> f32 {

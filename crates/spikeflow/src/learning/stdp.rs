@@ -1,6 +1,6 @@
 //! Pair-based, trace STDP: `PostPre` and its soft-bounded variant.
 
-use super::{Nu, Phases, Requirements, Synapse, SynapseRule};
+use super::{Requirements, Synapse, SynapseRule};
 
 /// BindsNET's `PostPre` (online STDP with the populations' traces).
 ///
@@ -22,14 +22,6 @@ impl SynapseRule for PostPre {
             pre_traces: true,
             post_traces: true,
             ..Default::default()
-        }
-    }
-    fn phases(&self, nu: &Nu) -> Phases {
-        Phases {
-            pre: nu.pre_active(),
-            post: nu.post_active(),
-            every_step: false,
-            eligibility: false,
         }
     }
     #[inline]
@@ -63,9 +55,6 @@ impl SynapseRule for WeightDependentPostPre {
             finite_bounds: true,
             ..Default::default()
         }
-    }
-    fn phases(&self, nu: &Nu) -> Phases {
-        PostPre.phases(nu)
     }
     #[inline]
     fn on_pre(&self, s: &Synapse<'_>) -> f32 {

@@ -167,7 +167,7 @@ impl Connection {
 
     /// Propagates the source's spikes, first applying the deferred weight
     /// changes of the rows that propagation reads.
-    pub fn propagate(&mut self, src: &crate::nodes::Spikes, out: &mut [f32]) {
+    pub fn propagate(&mut self, src: &crate::spikes::Spikes, out: &mut [f32]) {
         if let Some(l) = self.learner.as_mut().filter(|l| l.pending()) {
             if let Some((map, w)) = self.topology.learn_view() {
                 for b in 0..src.batch() {
@@ -235,7 +235,7 @@ impl Connection {
 /// sum to `norm` (see [`NormMode`]).
 pub(crate) fn normalize(map: SynapseMap<'_>, w: &mut [f32], mode: NormMode, norm: f32) {
     match (mode, map) {
-        (NormMode::Kernel, SynapseMap::Conv(_) | SynapseMap::Local(_)) => {
+        (NormMode::Kernel, SynapseMap::Conv(_) | SynapseMap::Local(_) | SynapseMap::Custom(_)) => {
             for kernel in w.chunks_exact_mut(map.kernel_len()) {
                 let sum: f32 = kernel.iter().sum();
                 let f = norm / sum;

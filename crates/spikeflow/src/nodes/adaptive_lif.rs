@@ -189,7 +189,7 @@ impl Population for AdaptivePopulation {
                     *x = apply_lbound(*x, lbound);
                 }
             }
-            super::spikes::collect_active(s, active);
+            crate::spikes::collect_active(s, active);
         };
         if parallel {
             vals.par_chunks_mut(n)

@@ -355,7 +355,7 @@ impl Population for ConductancePopulation {
                 sincev[j] = since;
                 s[j] = if fire { 1.0 } else { 0.0 };
             }
-            super::spikes::collect_active(s, active);
+            crate::spikes::collect_active(s, active);
         }
         if learn_theta {
             for b in 0..self.core.batch() {

@@ -150,7 +150,7 @@ impl Population for LifPopulation {
                     *x = apply_lbound(*x, lbound);
                 }
             }
-            super::spikes::collect_active(s, active);
+            crate::spikes::collect_active(s, active);
         };
         if parallel {
             vals.par_chunks_mut(n)

@@ -71,9 +71,10 @@ mod izhikevich;
 mod lif;
 mod mcculloch_pitts;
 mod param;
-mod spikes;
 mod srm0;
 
+pub(crate) use crate::spikes::SpikeValue;
+use crate::spikes::Spikes;
 pub use adaptive_lif::{AdaptiveLifNodes, DiehlAndCookNodes};
 pub use boosted_lif::BoostedLifNodes;
 pub use conductance_lif::{AdaptiveThreshold, ConductanceLifNodes};
@@ -85,8 +86,6 @@ pub use izhikevich::{IzhikevichNodes, IzhikevichParams};
 pub use lif::LifNodes;
 pub use mcculloch_pitts::McCullochPitts;
 pub use param::Param;
-pub(crate) use spikes::SpikeValue;
-pub use spikes::Spikes;
 pub use srm0::Srm0Nodes;
 
 use crate::error::{positive, Error, Result};
@@ -425,7 +424,7 @@ impl NodeCore {
     /// (`Input`): per batch row, the copy, the index list and the trace in
     /// one visit while the row is in cache (rows in parallel for large
     /// batches); then the input sum.
-    pub(crate) fn pass_through<T: spikes::SpikeValue>(&mut self, input: &[T]) {
+    pub(crate) fn pass_through<T: SpikeValue>(&mut self, input: &[T]) {
         use rayon::prelude::*;
         let Some(t) = &mut self.trace else {
             self.spikes.set_values(input);
@@ -436,7 +435,7 @@ impl NodeCore {
         let (vals, lists) = self.spikes.parts_mut();
         let params = &t.params;
         let row = |((s, list), (inp, x)): RowWithTrace<'_, T>| {
-            let binary = spikes::set_row(inp, s, list);
+            let binary = crate::spikes::set_row(inp, s, list);
             params.update(x, s);
             binary
         };
@@ -455,7 +454,7 @@ impl NodeCore {
         self.finish_sum(input);
     }
 
-    fn finish_sum<T: spikes::SpikeValue>(&mut self, input: &[T]) {
+    fn finish_sum<T: SpikeValue>(&mut self, input: &[T]) {
         if let Some(sum) = &mut self.summed {
             for (a, &x) in sum.iter_mut().zip(input) {
                 *a += x.raw();

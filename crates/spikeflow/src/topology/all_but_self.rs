@@ -8,8 +8,8 @@
 
 use super::{Ends, SharedPropagation, SynapseMap, Topology, TopologySpec};
 use crate::error::{Error, Result};
-use crate::nodes::Spikes;
 use crate::rng::Rng;
+use crate::spikes::Spikes;
 
 /// "All but self" connection with one shared weight (e.g. `−inh`).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -10,8 +10,8 @@
 
 use super::{check_len, draw_weights, Ends, NormMode, SynapseMap, Topology, TopologySpec};
 use crate::error::{Error, Result};
-use crate::nodes::Spikes;
 use crate::rng::Rng;
+use crate::spikes::Spikes;
 
 /// A convolution connection with `D` spatial axes (1, 2 or 3).
 #[derive(Debug, Clone, PartialEq)]

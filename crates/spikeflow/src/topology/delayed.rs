@@ -27,8 +27,8 @@
 
 use super::{check_len, draw_weights, Ends, SynapseMap, Topology, TopologySpec};
 use crate::error::{Error, Result};
-use crate::nodes::Spikes;
 use crate::rng::Rng;
+use crate::spikes::Spikes;
 
 /// Largest supported delay, in steps.
 pub const MAX_DELAY_STEPS: u16 = 4096;

@@ -7,8 +7,8 @@
 
 use super::{check_len, draw_weights, Ends, SharedPropagation, SynapseMap, Topology, TopologySpec};
 use crate::error::Result;
-use crate::nodes::Spikes;
 use crate::rng::Rng;
+use crate::spikes::Spikes;
 use rayon::prelude::*;
 
 /// Below this many synapse reads per step (active sources × targets),

@@ -13,8 +13,8 @@ use super::{
     check_len, draw_weights, ConvGeometry, Ends, NormMode, SynapseMap, Topology, TopologySpec,
 };
 use crate::error::{Error, Result};
-use crate::nodes::Spikes;
 use crate::rng::Rng;
+use crate::spikes::Spikes;
 
 /// A compact local connection over 1 to 3 spatial axes.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,8 +8,8 @@
 
 use super::{check_len, Ends, SynapseMap, Topology, TopologySpec};
 use crate::error::{Error, Result};
-use crate::nodes::Spikes;
 use crate::rng::Rng;
+use crate::spikes::Spikes;
 
 /// A mean-field connection.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +90,7 @@ impl Topology for MeanFieldTopology {
         false
     }
     fn learn_view(&mut self) -> Option<(SynapseMap<'_>, &mut [f32])> {
-        let map = SynapseMap::Shared {
+        let map = SynapseMap::Uniform {
             n_pre: self.n_pre,
             n_post: self.n_post,
             per_target: self.w.len() > 1,
@@ -98,7 +98,7 @@ impl Topology for MeanFieldTopology {
         Some((map, &mut self.w))
     }
     fn synapses(&self) -> Option<SynapseMap<'_>> {
-        Some(SynapseMap::Shared {
+        Some(SynapseMap::Uniform {
             n_pre: self.n_pre,
             n_post: self.n_post,
             per_target: self.w.len() > 1,

@@ -33,8 +33,8 @@ pub(crate) use conv::ConvGeometry;
 pub(crate) use sparse::Csr;
 
 use crate::error::{Error, Result};
-use crate::nodes::Spikes;
 use crate::rng::Rng;
+use crate::spikes::Spikes;
 
 /// A weight bound: one value for all synapses or one per weight.
 #[derive(Debug, Clone, PartialEq)]
@@ -206,7 +206,41 @@ pub trait SharedPropagation: Sync {
     fn propagate_shared(&self, src: &Spikes, out: &mut [f32]);
 }
 
-/// The synapses of a topology, as the generic learning loop sees them.
+/// The synapses of a topology written outside the crate, as the generic
+/// learning loop visits them (see `docs/adding-a-topology.md`).
+///
+/// A synapse is a `(pre, post, weight index)` triple; several synapses may
+/// share one weight index (a convolution's kernels), and the learning loop
+/// then sums their changes into that weight. Return one through
+/// [`SynapseMap::Custom`] from [`Topology::synapses`] and
+/// [`Topology::learn_view`], and every [`SynapseRule`](crate::learning::SynapseRule)
+/// — the built-in ones and any user's — learns on the topology unchanged,
+/// with the shared reduction, decay, bounds and normalisation.
+///
+/// The visits are called through a trait object once per neuron and the
+/// callback once per synapse; the built-in topologies use [`SynapseMap`]'s
+/// own variants, which the loop inlines.
+pub trait SynapseLayout: Send + Sync + std::fmt::Debug {
+    /// Number of source neurons.
+    fn n_pre(&self) -> usize;
+    /// Number of target neurons.
+    fn n_post(&self) -> usize;
+    /// Number of weights (indices `0..n_weights`).
+    fn n_weights(&self) -> usize;
+    /// Weights per kernel, the unit that [`NormMode::Kernel`] normalises
+    /// (1 unless kernels are stored contiguously).
+    fn kernel_len(&self) -> usize {
+        1
+    }
+    /// Calls `f(post, weight)` for every synapse leaving `pre`.
+    fn for_each_out(&self, pre: usize, f: &mut dyn FnMut(usize, usize));
+    /// Calls `f(pre, weight)` for every synapse entering `post`.
+    fn for_each_in(&self, post: usize, f: &mut dyn FnMut(usize, usize));
+}
+
+/// The synapses of a topology, as the generic learning loop sees them: one
+/// variant per built-in layout (visited without dynamic dispatch) and
+/// [`Custom`](SynapseMap::Custom) for any other.
 #[derive(Debug, Clone, Copy)]
 pub enum SynapseMap<'a> {
     /// All-to-all, weight `i·n_post + j`.
@@ -222,8 +256,9 @@ pub enum SynapseMap<'a> {
     Conv(&'a ConvGeometry),
     /// Compact local connection: convolution windows, unshared kernels.
     Local(&'a LocalGeometry),
-    /// Every pair `(i, j)` shares weight `j` (`per_target`) or weight 0.
-    Shared {
+    /// Every pair `(i, j)` carries weight `j` (`per_target`) or the single
+    /// weight 0: the same weight for every source.
+    Uniform {
         /// Source neurons.
         n_pre: usize,
         /// Target neurons.
@@ -231,6 +266,8 @@ pub enum SynapseMap<'a> {
         /// One weight per target rather than one in all.
         per_target: bool,
     },
+    /// A layout written outside the crate.
+    Custom(&'a dyn SynapseLayout),
 }
 
 impl SynapseMap<'_> {
@@ -241,7 +278,7 @@ impl SynapseMap<'_> {
             SynapseMap::Sparse(c) => c.nnz(),
             SynapseMap::Conv(g) => g.n_weights(),
             SynapseMap::Local(g) => g.n_weights(),
-            SynapseMap::Shared {
+            SynapseMap::Uniform {
                 n_post, per_target, ..
             } => {
                 if *per_target {
@@ -250,6 +287,7 @@ impl SynapseMap<'_> {
                     1
                 }
             }
+            SynapseMap::Custom(l) => l.n_weights(),
         }
     }
 
@@ -258,6 +296,7 @@ impl SynapseMap<'_> {
         match self {
             SynapseMap::Conv(g) => g.kernel_len(),
             SynapseMap::Local(g) => g.kernel_len(),
+            SynapseMap::Custom(l) => l.kernel_len(),
             _ => 1,
         }
     }
@@ -269,7 +308,8 @@ impl SynapseMap<'_> {
             SynapseMap::Sparse(c) => c.n_pre(),
             SynapseMap::Conv(g) => g.n_pre(),
             SynapseMap::Local(g) => g.n_pre(),
-            SynapseMap::Shared { n_pre, .. } => *n_pre,
+            SynapseMap::Uniform { n_pre, .. } => *n_pre,
+            SynapseMap::Custom(l) => l.n_pre(),
         }
     }
 
@@ -280,7 +320,8 @@ impl SynapseMap<'_> {
             SynapseMap::Sparse(c) => c.n_post(),
             SynapseMap::Conv(g) => g.n_post(),
             SynapseMap::Local(g) => g.n_post(),
-            SynapseMap::Shared { n_post, .. } => *n_post,
+            SynapseMap::Uniform { n_post, .. } => *n_post,
+            SynapseMap::Custom(l) => l.n_post(),
         }
     }
 
@@ -297,13 +338,14 @@ impl SynapseMap<'_> {
             SynapseMap::Sparse(c) => c.for_each_out(pre, f),
             SynapseMap::Conv(g) => g.for_each_out(pre, f),
             SynapseMap::Local(g) => g.for_each_out(pre, f),
-            SynapseMap::Shared {
+            SynapseMap::Uniform {
                 n_post, per_target, ..
             } => {
                 for j in 0..*n_post {
                     f(j, if *per_target { j } else { 0 });
                 }
             }
+            SynapseMap::Custom(l) => l.for_each_out(pre, &mut f),
         }
     }
 
@@ -319,13 +361,14 @@ impl SynapseMap<'_> {
             SynapseMap::Sparse(c) => c.for_each_in(post, f),
             SynapseMap::Conv(g) => g.for_each_in(post, f),
             SynapseMap::Local(g) => g.for_each_in(post, f),
-            SynapseMap::Shared {
+            SynapseMap::Uniform {
                 n_pre, per_target, ..
             } => {
                 for i in 0..*n_pre {
                     f(i, if *per_target { post } else { 0 });
                 }
             }
+            SynapseMap::Custom(l) => l.for_each_in(post, &mut f),
         }
     }
 

@@ -10,8 +10,8 @@
 
 use super::{ConvGeometry, Ends, SynapseMap, Topology, TopologySpec};
 use crate::error::{Error, Result};
-use crate::nodes::Spikes;
 use crate::rng::Rng;
+use crate::spikes::Spikes;
 
 /// A max-pooling connection over 1 to 3 spatial axes.
 #[derive(Debug, Clone, PartialEq)]

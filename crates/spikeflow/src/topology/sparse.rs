@@ -8,8 +8,8 @@
 
 use super::{check_len, Ends, NormMode, SharedPropagation, SynapseMap, Topology, TopologySpec};
 use crate::error::{Error, Result};
-use crate::nodes::Spikes;
 use crate::rng::Rng;
+use crate::spikes::Spikes;
 
 /// Compressed-row synapse structure with a transposed (per-target) index.
 #[derive(Debug, Clone, PartialEq)]

@@ -150,7 +150,8 @@ impl PostLog {
                 s: 0.0,
                 x: self.pre_x[t * n + i],
                 traces: &self.pre_tr[(t * n + i) * kpre..(t * n + i + 1) * kpre],
-                aux: 0.0,
+                state: &[],
+                variable: 0.0,
             };
             let (a, b) = (self.col_start[t], self.col_start[t + 1]);
             post_terms(

@@ -151,7 +151,16 @@ pub(crate) fn post_terms<R: SynapseRule>(
     if cols.k > 0 {
         let traces = cols.tr.chunks_exact(cols.k);
         for ((((&j, &s), &x), &aux), traces) in each.zip(traces) {
-            update(j, Side { s, x, traces, aux });
+            update(
+                j,
+                Side {
+                    s,
+                    x,
+                    traces,
+                    state: &[],
+                    variable: aux,
+                },
+            );
         }
         return;
     }
@@ -163,7 +172,8 @@ pub(crate) fn post_terms<R: SynapseRule>(
         s,
         x,
         traces: &[],
-        aux,
+        state: &[],
+        variable: aux,
     };
     let quads = cols.j.chunks_exact(4).zip(cols.s.chunks_exact(4));
     let quads = quads.zip(cols.x.chunks_exact(4).zip(cols.aux.chunks_exact(4)));
@@ -213,6 +223,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
             || self.lagged
             || self.phases.every_step
             || self.phases.eligibility
+            || self.kstate != crate::learning::NeuronState::default()
             || !self.touched.is_empty()
         {
             return false;
@@ -391,7 +402,8 @@ impl<R: SynapseRule> RowUpdate<'_, R> {
             s: self.post_vals[j],
             x: self.post_x[j],
             traces: &self.post_tr[j * self.kpost..(j + 1) * self.kpost],
-            aux: self.post_aux[j],
+            state: &[],
+            variable: self.post_aux[j],
         }
     }
 
@@ -436,7 +448,8 @@ impl<R: SynapseRule> RowUpdate<'_, R> {
                 s,
                 x: q,
                 traces: &[],
-                aux,
+                state: &[],
+                variable: aux,
             };
             let v = *x + (0.0 + self.rule.on_pre(&self.synapse(*x, pre, post)));
             *x = if BOUNDED { v.max(min).min(max) } else { v };
@@ -451,7 +464,8 @@ impl<R: SynapseRule> RowUpdate<'_, R> {
             s: self.pre_vals[i],
             x: self.pre_x[i],
             traces: &self.pre_tr[i * self.kpre..(i + 1) * self.kpre],
-            aux: 0.0,
+            state: &[],
+            variable: 0.0,
         };
         if fired {
             // The spiking targets' old weights; the pre term alone on every
@@ -475,11 +489,31 @@ impl<R: SynapseRule> RowUpdate<'_, R> {
             if c.k == 0 {
                 for ((&j, &w0), ((&s, &x), &aux)) in each {
                     let traces = &[];
-                    both(j, w0, Side { s, x, traces, aux });
+                    both(
+                        j,
+                        w0,
+                        Side {
+                            s,
+                            x,
+                            traces,
+                            state: &[],
+                            variable: aux,
+                        },
+                    );
                 }
             } else {
                 for (((&j, &w0), ((&s, &x), &aux)), traces) in each.zip(c.tr.chunks_exact(c.k)) {
-                    both(j, w0, Side { s, x, traces, aux });
+                    both(
+                        j,
+                        w0,
+                        Side {
+                            s,
+                            x,
+                            traces,
+                            state: &[],
+                            variable: aux,
+                        },
+                    );
                 }
             }
         } else {

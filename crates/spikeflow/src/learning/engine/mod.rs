@@ -11,9 +11,11 @@
 //! weights as they were before the step.
 
 use super::{
-    Modulation, Nu, Phases, Reduction, Requirements, RuleTraces, Side, Synapse, SynapseRule,
+    Modulation, NeuronState, NeuronStep, Nu, Phases, Reduction, Requirements, RuleTraces, Side,
+    Synapse, SynapseRule,
 };
-use crate::nodes::{NodeCore, Spikes};
+use crate::nodes::NodeCore;
+use crate::spikes::Spikes;
 use crate::topology::{Bound, SynapseMap};
 use rayon::prelude::*;
 
@@ -142,6 +144,11 @@ pub(crate) struct SynapticLearner<R: SynapseRule> {
     n_w: usize,
     pre_tr: Vec<f32>,
     post_tr: Vec<f32>,
+    /// Values per neuron of the rule's own state, and the state
+    /// (`[batch × n × k]`).
+    kstate: NeuronState,
+    pre_state: Vec<f32>,
+    post_state: Vec<f32>,
     prev_pre: Option<Spikes>,
     prev_post: Option<Spikes>,
     /// Summed change per weight (linear reductions).
@@ -169,6 +176,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
     pub fn new(rule: R, nu: Nu, reduction: Reduction, dt: f32) -> Self {
         let phases = rule.phases(&nu);
         let traces = rule.rule_traces();
+        let kstate = rule.neuron_state();
         let decays = |v: &[super::TraceSpec]| v.iter().map(|t| (-dt / t.tau_ms).exp()).collect();
         SynapticLearner {
             trace_decay_pre: decays(&traces.pre),
@@ -186,6 +194,9 @@ impl<R: SynapseRule> SynapticLearner<R> {
             n_w: 0,
             pre_tr: Vec::new(),
             post_tr: Vec::new(),
+            kstate,
+            pre_state: Vec::new(),
+            post_state: Vec::new(),
             prev_pre: None,
             prev_post: None,
             delta: Vec::new(),
@@ -268,6 +279,8 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         self.n_w = n_w;
         self.pre_tr = vec![0.0; batch * n_pre * self.traces.pre.len()];
         self.post_tr = vec![0.0; batch * n_post * self.traces.post.len()];
+        self.pre_state = vec![0.0; batch * n_pre * self.kstate.pre];
+        self.post_state = vec![0.0; batch * n_post * self.kstate.post];
         self.prev_pre = self.lagged.then(|| Spikes::new(batch, n_pre));
         self.prev_post = self.lagged.then(|| Spikes::new(batch, n_post));
         self.delta = vec![0.0; n_w];
@@ -292,6 +305,8 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
     fn reset_state(&mut self) {
         self.pre_tr.fill(0.0);
         self.post_tr.fill(0.0);
+        self.pre_state.fill(0.0);
+        self.post_state.fill(0.0);
         if let Some(p) = &mut self.prev_pre {
             p.clear();
         }
@@ -307,6 +322,10 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             ("post_trace", self.post_tr.clone()),
             ("eligibility", self.elig.clone()),
         ];
+        if self.kstate != NeuronState::default() {
+            v.push(("pre_state", self.pre_state.clone()));
+            v.push(("post_state", self.post_state.clone()));
+        }
         if let (Some(a), Some(b)) = (&self.prev_pre, &self.prev_post) {
             v.push(("prev_pre_spikes", a.values().to_vec()));
             v.push(("prev_post_spikes", b.values().to_vec()));
@@ -334,6 +353,10 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         put(&mut self.pre_tr, "pre_trace", get)?;
         put(&mut self.post_tr, "post_trace", get)?;
         put(&mut self.elig, "eligibility", get)?;
+        if self.kstate != NeuronState::default() {
+            put(&mut self.pre_state, "pre_state", get)?;
+            put(&mut self.post_state, "post_state", get)?;
+        }
         for (name, sp) in [
             ("prev_pre_spikes", &mut self.prev_pre),
             ("prev_post_spikes", &mut self.prev_post),
@@ -364,6 +387,8 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             "pre_trace" => Some(&self.pre_tr),
             "post_trace" => Some(&self.post_tr),
             "eligibility" if self.phases.eligibility => Some(&self.elig),
+            "pre_state" if self.kstate.pre > 0 => Some(&self.pre_state),
+            "post_state" if self.kstate.post > 0 => Some(&self.post_state),
             _ => None,
         }
     }
@@ -384,7 +409,7 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             decay_traces(&mut self.post_tr, &self.traces.post, &self.trace_decay_post);
         }
         if self.try_dense_in_place(map, &mut *w, pre, post, post_aux, reward, dt, &mut tail) {
-            self.finish(pre, post);
+            self.finish(pre, post, post_aux, dt);
             return;
         }
         self.log.flush(&self.rule, w, map.n_post());
@@ -392,7 +417,7 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             (Some(a), Some(b)) => (a, b),
             _ => (pre.spikes(), post.spikes()),
         };
-        let events = Events {
+        let view = StepView {
             rule: &self.rule,
             nu: &self.nu,
             wmin: tail.wmin,
@@ -406,6 +431,9 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             post_tr: &self.post_tr,
             kpre: self.traces.pre.len(),
             kpost: self.traces.post.len(),
+            pre_state: &self.pre_state,
+            post_state: &self.post_state,
+            kstate: self.kstate,
             post_aux,
             reward,
             dt,
@@ -423,15 +451,15 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             mark: &mut self.mark,
         };
         if self.phases.pre {
-            events.pre_terms(map, &mut sink);
+            view.pre_terms(map, &mut sink);
         }
         if self.phases.post {
-            events.post_terms(map, &mut sink);
+            view.post_terms(map, &mut sink);
         }
         if self.phases.every_step {
-            events.dense_terms(map, &mut sink);
+            view.dense_terms(map, &mut sink);
         }
-        let w = events.w;
+        let w = view.w;
         if self.phases.eligibility {
             // Every weight: integrate the eligibility of each row, reduce.
             let b_n = self.batch;
@@ -490,24 +518,65 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
                 tail.apply_all(w);
             }
         }
-        self.finish(pre, post);
+        self.finish(pre, post, post_aux, dt);
     }
 }
 
 impl<R: SynapseRule> SynapticLearner<R> {
     /// The end of every update: lagged trace decay, trace increments, the
-    /// copy of this step's spikes for lagged rules.
-    fn finish(&mut self, pre: &NodeCore, post: &NodeCore) {
+    /// rule's neuron state, the copy of this step's spikes for lagged rules.
+    fn finish(&mut self, pre: &NodeCore, post: &NodeCore, post_aux: Option<&[f32]>, dt: f32) {
         if self.lagged {
             decay_traces(&mut self.pre_tr, &self.traces.pre, &self.trace_decay_pre);
             decay_traces(&mut self.post_tr, &self.traces.post, &self.trace_decay_post);
         }
         increment_traces(&mut self.pre_tr, &self.traces.pre, pre.spikes());
         increment_traces(&mut self.post_tr, &self.traces.post, post.spikes());
+        let rule = &self.rule;
+        update_state(
+            &mut self.pre_state,
+            self.kstate.pre,
+            pre,
+            None,
+            dt,
+            |st, n| rule.update_pre_state(st, n),
+        );
+        update_state(
+            &mut self.post_state,
+            self.kstate.post,
+            post,
+            post_aux,
+            dt,
+            |st, n| rule.update_post_state(st, n),
+        );
         if let (Some(a), Some(b)) = (&mut self.prev_pre, &mut self.prev_post) {
             a.clone_from(pre.spikes());
             b.clone_from(post.spikes());
         }
+    }
+}
+
+/// Calls `update` on every neuron's `k` state values (every batch row).
+fn update_state(
+    state: &mut [f32],
+    k: usize,
+    pop: &NodeCore,
+    variable: Option<&[f32]>,
+    dt: f32,
+    mut update: impl FnMut(&mut [f32], &NeuronStep),
+) {
+    if k == 0 {
+        return;
+    }
+    let (s, x) = (pop.spikes().values(), pop.trace());
+    for (idx, st) in state.chunks_exact_mut(k).enumerate() {
+        let n = NeuronStep {
+            s: s[idx],
+            x: x.map_or(0.0, |x| x[idx]),
+            variable: variable.map_or(0.0, |v| v[idx]),
+            dt,
+        };
+        update(st, &n);
     }
 }
 
@@ -545,7 +614,7 @@ impl Sink<'_> {
 }
 
 /// The quantities every term reads, for one step.
-struct Events<'a, R: SynapseRule> {
+struct StepView<'a, R: SynapseRule> {
     rule: &'a R,
     nu: &'a Nu,
     wmin: &'a Bound,
@@ -559,6 +628,9 @@ struct Events<'a, R: SynapseRule> {
     post_tr: &'a [f32],
     kpre: usize,
     kpost: usize,
+    pre_state: &'a [f32],
+    post_state: &'a [f32],
+    kstate: NeuronState,
     post_aux: Option<&'a [f32]>,
     reward: &'a [f32],
     dt: f32,
@@ -566,7 +638,7 @@ struct Events<'a, R: SynapseRule> {
     n_post: usize,
 }
 
-impl<R: SynapseRule> Events<'_, R> {
+impl<R: SynapseRule> StepView<'_, R> {
     #[inline]
     fn pre_side(&self, b: usize, i: usize) -> Side<'_> {
         let idx = b * self.n_pre + i;
@@ -574,7 +646,8 @@ impl<R: SynapseRule> Events<'_, R> {
             s: self.pre_s.values()[idx],
             x: self.pre_x.map_or(0.0, |x| x[idx]),
             traces: &self.pre_tr[idx * self.kpre..(idx + 1) * self.kpre],
-            aux: 0.0,
+            state: &self.pre_state[idx * self.kstate.pre..(idx + 1) * self.kstate.pre],
+            variable: 0.0,
         }
     }
 
@@ -585,7 +658,8 @@ impl<R: SynapseRule> Events<'_, R> {
             s: self.post_s.values()[idx],
             x: self.post_x.map_or(0.0, |x| x[idx]),
             traces: &self.post_tr[idx * self.kpost..(idx + 1) * self.kpost],
-            aux: self.post_aux.map_or(0.0, |x| x[idx]),
+            state: &self.post_state[idx * self.kstate.post..(idx + 1) * self.kstate.post],
+            variable: self.post_aux.map_or(0.0, |x| x[idx]),
         }
     }
 
