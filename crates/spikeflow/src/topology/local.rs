@@ -33,6 +33,29 @@ pub struct LocalConnection {
 }
 
 impl LocalConnection {
+    /// A local connection with square-input inference, drawn weights and no
+    /// bias: `kernel` and `stride` as `(h, w)`, `n_filters` per position.
+    ///
+    /// ```
+    /// use spikeflow::prelude::*;
+    /// let mut b = Network::builder();
+    /// b.add_population("X", &[16], Input, NodeOptions::default());
+    /// b.add_population("Y", &[2 * 3 * 3], LifNodes::default(), NodeOptions::default());
+    /// b.connect(Connect::new("X", "Y", LocalConnection::new((2, 2), (1, 1), 2)).wmax(1.0));
+    /// b.build()?;
+    /// # Ok::<(), spikeflow::Error>(())
+    /// ```
+    pub fn new(kernel: (usize, usize), stride: (usize, usize), n_filters: usize) -> Self {
+        LocalConnection {
+            kernel,
+            stride,
+            n_filters,
+            input_shape: None,
+            w: None,
+            b: None,
+        }
+    }
+
     fn geometry(&self, ends: &Ends<'_>) -> Result<((usize, usize), (usize, usize))> {
         let n_pre = ends.n_pre();
         let (h, w) = match self.input_shape {
