@@ -59,7 +59,7 @@ pub struct PoissonPresenter {
     intensity: f32,
     rng: Rng,
     /// The input raster, reused from image to image (a fresh one per image
-    /// cost page faults: ~20 % of a 100-neuron training run in the kernel);
+    /// costs page faults, a large share of a small network's training run);
     /// spikes as `bool`, a quarter of the memory of `f32` values.
     raster: SpikeRaster,
 }

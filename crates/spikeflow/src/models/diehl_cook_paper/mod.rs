@@ -143,7 +143,7 @@ pub struct DiehlCookPaper {
     /// The learning rule's time constants.
     pub stdp: PaperStdp,
     /// Learn with [`PaperStdpDense`] (the same rule as a whole-connection
-    /// rule, several times faster here) instead of [`PaperStdp`] through
+    /// rule, several times faster) instead of [`PaperStdp`] through
     /// the generic per-synapse loop. Default true.
     pub fast_rule: bool,
     /// Learn with [`PaperStdpDelayed`]: each synapse sees its input spikes

@@ -1,0 +1,130 @@
+//! `spikeflow bench`: the workloads W1–W4 of the shared `peer/bench/WORKLOADS.md`,
+//! built from the same pinned random draws as the peer scripts
+//! (`bench_bindsnet.py`, `bench_brian2.py`), timed the same way, and
+//! printed as one JSON line per repetition with the fields of §5 (so that
+//! `make_tables.py` tables them next to the peers).
+//!
+//! * W1 `dense-lif`: n Poisson inputs → n LIF, dense `w ~ N(0,1)`, 1000 steps.
+//! * W2 `dense-lif-stdp`: W1 plus traces and PostPre `nu = (1e-4, 1e-2)`.
+//! * W3 `diehl-cook-train`: `DiehlAndCook2015` (inh 120) on MNIST, learning on.
+//! * W4 `diehl-cook-infer`: the same with learning off, batch 1 or 32.
+//!
+//! W1/W2 print `spikes_ok` (the output spike count against the reference).
+//!
+//! Files: this one (arguments, the `meta` line, dispatch), `draws.rs` (the
+//! portable counter-based draws and the inputs built from them),
+//! `dense.rs` (W1/W2), `diehl_cook.rs` (W3/W4), `report.rs` (JSON lines,
+//! profiles, medians), `system.rs` (load, CPU, time).
+
+mod dense;
+mod diehl_cook;
+mod draws;
+mod report;
+mod system;
+
+use anyhow::{bail, Result};
+use serde_json::{json, Map};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Which workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Workload {
+    /// Dense LIF, no learning.
+    W1,
+    /// Dense LIF with PostPre STDP.
+    W2,
+    /// Diehl & Cook 2015, training on MNIST.
+    W3,
+    /// Diehl & Cook 2015, inference on MNIST.
+    W4,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Workload (W1–W4 of WORKLOADS.md).
+    #[arg(value_enum)]
+    workload: Workload,
+    /// Sizes: n for W1/W2 (default 1000 2500 5000 10000 / 1000 2500 5000),
+    /// N excitatory neurons for W3/W4 (default 100 400 1600 6400).
+    #[arg(long, num_args = 1..)]
+    sizes: Vec<usize>,
+    /// Worker threads (rayon pool).
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// W4 batch sizes (W3 always uses batch 1).
+    #[arg(long, num_args = 1.., default_values_t = vec![1usize])]
+    batch: Vec<usize>,
+    /// W1/W2 repetitions per size (default 5 up to n = 2500, 3 above; W2: 3, 2 at 5000).
+    #[arg(long)]
+    reps: Option<usize>,
+    /// W3/W4 measured samples at batch 1 (default 30, 8 for N ≥ 6400), or
+    /// measured batches at batch > 1 (default 3, 2 for N ≥ 6400).
+    #[arg(long)]
+    samples: Option<usize>,
+    /// W3/W4 warm-up samples at batch 1 (default 3) / batches at batch > 1 (default 1).
+    #[arg(long)]
+    warmup: Option<usize>,
+    /// MNIST folder with `train-images-idx3-ubyte.gz` (default: the sample shipped in the repository).
+    #[arg(long)]
+    mnist: Option<PathBuf>,
+    /// Seed of the portable draws.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// W1/W2 steps (1000 = 1 simulated second).
+    #[arg(long, default_value_t = 1000)]
+    steps: usize,
+    /// Per-phase timing (propagate / integrate / learn / observe / normalise),
+    /// added to each JSON line and summarised on stderr.
+    #[arg(long)]
+    profile: bool,
+    /// Scale of the work thresholds above which a step's regions run in
+    /// parallel (`spikeflow::parallel::set_threshold_scale`; smaller goes
+    /// parallel sooner), to tune for a machine.
+    #[arg(long, default_value_t = 1.0)]
+    parallel_scale: f32,
+}
+
+/// Runs `spikeflow bench`: pins the worker pool, prints the `meta` line,
+/// then the workload on a pool worker. Exit status 1 when a W1/W2 output
+/// spike count differs from its reference.
+pub fn run(a: &Args) -> Result<ExitCode> {
+    if a.threads == 0 {
+        bail!("--threads must be ≥ 1");
+    }
+    let pinned = crate::pool::init(a.threads)?;
+    spikeflow::parallel::set_threshold_scale(a.parallel_scale)?;
+    let mut meta = Map::new();
+    meta.insert("bench".into(), json!("meta"));
+    meta.insert("impl".into(), json!("spikeflow"));
+    meta.insert(
+        "argv".into(),
+        json!(std::env::args().skip(1).collect::<Vec<_>>()),
+    );
+    meta.insert("spikeflow".into(), json!(env!("CARGO_PKG_VERSION")));
+    meta.insert("threads".into(), json!(a.threads));
+    meta.insert("pinned_workers".into(), json!(pinned));
+    meta.insert("parallel_scale".into(), json!(a.parallel_scale));
+    meta.insert("cpu".into(), json!(system::cpu_model()));
+    meta.insert("nproc".into(), json!(system::nproc()));
+    meta.insert("debug_build".into(), json!(cfg!(debug_assertions)));
+    report::emit(meta);
+    if cfg!(debug_assertions) {
+        eprintln!("warning: this is a debug build; measure with --release");
+    }
+    let body = || -> Result<ExitCode> {
+        match a.workload {
+            Workload::W1 | Workload::W2 => {
+                let ok = dense::run(a, a.workload == Workload::W2)?;
+                if !ok {
+                    eprintln!("error: output spike counts differ from the reference");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+            Workload::W3 => diehl_cook::run(a, true)?,
+            Workload::W4 => diehl_cook::run(a, false)?,
+        }
+        Ok(ExitCode::SUCCESS)
+    };
+    crate::pool::on_worker(body)
+}
