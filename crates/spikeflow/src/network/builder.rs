@@ -140,8 +140,6 @@ impl NetworkBuilder {
             names.push(name.clone());
         }
         let mut conns = Vec::new();
-        let mut aux_var = Vec::new();
-        let mut needs_reward = Vec::new();
         let mut pairs = std::collections::HashSet::new();
         for spec in self.conns {
             let name = format!("{} -> {}", spec.source, spec.target);
@@ -299,8 +297,6 @@ impl NetworkBuilder {
                 }
                 dirty = false;
             }
-            aux_var.push(aux);
-            needs_reward.push(reward);
             conns.push(Connection {
                 name,
                 source: s,
@@ -314,6 +310,9 @@ impl NetworkBuilder {
                 weight_decay_factor: 1.0 - o.weight_decay,
                 dirty,
                 rule_name,
+                post_variable: aux,
+                needs_reward: reward,
+                weights_watched: false,
             });
         }
         let bufs = pops
@@ -328,14 +327,10 @@ impl NetworkBuilder {
             index,
             pops,
             conns,
-            aux_var,
-            needs_reward,
             monitors: Vec::new(),
-            bufs,
-            reward_row: vec![0.0; self.batch],
             rng,
             reward_fn: self.reward_fn,
-            profile: Default::default(),
+            stepper: super::stepper::Stepper::new(bufs, self.batch),
         })
     }
 }

@@ -4,6 +4,7 @@
 use crate::learning::connection_rule::WholeLearner;
 use crate::learning::engine::{LearnContext, Learner, SynapticLearner, Tail};
 use crate::learning::{ConnectionRule, LearningOptions, SynapseRule};
+use crate::nodes::{NodeCore, Population};
 use crate::topology::{Bound, NormMode, SynapseMap, Topology, TopologySpec};
 
 /// How to build a connection: its ends, topology, bounds, normalisation and
@@ -142,6 +143,13 @@ pub(crate) struct Connection {
     pub weight_decay_factor: f32,
     pub dirty: bool,
     pub rule_name: String,
+    /// The target variable the rule reads ([`Requirements::post_variable`](crate::learning::Requirements)).
+    pub post_variable: Option<&'static str>,
+    /// The rule needs a reward to run.
+    pub needs_reward: bool,
+    /// A monitor records the weights every step: deferred changes are
+    /// applied at the end of each learning step.
+    pub weights_watched: bool,
 }
 
 impl Connection {
@@ -187,15 +195,18 @@ impl Connection {
         }
     }
 
-    /// One learning step (rule, decay, clamp), given both ends.
-    pub fn learn(
-        &mut self,
-        pre: &crate::nodes::NodeCore,
-        post: &crate::nodes::NodeCore,
-        post_aux: Option<&[f32]>,
-        reward: &[f32],
-        dt: f32,
-    ) {
+    /// One learning step (rule, decay, clamp), given both ends; then, if
+    /// a monitor reads the weights, every deferred change.
+    pub fn learn(&mut self, pre: &dyn Population, post: &dyn Population, reward: &[f32], dt: f32) {
+        self.learn_step(pre.core(), post, reward, dt);
+        if self.weights_watched {
+            self.flush_learning();
+        }
+    }
+
+    fn learn_step(&mut self, pre: &NodeCore, post: &dyn Population, reward: &[f32], dt: f32) {
+        let post_aux = self.post_variable.and_then(|v| post.variable(v));
+        let post = post.core();
         let (mut tail, topology, learner) = self.tail();
         let Some((map, w)) = topology.learn_view() else {
             return;

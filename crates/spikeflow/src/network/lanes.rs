@@ -24,7 +24,9 @@
 //! the work is too small for a fork. Profiling adds up the lanes' phase
 //! times (thread time, so a phase can exceed the run's wall time).
 
-use super::{integrate, observe, Network, Plan, Profile, RunOptions};
+use super::plan::Plan;
+use super::stepper::{integrate, observe, Profile};
+use super::{Network, RunOptions};
 use crate::error::Result;
 use crate::monitor::{Monitor, MonitorTarget};
 use crate::nodes::{Population, StepContext};
@@ -129,7 +131,7 @@ impl Network {
         }
         lanes_join(self, &lanes);
         for lane in &lanes {
-            self.profile.add(&lane.profile);
+            self.stepper.profile.add(&lane.profile);
         }
         // Every lane drew the same numbers (see `Population::lane`).
         debug_assert!(lanes.iter().all(|l| l.rng == lanes[0].rng));
@@ -155,7 +157,7 @@ impl Network {
             monitors,
             rng: self.rng.clone(),
             profile: Profile {
-                on: self.profile.on,
+                on: self.stepper.profile.on,
                 ..Default::default()
             },
         })
