@@ -7,8 +7,9 @@
 //!    source's spikes of step `t − 1` into input for its target (so every
 //!    hop adds one step of delay; recurrent connections included).
 //! 2. **Integrate**: every population, in insertion order, adds its
-//!    external input for step `t`, updates its state, thresholds, resets,
-//!    then updates its traces; clamps/unclamps are applied after.
+//!    external input for step `t`, updates its state, thresholds, resets;
+//!    then the step's clamps/unclamps force or suppress spikes (without
+//!    resetting or starting refractoriness), then the traces update.
 //! 3. **Learn**: every connection with a rule updates its weights from this
 //!    step's spikes and traces of both ends (and the reward); then weight
 //!    decay, then clamping.
@@ -425,7 +426,7 @@ impl Network {
 
     /// Wall time spent in each phase since profiling was turned on:
     /// `propagate` (connections turn spikes into input), `integrate`
-    /// (populations update), `learn` (rules, decay, clamping), `observe`
+    /// (populations update), `learn` (rules, decay, clamping, weight masks), `observe`
     /// (monitors) and `normalise` (end-of-run weight normalisation). For
     /// runs in lanes (see [`run`](Self::run)) a phase's time is summed
     /// over the lanes: thread time, which can exceed the wall time.
@@ -518,6 +519,28 @@ impl Network {
             };
             injects.push((p, t, per_step));
         }
+        let mut weight_masks = Vec::new();
+        for (name, mask) in &o.weight_masks {
+            let ci = self.conn_index(name)?;
+            let c = &self.conns[ci];
+            let n = c.topology.weights().map_or(0, <[f32]>::len);
+            if n == 0 {
+                return Err(Error::param(
+                    format!("weight mask of {name:?}"),
+                    "the connection has no weights",
+                ));
+            }
+            if mask.len() != n {
+                return Err(Error::shape(
+                    format!("weight mask of {name:?}"),
+                    format!("{} flags for {n} weights", mask.len()),
+                ));
+            }
+            if weight_masks.iter().any(|&(k, _)| k == ci) {
+                return Err(Error::Name(format!("weight mask of {name:?} given twice")));
+            }
+            weight_masks.push((ci, mask.as_slice()));
+        }
         let input_only = (0..self.pops.len())
             .map(|p| ext[p].is_some() && !self.conns.iter().any(|c| c.target == p))
             .collect();
@@ -526,6 +549,7 @@ impl Network {
             input_only,
             clamps,
             injects,
+            weight_masks,
         })
     }
 
@@ -645,6 +669,19 @@ impl Network {
                 );
             }
         }
+        for &(ci, mask) in &plan.weight_masks {
+            let c = &mut self.conns[ci];
+            c.flush_learning();
+            if let Some(w) = c.topology.weights_mut() {
+                for (x, &m) in w.iter_mut().zip(mask) {
+                    if m {
+                        *x = 0.0;
+                    }
+                }
+            }
+            // Masked weights may now lie outside the bounds.
+            c.dirty = true;
+        }
         for (_, m) in &self.monitors {
             if let MonitorTarget::Connection(ci) = m.target {
                 if m.tracks.iter().any(|t| t.var == "w") {
@@ -676,7 +713,7 @@ impl Network {
 
 /// The integrate phase of population `p` (batch rows `rows` of the run's
 /// inputs: all of them, or a lane's): external input, voltage injection,
-/// the model's step, clamps.
+/// clamps (applied by the model's epilogue), the model's step.
 fn integrate(
     pop: &mut dyn Population,
     p: usize,
@@ -713,20 +750,22 @@ fn integrate(
             }
         }
     }
+    // Clamps go to the core, whose epilogue applies them after the model's
+    // update and before the trace (BindsNET 0.3.4).
+    for &(q, mask, value) in &plan.clamps {
+        if q == p {
+            pop.core_mut().clamps.add(mask.at(t), value);
+        }
+    }
     match ext {
         Some(StepInput::Values(x)) if plan.input_only[p] => pop.step_external(x, buf, ctx),
         Some(StepInput::Spikes(x)) if plan.input_only[p] => pop.step_external_spikes(x, buf, ctx),
         _ => pop.step(buf, ctx),
     }
-    for &(q, mask, value) in &plan.clamps {
-        if q == p {
-            let spikes = pop.core_mut().spikes_mut();
-            for b in 0..spikes.batch() {
-                for &i in mask.at(t) {
-                    spikes.set(b, i, value);
-                }
-            }
-        }
+    // A model of the user's that skipped `finish_step`: clamp after its
+    // update all the same.
+    if pop.core().clamps.pending() {
+        pop.core_mut().apply_clamps();
     }
 }
 
@@ -793,4 +832,6 @@ struct Plan<'a> {
     input_only: Vec<bool>,
     clamps: Vec<(usize, &'a Mask, f32)>,
     injects: Vec<(usize, &'a Tensor, bool)>,
+    /// Connection index and flags of `RunOptions::weight_masks`.
+    weight_masks: Vec<(usize, &'a [bool])>,
 }
