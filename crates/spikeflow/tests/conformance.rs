@@ -83,6 +83,9 @@ fn a_broken_case_fails_with_a_message() {
     assert!(msg.contains("unsupported: learning rule Triplet"), "{msg}");
 }
 
+/// An edit of a case.
+type Edit = fn(&mut serde_json::Value);
+
 /// A field the runner does not know is refused, naming the field and where
 /// it is, at every level: ignoring it could hide a difference.
 #[test]
@@ -91,7 +94,7 @@ fn unknown_fields_are_refused_at_every_level() {
     let text = std::fs::read_to_string(dir.join("p28_clamp_postpre_lif_b1.json")).unwrap();
     let case: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert!(spikeflow::conformance::run_case(&case, "x").passed());
-    let cases: [(&str, fn(&mut serde_json::Value), &str); 9] = [
+    let cases: [(&str, Edit, &str); 9] = [
         (
             "top level",
             |c| c["injects_v"] = serde_json::json!({}),

@@ -217,7 +217,9 @@ fn add_layer(b: &mut crate::NetworkBuilder, name: &str, v: &Value, dt: f32) -> R
     let shape = usizes(v, "shape")?;
     if let Some(n) = v.get("n") {
         if n.as_u64() != Some(shape.iter().product::<usize>() as u64) {
-            return Err(invalid(format!("{what}: n {n} is not the product of {shape:?}")));
+            return Err(invalid(format!(
+                "{what}: n {n} is not the product of {shape:?}"
+            )));
         }
     }
     let flag = |k: &str| boolean(v, k, false);
@@ -340,7 +342,9 @@ fn add_layer(b: &mut crate::NetworkBuilder, name: &str, v: &Value, dt: f32) -> R
             }
             let refractory = string(v, "refractoryKernel")?;
             if refractory != "EtaKernel" {
-                return Err(unsupported(format!("{what}: refractory kernel {refractory}")));
+                return Err(unsupported(format!(
+                    "{what}: refractory kernel {refractory}"
+                )));
             }
             if shape.len() != 1 {
                 return Err(unsupported(format!("{what}: CSRMNodes of shape {shape:?}")));
@@ -450,7 +454,9 @@ fn connection_fields(ty: &str) -> Option<Vec<&'static str>> {
         "LocalConnection1D" | "LocalConnection2D" | "LocalConnection3D" => {
             [CONN_COMMON, &["kernel_size", "stride", "n_filters"]].concat()
         }
-        "MaxPool1dConnection" | "MaxPool2dConnection" | "MaxPool3dConnection"
+        "MaxPool1dConnection"
+        | "MaxPool2dConnection"
+        | "MaxPool3dConnection"
         | "MaxPoo3dConnection" => POOL_FIELDS.to_vec(),
         _ => return None,
     })
@@ -524,7 +530,8 @@ fn connection(c: &Value, i: usize, net: &NetInfo<'_>) -> Result<(Connect, Option
         Some(m) => Some(flat(m)?.iter().map(|&x| x != 0.0).collect::<Vec<bool>>()),
     };
     // Weights that can change during the run.
-    let weights_change = mask.is_some() || (net.learning && (rule != "NoOp" || weight_decay != 0.0));
+    let weights_change =
+        mask.is_some() || (net.learning && (rule != "NoOp" || weight_decay != 0.0));
     // Spikeflow clamps given weights into finite bounds at construction;
     // where BindsNET does not, a case with weights outside is refused.
     let unclamped_init = |clamped_by_bindsnet: bool| -> Result<()> {
@@ -610,7 +617,9 @@ fn connection(c: &Value, i: usize, net: &NetInfo<'_>) -> Result<(Connect, Option
                 },
             )
         }
-        "MaxPool1dConnection" | "MaxPool2dConnection" | "MaxPool3dConnection"
+        "MaxPool1dConnection"
+        | "MaxPool2dConnection"
+        | "MaxPool3dConnection"
         | "MaxPoo3dConnection" => {
             if rule != "NoOp" {
                 return Err(unsupported(format!("{what}: rule {rule} on {ty}")));
@@ -1082,7 +1091,10 @@ pub(crate) fn replay(case: &Value) -> Result<Recording> {
     };
     if let Some(r) = &reward {
         if r.len() != steps {
-            return Err(invalid(format!("reward: {} values for {steps} steps", r.len())));
+            return Err(invalid(format!(
+                "reward: {} values for {steps} steps",
+                r.len()
+            )));
         }
     }
     let clamps = spike_clamps(case, "clamp", &net, steps)?;
