@@ -82,3 +82,38 @@ fn norm_is_refused() {
     let e = net(MeanField::Scalar(1.0), true).unwrap_err().to_string();
     assert!(e.contains("X -> Y") && e.contains("normalise"), "{e}");
 }
+
+/// BindsNET's computation: the mean over the batch rows and the sources
+/// together, the same input for every row.
+#[test]
+fn over_batch_mean_gives_every_row_the_same_input() {
+    let mut b = Network::builder().batch_size(2);
+    b.add_population("X", &[4], Input, NodeOptions::default());
+    b.add_population(
+        "Y",
+        &[3],
+        McCullochPitts {
+            thresh: 100.0.into(),
+        },
+        NodeOptions::default(),
+    );
+    let mf = MeanField::PerTarget(vec![1.0, 2.0, 4.0]);
+    b.connect(Connect::new(
+        "X",
+        "Y",
+        spikeflow::topology::MeanFieldOverBatch(mf),
+    ));
+    let mut n = b.build().unwrap();
+    n.add_monitor("v", MonitorSpec::new("Y", &["v"])).unwrap();
+    // Step 0: 2 + 1 of 2·4 inputs on: mean 3/8 for both rows.
+    let x = Tensor::new(
+        vec![2, 2, 4],
+        vec![
+            1., 1., 0., 0., 0., 0., 0., 1., 0., 0., 0., 0., 0., 0., 0., 0.,
+        ],
+    )
+    .unwrap();
+    n.run(&[("X", &x)], 2, &RunOptions::default()).unwrap();
+    let v = n.monitor("v").unwrap().get("v").unwrap();
+    assert_eq!(&v.data()[6..12], &[0.375, 0.75, 1.5, 0.375, 0.75, 1.5]);
+}

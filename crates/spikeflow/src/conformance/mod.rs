@@ -6,6 +6,31 @@
 //! step. [`run_case`] builds the network from the file alone, runs it, and
 //! compares every recorded state: spikes exactly, floats within the file's
 //! tolerance (`|got − expected| ≤ atol + rtol·|expected|`).
+//!
+//! Every field and type FORMAT.md documents is read: spike `clamp` /
+//! `unclamp` (as [`RunOptions::clamp`](crate::RunOptions::clamp), per step),
+//! a connection's run-time `mask` (as
+//! [`RunOptions::weight_masks`](crate::RunOptions::weight_masks)), dense,
+//! sparse, conv 1-3-D, max-pool 1-3-D (BindsNET's 3-D class is spelled
+//! `MaxPoo3dConnection`; both names are read), legacy and 1-3-D local,
+//! mean-field connections, and every node type including BoostedLIF and CSRM.
+//! Rule kwargs that are absent take BindsNET 0.3.4's defaults (MSTDP/MSTDPET
+//! `tc_plus` 20, `tc_minus` 20, `zero_lag` false, `tc_e_trace` 25;
+//! DiehlAndCook `x_tar` 0, `mu` 1; Rmax `tc_c` 5, `tc_e_trace` 25).
+//!
+//! Where spikeflow's own semantics differ from BindsNET's
+//! (`docs/differences-from-bindsnet.md`), the runner builds what reproduces
+//! BindsNET: a learning `SparseConnection` as a dense connection whose zeros
+//! learn, a `MeanFieldConnection` as
+//! [`MeanFieldOverBatch`](crate::topology::MeanFieldOverBatch). Where it
+//! cannot (CSRM with changing weights or a bias, compact local learning with
+//! several input channels, initial weights BindsNET leaves outside their
+//! bounds), the case is reported unsupported.
+//!
+//! A field the runner does not know — at the top level, in a layer, a
+//! connection, its rule kwargs, an input, the tolerance or `expected` — makes
+//! the case fail as unsupported, naming the field and where it is: ignoring
+//! it could hide a difference.
 
 mod build;
 mod compare;

@@ -12,7 +12,8 @@ use super::{finite_param, positive_param, Nu, Phases, Requirements, Synapse, Syn
 /// `nu_pre` is ignored. Needs source traces and a finite `wmax`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DiehlAndCook {
-    /// Target presynaptic trace. Default 0.4.
+    /// Target presynaptic trace. Default 0 (BindsNET 0.3.4's default: with
+    /// it every post spike potentiates, as presynaptic traces are ≥ 0).
     pub x_tar: f32,
     /// Exponent of the weight dependence. Default 1.
     pub mu: f32,
@@ -21,7 +22,7 @@ pub struct DiehlAndCook {
 impl Default for DiehlAndCook {
     fn default() -> Self {
         DiehlAndCook {
-            x_tar: 0.4,
+            x_tar: 0.0,
             mu: 1.0,
         }
     }

@@ -230,6 +230,21 @@ impl Connection {
         }
     }
 
+    /// Sets the weights flagged in `mask` to 0 (BindsNET's run-time
+    /// `masks`, after every learning step, learning or not).
+    pub fn apply_weight_mask(&mut self, mask: &[bool]) {
+        self.flush_learning();
+        if let Some(w) = self.topology.weights_mut() {
+            for (x, &m) in w.iter_mut().zip(mask) {
+                if m {
+                    *x = 0.0;
+                }
+            }
+        }
+        // Masked weights may now lie outside the bounds.
+        self.dirty = true;
+    }
+
     /// Normalisation after a `run` call (no clamping afterwards, as BindsNET).
     pub fn normalize(&mut self) {
         let Some(norm) = self.norm else { return };

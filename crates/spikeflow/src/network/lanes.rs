@@ -20,7 +20,8 @@
 //! ([`Population::lane`] is `None`: models whose random draws depend on
 //! their rows), a topology keeps state of its own
 //! ([`Topology::shared`](crate::topology::Topology::shared) is `None`), a
-//! monitor records a connection, learning is on, the run is one-step, or
+//! monitor records a connection, learning is on, the run is one-step or
+//! masks weights, or
 //! the work is too small for a fork. Profiling adds up the lanes' phase
 //! times (thread time, so a phase can exceed the run's wall time).
 
@@ -84,6 +85,7 @@ impl Network {
         if count < 2
             || self.learning
             || o.one_step
+            || !o.weight_masks.is_empty()
             || !crate::parallel::worth(steps * self.batch * neurons, LANE_MIN_WORK)
             || self
                 .conns

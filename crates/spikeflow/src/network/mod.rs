@@ -7,8 +7,9 @@
 //!    source's spikes of step `t − 1` into input for its target (so every
 //!    hop adds one step of delay; recurrent connections included).
 //! 2. **Integrate**: every population, in insertion order, adds its
-//!    external input for step `t`, updates its state, thresholds, resets,
-//!    then updates its traces; clamps/unclamps are applied after.
+//!    external input for step `t`, updates its state, thresholds, resets;
+//!    then the step's clamps/unclamps force or suppress spikes (without
+//!    resetting or starting refractoriness), then the traces update.
 //! 3. **Learn**: every connection with a rule updates its weights from this
 //!    step's spikes and traces of both ends (and the reward); then weight
 //!    decay, then clamping.
@@ -318,7 +319,7 @@ impl Network {
 
     /// Wall time spent in each phase since profiling was turned on:
     /// `propagate` (connections turn spikes into input), `integrate`
-    /// (populations update), `learn` (rules, decay, clamping), `observe`
+    /// (populations update), `learn` (rules, decay, clamping, weight masks), `observe`
     /// (monitors) and `normalise` (end-of-run weight normalisation). For
     /// runs in lanes (see [`run`](Self::run)) a phase's time is summed
     /// over the lanes: thread time, which can exceed the wall time.

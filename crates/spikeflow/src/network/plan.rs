@@ -92,6 +92,28 @@ impl Network {
             };
             injects.push((p, t, per_step));
         }
+        let mut weight_masks = Vec::new();
+        for (name, mask) in &o.weight_masks {
+            let ci = self.conn_index(name)?;
+            let c = &self.conns[ci];
+            let n = c.topology.weights().map_or(0, <[f32]>::len);
+            if n == 0 {
+                return Err(Error::param(
+                    format!("weight mask of {name:?}"),
+                    "the connection has no weights",
+                ));
+            }
+            if mask.len() != n {
+                return Err(Error::shape(
+                    format!("weight mask of {name:?}"),
+                    format!("{} flags for {n} weights", mask.len()),
+                ));
+            }
+            if weight_masks.iter().any(|&(k, _)| k == ci) {
+                return Err(Error::Name(format!("weight mask of {name:?} given twice")));
+            }
+            weight_masks.push((ci, mask.as_slice()));
+        }
         let input_only = (0..self.pops.len())
             .map(|p| ext[p].is_some() && !self.conns.iter().any(|c| c.target == p))
             .collect();
@@ -100,6 +122,7 @@ impl Network {
             input_only,
             clamps,
             injects,
+            weight_masks,
         })
     }
 
@@ -207,4 +230,6 @@ pub(crate) struct Plan<'a> {
     pub input_only: Vec<bool>,
     pub clamps: Vec<(usize, &'a Mask, f32)>,
     pub injects: Vec<(usize, &'a Tensor, bool)>,
+    /// Connection index and flags of `RunOptions::weight_masks`.
+    pub weight_masks: Vec<(usize, &'a [bool])>,
 }

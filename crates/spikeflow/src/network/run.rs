@@ -77,7 +77,11 @@ pub enum Reward {
 }
 
 /// Neurons whose spikes are forced on (clamp) or off (unclamp) after a
-/// population's update, before learning sees them.
+/// population's update and before its trace update (BindsNET 0.3.4): a
+/// forced spike is in this step's trace, learning and propagation, but does
+/// not reset the voltage, start refractoriness or raise a threshold; a
+/// suppressed spike has done all that, but is absent from the spikes and
+/// the trace.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mask {
     /// The same flat neuron indices at every step.
@@ -100,11 +104,21 @@ impl Mask {
 pub struct RunOptions {
     /// Reward for reward-modulated rules.
     pub reward: Reward,
-    /// Spikes forced to 1 after the population's update (BindsNET's
-    /// `clamp`): seen by learning and propagated, not in this step's trace.
+    /// Spikes forced to 1 after the population's update, before its trace
+    /// update (BindsNET's `clamp`): in this step's trace, seen by learning
+    /// and propagated, but no reset, refractoriness or threshold rise.
     pub clamp: Vec<(String, Mask)>,
-    /// Spikes forced to 0 after the update (`unclamp`).
+    /// Spikes forced to 0 at the same point (`unclamp`; wins over
+    /// `clamp`): the neuron was reset, but the spike is not in the trace.
     pub unclamp: Vec<(String, Mask)>,
+    /// Weight masks (BindsNET's `masks=`): connection name → one flag per
+    /// weight, in the connection's weight order (that of
+    /// [`Network::weights`](crate::Network::weights); for a dense
+    /// connection `[n_pre, n_post]`). At the end of every step's learning
+    /// phase — also when the network does not learn or the connection has
+    /// no rule — the flagged weights are set to 0. Step 0 still propagates
+    /// with the weights as they were.
+    pub weight_masks: Vec<(String, Vec<bool>)>,
     /// Voltage added before the update (`injects_v`): a tensor `[n]` (every
     /// step) or `[steps, n]`, broadcast over the batch.
     pub inject_v: Vec<(String, Tensor)>,

@@ -131,6 +131,9 @@ impl Network {
                 );
             }
         }
+        for &(ci, mask) in &plan.weight_masks {
+            self.conns[ci].apply_weight_mask(mask);
+        }
         self.stepper.profile.lap(2, &mut clock);
         for (_, m) in &mut self.monitors {
             match m.target {
@@ -155,7 +158,7 @@ impl Network {
 
 /// The integrate phase of population `p` (batch rows `rows` of the run's
 /// inputs: all of them, or a lane's): external input, voltage injection,
-/// the model's step, clamps.
+/// clamps (applied by the model's epilogue), the model's step.
 pub(crate) fn integrate(
     pop: &mut dyn Population,
     p: usize,
@@ -192,20 +195,22 @@ pub(crate) fn integrate(
             }
         }
     }
+    // Clamps go to the core, whose epilogue applies them after the model's
+    // update and before the trace (BindsNET 0.3.4).
+    for &(q, mask, value) in &plan.clamps {
+        if q == p {
+            pop.core_mut().clamps.add(mask.at(t), value);
+        }
+    }
     match ext {
         Some(StepInput::Values(x)) if plan.input_only[p] => pop.step_external(x, buf, ctx),
         Some(StepInput::Spikes(x)) if plan.input_only[p] => pop.step_external_spikes(x, buf, ctx),
         _ => pop.step(buf, ctx),
     }
-    for &(q, mask, value) in &plan.clamps {
-        if q == p {
-            let spikes = pop.core_mut().spikes_mut();
-            for b in 0..spikes.batch() {
-                for &i in mask.at(t) {
-                    spikes.set(b, i, value);
-                }
-            }
-        }
+    // A model of the user's that skipped `finish_step`: clamp after its
+    // update all the same.
+    if pop.core().clamps.pending() {
+        pop.core_mut().apply_clamps();
     }
 }
 

@@ -9,7 +9,11 @@
 //! What every model shares lives in [`NodeCore`]: the shape, the spikes (kept
 //! both as a dense 0/1 array and as per-row lists of active indices, see
 //! [`Spikes`]), the optional spike trace `x` and the optional input sum.
-//! After a model has set its spikes, the core's epilogue updates the trace
+//! After a model has set its spikes, the core's epilogue applies the step's
+//! spike clamps (BindsNET's `clamp` / `unclamp` run arguments: forced spikes
+//! set to 1, then suppressed ones to 0 — after the model's reset,
+//! refractoriness and threshold adaptation, which therefore never see
+//! them), then updates the trace
 //!
 //! ```text
 //! x ← x · exp(−dt/tc_trace);  then  x ← x + trace_scale · s   (additive)
@@ -313,6 +317,36 @@ pub struct NodeCore {
     pub(crate) spikes: Spikes,
     pub(crate) trace: Option<TraceState>,
     pub(crate) summed: Option<Vec<f32>>,
+    /// Spike clamps of the step being taken, set by the network just
+    /// before the population steps and applied by the epilogue.
+    pub(crate) clamps: PendingClamps,
+}
+
+/// The spike clamps of one step of one population: neurons forced to spike
+/// (`on`) and neurons whose spikes are suppressed (`off`), in every batch
+/// row; `off` wins where both name a neuron.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PendingClamps {
+    on: Vec<usize>,
+    off: Vec<usize>,
+    pending: bool,
+}
+
+impl PendingClamps {
+    /// Adds neurons to force on (`value` 1) or off (`value` 0) this step.
+    pub(crate) fn add(&mut self, indices: &[usize], value: f32) {
+        let list = if value == 0.0 {
+            &mut self.off
+        } else {
+            &mut self.on
+        };
+        list.extend_from_slice(indices);
+        self.pending = true;
+    }
+    /// Whether clamps are waiting to be applied.
+    pub(crate) fn pending(&self) -> bool {
+        self.pending
+    }
 }
 
 impl NodeCore {
@@ -352,6 +386,7 @@ impl NodeCore {
             spikes: Spikes::new(ctx.batch, n),
             trace,
             summed: o.sum_input.then(|| vec![0.0; ctx.batch * n]),
+            clamps: PendingClamps::default(),
         })
     }
 
@@ -401,8 +436,37 @@ impl NodeCore {
         self.summed.as_deref_mut()
     }
 
-    /// The shared epilogue of every step: trace update, then input sum.
+    /// The shared epilogue of every step: the step's spike clamps (see
+    /// [`RunOptions::clamp`](crate::RunOptions::clamp)), trace update, then
+    /// input sum.
     pub fn finish_step(&mut self, input: &[f32]) {
+        self.apply_clamps();
+        self.update_trace();
+        self.finish_sum(input);
+    }
+
+    /// Applies and clears the pending spike clamps: forced spikes set to 1,
+    /// then suppressed ones to 0, in every batch row, keeping the index
+    /// lists in step with the values.
+    pub(crate) fn apply_clamps(&mut self) {
+        if !self.clamps.pending {
+            return;
+        }
+        for b in 0..self.spikes.batch() {
+            for &i in &self.clamps.on {
+                self.spikes.set(b, i, 1.0);
+            }
+            for &i in &self.clamps.off {
+                self.spikes.set(b, i, 0.0);
+            }
+        }
+        self.clamps.on.clear();
+        self.clamps.off.clear();
+        self.clamps.pending = false;
+    }
+
+    /// `x ← x·decay`, then the spikes of this step (additive or set).
+    fn update_trace(&mut self) {
         if let Some(t) = &mut self.trace {
             let n = self.n;
             let s = self.spikes.values();
@@ -417,7 +481,6 @@ impl NodeCore {
                 t.x.chunks_exact_mut(n).zip(s.chunks_exact(n)).for_each(row);
             }
         }
-        self.finish_sum(input);
     }
 
     /// The whole step of a population whose spikes are its input
@@ -426,9 +489,14 @@ impl NodeCore {
     /// batches); then the input sum.
     pub(crate) fn pass_through<T: SpikeValue>(&mut self, input: &[T]) {
         use rayon::prelude::*;
-        let Some(t) = &mut self.trace else {
+        if self.trace.is_none() || self.clamps.pending {
             self.spikes.set_values(input);
+            self.apply_clamps();
+            self.update_trace();
             return self.finish_sum(input);
+        }
+        let Some(t) = &mut self.trace else {
+            return;
         };
         let n = self.n;
         let parallel = parallel_rows(self.batch, n);
@@ -476,6 +544,7 @@ impl NodeCore {
                 params: t.params.clone(),
             }),
             summed: self.summed.as_deref().map(cut),
+            clamps: PendingClamps::default(),
         }
     }
 

@@ -25,7 +25,7 @@ pub use delayed::{uniform_delay_steps, Delayed, MAX_DELAY_STEPS};
 pub use dense::Dense;
 pub use local::LocalConnection;
 pub use local_nd::{LocalGeometry, LocalNd};
-pub use mean_field::MeanField;
+pub use mean_field::{MeanField, MeanFieldOverBatch};
 pub use pool::MaxPool;
 pub use sparse::Sparse;
 
