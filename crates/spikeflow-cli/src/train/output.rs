@@ -84,8 +84,12 @@ pub(super) fn pictures(
     test_cm: Option<&(&'static str, ConfusionMatrix)>,
 ) -> Result<Vec<&'static str>> {
     let mut pictures = Vec::new();
-    let w = presenter.network().weights(presenter.input_connection())?;
-    plots::receptive_fields(&out.join("receptive_fields.png"), w, n, 28)?;
+    // BindsNET's dense [784, n] layout whatever the topology (local
+    // connections store one value per synapse).
+    let w = presenter
+        .network()
+        .weights_tensor(presenter.input_connection())?;
+    plots::receptive_fields(&out.join("receptive_fields.png"), w.data(), n, 28)?;
     pictures.push("receptive_fields.png");
     let series = |name, f: fn(&Point) -> f64| plots::Series {
         name,
