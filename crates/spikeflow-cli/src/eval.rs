@@ -10,7 +10,7 @@ use crate::train::{
     Readouts, N_LABELS,
 };
 use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget};
 use spikeflow::datasets::Dataset;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -152,12 +152,7 @@ fn eval_checkpoint(a: &Args) -> Result<ExitCode> {
     } else {
         ProgressBar::hidden()
     };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta}",
-        )
-        .expect("valid template"),
-    );
+    bar.set_style(crate::train::bar_style(false));
     bar.set_prefix(split.name());
     let (counts, secs) = present_all(p.as_mut(), &split, n, Some(&bar))?;
     bar.finish_and_clear();

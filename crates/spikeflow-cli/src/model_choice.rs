@@ -4,8 +4,8 @@
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 use spikeflow::models::{
-    DiehlAndCook2015, DiehlAndCook2015v2, IncreasingInhibitionNetwork, PoissonPresenter, Presenter,
-    TwoLayerNetwork,
+    DiehlAndCook2015, DiehlAndCook2015v2, IncreasingInhibitionNetwork, LocallyConnectedNetwork,
+    PoissonPresenter, Presenter, TwoLayerNetwork,
 };
 
 /// The models the CLI can train.
@@ -24,6 +24,10 @@ pub enum ModelName {
     /// BindsNET's TwoLayerNetwork (X → Y, LIF, no inhibition).
     #[value(name = "two-layer")]
     TwoLayer,
+    /// BindsNET's LocallyConnectedNetwork (kernel 12, stride 4: 25 patches
+    /// of the 28×28 image; `--neurons` = 25 · filters, `--inh` default 25).
+    #[value(name = "locally-connected")]
+    LocallyConnected,
     /// Diehl & Cook's own model and protocol (conductance-based, dt 0.5 ms,
     /// 350 ms + 150 ms rest, adaptive intensity).
     #[value(name = "diehl-cook-2015-paper")]
@@ -38,6 +42,7 @@ impl ModelName {
             ModelName::DiehlCook2015V2 => "diehl-cook-2015-v2",
             ModelName::IncreasingInhibition => "increasing-inhibition",
             ModelName::TwoLayer => "two-layer",
+            ModelName::LocallyConnected => "locally-connected",
             ModelName::DiehlCook2015Paper => "diehl-cook-2015-paper",
         }
     }
@@ -49,6 +54,7 @@ impl ModelName {
             ModelName::DiehlCook2015V2,
             ModelName::IncreasingInhibition,
             ModelName::TwoLayer,
+            ModelName::LocallyConnected,
             ModelName::DiehlCook2015Paper,
         ] {
             if m.as_str() == s {
@@ -62,6 +68,10 @@ impl ModelName {
         self == ModelName::DiehlCook2015Paper
     }
 }
+
+/// Patches of `--model locally-connected` (kernel 12, stride 4 on 28×28:
+/// 5 × 5 positions).
+const LOCAL_PATCHES: usize = 25;
 
 /// Everything that fixes a model and its presentation protocol.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,7 +115,11 @@ impl ModelSpec {
             time_ms: time_ms.unwrap_or(if paper { 350.0 } else { 250.0 }),
             dt: dt.unwrap_or(if paper { 0.5 } else { 1.0 }),
             intensity: intensity.unwrap_or(if paper { 2.0 } else { 128.0 }),
-            inh: inh.unwrap_or(if paper { 17.0 } else { 120.0 }),
+            inh: inh.unwrap_or(match model {
+                ModelName::DiehlCook2015Paper => 17.0,
+                ModelName::LocallyConnected => 25.0,
+                _ => 120.0,
+            }),
             seed,
             batch,
         };
@@ -136,6 +150,11 @@ impl ModelSpec {
         }
         if batch == 0 {
             bail!("--batch must be at least 1");
+        }
+        if model == ModelName::LocallyConnected && neurons % LOCAL_PATCHES != 0 {
+            bail!(
+                "--model locally-connected has {LOCAL_PATCHES} patches per filter: --neurons must be a multiple of {LOCAL_PATCHES}, got {neurons}"
+            );
         }
         if paper && batch != 1 {
             bail!("--model diehl-cook-2015-paper shows one image at a time: use --batch 1");
@@ -256,6 +275,19 @@ impl ModelSpec {
                     dt: self.dt,
                     batch_size: self.batch,
                     seed: self.seed,
+                    ..Default::default()
+                }
+                .build()?,
+                "Y",
+            ),
+            ModelName::LocallyConnected => poisson(
+                LocallyConnectedNetwork {
+                    params: DiehlAndCook2015 {
+                        inpt_shape: None,
+                        ..dc
+                    },
+                    n_filters: self.neurons / LOCAL_PATCHES,
+                    inh: self.inh,
                     ..Default::default()
                 }
                 .build()?,

@@ -17,16 +17,17 @@ use spikeflow::prelude::*;
 use spikeflow::rng::Rng;
 
 /// Triplet STDP, all-to-all interactions (visual-cortex parameters).
+/// Public so that `tests/triplet_stdp.rs` checks this very rule.
 #[derive(Debug, Clone, Copy)]
-struct TripletStdp {
-    tau_plus: f32,
-    tau_minus: f32,
-    tau_x: f32,
-    tau_y: f32,
-    a2_plus: f32,
-    a3_plus: f32,
-    a2_minus: f32,
-    a3_minus: f32,
+pub struct TripletStdp {
+    pub tau_plus: f32,
+    pub tau_minus: f32,
+    pub tau_x: f32,
+    pub tau_y: f32,
+    pub a2_plus: f32,
+    pub a3_plus: f32,
+    pub a2_minus: f32,
+    pub a3_minus: f32,
 }
 
 impl Default for TripletStdp {

@@ -6,9 +6,14 @@ use spikeflow::datasets::{Mnist, Split};
 use spikeflow::rng::Rng;
 use std::path::{Path, PathBuf};
 
-/// The shipped sample, located from this crate's source tree.
+/// The shipped sample, located from this crate's source tree (as
+/// `crates/spikeflow/…`, not `crates/spikeflow-cli/../spikeflow/…`: the
+/// path is shown and recorded in `summary.json`).
 pub fn default_data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../spikeflow/data/mnist-sample")
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the crate folder is inside crates/");
+    crates.join("spikeflow/data/mnist-sample")
 }
 
 /// Loads MNIST from `dir` (or the shipped sample), with one-line errors.

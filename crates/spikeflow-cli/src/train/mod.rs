@@ -37,6 +37,7 @@ mod state;
 mod training;
 
 pub use data::{default_data_dir, load_mnist};
+pub(crate) use output::bar_style;
 pub use readout::{assignment_from_rates, evaluate, present_all, readout_size, Readouts};
 pub use state::restore_presenter;
 

@@ -7,7 +7,7 @@ use super::state::{Point, State};
 use crate::model_choice::ModelSpec;
 use crate::plots;
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde_json::{json, Value};
 use spikeflow::datasets::{Dataset, Split};
 use spikeflow::evaluation::ConfusionMatrix;
@@ -16,13 +16,34 @@ use spikeflow::Snapshot;
 use std::fs;
 use std::path::Path;
 
-pub(super) fn bar_style(msg: bool) -> ProgressStyle {
+/// The progress bars' style: `{rate}` is the images per second rounded to
+/// what the eye can use ([`format_rate`]; indicatif's `{per_sec}` prints
+/// four decimals, `1,020.9713/s`).
+pub(crate) fn bar_style(msg: bool) -> ProgressStyle {
     let t = if msg {
-        "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta} {msg}"
+        "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {rate} ETA {eta} {msg}"
     } else {
-        "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta}"
+        "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {rate} ETA {eta}"
     };
-    ProgressStyle::with_template(t).expect("valid template")
+    ProgressStyle::with_template(t)
+        .expect("valid template")
+        .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = w.write_str(&format_rate(s.per_sec()));
+        })
+}
+
+/// A rate per second with three significant digits, and whole numbers (with
+/// thousands separators) from 100 up: `1,021/s`, `35.2/s`, `3.46/s`.
+pub(crate) fn format_rate(per_sec: f64) -> String {
+    if !per_sec.is_finite() || per_sec < 0.0 {
+        "-/s".to_string()
+    } else if per_sec >= 99.5 {
+        format!("{}/s", HumanCount(per_sec.round() as u64))
+    } else if per_sec >= 9.995 {
+        format!("{per_sec:.1}/s")
+    } else {
+        format!("{per_sec:.2}/s")
+    }
 }
 
 /// A progress bar of `len` images (hidden unless `tty`).
@@ -63,8 +84,12 @@ pub(super) fn pictures(
     test_cm: Option<&(&'static str, ConfusionMatrix)>,
 ) -> Result<Vec<&'static str>> {
     let mut pictures = Vec::new();
-    let w = presenter.network().weights(presenter.input_connection())?;
-    plots::receptive_fields(&out.join("receptive_fields.png"), w, n, 28)?;
+    // BindsNET's dense [784, n] layout whatever the topology (local
+    // connections store one value per synapse).
+    let w = presenter
+        .network()
+        .weights_tensor(presenter.input_connection())?;
+    plots::receptive_fields(&out.join("receptive_fields.png"), w.data(), n, 28)?;
     pictures.push("receptive_fields.png");
     let series = |name, f: fn(&Point) -> f64| plots::Series {
         name,
@@ -163,4 +188,21 @@ pub(super) fn write_summary(out: &Path, s: Summary<'_>, st: &State) -> Result<()
     fs::write(&sp, serde_json::to_string_pretty(&summary)?)
         .with_context(|| format!("cannot write {}", sp.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_rate;
+
+    #[test]
+    fn rates_are_rounded_to_three_significant_digits() {
+        assert_eq!(format_rate(1020.9713), "1,021/s");
+        assert_eq!(format_rate(123_456.5), "123,457/s");
+        assert_eq!(format_rate(99.96), "100/s");
+        assert_eq!(format_rate(35.2449), "35.2/s");
+        assert_eq!(format_rate(9.996), "10.0/s");
+        assert_eq!(format_rate(3.4567), "3.46/s");
+        assert_eq!(format_rate(0.0), "0.00/s");
+        assert_eq!(format_rate(f64::NAN), "-/s");
+    }
 }

@@ -1,7 +1,9 @@
 //! Reward functions: turn the reward given to `run` into the one the rules
 //! see (BindsNET's `reward_fn`).
 
-/// Transforms the reward of a `run` call, once per call (as BindsNET).
+/// Transforms the reward of a `run` call: `compute` sees each given value
+/// once — a scalar reward once per call, as BindsNET — and a per-step or
+/// per-row reward once per value.
 pub trait RewardFn: Send + Sync + std::fmt::Debug {
     /// The reward the rules see, from the reward given to `run`.
     fn compute(&mut self, reward: f32) -> f32;

@@ -128,9 +128,10 @@ impl Network {
 
     pub(crate) fn rewards(&mut self, steps: usize, o: &RunOptions) -> Result<Option<Vec<f32>>> {
         let b = self.batch;
-        let mut r = match &o.reward {
+        // The values as given, checked.
+        let given: Option<&[f32]> = match &o.reward {
             Reward::None => None,
-            Reward::Scalar(x) => Some(vec![*x; steps * b]),
+            Reward::Scalar(x) => Some(std::slice::from_ref(x)),
             Reward::PerStep(v) => {
                 if v.len() != steps {
                     return Err(Error::shape(
@@ -138,7 +139,7 @@ impl Network {
                         format!("{} values for {steps} steps", v.len()),
                     ));
                 }
-                Some(v.iter().flat_map(|&x| std::iter::repeat_n(x, b)).collect())
+                Some(v)
             }
             Reward::PerRow(v) => {
                 if v.len() != b {
@@ -147,7 +148,7 @@ impl Network {
                         format!("{} values for batch {b}", v.len()),
                     ));
                 }
-                Some((0..steps).flat_map(|_| v.iter().copied()).collect())
+                Some(v)
             }
             Reward::PerStepRow(t) => {
                 if t.data().len() != steps * b {
@@ -156,19 +157,27 @@ impl Network {
                         format!("got {:?}, expected [{steps}, {b}]", t.shape()),
                     ));
                 }
-                Some(t.data().to_vec())
+                Some(t.data())
             }
         };
-        if let Some(v) = &r {
-            if let Some(bad) = v.iter().find(|x| !x.is_finite()) {
-                return Err(Error::param("reward", format!("must be finite, got {bad}")));
-            }
+        if let Some(bad) = given.into_iter().flatten().find(|x| !x.is_finite()) {
+            return Err(Error::param("reward", format!("must be finite, got {bad}")));
         }
-        if let (Some(v), Some(f)) = (&mut r, &mut self.reward_fn) {
+        // The reward function sees each given value once — a scalar once
+        // per run, as BindsNET's `reward_fn.compute` — before the values are
+        // spread over the steps and batch rows.
+        let mut given = given.map(<[f32]>::to_vec);
+        if let (Some(v), Some(f)) = (&mut given, &mut self.reward_fn) {
             for x in v.iter_mut() {
                 *x = f.compute(*x);
             }
         }
+        let r = given.map(|v| match &o.reward {
+            Reward::Scalar(_) => vec![v[0]; steps * b],
+            Reward::PerStep(_) => v.iter().flat_map(|&x| std::iter::repeat_n(x, b)).collect(),
+            Reward::PerRow(_) => (0..steps).flat_map(|_| v.iter().copied()).collect(),
+            Reward::None | Reward::PerStepRow(_) => v,
+        });
         if r.is_none() && self.learning {
             if let Some(c) = self.conns.iter().find(|c| c.needs_reward) {
                 return Err(Error::Rule {
