@@ -14,6 +14,9 @@
 #   PEER_VENV         the peer venv made by $SPIKEFLOW_SHARED/peer/setup.sh
 #                     (default ~/.cache/spikeflow-peer-venv)
 #   THREADS           threads for every implementation (default 2)
+#   BASELINE          another spikeflow binary (e.g. built from an older commit)
+#                     whose legs run beside ours against the same BindsNET legs:
+#                     ratios.md then compares both builds in one sitting
 #   OUT               output folder (default target/compare/<UTC time>)
 #
 # Output: $OUT/<impl>_<section>.jsonl (one JSON line per repetition, WORKLOADS.md
@@ -57,11 +60,21 @@ mkdir -p "$OUT"
 echo "== building spikeflow (release)" >&2
 (cd "$REPO" && cargo build --release -q -p spikeflow-cli)
 SF="$REPO/target/release/spikeflow"
+BASE="${BASELINE:-}"
+[ -z "$BASE" ] || [ -x "$BASE" ] || die "BASELINE '$BASE' is not an executable"
 
 { echo "# $(date -u +%FT%TZ)"; lscpu | grep -E 'Model name|^CPU\(s\)|L3' || true; nproc; uptime;
   echo "spikeflow $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"; } > "$OUT/machine.txt"
 
 want() { local w; for w in "${SEL[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
+# base FILE spikeflow-args...: the BASELINE binary's leg, its lines marked
+# impl "spikeflow-baseline" (nothing without BASELINE).
+base() {
+  [ -n "$BASE" ] || return 0
+  local name=$1; shift
+  sect "$name" "$BASE" "$@" || return 1
+  sed -i 's/"impl": *"spikeflow"/"impl":"spikeflow-baseline"/' "$OUT/$name.jsonl"
+}
 sect() {  # sect FILE cmd...   (stdout -> FILE.jsonl, stderr -> FILE.log)
   local name=$1; shift
   echo "== $name ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
@@ -97,12 +110,15 @@ sf_w1() {
 }
 sf_w2() {
   sect "spikeflow_w2$1" "$SF" bench w2 "${T[@]}" --sizes 1000 2500 5000 "${SF_W2[@]}" || ok=0
+  base "baseline_w2$1" bench w2 "${T[@]}" --sizes 1000 2500 5000 "${SF_W2[@]}" || ok=0
 }
 sf_w3() {
   if [ $QUICK = 1 ]; then SFS=(--samples 10); else SFS=(); fi
   sect "spikeflow_w3$1" "$SF" bench w3 "${T[@]}" --sizes 100 400 1600 --mnist "$MNIST" "${SF_DC[@]}" "${SFS[@]}" || ok=0
+  base "baseline_w3$1" bench w3 "${T[@]}" --sizes 100 400 1600 --mnist "$MNIST" "${SF_DC[@]}" "${SFS[@]}" || ok=0
   if [ $QUICK = 1 ]; then SFS=(--samples 3); else SFS=(--samples 8); fi
   sect "spikeflow_w3_6400$1" "$SF" bench w3 "${T[@]}" --sizes 6400 --mnist "$MNIST" "${SF_DC[@]}" "${SFS[@]}" || ok=0
+  base "baseline_w3_6400$1" bench w3 "${T[@]}" --sizes 6400 --mnist "$MNIST" "${SF_DC[@]}" "${SFS[@]}" || ok=0
 }
 sf_w4() {
   if [ $QUICK = 1 ]; then SFS=(--samples 10); S64=(--samples 3); else SFS=(); S64=(); fi
@@ -201,7 +217,19 @@ for k in keys:
     sb = spikes.get((k, "bindsnet"), [None]); ss = spikes.get((k, "spikeflow"), [None])
     fmt = lambda v: "–" if v is None else (f"{med(v):.1f}" if b in ("w3", "w4") else f"{v[0]}")
     print(f"| {b} | {n} | {batch} | {f(bn)} | {f(sf)} | {unit[b]} | {ratio} | {inv} | {'–' if t is None else f'≥ {t}×'} | {met} | {fmt(sb)} / {fmt(ss)} |")
-others = [i for i in impls if i not in ("bindsnet", "spikeflow")]
+if any(i == "spikeflow-baseline" for i in impls):
+    print("\n## This build against BASELINE, both against the same BindsNET legs\n")
+    print("| workload | size | batch | BindsNET | baseline | spikeflow | unit | speedup baseline | speedup spikeflow |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for k in keys:
+        bn, sf, bl = (rows.get((k, i)) for i in ("bindsnet", "spikeflow", "spikeflow-baseline"))
+        if not (bn and sf and bl):
+            continue
+        b, n, batch = k
+        scale = 1e3 if b in ("w3", "w4") else 1.0
+        f = lambda xs: f"{med(xs) * scale:.4g}"
+        print(f"| {b} | {n} | {batch} | {f(bn)} | {f(bl)} | {f(sf)} | {unit[b]} | {med(bn) / med(bl):.1f}× | {med(bn) / med(sf):.1f}× |")
+others = [i for i in impls if i not in ("bindsnet", "spikeflow", "spikeflow-baseline")]
 for o in others:
     print(f"\n{o}: " + ", ".join(f"{k[0]} n={k[1]}: {med(rows[(k, o)]):.4g}" for k in keys if (k, o) in rows))
 EOF
