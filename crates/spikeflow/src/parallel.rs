@@ -1,15 +1,11 @@
 //! When the engine spreads a step's work over the rayon pool.
 //!
-//! Every parallel region costs a fork/join. On the 2-core virtual machines
-//! spikeflow is measured on that is tens of microseconds once the pool's
-//! threads have gone to sleep (and, unless the workers are pinned to cores,
-//! Linux sometimes wakes them on the same core), more than many per-step
-//! regions' work: with
-//! the earlier, lower thresholds two threads ran W4 (batch 32, N = 100) at
-//! 0.59 ms per sample against 0.38 ms for one, and W1 n = 2500 at 0.085 s
-//! per simulated second against 0.055 s once its propagation stayed on one
-//! thread. So each call site compares its work with a threshold measured
-//! there, and [`set_threshold_scale`] scales them all.
+//! Every parallel region costs a fork/join: tens of microseconds on small
+//! machines once the pool's threads have gone to sleep (and, unless the
+//! workers are pinned to cores, Linux sometimes wakes them on the same
+//! core), more than many per-step regions' work. So each call site compares
+//! its work with a threshold chosen by measuring there (the figures are in
+//! `docs/performance.md`), and [`set_threshold_scale`] scales them all.
 //!
 //! Runs with learning off avoid per-step regions altogether: they run
 //! batch rows in lanes, one per thread (see `Network::run`).
@@ -68,11 +64,9 @@ pub(crate) fn worth(work: usize, threshold: usize) -> bool {
 /// Tasks per pool thread when rows of uneven cost are spread. More than
 /// one, so that when a worker wakes late the thread that started first can
 /// take over part of its share (a `rayon::join` half not yet stolen runs on
-/// the thread that pushed it). On W2 (n = 1000, ~51 rows per step of
-/// 1,000–3,000 updates each, 2 threads, step loop on a pool thread) equal-
-/// cost tasks instead of rayon's split of the row range took the medians
-/// of 30 repetitions from 128 / 133 / 103 to 103 / 100 / 100 ms in
-/// alternation; 1, 4 and 16 tasks per thread measured alike within noise.
+/// the thread that pushed it). Equal-cost tasks beat rayon's split of the
+/// row range on W2; 1, 4 and 16 tasks per thread measured alike
+/// (`docs/performance.md`).
 const TASKS_PER_THREAD: usize = 4;
 
 /// Runs `f(row, i)` for the rows `i` of `rows` (ascending, distinct) of the

@@ -9,8 +9,8 @@
 //! thread from the first step to the last, and puts the rows back.
 //!
 //! This replaces several fork/joins per step — each region small when the
-//! network is small (10–50 µs at batch 32 and 100–400 neurons), and a
-//! fork/join costs tens of µs on the 2-core VMs measured — by one per run.
+//! network is small, often no more work than the fork/join itself — by one
+//! per run.
 //! Each row gets the same operations in the same order as on one thread,
 //! so the bits are the same (`tests/determinism.rs`). The lanes run for
 //! milliseconds side by side, so the pool's workers should be on different
@@ -39,7 +39,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Neuron updates (steps × batch × neurons) below which a run stays on
 /// the per-step path: splitting and joining copy the state once and fork
-/// once (tens of µs here), about the cost of 10^5 neuron updates.
+/// once, about the cost of 10^5 neuron updates.
 const LANE_MIN_WORK: usize = 1 << 17;
 
 /// One block of batch rows with its own state.

@@ -12,8 +12,9 @@ use crate::spikes::Spikes;
 use rayon::prelude::*;
 
 /// Below this many synapse reads per step (active sources × targets),
-/// propagation stays on the calling thread (W1 n = 2500, ~300k reads per
-/// step, ran 1.5× faster on one thread than on two; `crate::parallel`).
+/// propagation stays on the calling thread: a fork/join costs more than
+/// such a step gains from a second thread (measured on W1,
+/// `crate::parallel`).
 const PAR_MIN_WORK: usize = 1 << 20;
 /// Smallest block of target columns handed to one task.
 const PAR_MIN_COLUMNS: usize = 1024;
