@@ -377,7 +377,9 @@ fn rule_needing_traces_on_a_population_without() {
     build(
         NodeOptions::default(),
         NodeOptions::default(),
-        Connect::new("X", "Y", dense()).rule(Mstdp::default()),
+        Connect::new("X", "Y", dense())
+            .rule(Mstdp::default())
+            .nu(0.1),
     )
     .unwrap();
 }

@@ -45,13 +45,13 @@ fn run<R: SynapseRule + Clone>(rule: R, nu: Nu, seed: u64, drive: Drive) -> Vec<
         },
         o,
     );
-    b.connect(
-        Connect::new("X", "Y", Dense::default())
-            .rule(rule)
-            .nu(nu)
-            .wmin(0.0)
-            .wmax(1.0),
-    );
+    let c = Connect::new("X", "Y", Dense::default()).wmin(0.0).wmax(1.0);
+    // Rates all 0: no rule (a rule that would never run is refused).
+    b.connect(if nu == Nu::Pair(0.0, 0.0) {
+        c
+    } else {
+        c.rule(rule).nu(nu)
+    });
     let mut net = b.build().unwrap();
     if let Drive::Monitored = drive {
         net.add_monitor("w", MonitorSpec::new("X -> Y", &["w"]))

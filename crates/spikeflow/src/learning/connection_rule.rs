@@ -1,9 +1,35 @@
 //! The escape hatch: rules that need the whole connection at once.
+//!
+//! What the network does for a [`ConnectionRule`]:
+//!
+//! * at build: checks its [`requirements`](ConnectionRule::requirements)
+//!   (traces, bounds, reward, target variable) and calls
+//!   [`validate`](ConnectionRule::validate) with a [`ConnectionInfo`]
+//!   (names, batch size, topology, learning options), then
+//!   [`resize`](ConnectionRule::resize) so that its state exists before the
+//!   first step (a snapshot of a fresh network must have the same arrays as
+//!   one of a trained network);
+//! * every learning step: decays the rule traces it declared
+//!   ([`rule_traces`](ConnectionRule::rule_traces)), calls
+//!   [`update`](ConnectionRule::update), increments the traces with this
+//!   step's spikes, then applies the shared tail to every weight (weight
+//!   decay `w ← (1 − weight_decay)·w`, then clamping to `[wmin, wmax]`);
+//! * saves and restores its rule traces and the arrays of
+//!   [`save_state`](ConnectionRule::save_state) in snapshots.
+//!
+//! What the rule must do itself: apply the learning rate (`c.options.nu`),
+//! reduce over the batch (`c.options.reduction`) and compute every change
+//! from the weights before the step. [`WeightChanges`] does the last two the
+//! way the generic loop does (changes summed per weight — over batch rows,
+//! and over positions for shared kernels — reduced, then added).
 
+use super::engine::{decay_traces, increment_traces};
+use super::{LearningOptions, Reduction, Requirements, RuleTraces, TraceSpec};
 use crate::nodes::NodeCore;
-use crate::topology::SynapseMap;
+use crate::topology::{Bound, SynapseMap};
 
 /// What a [`ConnectionRule`] gets each learning step.
+#[non_exhaustive]
 pub struct WholeConnection<'a> {
     /// The synapse map (walk synapses of a neuron with it).
     pub map: SynapseMap<'a>,
@@ -17,30 +43,223 @@ pub struct WholeConnection<'a> {
     pub reward: &'a [f32],
     /// Time step (ms).
     pub dt: f32,
+    /// The connection's learning options: `nu`, the batch reduction, the
+    /// weight decay (applied by the network after `update`).
+    pub options: &'a LearningOptions,
+    /// Lower weight bounds (the network clamps every weight after `update`).
+    pub wmin: &'a Bound,
+    /// Upper weight bounds.
+    pub wmax: &'a Bound,
+    /// The rule traces of the sources, `[batch × n_pre × k_pre]` (see
+    /// [`ConnectionRule::rule_traces`]): decayed for this step, not yet
+    /// incremented by this step's spikes.
+    pub pre_traces: &'a [f32],
+    /// The rule traces of the targets, `[batch × n_post × k_post]`.
+    pub post_traces: &'a [f32],
+    /// The target variable asked for in
+    /// [`Requirements::post_variable`], `[batch × n_post]`.
+    pub post_aux: Option<&'a [f32]>,
+}
+
+/// What a [`ConnectionRule`] can check when the network is built.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ConnectionInfo<'a> {
+    /// The connection's name, `"X -> Y"`.
+    pub name: &'a str,
+    /// The source population's name.
+    pub source: &'a str,
+    /// The target population's name.
+    pub target: &'a str,
+    /// The topology's type name (e.g. `"Dense"`, `"Delayed"`).
+    pub topology: &'a str,
+    /// The synapse map (its variant says how the weights are laid out).
+    pub map: SynapseMap<'a>,
+    /// Batch size.
+    pub batch: usize,
+    /// Time step (ms).
+    pub dt: f32,
+    /// The learning options given with `.nu(…)`, `.reduction(…)`,
+    /// `.weight_decay(…)`.
+    pub options: &'a LearningOptions,
+    /// Lower weight bounds.
+    pub wmin: &'a Bound,
+    /// Upper weight bounds.
+    pub wmax: &'a Bound,
 }
 
 /// A learning rule with access to the whole connection. After
 /// [`update`](ConnectionRule::update) the shared tail (weight decay, then
-/// clamping to `[wmin, wmax]`) is applied to every weight.
+/// clamping to `[wmin, wmax]`) is applied to every weight. See the
+/// [module docs](self) for what the network does and what the rule must do.
 pub trait ConnectionRule: Send + Sync + std::fmt::Debug {
     /// The rule's name.
     fn name(&self) -> &str;
+    /// What the rule needs from its connection (checked at build, as for a
+    /// [`SynapseRule`](super::SynapseRule)).
+    fn requirements(&self) -> Requirements {
+        Requirements::default()
+    }
+    /// Refuses a connection the rule cannot learn on (called at build;
+    /// the message is reported with the connection's and rule's names).
+    fn validate(&self, _c: &ConnectionInfo<'_>) -> Result<(), String> {
+        Ok(())
+    }
+    /// Per-neuron traces the network keeps for the rule (as
+    /// [`SynapseRule::rule_traces`](super::SynapseRule::rule_traces)),
+    /// passed as [`WholeConnection::pre_traces`] / `post_traces`.
+    fn rule_traces(&self) -> RuleTraces {
+        RuleTraces::default()
+    }
+    /// Allocates the rule's state for a batch size and synapse map (called
+    /// at build, before the first step).
+    fn resize(&mut self, _batch: usize, _n_pre: usize, _n_post: usize, _n_weights: usize) {}
     /// One learning step.
     fn update(&mut self, c: WholeConnection<'_>);
     /// Resets the rule's own state (with the network's state).
     fn reset_state(&mut self) {}
+    /// The rule's state arrays by name, for snapshots (checkpoints). Names
+    /// must differ from `"pre_trace"` and `"post_trace"` (the rule traces,
+    /// saved by the network), and each array's length must depend only on
+    /// the configuration (it is the same after [`resize`](Self::resize)
+    /// as after training).
+    fn save_state(&self) -> Vec<(&'static str, Vec<f32>)> {
+        Vec::new()
+    }
+    /// Restores arrays saved by [`save_state`](Self::save_state); `get`
+    /// returns an array by name. `Err` names the missing or bad array.
+    fn load_state(&mut self, _get: &mut dyn FnMut(&str) -> Option<Vec<f32>>) -> Result<(), String> {
+        Ok(())
+    }
 }
 
-/// Drives a [`ConnectionRule`] as a learner.
+/// One step's weight changes, summed and reduced as the generic loop does
+/// for a [`SynapseRule`](super::SynapseRule): [`add`](Self::add) every term
+/// (computed from the weights before the step), then [`apply`](Self::apply)
+/// once. Terms of one weight are summed in the order they are added (batch
+/// rows, pre and post terms, positions of a shared kernel), reduced over
+/// the batch (mean: the sum divided by the batch size; sum; or the custom
+/// function of the per-row values), and added to the weight. Only touched
+/// weights are visited.
+#[derive(Debug, Clone, Default)]
+pub struct WeightChanges {
+    batch: usize,
+    n_w: usize,
+    reduction: Reduction,
+    per_row: bool,
+    delta: Vec<f32>,
+    rows: Vec<f32>,
+    scratch: Vec<f32>,
+    touched: Vec<u32>,
+    mark: Vec<bool>,
+}
+
+impl WeightChanges {
+    /// A buffer for `batch` rows and `n_weights` weights.
+    pub fn new(batch: usize, n_weights: usize, reduction: Reduction) -> Self {
+        let per_row = matches!(reduction, Reduction::Custom(_));
+        WeightChanges {
+            batch,
+            n_w: n_weights,
+            per_row,
+            reduction,
+            delta: if per_row {
+                Vec::new()
+            } else {
+                vec![0.0; n_weights]
+            },
+            rows: if per_row {
+                vec![0.0; batch * n_weights]
+            } else {
+                Vec::new()
+            },
+            scratch: vec![0.0; batch],
+            touched: Vec::new(),
+            mark: vec![false; n_weights],
+        }
+    }
+
+    /// Adds the term `v` of batch row `b` to weight `k`.
+    #[inline]
+    pub fn add(&mut self, b: usize, k: usize, v: f32) {
+        if self.per_row {
+            self.rows[b * self.n_w + k] += v;
+        } else {
+            self.delta[k] += v;
+        }
+        if !self.mark[k] {
+            self.mark[k] = true;
+            self.touched.push(k as u32);
+        }
+    }
+
+    /// Whether no term was added since the last [`apply`](Self::apply).
+    pub fn is_empty(&self) -> bool {
+        self.touched.is_empty()
+    }
+
+    /// Reduces each touched weight's terms over the batch, adds the result
+    /// to `w`, and empties the buffer.
+    pub fn apply(&mut self, w: &mut [f32]) {
+        for &k in &self.touched {
+            let k = k as usize;
+            let d = if self.per_row {
+                for b in 0..self.batch {
+                    self.scratch[b] = self.rows[b * self.n_w + k];
+                    self.rows[b * self.n_w + k] = 0.0;
+                }
+                self.reduction.reduce(&self.scratch)
+            } else {
+                let d = self.delta[k];
+                self.delta[k] = 0.0;
+                match self.reduction {
+                    Reduction::Mean => d / self.batch as f32,
+                    _ => d,
+                }
+            };
+            w[k] += d;
+            self.mark[k] = false;
+        }
+        self.touched.clear();
+    }
+}
+
+/// Drives a [`ConnectionRule`] as a learner: keeps its rule traces, hands it
+/// the learning options, applies the shared tail.
 #[derive(Debug)]
-pub(crate) struct WholeLearner(pub Box<dyn ConnectionRule>);
+pub(crate) struct WholeLearner {
+    rule: Box<dyn ConnectionRule>,
+    options: LearningOptions,
+    traces: RuleTraces,
+    decay_pre: Vec<f32>,
+    decay_post: Vec<f32>,
+    pre_tr: Vec<f32>,
+    post_tr: Vec<f32>,
+}
+
+impl WholeLearner {
+    pub fn new(rule: Box<dyn ConnectionRule>, options: &LearningOptions, dt: f32) -> Self {
+        let traces = rule.rule_traces();
+        let decays = |v: &[TraceSpec]| v.iter().map(|t| (-dt / t.tau_ms).exp()).collect();
+        WholeLearner {
+            decay_pre: decays(&traces.pre),
+            decay_post: decays(&traces.post),
+            rule,
+            options: options.clone(),
+            traces,
+            pre_tr: Vec::new(),
+            post_tr: Vec::new(),
+        }
+    }
+}
 
 impl super::engine::Learner for WholeLearner {
-    fn requirements(&self) -> super::Requirements {
-        super::Requirements::default()
+    fn requirements(&self) -> Requirements {
+        self.rule.requirements()
     }
-    fn validate(&self) -> Result<(), String> {
-        Ok(())
+    fn validate(&self, info: &ConnectionInfo<'_>) -> Result<(), String> {
+        super::check_rule_traces(&self.traces)?;
+        self.rule.validate(info)
     }
     fn update(&mut self, ctx: super::engine::LearnContext<'_>) {
         let super::engine::LearnContext {
@@ -48,32 +267,81 @@ impl super::engine::Learner for WholeLearner {
             w,
             pre,
             post,
+            post_aux,
             reward,
             dt,
             mut tail,
-            ..
         } = ctx;
-        self.0.update(WholeConnection {
+        decay_traces(&mut self.pre_tr, &self.traces.pre, &self.decay_pre);
+        decay_traces(&mut self.post_tr, &self.traces.post, &self.decay_post);
+        self.rule.update(WholeConnection {
             map,
             w: &mut *w,
             pre,
             post,
             reward,
             dt,
+            options: &self.options,
+            wmin: tail.wmin,
+            wmax: tail.wmax,
+            pre_traces: &self.pre_tr,
+            post_traces: &self.post_tr,
+            post_aux,
         });
+        increment_traces(&mut self.pre_tr, &self.traces.pre, pre.spikes());
+        increment_traces(&mut self.post_tr, &self.traces.post, post.spikes());
         tail.apply_all(w);
     }
     fn reset_state(&mut self) {
-        self.0.reset_state();
+        self.pre_tr.fill(0.0);
+        self.post_tr.fill(0.0);
+        self.rule.reset_state();
     }
-    fn state(&self, _name: &str) -> Option<&[f32]> {
-        None
+    fn state(&self, name: &str) -> Option<&[f32]> {
+        match name {
+            "pre_trace" => Some(&self.pre_tr),
+            "post_trace" => Some(&self.post_tr),
+            _ => None,
+        }
     }
     fn save(&self) -> Vec<(&'static str, Vec<f32>)> {
-        Vec::new()
+        let mut v = Vec::new();
+        if !self.traces.pre.is_empty() {
+            v.push(("pre_trace", self.pre_tr.clone()));
+        }
+        if !self.traces.post.is_empty() {
+            v.push(("post_trace", self.post_tr.clone()));
+        }
+        v.extend(self.rule.save_state());
+        v
     }
-    fn load(&mut self, _get: &mut dyn FnMut(&str) -> Option<Vec<f32>>) -> Result<(), String> {
-        Ok(())
+    fn load(&mut self, get: &mut dyn FnMut(&str) -> Option<Vec<f32>>) -> Result<(), String> {
+        for (name, on, dst) in [
+            ("pre_trace", !self.traces.pre.is_empty(), &mut self.pre_tr),
+            (
+                "post_trace",
+                !self.traces.post.is_empty(),
+                &mut self.post_tr,
+            ),
+        ] {
+            if !on {
+                continue;
+            }
+            let v = get(name).ok_or_else(|| format!("missing {name}"))?;
+            if v.len() != dst.len() {
+                return Err(format!(
+                    "{name} has {} values, expected {}",
+                    v.len(),
+                    dst.len()
+                ));
+            }
+            *dst = v;
+        }
+        self.rule.load_state(get)
     }
-    fn resize(&mut self, _batch: usize, _n_pre: usize, _n_post: usize, _n_weights: usize) {}
+    fn resize(&mut self, batch: usize, n_pre: usize, n_post: usize, n_weights: usize) {
+        self.pre_tr = vec![0.0; batch * n_pre * self.traces.pre.len()];
+        self.post_tr = vec![0.0; batch * n_post * self.traces.post.len()];
+        self.rule.resize(batch, n_pre, n_post, n_weights);
+    }
 }

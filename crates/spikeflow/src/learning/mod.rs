@@ -15,7 +15,13 @@
 //!   Pre-triggered terms touch only the synapses of sources that spiked,
 //!   post-triggered terms only those of targets that spiked.
 //! * **Whole-connection rules** ([`ConnectionRule`], the escape hatch) get
-//!   the weights, the synapse map and both populations.
+//!   the weights, the synapse map, both populations, the learning options
+//!   and their rule traces; [`WeightChanges`] sums, reduces and applies
+//!   their changes as the generic loop does.
+//!
+//! Rules written outside the crate check their parameters with
+//! [`positive_param`] and [`finite_param`] in their `validate`, as the
+//! built-in ones do.
 //!
 //! The shared machinery, not the rules, handles the learning rate `nu`
 //! ([`Nu`]: scalar, pair or per-synapse), the batch [`Reduction`] (mean by
@@ -34,7 +40,7 @@ mod reward_fn;
 mod rmax;
 mod stdp;
 
-pub use connection_rule::{ConnectionRule, WholeConnection};
+pub use connection_rule::{ConnectionInfo, ConnectionRule, WeightChanges, WholeConnection};
 pub use diehl_cook::DiehlAndCook;
 pub use hebbian::Hebbian;
 pub use reward::{Mstdp, MstdpEt};
@@ -44,11 +50,18 @@ pub use stdp::{PostPre, WeightDependentPostPre};
 
 use std::sync::Arc;
 
-/// `Err` unless `v` is finite and > 0 (rule time constants): for a rule's
-/// [`SynapseRule::validate`], e.g. `positive_param("tau_plus", self.tau_plus)?`.
+/// Checks a rule parameter that must be finite and > 0 (time constants,
+/// rates that divide): `Err` with a message naming it and its value. For
+/// `validate` of rules written anywhere, as the built-in rules use it:
 ///
-/// # Errors
-/// A message naming the parameter and its value.
+/// ```
+/// use spikeflow::learning::positive_param;
+/// assert!(positive_param("tc_plus", 20.0).is_ok());
+/// assert_eq!(
+///     positive_param("tc_plus", 0.0).unwrap_err(),
+///     "tc_plus must be finite and > 0, got 0"
+/// );
+/// ```
 pub fn positive_param(what: &str, v: f32) -> Result<(), String> {
     if v.is_finite() && v > 0.0 {
         Ok(())
@@ -57,17 +70,32 @@ pub fn positive_param(what: &str, v: f32) -> Result<(), String> {
     }
 }
 
-/// `Err` unless `v` is finite (rule amplitudes, targets), for a rule's
-/// [`SynapseRule::validate`].
+/// Checks a rule parameter that must be finite (amplitudes, targets):
+/// `Err` with a message naming it and its value.
 ///
-/// # Errors
-/// A message naming the parameter and its value.
+/// ```
+/// use spikeflow::learning::finite_param;
+/// assert!(finite_param("a_minus", -1.0).is_ok());
+/// assert!(finite_param("a_minus", f32::NAN).is_err());
+/// ```
 pub fn finite_param(what: &str, v: f32) -> Result<(), String> {
     if v.is_finite() {
         Ok(())
     } else {
         Err(format!("{what} must be finite, got {v}"))
     }
+}
+
+/// Every declared rule trace needs a finite `tau_ms` > 0 and a finite
+/// amplitude (checked at build for every rule).
+pub(crate) fn check_rule_traces(t: &RuleTraces) -> Result<(), String> {
+    for (side, specs) in [("pre", &t.pre), ("post", &t.post)] {
+        for (i, spec) in specs.iter().enumerate() {
+            positive_param(&format!("rule trace {side}[{i}] tau_ms"), spec.tau_ms)?;
+            finite_param(&format!("rule trace {side}[{i}] amplitude"), spec.amplitude)?;
+        }
+    }
+    Ok(())
 }
 
 /// What a rule sees of one neuron at one end of a synapse, in one batch row.
@@ -358,6 +386,18 @@ pub enum Reduction {
 
 /// A custom batch reduction: per-row values of one weight → one change.
 pub type ReduceFn = dyn Fn(&[f32]) -> f32 + Send + Sync;
+
+impl Reduction {
+    /// Combines the per-row values of one weight into one change (what
+    /// the generic loop does for each weight a step touched).
+    pub fn reduce(&self, rows: &[f32]) -> f32 {
+        match self {
+            Reduction::Sum => rows.iter().sum(),
+            Reduction::Mean => rows.iter().sum::<f32>() / rows.len() as f32,
+            Reduction::Custom(f) => f(rows),
+        }
+    }
+}
 
 impl std::fmt::Debug for Reduction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

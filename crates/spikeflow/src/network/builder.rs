@@ -3,7 +3,7 @@
 use super::connection::{make_learner, Connect, Connection};
 use super::Network;
 use crate::error::{Error, Result};
-use crate::learning::{Nu, RewardFn};
+use crate::learning::{ConnectionInfo, Nu, RewardFn};
 use crate::nodes::{BuildContext, NodeModel, NodeOptions, Population};
 use crate::rng::Rng;
 use crate::topology::{Bound, Ends};
@@ -242,7 +242,19 @@ impl NetworkBuilder {
             let mut aux = None;
             let mut reward = false;
             if let Some(l) = &mut learner {
-                l.validate().map_err(&rule_err)?;
+                let info = ConnectionInfo {
+                    name: &name,
+                    source: &spec.source,
+                    target: &spec.target,
+                    topology: topology.type_name(),
+                    map: topology.synapses().expect("checked: has weights"),
+                    batch: self.batch,
+                    dt: self.dt,
+                    options: &spec.options,
+                    wmin: &spec.wmin,
+                    wmax: &spec.wmax,
+                };
+                l.validate(&info).map_err(&rule_err)?;
                 let req = l.requirements();
                 if req.pre_traces && pre.trace().is_none() {
                     return Err(rule_err(format!(
@@ -283,6 +295,7 @@ impl NetworkBuilder {
                     }
                     aux = Some(v);
                 }
+                l.check_active().map_err(&rule_err)?;
                 reward = req.reward;
                 let map = topology.synapses().expect("checked: has weights");
                 l.resize(self.batch, map.n_pre(), map.n_post(), map.n_weights());

@@ -306,6 +306,6 @@ pub(crate) fn make_learner(
     match rule {
         None => None,
         Some(RuleChoice::Synaptic(m)) => Some(m.make(options, dt)),
-        Some(RuleChoice::Whole(r)) => Some(Box::new(WholeLearner(r))),
+        Some(RuleChoice::Whole(r)) => Some(Box::new(WholeLearner::new(r, options, dt))),
     }
 }

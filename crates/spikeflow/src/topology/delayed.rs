@@ -125,7 +125,7 @@ impl TopologySpec for Delayed {
             w,
             delays: self.delays.clone(),
             slots,
-            head: 0,
+            head: [0.0],
             ring: vec![0.0; slots * ends.batch * n_post],
             batch: ends.batch,
         }))
@@ -139,8 +139,9 @@ struct DelayedTopology {
     w: Vec<f32>,
     delays: Vec<u16>,
     slots: usize,
-    /// The slot delivered at the next `propagate`.
-    head: usize,
+    /// The slot delivered at the next `propagate` (a whole number; an
+    /// `f32` so that snapshots save it with the ring).
+    head: [f32; 1],
     /// `[slots × batch × n_post]` future input.
     ring: Vec<f32>,
     batch: usize,
@@ -153,6 +154,7 @@ impl Topology for DelayedTopology {
     fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
         let n = self.n_post;
         let slot_len = self.batch * n;
+        let head = (self.head[0] as usize).min(self.slots - 1);
         for b in 0..src.batch() {
             let vals = src.row(b);
             for &i in src.active(b) {
@@ -161,7 +163,7 @@ impl Topology for DelayedTopology {
                 let wrow = &self.w[i * n..(i + 1) * n];
                 let drow = &self.delays[i * n..(i + 1) * n];
                 for j in 0..n {
-                    let mut slot = self.head + usize::from(drow[j]);
+                    let mut slot = head + usize::from(drow[j]);
                     if slot >= self.slots {
                         slot -= self.slots;
                     }
@@ -169,12 +171,31 @@ impl Topology for DelayedTopology {
                 }
             }
         }
-        let now = &mut self.ring[self.head * slot_len..(self.head + 1) * slot_len];
+        let now = &mut self.ring[head * slot_len..(head + 1) * slot_len];
         for (o, x) in out[..slot_len].iter_mut().zip(now.iter_mut()) {
             *o += *x;
             *x = 0.0;
         }
-        self.head = (self.head + 1) % self.slots;
+        self.head[0] = ((head + 1) % self.slots) as f32;
+    }
+    fn variable_names(&self) -> &'static [&'static str] {
+        // Spikes in flight: without them a restored run would lose the
+        // input of the next d_max steps.
+        &["ring", "head"]
+    }
+    fn variable(&self, name: &str) -> Option<&[f32]> {
+        match name {
+            "ring" => Some(&self.ring),
+            "head" => Some(&self.head),
+            _ => None,
+        }
+    }
+    fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
+        match name {
+            "ring" => Some(&mut self.ring),
+            "head" => Some(&mut self.head),
+            _ => None,
+        }
     }
     fn weights(&self) -> Option<&[f32]> {
         Some(&self.w)
@@ -202,7 +223,7 @@ impl Topology for DelayedTopology {
     }
     fn reset_state(&mut self) {
         self.ring.fill(0.0);
-        self.head = 0;
+        self.head = [0.0];
     }
 }
 

@@ -290,10 +290,17 @@ impl<R: SynapseRule> SynapticLearner<R> {
         let mut old = std::mem::take(&mut self.old_w);
         if defer {
             // Log this step; bring the rows of spiking sources up to date
-            // through it (propagation reads them next).
-            self.log
-                .push(params, pre_x, &self.pre_tr, reward[0], &self.post_cols);
-            let now = self.log.steps() - 1;
+            // through it (propagation reads them next). A step in which no
+            // target spiked has no post terms to replay, so it is not
+            // logged (no copy of the source traces): the rows of spiking
+            // sources catch up with the log, then take this step's pre
+            // terms, as they would through the log.
+            let logged = !self.post_cols.is_empty();
+            if logged {
+                self.log
+                    .push(params, pre_x, &self.pre_tr, reward[0], &self.post_cols);
+            }
+            let now = self.log.steps() - usize::from(logged);
             let active = pre_s.active(0);
             let log = &self.log;
             let work: usize = active
@@ -323,8 +330,9 @@ impl<R: SynapseRule> SynapticLearner<R> {
                     one(&mut w[i * n_post..(i + 1) * n_post], i, &mut old);
                 }
             }
+            let applied = self.log.steps();
             for &i in active {
-                self.log.set_applied(i as usize, now + 1);
+                self.log.set_applied(i as usize, applied);
             }
             if self.log.is_full() {
                 self.log.flush(&self.rule, w, n_post);

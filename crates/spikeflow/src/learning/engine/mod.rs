@@ -100,8 +100,13 @@ impl Tail<'_> {
 /// A rule attached to a connection, as the network drives it.
 pub(crate) trait Learner: Send + Sync + std::fmt::Debug {
     fn requirements(&self) -> Requirements;
-    /// The rule's own parameter check.
-    fn validate(&self) -> Result<(), String>;
+    /// The rule's own checks, given the connection (at build).
+    fn validate(&self, info: &super::ConnectionInfo<'_>) -> Result<(), String>;
+    /// `Err` when the rule's phases, given its learning rates, leave
+    /// nothing to run (checked at build, after the requirements).
+    fn check_active(&self) -> Result<(), String> {
+        Ok(())
+    }
     fn update(&mut self, ctx: LearnContext<'_>);
     fn reset_state(&mut self);
     /// Rule state for inspection: `"pre_trace"`, `"post_trace"`
@@ -222,7 +227,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
 /// `r ← r·decay` for every rule trace. A trace that decays below the
 /// smallest normal f32 (1.2e-38) is set to 0: subnormal arithmetic is ~100×
 /// slower on x86 and long silences (rest periods) drive every trace there.
-fn decay_traces(tr: &mut [f32], specs: &[super::TraceSpec], decays: &[f32]) {
+pub(crate) fn decay_traces(tr: &mut [f32], specs: &[super::TraceSpec], decays: &[f32]) {
     #[inline]
     fn decay(x: &mut f32, d: f32) {
         let v = *x * d;
@@ -242,7 +247,7 @@ fn decay_traces(tr: &mut [f32], specs: &[super::TraceSpec], decays: &[f32]) {
     }
 }
 
-fn increment_traces(tr: &mut [f32], specs: &[super::TraceSpec], spikes: &Spikes) {
+pub(crate) fn increment_traces(tr: &mut [f32], specs: &[super::TraceSpec], spikes: &Spikes) {
     let k = specs.len();
     if k == 0 {
         return;
@@ -268,8 +273,20 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
     fn requirements(&self) -> Requirements {
         self.rule.requirements()
     }
-    fn validate(&self) -> Result<(), String> {
-        self.rule.validate()
+    fn validate(&self, _info: &super::ConnectionInfo<'_>) -> Result<(), String> {
+        self.rule.validate()?;
+        super::check_rule_traces(&self.traces)
+    }
+    fn check_active(&self) -> Result<(), String> {
+        let p = self.phases;
+        if !(p.pre || p.post || p.every_step || p.eligibility) {
+            return Err(format!(
+                "nu = {} switches off every term of the rule, so it would never change a \
+                 weight; set .nu(…) or attach no rule",
+                nu_text(&self.nu)
+            ));
+        }
+        Ok(())
     }
 
     fn resize(&mut self, batch: usize, n_pre: usize, n_post: usize, n_w: usize) {
@@ -581,10 +598,15 @@ fn update_state(
 }
 
 fn reduce(r: &Reduction, rows: &[f32]) -> f32 {
-    match r {
-        Reduction::Sum => rows.iter().sum(),
-        Reduction::Mean => rows.iter().sum::<f32>() / rows.len() as f32,
-        Reduction::Custom(f) => f(rows),
+    r.reduce(rows)
+}
+
+/// `nu` as the user gave it, for messages.
+fn nu_text(nu: &Nu) -> String {
+    match nu {
+        Nu::Pair(a, b) if a == b => format!("{a}"),
+        Nu::Pair(a, b) => format!("({a}, {b})"),
+        Nu::PerSynapse(..) => "0 for every synapse".into(),
     }
 }
 

@@ -1,7 +1,8 @@
 //! The paper's STDP with Brian 1's timing on delayed synapses.
 
 use super::stdp::PaperStdp;
-use crate::learning::{ConnectionRule, WholeConnection};
+use crate::learning::{ConnectionInfo, ConnectionRule, Nu, WholeConnection};
+use crate::topology::SynapseMap;
 
 /// Spike times remembered per input (enough for the longest delay at any
 /// realistic rate: a delay of `d_max` steps needs the spikes of the last
@@ -29,9 +30,21 @@ const NEVER: i64 = i64::MIN / 4;
 /// pre_i(t') = exp(−(t' − t_last)/τ_pre), t_last the last spike of i at or before t'
 /// ```
 /// then `w` is clipped to `[wmin, wmax]`, as Brian clips the rows/columns it
-/// updates. With all delays zero this is exactly
-/// [`PaperStdpDense`](super::PaperStdpDense) (tested). Batch size 1 (other
-/// batch sizes learn nothing).
+/// updates. With all delays zero this is [`PaperStdp`] through the generic
+/// loop up to float rounding (tested).
+///
+/// Why a second version of the rule: the generic per-synapse loop sees a
+/// source's spike at one step for all its synapses, while here synapse
+/// `(i, j)` sees it `d_ij` steps later and the depression uses the target's
+/// trace at that later step — a per-synapse time shift the
+/// [`SynapseRule`](crate::learning::SynapseRule) interface cannot state.
+///
+/// Batch size 1 only (the spike history is per input, not per batch row):
+/// the network refuses to build otherwise. The rates are the ones given to
+/// [`new`](Self::new); a different `.nu(…)` on the connection is refused.
+/// Its state (spike history, traces, pending depressions) is saved in
+/// snapshots: spike times as ages, capped at 2²⁴ steps (a spike that old
+/// contributes `exp(−2²⁴·dt/τ_pre)`, i.e. 0 unless `τ_pre/dt` exceeds ~10⁵).
 #[derive(Debug, Clone)]
 pub struct PaperStdpDelayed {
     /// Time constants.
@@ -80,9 +93,132 @@ impl PaperStdpDelayed {
     }
 }
 
+/// Ages at or above this are saved as this (exact in `f32`).
+const AGE_CAP: i64 = 1 << 24;
+
+impl PaperStdpDelayed {
+    fn slots(&self) -> usize {
+        self.d_max + 1
+    }
+
+    fn allocate(&mut self, n_pre: usize, n_post: usize) {
+        self.pre_hist = vec![[NEVER; HISTORY]; n_pre];
+        self.post1 = vec![0.0; n_post];
+        self.post2 = vec![0.0; n_post];
+        self.post1_hist = vec![0.0; self.slots() * n_post];
+    }
+}
+
 impl ConnectionRule for PaperStdpDelayed {
     fn name(&self) -> &str {
         "DiehlCookPaperSTDP(delayed)"
+    }
+    fn validate(&self, c: &ConnectionInfo<'_>) -> Result<(), String> {
+        if c.batch != 1 {
+            return Err(format!(
+                "learns with batch size 1 only (its spike history is per input, not per \
+                 batch row), got batch size {}",
+                c.batch
+            ));
+        }
+        if !matches!(c.map, SynapseMap::Dense { .. }) {
+            return Err(format!(
+                "needs a dense [n_pre × n_post] weight layout (e.g. Delayed), got {}",
+                c.topology
+            ));
+        }
+        if self.delays.len() != c.map.n_weights() {
+            return Err(format!(
+                "has {} delays for {} weights",
+                self.delays.len(),
+                c.map.n_weights()
+            ));
+        }
+        let own = Nu::Pair(self.nu_pre, self.nu_post);
+        if c.options.nu != Nu::default() && c.options.nu != own {
+            return Err(format!(
+                "takes its rates from PaperStdpDelayed::new ({}, {}); the connection's \
+                 .nu({:?}) would be ignored",
+                self.nu_pre, self.nu_post, c.options.nu
+            ));
+        }
+        crate::learning::positive_param("tau_pre", self.rule.tau_pre)?;
+        crate::learning::positive_param("tau_post1", self.rule.tau_post1)?;
+        crate::learning::positive_param("tau_post2", self.rule.tau_post2)
+    }
+    fn resize(&mut self, _batch: usize, n_pre: usize, n_post: usize, _n_weights: usize) {
+        self.allocate(n_pre, n_post);
+    }
+    fn save_state(&self) -> Vec<(&'static str, Vec<f32>)> {
+        let slots = self.slots() as i64;
+        let t = self.t;
+        // Only t mod slots and whether t ≥ d_max matter; spike times are
+        // saved relative to t.
+        let t_saved = if t >= slots { slots + t % slots } else { t };
+        let ages = self
+            .pre_hist
+            .iter()
+            .flat_map(|h| {
+                h.iter().map(move |&s| {
+                    if s == NEVER {
+                        -1.0
+                    } else {
+                        (t - s).min(AGE_CAP) as f32
+                    }
+                })
+            })
+            .collect();
+        let n_pre = self.pre_hist.len();
+        let mut pending = vec![0.0; self.pending.len() * n_pre];
+        for (slot, v) in self.pending.iter().enumerate() {
+            for &i in v {
+                pending[slot * n_pre + i as usize] = 1.0;
+            }
+        }
+        vec![
+            ("step", vec![t_saved as f32]),
+            ("pre_spike_ages", ages),
+            ("post1", self.post1.clone()),
+            ("post2", self.post2.clone()),
+            ("post1_history", self.post1_hist.clone()),
+            ("pending_pre_spikes", pending),
+        ]
+    }
+    fn load_state(&mut self, get: &mut dyn FnMut(&str) -> Option<Vec<f32>>) -> Result<(), String> {
+        let (n_pre, n_post, slots) = (self.pre_hist.len(), self.post1.len(), self.slots());
+        let mut take = |name: &str, len: usize| {
+            let v = get(name).ok_or_else(|| format!("missing {name}"))?;
+            if v.len() == len {
+                Ok(v)
+            } else {
+                Err(format!("{name} has {} values, expected {len}", v.len()))
+            }
+        };
+        let step = take("step", 1)?[0];
+        let ages = take("pre_spike_ages", n_pre * HISTORY)?;
+        let post1 = take("post1", n_post)?;
+        let post2 = take("post2", n_post)?;
+        let hist = take("post1_history", slots * n_post)?;
+        let pending = take("pending_pre_spikes", slots * n_pre)?;
+        if !(step >= 0.0 && step.fract() == 0.0) {
+            return Err(format!("step must be a whole number ≥ 0, got {step}"));
+        }
+        let t = step as i64;
+        for (h, a) in self.pre_hist.iter_mut().zip(ages.chunks_exact(HISTORY)) {
+            for (s, &age) in h.iter_mut().zip(a) {
+                *s = if age < 0.0 { NEVER } else { t - age as i64 };
+            }
+        }
+        self.t = t;
+        self.post1 = post1;
+        self.post2 = post2;
+        self.post1_hist = hist;
+        for (slot, v) in self.pending.iter_mut().enumerate() {
+            v.clear();
+            let row = &pending[slot * n_pre..(slot + 1) * n_pre];
+            v.extend((0..n_pre as u32).filter(|&i| row[i as usize] != 0.0));
+        }
+        Ok(())
     }
     fn reset_state(&mut self) {
         self.pre_hist.iter_mut().for_each(|h| *h = [NEVER; HISTORY]);
@@ -94,14 +230,11 @@ impl ConnectionRule for PaperStdpDelayed {
     fn update(&mut self, c: WholeConnection<'_>) {
         let (n_pre, n_post) = (c.map.n_pre(), c.map.n_post());
         if c.pre.batch() != 1 || self.delays.len() != n_pre * n_post {
-            return; // batch 1 only; delays must match (checked by the builder)
+            return; // batch 1 only; delays must match (refused at build)
         }
-        let slots = self.d_max + 1;
+        let slots = self.slots();
         if self.pre_hist.len() != n_pre || self.post1.len() != n_post {
-            self.pre_hist = vec![[NEVER; HISTORY]; n_pre];
-            self.post1 = vec![0.0; n_post];
-            self.post2 = vec![0.0; n_post];
-            self.post1_hist = vec![0.0; slots * n_post];
+            self.allocate(n_pre, n_post);
         }
         let t = self.t;
         let dt = c.dt;

@@ -35,8 +35,8 @@
 //!
 //! * With the default [`PaperStdpDelayed`] each synapse sees input spikes
 //!   when they arrive, as Brian 1 does on a delayed connection. The
-//!   alternatives ([`PaperStdp`] through the generic per-synapse loop, or
-//!   [`PaperStdpDense`]) see them when they are emitted.
+//!   alternative, [`PaperStdp`] through the generic per-synapse loop
+//!   (`arrival_time_stdp: false`), sees them when they are emitted.
 //! * Spikes of the 150 ms rest are not counted towards the next image (the
 //!   script's spike counter does count them; with no input they are rare).
 //! * The intensity is capped at `max_intensity` (the script has no cap; an
@@ -68,7 +68,7 @@ mod stdp;
 pub use delayed_stdp::PaperStdpDelayed;
 
 pub use presenter::PaperPresenter;
-pub use stdp::{PaperStdp, PaperStdpDense};
+pub use stdp::PaperStdp;
 
 use crate::error::{Error, Result};
 use crate::network::{Connect, Network};
@@ -142,13 +142,10 @@ pub struct DiehlCookPaper {
     pub inhibitory: ConductanceLifNodes,
     /// The learning rule's time constants.
     pub stdp: PaperStdp,
-    /// Learn with [`PaperStdpDense`] (the same rule as a whole-connection
-    /// rule, several times faster) instead of [`PaperStdp`] through
-    /// the generic per-synapse loop. Default true.
-    pub fast_rule: bool,
     /// Learn with [`PaperStdpDelayed`]: each synapse sees its input spikes
     /// when they arrive, as Brian 1 runs STDP on a delayed connection (the
-    /// script's setting). Takes precedence over `fast_rule`. Default true.
+    /// script's setting). Otherwise [`PaperStdp`] through the generic
+    /// per-synapse loop (spikes seen when emitted). Default true.
     pub arrival_time_stdp: bool,
 }
 
@@ -175,7 +172,6 @@ impl Default for DiehlCookPaper {
             excitatory: ConductanceLifNodes::excitatory(),
             inhibitory: ConductanceLifNodes::inhibitory(),
             stdp: PaperStdp::default(),
-            fast_rule: true,
             arrival_time_stdp: true,
         }
     }
@@ -207,9 +203,6 @@ impl DiehlCookPaper {
             input.connection_rule(PaperStdpDelayed::new(
                 self.stdp, self.nu, 0.0, self.wmax, delays,
             ))
-        } else if self.fast_rule {
-            // Bounds are applied by the rule to the weights it touches.
-            input.connection_rule(PaperStdpDense::new(self.stdp, self.nu, 0.0, self.wmax))
         } else {
             input.rule(self.stdp).nu(self.nu).wmin(0.0).wmax(self.wmax)
         });
