@@ -1,6 +1,6 @@
 //! Building a network: everything is validated in [`NetworkBuilder::build`].
 
-use super::connection::{make_learner, Connect, Connection};
+use super::connection::{Connect, Connection};
 use super::Network;
 use crate::error::{Error, Result};
 use crate::learning::{ConnectionInfo, Nu, RewardFn};
@@ -238,7 +238,7 @@ impl NetworkBuilder {
                     format!("{} has no weights to bound", topology.type_name()),
                 ));
             }
-            let mut learner = make_learner(spec.rule, &spec.options, self.dt);
+            let mut learner = spec.rule.map(|r| r.build(&spec.options, self.dt));
             let mut aux = None;
             let mut reward = false;
             if let Some(l) = &mut learner {

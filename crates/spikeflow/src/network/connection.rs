@@ -18,37 +18,50 @@ pub struct Connect {
     pub(crate) wmin: Bound,
     pub(crate) wmax: Bound,
     pub(crate) norm: Option<f32>,
-    pub(crate) rule: Option<RuleChoice>,
+    pub(crate) rule: Option<PendingRule>,
     pub(crate) options: LearningOptions,
     pub(crate) receptor: usize,
 }
 
-#[derive(Debug)]
-pub(crate) enum RuleChoice {
-    Synaptic(Box<dyn MakeLearner>),
-    Whole(Box<dyn ConnectionRule>),
+/// A rule attached to a [`Connect`], built into its [`Learner`] once the
+/// network knows the learning options and `dt`: one constructor for
+/// per-synapse and whole-connection rules alike.
+pub(crate) struct PendingRule {
+    name: String,
+    make: Box<dyn FnOnce(&LearningOptions, f32) -> Box<dyn Learner> + Send>,
 }
 
-/// Type-erased constructor of a [`SynapticLearner`] for any rule.
-pub(crate) trait MakeLearner: std::fmt::Debug {
-    fn make(&self, options: &LearningOptions, dt: f32) -> Box<dyn Learner>;
-    fn name(&self) -> &'static str;
-}
-
-#[derive(Debug)]
-struct Make<R: SynapseRule + Clone>(R);
-
-impl<R: SynapseRule + Clone> MakeLearner for Make<R> {
-    fn make(&self, o: &LearningOptions, dt: f32) -> Box<dyn Learner> {
-        Box::new(SynapticLearner::new(
-            self.0.clone(),
-            o.nu.clone(),
-            o.reduction.clone(),
-            dt,
-        ))
+impl PendingRule {
+    fn synaptic<R: SynapseRule>(rule: R) -> Self {
+        PendingRule {
+            name: rule.name().to_string(),
+            make: Box::new(move |o, dt| {
+                Box::new(SynapticLearner::new(
+                    rule,
+                    o.nu.clone(),
+                    o.reduction.clone(),
+                    dt,
+                ))
+            }),
+        }
     }
-    fn name(&self) -> &'static str {
-        self.0.name()
+
+    fn whole(rule: Box<dyn ConnectionRule>) -> Self {
+        PendingRule {
+            name: rule.name().to_string(),
+            make: Box::new(move |o, dt| Box::new(WholeLearner::new(rule, o, dt))),
+        }
+    }
+
+    /// The learner, for these options and this time step.
+    pub fn build(self, options: &LearningOptions, dt: f32) -> Box<dyn Learner> {
+        (self.make)(options, dt)
+    }
+}
+
+impl std::fmt::Debug for PendingRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PendingRule").field(&self.name).finish()
     }
 }
 
@@ -92,13 +105,13 @@ impl Connect {
         self
     }
     /// Attaches a per-synapse learning rule.
-    pub fn rule<R: SynapseRule + Clone>(mut self, rule: R) -> Self {
-        self.rule = Some(RuleChoice::Synaptic(Box::new(Make(rule))));
+    pub fn rule<R: SynapseRule>(mut self, rule: R) -> Self {
+        self.rule = Some(PendingRule::synaptic(rule));
         self
     }
     /// Attaches a whole-connection learning rule.
     pub fn connection_rule(mut self, rule: impl ConnectionRule + 'static) -> Self {
-        self.rule = Some(RuleChoice::Whole(Box::new(rule)));
+        self.rule = Some(PendingRule::whole(Box::new(rule)));
         self
     }
     /// Learning rate(s): `0.01`, `(1e-4, 1e-2)` or [`Nu::PerSynapse`](crate::learning::Nu).
@@ -118,11 +131,7 @@ impl Connect {
     }
     /// The rule's name, or `"NoOp"`.
     pub(crate) fn rule_name(&self) -> &str {
-        match &self.rule {
-            None => "NoOp",
-            Some(RuleChoice::Synaptic(m)) => m.name(),
-            Some(RuleChoice::Whole(r)) => r.name(),
-        }
+        self.rule.as_ref().map_or("NoOp", |r| &r.name)
     }
 }
 
@@ -295,17 +304,5 @@ pub(crate) fn normalize(map: SynapseMap<'_>, w: &mut [f32], mode: NormMode, norm
                 map.for_each_out(i, |j, k| w[k] *= factors[j]);
             }
         }
-    }
-}
-
-pub(crate) fn make_learner(
-    rule: Option<RuleChoice>,
-    options: &LearningOptions,
-    dt: f32,
-) -> Option<Box<dyn Learner>> {
-    match rule {
-        None => None,
-        Some(RuleChoice::Synaptic(m)) => Some(m.make(options, dt)),
-        Some(RuleChoice::Whole(r)) => Some(Box::new(WholeLearner::new(r, options, dt))),
     }
 }

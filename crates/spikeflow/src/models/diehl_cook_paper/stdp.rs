@@ -20,12 +20,9 @@
 //! its in-place path). The only other version is
 //! [`PaperStdpDelayed`](super::PaperStdpDelayed), because arrival-time
 //! learning on delayed synapses shifts each synapse's view of its input
-//! spikes by its own delay, which a per-synapse rule cannot state. (A
-//! third copy, `PaperStdpDense`, a whole-connection rule written for speed
-//! before the in-place path existed, was removed: same rule, float
-//! rounding apart.)
+//! spikes by its own delay, which a per-synapse rule cannot state.
 
-use crate::learning::{Nu, Phases, RuleTraces, Synapse, SynapseRule, TraceSpec};
+use crate::learning::{RuleTraces, Synapse, SynapseRule, TraceSpec};
 
 /// The paper's rule ("`eqs_stdp_ee`" of the authors' script).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,14 +57,6 @@ fn set_to_one(tau_ms: f32) -> TraceSpec {
 impl SynapseRule for PaperStdp {
     fn name(&self) -> &'static str {
         "DiehlCookPaperSTDP"
-    }
-    fn phases(&self, nu: &Nu) -> Phases {
-        Phases {
-            pre: nu.pre_active(),
-            post: nu.post_active(),
-            every_step: false,
-            eligibility: false,
-        }
     }
     fn rule_traces(&self) -> RuleTraces {
         RuleTraces {
