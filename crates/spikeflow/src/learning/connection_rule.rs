@@ -19,12 +19,12 @@
 //!
 //! What the rule must do itself: apply the learning rate (`c.options.nu`),
 //! reduce over the batch (`c.options.reduction`) and compute every change
-//! from the weights before the step. [`WeightChanges`] does the last two the
+//! from the weights before the step. [`WeightChanges`](super::WeightChanges) does the last two the
 //! way the generic loop does (changes summed per weight — over batch rows,
 //! and over positions for shared kernels — reduced, then added).
 
 use super::engine::{decay_traces, increment_traces};
-use super::{LearningOptions, Reduction, Requirements, RuleTraces, TraceSpec};
+use super::{LearningOptions, Requirements, RuleTraces, TraceSpec};
 use crate::nodes::NodeCore;
 use crate::topology::{Bound, SynapseMap};
 
@@ -130,97 +130,6 @@ pub trait ConnectionRule: Send + Sync + std::fmt::Debug {
     /// returns an array by name. `Err` names the missing or bad array.
     fn load_state(&mut self, _get: &mut dyn FnMut(&str) -> Option<Vec<f32>>) -> Result<(), String> {
         Ok(())
-    }
-}
-
-/// One step's weight changes, summed and reduced as the generic loop does
-/// for a [`SynapseRule`](super::SynapseRule): [`add`](Self::add) every term
-/// (computed from the weights before the step), then [`apply`](Self::apply)
-/// once. Terms of one weight are summed in the order they are added (batch
-/// rows, pre and post terms, positions of a shared kernel), reduced over
-/// the batch (mean: the sum divided by the batch size; sum; or the custom
-/// function of the per-row values), and added to the weight. Only touched
-/// weights are visited.
-#[derive(Debug, Clone, Default)]
-pub struct WeightChanges {
-    batch: usize,
-    n_w: usize,
-    reduction: Reduction,
-    per_row: bool,
-    delta: Vec<f32>,
-    rows: Vec<f32>,
-    scratch: Vec<f32>,
-    touched: Vec<u32>,
-    mark: Vec<bool>,
-}
-
-impl WeightChanges {
-    /// A buffer for `batch` rows and `n_weights` weights.
-    pub fn new(batch: usize, n_weights: usize, reduction: Reduction) -> Self {
-        let per_row = matches!(reduction, Reduction::Custom(_));
-        WeightChanges {
-            batch,
-            n_w: n_weights,
-            per_row,
-            reduction,
-            delta: if per_row {
-                Vec::new()
-            } else {
-                vec![0.0; n_weights]
-            },
-            rows: if per_row {
-                vec![0.0; batch * n_weights]
-            } else {
-                Vec::new()
-            },
-            scratch: vec![0.0; batch],
-            touched: Vec::new(),
-            mark: vec![false; n_weights],
-        }
-    }
-
-    /// Adds the term `v` of batch row `b` to weight `k`.
-    #[inline]
-    pub fn add(&mut self, b: usize, k: usize, v: f32) {
-        if self.per_row {
-            self.rows[b * self.n_w + k] += v;
-        } else {
-            self.delta[k] += v;
-        }
-        if !self.mark[k] {
-            self.mark[k] = true;
-            self.touched.push(k as u32);
-        }
-    }
-
-    /// Whether no term was added since the last [`apply`](Self::apply).
-    pub fn is_empty(&self) -> bool {
-        self.touched.is_empty()
-    }
-
-    /// Reduces each touched weight's terms over the batch, adds the result
-    /// to `w`, and empties the buffer.
-    pub fn apply(&mut self, w: &mut [f32]) {
-        for &k in &self.touched {
-            let k = k as usize;
-            let d = if self.per_row {
-                for b in 0..self.batch {
-                    self.scratch[b] = self.rows[b * self.n_w + k];
-                    self.rows[b * self.n_w + k] = 0.0;
-                }
-                self.reduction.reduce(&self.scratch)
-            } else {
-                let d = self.delta[k];
-                self.delta[k] = 0.0;
-                match self.reduction {
-                    Reduction::Mean => d / self.batch as f32,
-                    _ => d,
-                }
-            };
-            w[k] += d;
-            self.mark[k] = false;
-        }
-        self.touched.clear();
     }
 }
 

@@ -40,8 +40,9 @@ mod reward_fn;
 mod rmax;
 mod stdp;
 
-pub use connection_rule::{ConnectionInfo, ConnectionRule, WeightChanges, WholeConnection};
+pub use connection_rule::{ConnectionInfo, ConnectionRule, WholeConnection};
 pub use diehl_cook::DiehlAndCook;
+pub use engine::WeightChanges;
 pub use hebbian::Hebbian;
 pub use reward::{Mstdp, MstdpEt};
 pub use reward_fn::{MovingAvgRpe, RewardFn};

@@ -28,8 +28,11 @@ pub struct Connect {
 /// per-synapse and whole-connection rules alike.
 pub(crate) struct PendingRule {
     name: String,
-    make: Box<dyn FnOnce(&LearningOptions, f32) -> Box<dyn Learner> + Send>,
+    make: Box<BuildLearner>,
 }
+
+/// Builds a learner from the connection's learning options and `dt`.
+type BuildLearner = dyn FnOnce(&LearningOptions, f32) -> Box<dyn Learner> + Send;
 
 impl PendingRule {
     fn synaptic<R: SynapseRule>(rule: R) -> Self {

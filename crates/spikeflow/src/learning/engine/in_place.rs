@@ -224,7 +224,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
             || self.phases.every_step
             || self.phases.eligibility
             || self.kstate != crate::learning::NeuronState::default()
-            || !self.touched.is_empty()
+            || !self.changes.is_empty()
         {
             return false;
         }

@@ -19,9 +19,11 @@ use crate::spikes::Spikes;
 use crate::topology::{Bound, SynapseMap};
 use rayon::prelude::*;
 
+mod changes;
 mod deferred;
 mod in_place;
 
+pub use changes::WeightChanges;
 use deferred::PostLog;
 use in_place::PostCols;
 
@@ -156,14 +158,11 @@ pub(crate) struct SynapticLearner<R: SynapseRule> {
     post_state: Vec<f32>,
     prev_pre: Option<Spikes>,
     prev_post: Option<Spikes>,
-    /// Summed change per weight (linear reductions).
-    delta: Vec<f32>,
-    /// Per-row changes (custom reduction) or eligibility input, `[batch × n_w]`.
-    rows: Vec<f32>,
+    /// This step's terms, summed per weight (per row where kept apart).
+    changes: WeightChanges,
     /// Eligibility state `[batch × n_w]`.
     elig: Vec<f32>,
-    touched: Vec<u32>,
-    mark: Vec<bool>,
+    /// One value per batch row (eligibility integration).
     scratch: Vec<f32>,
     /// Zeros standing in for a population's missing trace or variable.
     zeros: Vec<f32>,
@@ -204,11 +203,8 @@ impl<R: SynapseRule> SynapticLearner<R> {
             post_state: Vec::new(),
             prev_pre: None,
             prev_post: None,
-            delta: Vec::new(),
-            rows: Vec::new(),
+            changes: WeightChanges::default(),
             elig: Vec::new(),
-            touched: Vec::new(),
-            mark: Vec::new(),
             scratch: Vec::new(),
             zeros: Vec::new(),
             post_cols: PostCols::default(),
@@ -300,19 +296,12 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         self.post_state = vec![0.0; batch * n_post * self.kstate.post];
         self.prev_pre = self.lagged.then(|| Spikes::new(batch, n_pre));
         self.prev_post = self.lagged.then(|| Spikes::new(batch, n_post));
-        self.delta = vec![0.0; n_w];
-        self.rows = if self.per_row() {
-            vec![0.0; batch * n_w]
-        } else {
-            Vec::new()
-        };
+        self.changes = WeightChanges::with_rows(batch, n_w, self.reduction.clone(), self.per_row());
         self.elig = if self.phases.eligibility {
             vec![0.0; batch * n_w]
         } else {
             Vec::new()
         };
-        self.mark = vec![false; n_w];
-        self.touched.clear();
         self.scratch = vec![0.0; batch];
         self.zeros = vec![0.0; n_pre.max(n_post)];
         self.log
@@ -457,24 +446,16 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             n_pre: self.n_pre,
             n_post: self.n_post,
         };
-        let per_row = self.per_row();
         let n_w = self.n_w;
-        let mut sink = Sink {
-            per_row,
-            n_w,
-            delta: &mut self.delta,
-            rows: &mut self.rows,
-            touched: &mut self.touched,
-            mark: &mut self.mark,
-        };
+        let sink = &mut self.changes;
         if self.phases.pre {
-            view.pre_terms(map, &mut sink);
+            view.pre_terms(map, sink);
         }
         if self.phases.post {
-            view.post_terms(map, &mut sink);
+            view.post_terms(map, sink);
         }
         if self.phases.every_step {
-            view.dense_terms(map, &mut sink);
+            view.dense_terms(map, sink);
         }
         let w = view.w;
         if self.phases.eligibility {
@@ -491,46 +472,22 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
                         dt,
                         decay: self.elig_decay,
                     };
-                    self.scratch[b] = self.rule.integrate(
-                        &mut self.elig[b * n_w + k],
-                        self.rows[b * n_w + k],
-                        &m,
-                    );
-                    self.rows[b * n_w + k] = 0.0;
+                    let ev = self.changes.take(b, k);
+                    self.scratch[b] = self.rule.integrate(&mut self.elig[b * n_w + k], ev, &m);
                 }
-                w[k] += reduce(&self.reduction, &self.scratch);
+                w[k] += self.reduction.reduce(&self.scratch);
             }
-            for &k in self.touched.iter() {
-                self.mark[k as usize] = false;
-            }
-            self.touched.clear();
+            self.changes.forget_touched();
             tail.apply_all(w);
         } else {
             let bounded = tail.bounded() && tail.decay == 1.0 && !*tail.dirty;
-            for &k in self.touched.iter() {
-                let k = k as usize;
-                let d = if per_row {
-                    for b in 0..self.batch {
-                        self.scratch[b] = self.rows[b * n_w + k];
-                        self.rows[b * n_w + k] = 0.0;
-                    }
-                    reduce(&self.reduction, &self.scratch)
-                } else {
-                    let d = self.delta[k];
-                    self.delta[k] = 0.0;
-                    match self.reduction {
-                        Reduction::Mean => d / self.batch as f32,
-                        _ => d,
-                    }
-                };
+            self.changes.drain(|k, d| {
                 let mut x = w[k] + d;
                 if bounded {
                     x = x.max(tail.wmin.at(k)).min(tail.wmax.at(k));
                 }
                 w[k] = x;
-                self.mark[k] = false;
-            }
-            self.touched.clear();
+            });
             if !bounded {
                 tail.apply_all(w);
             }
@@ -597,41 +554,12 @@ fn update_state(
     }
 }
 
-fn reduce(r: &Reduction, rows: &[f32]) -> f32 {
-    r.reduce(rows)
-}
-
 /// `nu` as the user gave it, for messages.
 fn nu_text(nu: &Nu) -> String {
     match nu {
         Nu::Pair(a, b) if a == b => format!("{a}"),
         Nu::Pair(a, b) => format!("({a}, {b})"),
         Nu::PerSynapse(..) => "0 for every synapse".into(),
-    }
-}
-
-/// Where the terms go: summed change per weight, or per-row values.
-struct Sink<'a> {
-    per_row: bool,
-    n_w: usize,
-    delta: &'a mut [f32],
-    rows: &'a mut [f32],
-    touched: &'a mut Vec<u32>,
-    mark: &'a mut [bool],
-}
-
-impl Sink<'_> {
-    #[inline]
-    fn add(&mut self, b: usize, k: usize, v: f32) {
-        if self.per_row {
-            self.rows[b * self.n_w + k] += v;
-        } else {
-            self.delta[k] += v;
-        }
-        if !self.mark[k] {
-            self.mark[k] = true;
-            self.touched.push(k as u32);
-        }
     }
 }
 
@@ -701,7 +629,7 @@ impl<R: SynapseRule> StepView<'_, R> {
         }
     }
 
-    fn pre_terms(&self, map: SynapseMap<'_>, sink: &mut Sink<'_>) {
+    fn pre_terms(&self, map: SynapseMap<'_>, sink: &mut WeightChanges) {
         for b in 0..self.pre_s.batch() {
             let r = self.reward[b];
             for &i in self.pre_s.active(b) {
@@ -714,7 +642,7 @@ impl<R: SynapseRule> StepView<'_, R> {
         }
     }
 
-    fn post_terms(&self, map: SynapseMap<'_>, sink: &mut Sink<'_>) {
+    fn post_terms(&self, map: SynapseMap<'_>, sink: &mut WeightChanges) {
         for b in 0..self.post_s.batch() {
             let r = self.reward[b];
             let active = self.post_s.active(b);
@@ -728,7 +656,7 @@ impl<R: SynapseRule> StepView<'_, R> {
         }
     }
 
-    fn dense_terms(&self, map: SynapseMap<'_>, sink: &mut Sink<'_>) {
+    fn dense_terms(&self, map: SynapseMap<'_>, sink: &mut WeightChanges) {
         for b in 0..self.pre_s.batch() {
             let r = self.reward[b];
             for i in 0..self.n_pre {
