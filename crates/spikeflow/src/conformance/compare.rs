@@ -1,6 +1,7 @@
 //! Compares a replay with a case's `expected` states.
 
-use super::build::{flat, Recording};
+use super::build::Recording;
+use super::json::flat;
 use crate::error::{Error, Result};
 use serde_json::Value;
 

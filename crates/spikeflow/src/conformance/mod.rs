@@ -34,6 +34,9 @@
 
 mod build;
 mod compare;
+mod connections;
+mod json;
+mod layers;
 
 use crate::error::{Error, Result};
 use serde_json::Value;

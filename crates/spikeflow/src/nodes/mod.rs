@@ -489,14 +489,13 @@ impl NodeCore {
     /// batches); then the input sum.
     pub(crate) fn pass_through<T: SpikeValue>(&mut self, input: &[T]) {
         use rayon::prelude::*;
-        if self.trace.is_none() || self.clamps.pending {
+        // Clamps act between the spikes and the trace: the general path.
+        let pending = self.clamps.pending;
+        let Some(t) = self.trace.as_mut().filter(|_| !pending) else {
             self.spikes.set_values(input);
             self.apply_clamps();
             self.update_trace();
             return self.finish_sum(input);
-        }
-        let Some(t) = &mut self.trace else {
-            return;
         };
         let n = self.n;
         let parallel = parallel_rows(self.batch, n);
