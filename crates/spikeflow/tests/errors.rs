@@ -1097,3 +1097,32 @@ fn monitor_with_zero_capacity() {
         }
     }
 }
+
+#[test]
+fn bad_weight_masks() -> R {
+    let mut net = ok_net();
+    let before = net.weights(XY)?.to_vec();
+    let mask = |n: usize| RunOptions {
+        weight_masks: vec![(XY.into(), vec![true; n])],
+        ..Default::default()
+    };
+    // 2 × 3 weights: 5 flags is wrong.
+    let e = expect_err(run(&mut net, &[], 2, &mask(5)), &["X -> Y", "5", "6"]);
+    assert!(matches!(e, Error::Shape { .. }), "{e:?}");
+    let o = RunOptions {
+        weight_masks: vec![("X -> Q".into(), vec![true; 6])],
+        ..Default::default()
+    };
+    expect_err(run(&mut net, &[], 2, &o), &["X -> Q"]);
+    let o = RunOptions {
+        weight_masks: vec![(XY.into(), vec![false; 6]), (XY.into(), vec![true; 6])],
+        ..Default::default()
+    };
+    expect_err(run(&mut net, &[], 2, &o), &["X -> Y", "twice"]);
+    // Nothing was stepped or masked by the refused runs.
+    assert_eq!(net.weights(XY)?, &before[..]);
+    // A valid mask zeroes its weights.
+    run(&mut net, &[], 1, &mask(6))?;
+    assert!(net.weights(XY)?.iter().all(|&w| w == 0.0));
+    Ok(())
+}
