@@ -58,7 +58,7 @@ pub struct WholeConnection<'a> {
     pub post_traces: &'a [f32],
     /// The target variable asked for in
     /// [`Requirements::post_variable`], `[batch × n_post]`.
-    pub post_aux: Option<&'a [f32]>,
+    pub post_variable: Option<&'a [f32]>,
 }
 
 /// What a [`ConnectionRule`] can check when the network is built.
@@ -195,7 +195,7 @@ impl super::engine::Learner for WholeLearner {
             wmax: tail.wmax,
             pre_traces: &self.pre_tr,
             post_traces: &self.post_tr,
-            post_aux,
+            post_variable: post_aux,
         });
         increment_traces(&mut self.pre_tr, &self.traces.pre, pre.spikes());
         increment_traces(&mut self.post_tr, &self.traces.post, post.spikes());
