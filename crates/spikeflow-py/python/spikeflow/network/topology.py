@@ -65,7 +65,14 @@ class AbstractConnection:
     def nu(self):
         return self.update_rule.nu
 
+    def _w_shape(self):
+        """The shape BindsNET gives ``w`` (None: checked by the engine)."""
+        return None
+
     def _engine_args(self):
+        want = self._w_shape()
+        if self._w is not None and want is not None and tuple(self._w.shape) != tuple(want):
+            raise ValueError(f"{self!r}: w has shape {list(self._w.shape)}, expected {list(want)}")
         d = dict(self._args)
         d.update(self._extra)
         d.update(self.update_rule._engine_args())
@@ -109,6 +116,9 @@ class Connection(AbstractConnection):
 
     _type = "Connection"
 
+    def _w_shape(self):
+        return (self.source.n, self.target.n)
+
     def __init__(self, source, target, nu=None, reduction=None, weight_decay=0.0, **kwargs):
         super().__init__(source, target, nu, reduction, weight_decay, **kwargs)
 
@@ -122,6 +132,9 @@ class SparseConnection(AbstractConnection):
 
     _type = "SparseConnection"
     _writable_w = False
+
+    def _w_shape(self):
+        return (self.source.n, self.target.n)
 
     def __init__(self, source, target, nu=None, reduction=None, weight_decay=0.0, **kwargs):
         super().__init__(source, target, nu, reduction, weight_decay, **kwargs)
@@ -140,6 +153,9 @@ def _geom(self, kernel_size, stride, padding, dilation):
 
 class _Conv(AbstractConnection):
     _dims = 2
+
+    def _w_shape(self):
+        return (self.target.shape[0], self.source.shape[0], *self.kernel_size)
 
     def __init__(self, source, target, kernel_size, stride=1, padding=0, dilation=1, nu=None,
                  reduction=None, weight_decay=0.0, **kwargs):
@@ -195,6 +211,9 @@ class LocalConnection(AbstractConnection):
     _type = "LocalConnection"
     _writable_w = False
     _dims = 2
+
+    def _w_shape(self):
+        return (self.source.n, self.target.n)
 
     def __init__(self, source, target, kernel_size, stride, n_filters, nu=None, reduction=None,
                  weight_decay=0.0, **kwargs):
