@@ -244,7 +244,10 @@ pub(crate) fn add_layer(
     Ok(())
 }
 
-fn geometry(a: &Args<'_>, d: usize) -> PyResult<(Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>)> {
+/// Kernel, stride, padding and dilation per spatial axis.
+type Geometry = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>);
+
+fn geometry(a: &Args<'_>, d: usize) -> PyResult<Geometry> {
     let axis = |k: &str, dflt: usize| -> PyResult<Vec<usize>> {
         Ok(match a.usizes(k)? {
             None => vec![dflt; d],
@@ -345,10 +348,12 @@ fn topology(ty: &str, a: &Args<'_>) -> PyResult<Box<dyn TopologySpec>> {
         "MeanFieldConnection" => match w {
             Some(w) if w.len() == 1 => Box::new(MeanField::Scalar(w[0])),
             Some(w) => Box::new(MeanField::PerTarget(w)),
-            None => return Err(PyNotImplementedError::new_err(format!(
+            None => {
+                return Err(PyNotImplementedError::new_err(format!(
                 "{}: MeanFieldConnection needs w (BindsNET's random default is not implemented)",
                 a.what
-            ))),
+            )))
+            }
         },
         other => {
             return Err(PyNotImplementedError::new_err(format!(
