@@ -1,0 +1,23 @@
+"""spikeflow: BindsNET 0.3.4's Python API on the spikeflow engine (Rust).
+
+Switch a BindsNET script by changing ``bindsnet`` to ``spikeflow`` in its
+imports::
+
+    from spikeflow.network import Network
+    from spikeflow.network.nodes import Input, LIFNodes
+    from spikeflow.network.topology import Connection
+    from spikeflow.network.monitors import Monitor
+    from spikeflow.learning import PostPre
+    from spikeflow.encoding import poisson
+
+Arrays go in as anything NumPy can read (``__array__``) and come out as NumPy
+arrays in BindsNET's shapes. Differences from BindsNET are listed in
+``docs/differences-from-bindsnet.md`` and in each class's docstring.
+"""
+
+from . import encoding, learning, models, network
+from ._native import __version__
+from ._seed import manual_seed
+from .network import Network
+
+__all__ = ["Network", "network", "learning", "encoding", "models", "manual_seed", "__version__"]

@@ -1,0 +1,98 @@
+"""Learning rules (``bindsnet.learning``).
+
+As in BindsNET, pass the *class* as a connection's ``update_rule``; the
+connection instantiates it with ``nu``, ``reduction``, ``weight_decay`` and
+the rule's own arguments (``tc_plus``, ``tc_minus``, ``tc_e_trace``, ``tc_c``,
+``x_tar``, ``mu``, …). Each class names one engine rule, written once for
+every topology. Rules written in Python are not supported yet (a subclass
+that overrides the update raises ``NotImplementedError`` when the network is
+built).
+
+Difference: ``reduction=None`` averages over the batch (the mean BindsNET's
+guide documents); BindsNET's code sums for batch > 1. Pass
+``reduction=np.sum`` (or ``torch.sum``, or ``"sum"``) for the sum.
+"""
+
+import numpy as np
+
+from .._arrays import as_f32
+
+
+def _reduction(r):
+    if r is None:
+        return None
+    if isinstance(r, str):
+        name = r
+    else:
+        name = getattr(r, "__name__", "")
+    if name in ("mean", "sum"):
+        return name
+    raise NotImplementedError(
+        f"reduction {r!r}: spikeflow supports mean and sum (np.mean / np.sum / torch.mean / torch.sum)")
+
+
+class LearningRule:
+    """Base rule: ``(connection, nu=None, reduction=None, weight_decay=0.0, **kwargs)``.
+
+    ``nu``: ``None`` (no learning), a number (both rates) or a pair
+    ``(nu_pre, nu_post)``.
+    """
+
+    _name = None
+    _kwargs = ()
+
+    def __init__(self, connection=None, nu=None, reduction=None, weight_decay=0.0, **kwargs):
+        self.connection = connection
+        if nu is None:
+            self.nu = None
+        else:
+            a = as_f32(nu, "nu").ravel()
+            if a.size == 1:
+                a = np.array([a[0], a[0]], dtype=np.float32)
+            if a.size != 2:
+                raise ValueError(f"nu must be a number or a pair, got {a.size} values")
+            self.nu = a
+        self.reduction = reduction
+        self._reduction = _reduction(reduction)
+        self.weight_decay = float(weight_decay or 0.0)
+        self.kwargs = {k: v for k, v in kwargs.items() if k in self._kwargs and v is not None}
+
+    def _engine_args(self):
+        cls = type(self)
+        if cls.__module__ != __name__:
+            raise NotImplementedError(
+                f"learning rule {cls.__name__}: rules written in Python are not supported yet")
+        d = dict(self.kwargs)
+        d["update_rule"] = self._name
+        if self.nu is not None:
+            d["nu"] = self.nu
+        if self._reduction is not None:
+            d["reduction"] = self._reduction
+        d["weight_decay"] = self.weight_decay
+        return d
+
+
+def _rule(name, kwargs, doc):
+    cls = type(name, (LearningRule,), {"_name": name, "_kwargs": kwargs, "__doc__": doc})
+    cls.__module__ = __name__
+    return cls
+
+
+NoOp = _rule("NoOp", (), "No learning (weight decay still applies).")
+PostPre = _rule("PostPre", (), "Pair-based trace STDP: depression on pre spikes (nu[0]), "
+                "potentiation on post spikes (nu[1]). Needs traces on both layers.")
+WeightDependentPostPre = _rule("WeightDependentPostPre", (),
+                               "Soft-bounded STDP (needs finite wmin and wmax).")
+Hebbian = _rule("Hebbian", (), "Hebbian rule: both terms potentiate.")
+MSTDP = _rule("MSTDP", ("tc_plus", "tc_minus", "a_plus", "a_minus", "zero_lag"),
+              "Reward-modulated STDP (tc_plus=20, tc_minus=20, a_plus=1, a_minus=-1); pass reward= to run.")
+MSTDPET = _rule("MSTDPET", ("tc_plus", "tc_minus", "a_plus", "a_minus", "zero_lag", "tc_e_trace"),
+                "Reward-modulated STDP with eligibility trace (MSTDP defaults, tc_e_trace=25).")
+Rmax = _rule("Rmax", ("tc_c", "tc_e_trace"), "Reward-maximisation rule (tc_c=5, tc_e_trace=25); "
+             "needs an SRM0Nodes target.")
+DiehlAndCook = _rule("DiehlAndCook", ("x_tar", "mu"), "Diehl & Cook's rule (x_tar=0.4, mu=1).")
+
+RULE_KWARGS = frozenset(k for r in (MSTDPET, Rmax, DiehlAndCook) for k in r._kwargs)
+
+__all__ = ["LearningRule", "NoOp", "PostPre", "WeightDependentPostPre", "Hebbian", "MSTDP",
+           "MSTDPET", "Rmax", "DiehlAndCook"]

@@ -1,0 +1,322 @@
+//! [`Engine`]: a built network as Python sees it.
+
+use crate::build::{add_connection, add_layer, Args};
+use crate::{guard, to_py};
+use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use spikeflow::monitor::MonitorSpec;
+use spikeflow::{Mask, Network, Reward, RunInput, RunOptions, SpikeRaster, Tensor};
+
+/// A float32 NumPy array of `shape` holding `data`.
+fn array<'py>(
+    py: Python<'py>,
+    shape: Vec<usize>,
+    data: Vec<f32>,
+) -> PyResult<Bound<'py, PyArrayDyn<f32>>> {
+    PyArray1::from_vec(py, data).reshape(shape)
+}
+
+/// One run input, owned so that the GIL can be released while it is read.
+enum Owned {
+    Values(Tensor),
+    Spikes(SpikeRaster),
+}
+
+fn owned(name: &str, a: &Bound<'_, PyAny>) -> PyResult<Owned> {
+    if let Ok(x) = a.extract::<PyReadonlyArrayDyn<'_, f32>>() {
+        let t = Tensor::new(x.shape().to_vec(), x.as_array().iter().copied().collect());
+        return t.map(Owned::Values).map_err(to_py);
+    }
+    if let Ok(x) = a.extract::<PyReadonlyArrayDyn<'_, bool>>() {
+        let r = SpikeRaster::new(x.shape().to_vec(), x.as_array().iter().copied().collect());
+        return r.map(Owned::Spikes).map_err(to_py);
+    }
+    Err(PyTypeError::new_err(format!(
+        "input {name:?}: expected a float32 or bool NumPy array"
+    )))
+}
+
+fn mask(m: (Vec<Vec<usize>>, bool)) -> Mask {
+    let (mut v, per_step) = m;
+    if per_step {
+        Mask::PerStep(v)
+    } else {
+        Mask::Always(v.pop().unwrap_or_default())
+    }
+}
+
+/// A network built from BindsNET-style descriptions; the Python
+/// `spikeflow.network.Network` drives it.
+#[pyclass(module = "spikeflow._native")]
+pub struct Engine {
+    net: Network,
+}
+
+#[pymethods]
+impl Engine {
+    /// Builds the network. `layers`: `[(name, class name, shape, kwargs)]`;
+    /// `connections`: `[(source, target, class name, kwargs)]`, in insertion
+    /// order. Raises `ValueError` / `KeyError` / `NotImplementedError` /
+    /// `TypeError` with the library's message when anything is invalid.
+    #[new]
+    #[pyo3(signature = (dt, batch_size, learning, seed, layers, connections))]
+    fn new(
+        dt: f32,
+        batch_size: usize,
+        learning: bool,
+        seed: u64,
+        layers: Vec<(String, String, Vec<usize>, Bound<'_, PyDict>)>,
+        connections: Vec<(String, String, String, Bound<'_, PyDict>)>,
+    ) -> PyResult<Self> {
+        let mut b = Network::builder()
+            .dt(dt)
+            .batch_size(batch_size)
+            .learning(learning)
+            .seed(seed);
+        for (name, ty, shape, d) in &layers {
+            let a = Args {
+                what: format!("layer {name:?} ({ty})"),
+                d: d.clone(),
+            };
+            add_layer(&mut b, name, ty, shape, &a)?;
+        }
+        for (s, t, ty, d) in &connections {
+            let a = Args {
+                what: format!("connection {s} -> {t} ({ty})"),
+                d: d.clone(),
+            };
+            add_connection(&mut b, s, t, ty, &a)?;
+        }
+        let net = guard("build", || b.build().map_err(to_py))?;
+        Ok(Engine { net })
+    }
+
+    /// Records `vars` of `target` (a layer name or `"X -> Y"`); `time` keeps
+    /// only the last `time` steps.
+    #[pyo3(signature = (name, target, vars, time=None))]
+    fn add_monitor(
+        &mut self,
+        name: &str,
+        target: &str,
+        vars: Vec<String>,
+        time: Option<usize>,
+    ) -> PyResult<()> {
+        let vars: Vec<&str> = vars.iter().map(String::as_str).collect();
+        let mut spec = MonitorSpec::new(target, &vars);
+        if let Some(t) = time {
+            spec = spec.capacity(t);
+        }
+        self.net.add_monitor(name, spec).map_err(to_py)
+    }
+
+    /// Runs `steps` steps with the GIL released. `inputs`: `[(layer, array
+    /// [steps, batch, *shape])]` (float32 or bool); `reward`: `(kind, values,
+    /// shape)` with kind `scalar`, `per_row`, `per_step`, `per_step_row`;
+    /// `clamp` / `unclamp`: `[(layer, index lists, per_step)]`; `inject_v`:
+    /// `[(layer, float32 array [n] or [steps, n])]`.
+    #[pyo3(signature = (inputs, steps, reward=None, clamp=vec![], unclamp=vec![], inject_v=vec![], one_step=false))]
+    #[allow(clippy::type_complexity)]
+    fn run(
+        &mut self,
+        py: Python<'_>,
+        inputs: Vec<(String, Bound<'_, PyAny>)>,
+        steps: usize,
+        reward: Option<(String, Vec<f32>, Vec<usize>)>,
+        clamp: Vec<(String, Vec<Vec<usize>>, bool)>,
+        unclamp: Vec<(String, Vec<Vec<usize>>, bool)>,
+        inject_v: Vec<(String, PyReadonlyArrayDyn<'_, f32>)>,
+        one_step: bool,
+    ) -> PyResult<()> {
+        let data: Vec<(String, Owned)> = inputs
+            .iter()
+            .map(|(n, a)| Ok((n.clone(), owned(n, a)?)))
+            .collect::<PyResult<_>>()?;
+        let reward = match reward {
+            None => Reward::None,
+            Some((kind, v, shape)) => match kind.as_str() {
+                "scalar" if v.len() == 1 => Reward::Scalar(v[0]),
+                "per_row" => Reward::PerRow(v),
+                "per_step" => Reward::PerStep(v),
+                "per_step_row" => Reward::PerStepRow(Tensor::new(shape, v).map_err(to_py)?),
+                other => return Err(PyValueError::new_err(format!("reward: bad kind {other:?}"))),
+            },
+        };
+        let mut inject = Vec::new();
+        for (n, a) in &inject_v {
+            let t = Tensor::new(a.shape().to_vec(), a.as_array().iter().copied().collect())
+                .map_err(to_py)?;
+            inject.push((n.clone(), t));
+        }
+        let options = RunOptions {
+            reward,
+            clamp: clamp
+                .into_iter()
+                .map(|(n, v, p)| (n, mask((v, p))))
+                .collect(),
+            unclamp: unclamp
+                .into_iter()
+                .map(|(n, v, p)| (n, mask((v, p))))
+                .collect(),
+            inject_v: inject,
+            one_step,
+        };
+        let net = &mut self.net;
+        py.detach(move || {
+            guard("run", || {
+                let inputs: Vec<(&str, RunInput<'_>)> = data
+                    .iter()
+                    .map(|(n, o)| {
+                        let r = match o {
+                            Owned::Values(t) => RunInput::from(t),
+                            Owned::Spikes(s) => RunInput::from(s),
+                        };
+                        (n.as_str(), r)
+                    })
+                    .collect();
+                net.run_inputs(&inputs, steps, &options).map_err(to_py)
+            })
+        })
+    }
+
+    /// A connection's weights in BindsNET's layout (`[n_pre, n_post]` for
+    /// dense, sparse and legacy local connections, `[out, in, *kernel]` for
+    /// convolutions).
+    fn weights<'py>(
+        &self,
+        py: Python<'py>,
+        connection: &str,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f32>>> {
+        let t = self.net.weights_tensor(connection).map_err(to_py)?;
+        array(py, t.shape().to_vec(), t.into_data())
+    }
+
+    /// Overwrites a connection's weights, given in BindsNET's layout; only
+    /// where that layout is the engine's own (dense, convolution).
+    fn set_weights(&mut self, connection: &str, w: PyReadonlyArrayDyn<'_, f32>) -> PyResult<()> {
+        let layout = self.net.weights_tensor(connection).map_err(to_py)?;
+        if w.shape() != layout.shape() {
+            return Err(PyValueError::new_err(format!(
+                "connection {connection}: weights of shape {:?} given, expected {:?}",
+                w.shape(),
+                layout.shape()
+            )));
+        }
+        let dst = self.net.weights_mut(connection).map_err(to_py)?;
+        if dst.len() != layout.data().len() {
+            return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+                "connection {connection}: writing weights of this connection type is not supported yet"
+            )));
+        }
+        for (d, s) in dst.iter_mut().zip(w.as_array().iter()) {
+            *d = *s;
+        }
+        Ok(())
+    }
+
+    /// A layer's state variable (`s`, `v`, `x`, `theta`, `summed`, …):
+    /// `[batch, *shape]`, or `[*shape]` for per-neuron values (`theta`).
+    fn variable<'py>(
+        &self,
+        py: Python<'py>,
+        layer: &str,
+        var: &str,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f32>>> {
+        let p = self.net.population(layer).map_err(to_py)?;
+        let core = p.core();
+        let v = core
+            .variable(var)
+            .or_else(|| p.variable(var))
+            .ok_or_else(|| {
+                pyo3::exceptions::PyAttributeError::new_err(format!(
+                    "layer {layer:?} ({}) has no state variable {var:?}",
+                    p.type_name()
+                ))
+            })?;
+        let n = core.n();
+        let mut shape = Vec::new();
+        if var != "theta" && v.len() == n * self.net.batch_size() {
+            shape.push(self.net.batch_size());
+        } else if v.len() != n {
+            return array(py, vec![v.len()], v.to_vec());
+        }
+        shape.extend_from_slice(core.shape());
+        array(py, shape, v.to_vec())
+    }
+
+    /// Overwrites a layer's state variable (same shapes as `variable`).
+    fn set_variable(
+        &mut self,
+        layer: &str,
+        var: &str,
+        value: PyReadonlyArrayDyn<'_, f32>,
+    ) -> PyResult<()> {
+        let p = self.net.population_mut(layer).map_err(to_py)?;
+        let ty = p.type_name();
+        let dst = p.variable_mut(var).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "layer {layer:?} ({ty}): variable {var:?} cannot be written"
+            ))
+        })?;
+        if dst.len() != value.len() {
+            return Err(PyValueError::new_err(format!(
+                "layer {layer:?}: {var} holds {} values, {} given",
+                dst.len(),
+                value.len()
+            )));
+        }
+        for (d, s) in dst.iter_mut().zip(value.as_array().iter()) {
+            *d = *s;
+        }
+        Ok(())
+    }
+
+    /// Monitor `name`'s recording of `var`, `[time, *record shape]`.
+    fn monitor_get<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        var: &str,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f32>>> {
+        let t = self
+            .net
+            .monitor(name)
+            .map_err(to_py)?
+            .get(var)
+            .map_err(to_py)?;
+        array(py, t.shape().to_vec(), t.into_data())
+    }
+
+    /// Resets layer state, rule state and monitors (weights and θ are kept).
+    fn reset_state(&mut self) {
+        self.net.reset_state();
+    }
+
+    /// Learning on or off.
+    #[setter]
+    fn set_learning(&mut self, on: bool) {
+        self.net.set_learning(on);
+    }
+
+    /// Whether the network learns.
+    #[getter]
+    fn learning(&self) -> bool {
+        self.net.learning()
+    }
+
+    /// Batch size.
+    #[getter]
+    fn batch_size(&self) -> usize {
+        self.net.batch_size()
+    }
+
+    /// Connection names (`"X -> Y"`) in insertion order.
+    fn connection_names(&self) -> Vec<String> {
+        self.net
+            .connection_names()
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+}
