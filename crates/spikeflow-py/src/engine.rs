@@ -161,6 +161,7 @@ impl Engine {
                 .collect(),
             inject_v: inject,
             one_step,
+            ..Default::default()
         };
         let net = &mut self.net;
         py.detach(move || {
