@@ -53,6 +53,15 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A run stopped early by its [`Cancel`](crate::Cancel) flag;
+    /// the network holds the state after the `steps` steps it completed.
+    #[error("run interrupted after {steps} of {of} steps")]
+    Interrupted {
+        /// Steps completed (and kept).
+        steps: usize,
+        /// Steps requested.
+        of: usize,
+    },
     /// An I/O error, with the path that caused it.
     #[error("{path}: {source}")]
     Io {

@@ -46,7 +46,9 @@ mod tensor;
 pub mod topology;
 
 pub use error::{Error, Result};
-pub use network::{Connect, Mask, Network, NetworkBuilder, Reward, RunInput, RunOptions, Snapshot};
+pub use network::{
+    Cancel, Connect, Mask, Network, NetworkBuilder, Reward, RunInput, RunOptions, Snapshot,
+};
 pub use spike_raster::SpikeRaster;
 pub use spikes::Spikes;
 pub use tensor::Tensor;

@@ -54,12 +54,19 @@ struct Lane {
     rng: Rng,
     /// This lane's phase times, when the network profiles.
     profile: Profile,
+    /// Steps this lane has done.
+    done: usize,
 }
 
 impl Network {
     /// Runs `steps` steps in lanes when the batch rows are independent and
-    /// the work is worth a fork; returns `false`, having changed nothing,
-    /// otherwise.
+    /// the work is worth a fork, and returns the number of steps done
+    /// (fewer than `steps` when `o.cancel` was raised); returns `None`,
+    /// having changed nothing, otherwise.
+    ///
+    /// Each lane reads the cancel flag before each of its steps. The lanes
+    /// that stopped early then catch up with the one that got furthest, so
+    /// that every row has done the same steps when they are put back.
     ///
     /// Each lane checks that its rows of step `t + 1`'s external input are
     /// finite before it steps `t`: the check's loads bring the next step's
@@ -75,7 +82,7 @@ impl Network {
         plan: &Plan<'_>,
         steps: usize,
         o: &RunOptions,
-    ) -> Result<bool> {
+    ) -> Result<Option<usize>> {
         let threads = rayon::current_num_threads();
         // One lane per thread: measured faster than 2 or 4 smaller lanes per
         // thread once the CLI pins the workers (W4 batch 32, N = 100: 7.3–7.5
@@ -93,30 +100,36 @@ impl Network {
                 .any(|c| c.learner.as_ref().is_some_and(|l| l.pending()))
             || (self.monitors.iter()).any(|(_, m)| matches!(m.target, MonitorTarget::Connection(_)))
         {
-            return Ok(false);
+            return Ok(None);
         }
         let Some(shared) = (self.conns.iter())
             .map(|c| c.topology.shared())
             .collect::<Option<Vec<&dyn SharedPropagation>>>()
         else {
-            return Ok(false);
+            return Ok(None);
         };
         let Some(mut lanes) = (0..count)
             .map(|k| self.lane(k * self.batch / count..(k + 1) * self.batch / count))
             .collect::<Option<Vec<Lane>>>()
         else {
-            return Ok(false);
+            return Ok(None);
         };
         let (net, shared) = (&*self, &shared[..]);
         let n: Vec<usize> = self.pops.iter().map(|p| p.core().n()).collect();
         let bad_input = AtomicBool::new(false);
-        lanes.par_iter_mut().for_each(|lane| {
+        // Steps `lane` up to step `to` (excluded), stopping early when
+        // `cancel` says so or a lane saw a non-finite input.
+        let advance = |lane: &mut Lane, to: usize, cancel: bool| {
             let rows = lane.rows.clone();
             let finite = |t: usize| t >= steps || plan.finite_at(t, &rows, &n);
-            if !finite(0) {
+            if lane.done == 0 && !finite(0) {
                 bad_input.store(true, Ordering::Relaxed);
             }
-            for t in 0..steps {
+            while lane.done < to {
+                if cancel && o.cancelled() {
+                    return;
+                }
+                let t = lane.done;
                 if !finite(t + 1) {
                     bad_input.store(true, Ordering::Relaxed);
                 }
@@ -124,12 +137,23 @@ impl Network {
                     return;
                 }
                 net.step_lane(lane, shared, plan, t);
+                lane.done += 1;
             }
-        });
+        };
+        lanes
+            .par_iter_mut()
+            .for_each(|lane| advance(lane, steps, true));
+        let done = lanes.iter().map(|l| l.done).max().unwrap_or(0);
+        if done < steps && !bad_input.load(Ordering::Relaxed) {
+            // Cancelled: bring every lane to the same step.
+            lanes
+                .par_iter_mut()
+                .for_each(|lane| advance(lane, done, false));
+        }
         if bad_input.into_inner() {
             // The lanes are dropped: the network is unchanged.
             plan.check_finite(&self.names)?;
-            return Ok(false); // not reached: a lane saw a non-finite value
+            return Ok(None); // not reached: a lane saw a non-finite value
         }
         lanes_join(self, &lanes);
         for lane in &lanes {
@@ -138,7 +162,7 @@ impl Network {
         // Every lane drew the same numbers (see `Population::lane`).
         debug_assert!(lanes.iter().all(|l| l.rng == lanes[0].rng));
         self.rng = lanes.swap_remove(0).rng;
-        Ok(true)
+        Ok(Some(done))
     }
 
     /// A lane of rows `rows`, or `None` if a population cannot be split.
@@ -162,6 +186,7 @@ impl Network {
                 on: self.stepper.profile.on,
                 ..Default::default()
             },
+            done: 0,
         })
     }
 

@@ -35,7 +35,7 @@ mod stepper;
 
 pub use builder::NetworkBuilder;
 pub use connection::Connect;
-pub use run::{Mask, Reward, RunInput, RunOptions};
+pub use run::{Cancel, Mask, Reward, RunInput, RunOptions};
 pub use state::Snapshot;
 
 use crate::error::{Error, Result};
@@ -279,8 +279,10 @@ impl Network {
     ///
     /// # Errors
     /// Unknown names, inputs of the wrong shape, a reward rule without a
-    /// reward, bad clamp indices or voltage injections. Nothing is stepped
-    /// when an error is returned.
+    /// reward, bad clamp indices or voltage injections: nothing is stepped
+    /// when one of these is returned. [`Error::Interrupted`] when
+    /// `options.cancel` was raised: the steps done so far are kept (see
+    /// [`Cancel`]).
     pub fn run_inputs(
         &mut self,
         inputs: &[(&str, RunInput<'_>)],
@@ -289,12 +291,21 @@ impl Network {
     ) -> Result<()> {
         let plan = self.plan(inputs, steps, options)?;
         let rewards = self.rewards(steps, options)?;
-        if !self.run_in_lanes(&plan, steps, options)? {
-            plan.check_finite(&self.names)?;
-            for t in 0..steps {
-                self.step(t, &plan, rewards.as_ref(), options);
+        let done = match self.run_in_lanes(&plan, steps, options)? {
+            Some(done) => done,
+            None => {
+                plan.check_finite(&self.names)?;
+                let mut done = steps;
+                for t in 0..steps {
+                    if options.cancelled() {
+                        done = t;
+                        break;
+                    }
+                    self.step(t, &plan, rewards.as_ref(), options);
+                }
+                done
             }
-        }
+        };
         let mut clock = self.stepper.profile.start();
         for c in &mut self.conns {
             c.flush_learning();
@@ -304,6 +315,12 @@ impl Network {
             c.normalize();
         }
         self.stepper.profile.lap(4, &mut clock);
+        if done < steps {
+            return Err(Error::Interrupted {
+                steps: done,
+                of: steps,
+            });
+        }
         Ok(())
     }
 

@@ -2,6 +2,8 @@
 
 use crate::spike_raster::SpikeRaster;
 use crate::tensor::Tensor;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// One population's external input to
 /// [`Network::run_inputs`](crate::Network::run_inputs), shaped
@@ -126,4 +128,48 @@ pub struct RunOptions {
     /// is updated, so spikes cross a whole feed-forward chain in one step.
     /// External input is added (BindsNET drops it).
     pub one_step: bool,
+    /// A flag another thread may raise to stop the run between two steps
+    /// (Ctrl-C in the Python package). See [`Cancel`].
+    pub cancel: Option<Cancel>,
+}
+
+/// A flag that stops a [`Network::run`](crate::Network::run) between two
+/// steps: raise it from any thread ([`cancel`](Self::cancel)) and the run
+/// returns [`Error::Interrupted`](crate::Error::Interrupted) after the step
+/// in progress.
+///
+/// What an interrupted run leaves is what a run of the steps it completed
+/// would have left: those steps' state, monitor records and weight changes
+/// are kept, pending learning is flushed and weights are normalised as at
+/// the end of any run, and the network can run again. The flag is read once
+/// per step (one atomic load), never inside a step. It stays raised until
+/// [`reset`](Self::reset): a raised flag stops the next run before its first
+/// step.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A flag, not raised.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Raises the flag: runs using it stop after their current step.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+    /// Whether the flag is raised.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+    /// Lowers the flag.
+    pub fn reset(&self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
+}
+
+impl RunOptions {
+    /// Whether the run's [`Cancel`] flag is raised.
+    pub(crate) fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(Cancel::is_cancelled)
+    }
 }
