@@ -7,7 +7,12 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikeflow::monitor::MonitorSpec;
-use spikeflow::{Mask, Network, Reward, RunInput, RunOptions, SpikeRaster, Tensor};
+use spikeflow::{Cancel, Mask, Network, Reward, RunInput, RunOptions, SpikeRaster, Tensor};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How often a waiting `run` lets Python handle its signals (Ctrl-C).
+const SIGNAL_POLL: Duration = Duration::from_millis(5);
 
 /// A float32 NumPy array of `shape` holding `data`.
 fn array<'py>(
@@ -44,6 +49,49 @@ fn mask(m: (Vec<Vec<usize>>, bool)) -> Mask {
         Mask::PerStep(v)
     } else {
         Mask::Always(v.pop().unwrap_or_default())
+    }
+}
+
+/// Runs `work` (a network run using `cancel`) on a worker of the global
+/// pool while this thread, the caller's and without the GIL, waits for it
+/// and every [`SIGNAL_POLL`] takes the GIL to let Python run its signal
+/// handlers (`PyErr_CheckSignals`, which only does something on the main
+/// thread). When a handler raises (Ctrl-C: `KeyboardInterrupt`), the cancel
+/// flag stops the run after its current step and that exception is
+/// returned; the network keeps the steps done (see `spikeflow::Cancel`).
+///
+/// Why a worker: the step loop cannot call into Python itself, since in
+/// lanes it runs on several pool threads at once. The step loop then runs
+/// on a pool worker, as the CLI runs it (`spikeflow-cli/src/pool.rs`).
+fn run_interruptible(work: impl FnOnce() -> PyResult<()> + Send, cancel: &Cancel) -> PyResult<()> {
+    let (tx, rx) = mpsc::channel();
+    let mut raised: Option<PyErr> = None;
+    let result = rayon::in_place_scope(|s| {
+        s.spawn(move |_| {
+            let _ = tx.send(work());
+        });
+        loop {
+            match rx.recv_timeout(SIGNAL_POLL) {
+                Ok(r) => return r,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if raised.is_none() {
+                        if let Err(e) = Python::attach(|py| py.check_signals()) {
+                            cancel.cancel();
+                            raised = Some(e);
+                        }
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                        "spikeflow internal error in run (please report): the run ended without a result",
+                    ))
+                }
+            }
+        }
+    });
+    match raised {
+        Some(e) => Err(e),
+        None => result,
     }
 }
 
@@ -90,6 +138,17 @@ impl Engine {
             add_connection(&mut b, s, t, ty, &a)?;
         }
         let net = guard("build", || b.build().map_err(to_py))?;
+        Ok(Engine { net })
+    }
+
+    /// The library's ready-made model `kind` (`DiehlAndCook2015`,
+    /// `DiehlAndCook2015v2`, `TwoLayerNetwork`, `IncreasingInhibitionNetwork`,
+    /// `LocallyConnectedNetwork`) built from `kwargs` (the Rust fields;
+    /// `seed` seeds the initial weights and the network).
+    #[staticmethod]
+    fn model(kind: &str, kwargs: Bound<'_, PyDict>, learning: bool) -> PyResult<Self> {
+        let mut net = crate::extras::build_model(kind, &kwargs)?;
+        net.set_learning(learning);
         Ok(Engine { net })
     }
 
@@ -149,7 +208,9 @@ impl Engine {
                 .map_err(to_py)?;
             inject.push((n.clone(), t));
         }
+        let cancel = Cancel::new();
         let options = RunOptions {
+            cancel: Some(cancel.clone()),
             reward,
             clamp: clamp
                 .into_iter()
@@ -164,7 +225,7 @@ impl Engine {
             ..Default::default()
         };
         let net = &mut self.net;
-        py.detach(move || {
+        let work = move || {
             guard("run", || {
                 let inputs: Vec<(&str, RunInput<'_>)> = data
                     .iter()
@@ -178,7 +239,12 @@ impl Engine {
                     .collect();
                 net.run_inputs(&inputs, steps, &options).map_err(to_py)
             })
-        })
+        };
+        if steps <= 1 {
+            // One step: no worker hand-over; Ctrl-C is seen when it returns.
+            return py.detach(work);
+        }
+        py.detach(|| run_interruptible(work, &cancel))
     }
 
     /// A connection's weights in BindsNET's layout (`[n_pre, n_post]` for

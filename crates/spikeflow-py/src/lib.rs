@@ -14,6 +14,7 @@
 mod build;
 mod encode;
 mod engine;
+mod extras;
 
 use pyo3::exceptions::{
     PyKeyError, PyNotImplementedError, PyOSError, PyRuntimeError, PyValueError,
@@ -34,6 +35,7 @@ pub(crate) fn to_py(e: spikeflow::Error) -> PyErr {
         E::Name(_) => PyKeyError::new_err(msg),
         E::Unsupported(_) => PyNotImplementedError::new_err(msg),
         E::Io { .. } => PyOSError::new_err(msg),
+        E::Interrupted { .. } => pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
         _ => PyRuntimeError::new_err(msg),
     }
 }
@@ -61,6 +63,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::Engine>()?;
     m.add_function(wrap_pyfunction!(encode::poisson, m)?)?;
     m.add_function(wrap_pyfunction!(encode::bernoulli, m)?)?;
+    m.add_function(wrap_pyfunction!(extras::read_idx, m)?)?;
+    m.add_function(wrap_pyfunction!(extras::assign_labels, m)?)?;
+    m.add_function(wrap_pyfunction!(extras::all_activity_, m)?)?;
+    m.add_function(wrap_pyfunction!(extras::proportion_weighting_, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

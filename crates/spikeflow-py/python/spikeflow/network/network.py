@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from .. import _native
-from .._arrays import as_f32
+from .._arrays import as_array, as_f32
 from .monitors import Monitor
 from .nodes import Nodes
 from .topology import AbstractConnection
@@ -132,7 +132,10 @@ class Network:
         if name not in self.layers:
             raise KeyError(f"run: no layer named {name!r} (have {list(self.layers)})")
         shape = tuple(self.layers[name].shape)
-        a = np.asarray(x) if hasattr(x, "__array__") or not isinstance(x, np.ndarray) else x
+        try:
+            a = as_array(x)
+        except Exception as e:  # noqa: BLE001 - any conversion failure is a bad argument
+            raise TypeError(f"input {name!r}: cannot convert {type(x).__name__} to an array: {e}") from e
         if a.dtype != np.bool_:
             a = as_f32(a, f"input {name!r}")
         a = np.ascontiguousarray(a)
@@ -148,7 +151,7 @@ class Network:
         if name not in self.layers:
             raise KeyError(f"run: {kind}: no layer named {name!r}")
         layer_shape = tuple(self.layers[name].shape)
-        a = np.asarray(m)
+        a = as_array(m)
         if a.dtype == np.bool_:
             if a.shape == layer_shape or a.ndim == 1:
                 return (name, [np.flatnonzero(a).tolist()], False)
