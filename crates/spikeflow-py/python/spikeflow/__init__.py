@@ -15,9 +15,9 @@ arrays in BindsNET's shapes. Differences from BindsNET are listed in
 ``docs/differences-from-bindsnet.md`` and in each class's docstring.
 """
 
-from . import encoding, learning, models, network
+from . import datasets, encoding, evaluation, learning, models, network
 from ._native import __version__
 from ._seed import manual_seed
 from .network import Network
 
-__all__ = ["Network", "network", "learning", "encoding", "models", "manual_seed", "__version__"]
+__all__ = ["Network", "network", "learning", "encoding", "models", "datasets", "evaluation", "manual_seed", "__version__"]

@@ -1,7 +1,279 @@
-"""Ready-made networks (``bindsnet.models``): not yet available in Python.
+"""Ready-made networks (``bindsnet.models``).
 
-Compose them from ``spikeflow.network`` objects as BindsNET's sources do;
-``DiehlAndCook2015`` and friends come with a later step.
+Each class is a ``spikeflow.network.Network`` with BindsNET's constructor
+arguments, layer names and connections, built by the Rust library's model
+of the same name (``spikeflow::models``): ``layers``, ``connections``,
+``add_monitor``, ``run``, ``train`` and ``reset_state_variables`` work as on
+any network. The lateral connections of the Diehl & Cook models are built
+in O(n) form (one-to-one and "all but self"), which give the same spikes as
+BindsNET's dense ``exc·I`` and ``−inh·(1 − I)`` matrices; ``w`` of those
+connections still reads as the dense matrix.
+
+Arguments BindsNET has and spikeflow ignores: ``device``, ``w_dtype``,
+``sparse`` (weights are always stored the way the engine runs fastest).
+Spikeflow only: ``seed=`` (initial weights and every draw of the network;
+default 0) and ``batch_size=`` (default 1; a run with a different batch
+size rebuilds the network, keeping weights and thresholds).
+
+Differences: ``reduction=None`` is the batch mean (BindsNET sums for batch
+> 1); the initial weights are ``0.3·U(0, 1)`` drawn from ``seed``, not from
+torch's generator. Adding layers or connections to a model works, but the
+network is then rebuilt from the Python descriptions, with the lateral
+connections as BindsNET's dense matrices.
 """
 
-__all__ = []
+import numpy as np
+
+from .. import _native
+from ..learning import PostPre
+from ..network import Network
+from ..network.nodes import DiehlAndCookNodes, Input, LIFNodes
+from ..network.topology import Connection, LocalConnection
+
+
+def _reduction(r):
+    if r is None:
+        return "mean"
+    name = r if isinstance(r, str) else getattr(r, "__name__", "")
+    if name in ("mean", "sum"):
+        return name
+    raise NotImplementedError(f"reduction {r!r}: spikeflow supports mean and sum")
+
+
+def _nu(nu):
+    a = np.asarray(nu, dtype=np.float32).ravel()
+    return [float(a[0]), float(a[-1])]
+
+
+class _Model(Network):
+    """A network whose engine is one of the library's models."""
+
+    _kind = None
+
+    def __init__(self, dt, batch_size, seed):
+        super().__init__(dt=dt, batch_size=batch_size or 1, learning=True, seed=seed)
+        self._model_args = None  # set once the layers are described
+
+    def _ready(self, **kwargs):
+        """Records the model's arguments; the Python objects describe it."""
+        self._model_args = {k: v for k, v in kwargs.items() if v is not None}
+        self._custom = False
+        # Built now, so that a later structural change (which rebuilds from
+        # the Python descriptions) starts from the model's weights.
+        self._engine_now()
+
+    def add_layer(self, layer, name):
+        if self._model_args is not None:
+            self._custom = True
+        super().add_layer(layer, name)
+
+    def add_connection(self, connection, source, target):
+        if self._model_args is not None:
+            self._custom = True
+        super().add_connection(connection, source, target)
+
+    def _engine_now(self):
+        if self._engine is None and self._model_args is not None and not self._custom:
+            args = dict(self._model_args, dt=self.dt, batch_size=self.batch_size, seed=self.seed)
+            eng = _native.Engine.model(self._kind, args, self.learning)
+            for key, c in self.connections.items():
+                if c._w is not None:  # weights kept by a rebuild, or set before
+                    try:
+                        eng.set_weights(self._conn_name(key), c._w)
+                    except NotImplementedError:
+                        pass  # fixed or local connections keep the model's
+            for name, m in self.monitors.items():
+                eng.add_monitor(name, m._target(), list(m.state_vars), m.time)
+            for name, theta in getattr(self, "_theta", {}).items():
+                if name in self.layers:
+                    eng.set_variable(name, "theta", theta)
+            self._theta = {}
+            self._engine = eng
+        return super()._engine_now()
+
+
+def _excitatory(n, exc_thresh, theta_plus, tc_theta_decay):
+    return DiehlAndCookNodes(n=n, traces=True, rest=-65.0, reset=-60.0, thresh=exc_thresh,
+                             refrac=5, tc_decay=100.0, tc_trace=20.0, theta_plus=theta_plus,
+                             tc_theta_decay=tc_theta_decay)
+
+
+def _lateral(src, dst, n, inh):
+    w = -inh * (1.0 - np.eye(n, dtype=np.float32))
+    return Connection(src, dst, w=w, wmin=-inh, wmax=0.0)
+
+
+class DiehlAndCook2015(_Model):
+    """Diehl & Cook (2015) as BindsNET builds it.
+
+    ``DiehlAndCook2015(n_inpt, n_neurons=100, exc=22.5, inh=17.5, dt=1.0,
+    nu=(1e-4, 1e-2), reduction=None, wmin=0.0, wmax=1.0, norm=78.4,
+    theta_plus=0.05, tc_theta_decay=1e7, inpt_shape=None, inh_thresh=-40.0,
+    exc_thresh=-52.0, *, batch_size=1, seed=0)``. Layers ``X`` (Input,
+    traces), ``Ae`` (DiehlAndCookNodes), ``Ai`` (LIFNodes); connections
+    ``(X, Ae)`` (``0.3·U(0,1)``, PostPre, ``[wmin, wmax]``, ``norm``),
+    ``(Ae, Ai)`` (``exc`` one-to-one) and ``(Ai, Ae)`` (``−inh`` to every
+    other neuron). BindsNET's examples pass ``inh=120``.
+    """
+
+    _kind = "DiehlAndCook2015"
+
+    def __init__(self, n_inpt, device="cpu", batch_size=None, sparse=False, n_neurons=100,
+                 exc=22.5, inh=17.5, dt=1.0, nu=(1e-4, 1e-2), reduction=None, wmin=0.0,
+                 wmax=1.0, w_dtype=None, norm=78.4, theta_plus=0.05, tc_theta_decay=1e7,
+                 inpt_shape=None, inh_thresh=-40.0, exc_thresh=-52.0, *, seed=0):
+        super().__init__(dt, batch_size, seed)
+        self.n_inpt, self.n_neurons, self.exc, self.inh = int(n_inpt), int(n_neurons), exc, inh
+        self.inpt_shape = inpt_shape
+        shape = [int(d) for d in inpt_shape] if inpt_shape is not None else None
+        x = Input(n=self.n_inpt, shape=shape, traces=True, tc_trace=20.0)
+        ae = _excitatory(self.n_neurons, exc_thresh, theta_plus, tc_theta_decay)
+        ai = LIFNodes(n=self.n_neurons, traces=False, rest=-60.0, reset=-45.0, thresh=inh_thresh,
+                      tc_decay=10.0, refrac=2, tc_trace=20.0)
+        self.add_layer(x, "X")
+        self.add_layer(ae, "Ae")
+        self.add_layer(ai, "Ai")
+        self.add_connection(Connection(x, ae, update_rule=PostPre, nu=nu, reduction=reduction,
+                                       wmin=wmin, wmax=wmax, norm=norm), "X", "Ae")
+        n = self.n_neurons
+        self.add_connection(Connection(ae, ai, w=exc * np.eye(n, dtype=np.float32), wmin=0.0,
+                                       wmax=exc), "Ae", "Ai")
+        self.add_connection(_lateral(ai, ae, n, inh), "Ai", "Ae")
+        self._ready(n_inpt=self.n_inpt, inpt_shape=shape, n_neurons=n, exc=exc, inh=inh,
+                    nu=_nu(nu), reduction=_reduction(reduction), wmin=wmin, wmax=wmax, norm=norm,
+                    theta_plus=theta_plus, tc_theta_decay=tc_theta_decay,
+                    inh_thresh=inh_thresh, exc_thresh=exc_thresh)
+
+
+class DiehlAndCook2015v2(_Model):
+    """``DiehlAndCook2015`` without the inhibitory layer: ``X → Y``
+    (DiehlAndCookNodes, PostPre) and a recurrent ``Y → Y`` ``−inh·(1 − I)``.
+
+    ``DiehlAndCook2015v2(n_inpt, n_neurons=100, inh=17.5, dt=1.0, nu=(1e-4,
+    1e-2), reduction=None, wmin=0.0, wmax=1.0, norm=78.4, theta_plus=0.05,
+    tc_theta_decay=1e7, inpt_shape=None, exc_thresh=-52.0, *, batch_size=1,
+    seed=0)``.
+    """
+
+    _kind = "DiehlAndCook2015v2"
+
+    def __init__(self, n_inpt, n_neurons=100, inh=17.5, dt=1.0, nu=(1e-4, 1e-2), reduction=None,
+                 wmin=0.0, wmax=1.0, norm=78.4, theta_plus=0.05, tc_theta_decay=1e7,
+                 inpt_shape=None, exc_thresh=-52.0, *, batch_size=None, seed=0, **kwargs):
+        super().__init__(dt, batch_size, seed)
+        self.n_inpt, self.n_neurons, self.inh = int(n_inpt), int(n_neurons), inh
+        shape = [int(d) for d in inpt_shape] if inpt_shape is not None else None
+        x = Input(n=self.n_inpt, shape=shape, traces=True, tc_trace=20.0)
+        y = _excitatory(self.n_neurons, exc_thresh, theta_plus, tc_theta_decay)
+        self.add_layer(x, "X")
+        self.add_layer(y, "Y")
+        self.add_connection(Connection(x, y, update_rule=PostPre, nu=nu, reduction=reduction,
+                                       wmin=wmin, wmax=wmax, norm=norm), "X", "Y")
+        self.add_connection(_lateral(y, y, self.n_neurons, inh), "Y", "Y")
+        self._ready(n_inpt=self.n_inpt, inpt_shape=shape, n_neurons=self.n_neurons, inh=inh,
+                    nu=_nu(nu), reduction=_reduction(reduction), wmin=wmin, wmax=wmax, norm=norm,
+                    theta_plus=theta_plus, tc_theta_decay=tc_theta_decay, exc_thresh=exc_thresh)
+
+
+class TwoLayerNetwork(_Model):
+    """``X`` (Input, traces) → ``Y`` (LIFNodes rest −65, reset −65, thresh
+    −52, refrac 5, tc_decay 100, traces) through a dense ``0.3·U(0,1)``
+    connection with PostPre.
+
+    ``TwoLayerNetwork(n_inpt, n_neurons=100, dt=1.0, wmin=0.0, wmax=1.0,
+    nu=(1e-4, 1e-2), reduction=None, norm=78.4, *, batch_size=1, seed=0)``.
+    """
+
+    _kind = "TwoLayerNetwork"
+
+    def __init__(self, n_inpt, n_neurons=100, dt=1.0, wmin=0.0, wmax=1.0, nu=(1e-4, 1e-2),
+                 reduction=None, norm=78.4, *, batch_size=None, seed=0):
+        super().__init__(dt, batch_size, seed)
+        self.n_inpt, self.n_neurons = int(n_inpt), int(n_neurons)
+        x = Input(n=self.n_inpt, traces=True, tc_trace=20.0)
+        y = LIFNodes(n=self.n_neurons, traces=True, rest=-65.0, reset=-65.0, thresh=-52.0,
+                     refrac=5, tc_decay=100.0, tc_trace=20.0)
+        self.add_layer(x, "X")
+        self.add_layer(y, "Y")
+        self.add_connection(Connection(x, y, update_rule=PostPre, nu=nu, reduction=reduction,
+                                       wmin=wmin, wmax=wmax, norm=norm), "X", "Y")
+        self._ready(n_inpt=self.n_inpt, n_neurons=self.n_neurons, nu=_nu(nu),
+                    reduction=_reduction(reduction), wmin=wmin, wmax=wmax, norm=norm)
+
+
+class IncreasingInhibitionNetwork(_Model):
+    """Hazan et al. (2018) LM-SNN: ``X → Y`` as in ``DiehlAndCook2015v2``;
+    recurrent ``Y → Y`` (no learning) growing with the distance on a
+    ``⌊√n⌋``-wide grid: ``(d / max d)·max_inhib + start_inhib``.
+
+    ``IncreasingInhibitionNetwork(n_input, n_neurons=100, start_inhib=1.0,
+    max_inhib=100.0, dt=1.0, nu=(1e-4, 1e-2), reduction=None, wmin=0.0,
+    wmax=1.0, norm=78.4, theta_plus=0.05, tc_theta_decay=1e7,
+    inpt_shape=None, exc_thresh=-52.0, *, batch_size=1, seed=0)``. Change
+    the recurrent weights between samples through
+    ``connections[("Y", "Y")].w`` as BindsNET's SOM example does.
+    """
+
+    _kind = "IncreasingInhibitionNetwork"
+
+    def __init__(self, n_input, n_neurons=100, start_inhib=1.0, max_inhib=100.0, dt=1.0,
+                 nu=(1e-4, 1e-2), reduction=None, wmin=0.0, wmax=1.0, norm=78.4,
+                 theta_plus=0.05, tc_theta_decay=1e7, inpt_shape=None, exc_thresh=-52.0, *,
+                 batch_size=None, seed=0, **kwargs):
+        super().__init__(dt, batch_size, seed)
+        self.n_input, self.n_neurons = int(n_input), int(n_neurons)
+        shape = [int(d) for d in inpt_shape] if inpt_shape is not None else None
+        x = Input(n=self.n_input, shape=shape, traces=True, tc_trace=20.0)
+        y = _excitatory(self.n_neurons, exc_thresh, theta_plus, tc_theta_decay)
+        self.add_layer(x, "X")
+        self.add_layer(y, "Y")
+        self.add_connection(Connection(x, y, update_rule=PostPre, nu=nu, reduction=reduction,
+                                       wmin=wmin, wmax=wmax, norm=norm), "X", "Y")
+        self.add_connection(Connection(y, y), "Y", "Y")
+        self._ready(n_inpt=self.n_input, inpt_shape=shape, n_neurons=self.n_neurons,
+                    start_inhib=start_inhib, max_inhib=max_inhib, nu=_nu(nu),
+                    reduction=_reduction(reduction), wmin=wmin, wmax=wmax, norm=norm,
+                    theta_plus=theta_plus, tc_theta_decay=tc_theta_decay, exc_thresh=exc_thresh)
+
+
+class LocallyConnectedNetwork(_Model):
+    """``X`` → ``Y`` (DiehlAndCookNodes, ``n_filters · conv_size²``) through
+    BindsNET's legacy ``LocalConnection`` with PostPre (``norm`` per kernel
+    element), and ``−inh`` between different filters at the same position.
+
+    ``LocallyConnectedNetwork(n_inpt, input_shape, kernel_size, stride,
+    n_filters, inh=25.0, dt=1.0, nu=(1e-4, 1e-2), reduction=None,
+    theta_plus=0.05, tc_theta_decay=1e7, wmin=0.0, wmax=1.0, norm=0.2,
+    exc_thresh=-52.0, *, seed=0)``. Batch size 1 only (as BindsNET's
+    ``LocalConnection``).
+    """
+
+    _kind = "LocallyConnectedNetwork"
+
+    def __init__(self, n_inpt, input_shape, kernel_size, stride, n_filters, inh=25.0, dt=1.0,
+                 nu=(1e-4, 1e-2), reduction=None, theta_plus=0.05, tc_theta_decay=1e7,
+                 wmin=0.0, wmax=1.0, norm=0.2, exc_thresh=-52.0, *, seed=0, **kwargs):
+        super().__init__(dt, 1, seed)
+        h, w = (int(d) for d in input_shape)
+        k, s = int(kernel_size), int(stride)
+        if h * w != int(n_inpt):
+            raise ValueError(f"LocallyConnectedNetwork: n_inpt={n_inpt} is not {h}×{w}")
+        conv = (1, 1) if (k, k) == (h, w) else ((h - k) // s + 1, (w - k) // s + 1)
+        self.n_filters, self.conv_size = int(n_filters), conv
+        n = self.n_filters * conv[0] * conv[1]
+        x = Input(n=h * w, traces=True, tc_trace=20.0)
+        y = _excitatory(n, exc_thresh, theta_plus, tc_theta_decay)
+        self.add_layer(x, "X")
+        self.add_layer(y, "Y")
+        self.add_connection(LocalConnection(x, y, k, s, self.n_filters, input_shape=(h, w),
+                                            update_rule=PostPre, nu=nu, reduction=reduction,
+                                            wmin=wmin, wmax=wmax, norm=norm), "X", "Y")
+        self.add_connection(Connection(y, y), "Y", "Y")
+        self._ready(n_inpt=h * w, input_shape=[h, w], kernel_size=k, stride=s,
+                    n_filters=self.n_filters, inh=inh, nu=_nu(nu), reduction=_reduction(reduction),
+                    theta_plus=theta_plus, tc_theta_decay=tc_theta_decay, wmin=wmin, wmax=wmax,
+                    norm=norm, exc_thresh=exc_thresh)
+
+
+__all__ = ["DiehlAndCook2015", "DiehlAndCook2015v2", "TwoLayerNetwork",
+           "IncreasingInhibitionNetwork", "LocallyConnectedNetwork"]

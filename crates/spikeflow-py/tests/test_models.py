@@ -1,0 +1,112 @@
+"""spikeflow.models: BindsNET's structure, usable as a Network, and the same
+spikes as the network its Python descriptions build (dense lateral matrices)."""
+
+import numpy as np
+import pytest
+
+from spikeflow.encoding import poisson
+from spikeflow.models import (DiehlAndCook2015, DiehlAndCook2015v2, IncreasingInhibitionNetwork,
+                              LocallyConnectedNetwork, TwoLayerNetwork)
+from spikeflow.network.monitors import Monitor
+from spikeflow.network.nodes import DiehlAndCookNodes, Input, LIFNodes
+
+
+def _input(n, steps=60, seed=1, rate=60.0):
+    return poisson(np.full(n, rate, dtype=np.float32), time=steps, seed=seed)
+
+
+def test_diehl_cook_structure_and_defaults():
+    net = DiehlAndCook2015(n_inpt=784, n_neurons=10, inh=120.0, inpt_shape=(1, 28, 28))
+    assert list(net.layers) == ["X", "Ae", "Ai"]
+    assert isinstance(net.layers["X"], Input) and net.layers["X"].shape == [1, 28, 28]
+    assert isinstance(net.layers["Ae"], DiehlAndCookNodes)
+    assert isinstance(net.layers["Ai"], LIFNodes)
+    assert list(net.connections) == [("X", "Ae"), ("Ae", "Ai"), ("Ai", "Ae")]
+    w = net.connections[("X", "Ae")].w
+    assert w.shape == (784, 10) and 0.0 <= w.min() and w.max() <= 0.3
+    np.testing.assert_array_equal(net.connections[("Ae", "Ai")].w, 22.5 * np.eye(10))
+    np.testing.assert_array_equal(net.connections[("Ai", "Ae")].w, -120.0 * (1 - np.eye(10)))
+    assert net.connections[("X", "Ae")].norm == 78.4
+    assert net.dt == 1.0 and net.batch_size == 1
+
+
+def test_diehl_cook_runs_learns_and_normalises():
+    net = DiehlAndCook2015(n_inpt=50, n_neurons=8, inh=120.0, seed=3)
+    m = Monitor(net.layers["Ae"], ["s", "v"])
+    net.add_monitor(m, "ae")
+    net.run({"X": _input(50)}, time=60)
+    assert m.get("s").shape == (60, 1, 8)
+    assert m.get("s").sum() > 0
+    assert net.layers["Ae"].theta.sum() > 0  # adaptive thresholds rose
+    np.testing.assert_allclose(net.connections[("X", "Ae")].w.sum(axis=0), 78.4, rtol=1e-5)
+    net.reset_state_variables()
+    assert m.get("s").shape[0] == 0
+
+
+def test_model_equals_its_python_description():
+    """The Rust model (O(n) lateral connections) against a plain Network
+    built from the same layer and connection objects (dense matrices)."""
+    model = DiehlAndCook2015(n_inpt=40, n_neurons=12, inh=120.0, seed=5)
+    # A structural change makes a model build from its Python objects.
+    w0 = model.connections[("X", "Ae")].w
+    x = _input(40, steps=80, seed=2)
+    ref = DiehlAndCook2015(n_inpt=40, n_neurons=12, inh=120.0, seed=5)
+    ref.add_layer(Input(n=1), "unused")  # -> built from the Python descriptions
+    np.testing.assert_array_equal(ref.connections[("X", "Ae")].w, w0)
+    for net in (model, ref):
+        net.add_monitor(Monitor(net.layers["Ae"], ["s"]), "s")
+        net.run({"X": x}, time=80)
+    np.testing.assert_array_equal(model.monitors["s"].get("s"), ref.monitors["s"].get("s"))
+    np.testing.assert_array_equal(model.connections[("X", "Ae")].w, ref.connections[("X", "Ae")].w)
+    np.testing.assert_array_equal(model.layers["Ae"].theta, ref.layers["Ae"].theta)
+
+
+def test_batch_change_keeps_weights_and_theta():
+    net = DiehlAndCook2015(n_inpt=30, n_neurons=6, inh=120.0)
+    net.run({"X": _input(30, steps=40)}, time=40)
+    w, theta = net.connections[("X", "Ae")].w, net.layers["Ae"].theta
+    x = np.stack([_input(30, steps=10, seed=s) for s in range(3)], axis=1)  # [10, 3, 30]
+    net.train(False)
+    net.run({"X": x}, time=10)
+    assert net.batch_size == 3
+    # (renormalised after the run: equal up to rounding)
+    np.testing.assert_allclose(net.connections[("X", "Ae")].w, w, rtol=1e-5)
+    np.testing.assert_array_equal(net.layers["Ae"].theta, theta)
+
+
+@pytest.mark.parametrize("make,layers", [
+    (lambda: DiehlAndCook2015v2(n_inpt=30, n_neurons=9), ["X", "Y"]),
+    (lambda: TwoLayerNetwork(n_inpt=30, n_neurons=9), ["X", "Y"]),
+    (lambda: IncreasingInhibitionNetwork(n_input=30, n_neurons=9), ["X", "Y"]),
+])
+def test_other_models_run(make, layers):
+    net = make()
+    assert list(net.layers) == layers
+    net.add_monitor(Monitor(net.layers["Y"], ["s"]), "y")
+    net.run({"X": _input(30, steps=50, rate=100.0)}, time=50)
+    assert net.monitors["y"].get("s").shape == (50, 1, 9)
+    assert net.connections[("X", "Y")].w.shape == (30, 9)
+
+
+def test_increasing_inhibition_weights():
+    net = IncreasingInhibitionNetwork(n_input=4, n_neurons=4, start_inhib=10.0, max_inhib=-40.0)
+    w = net.connections[("Y", "Y")].w
+    np.testing.assert_allclose(np.diag(w), 10.0)
+    assert w.min() == pytest.approx(-30.0)  # the farthest pair: -40 + 10
+    net.connections[("Y", "Y")].w = w - 0.5  # as the SOM example does
+    np.testing.assert_allclose(net.connections[("Y", "Y")].w, w - 0.5)
+
+
+def test_locally_connected():
+    net = LocallyConnectedNetwork(n_inpt=144, input_shape=(12, 12), kernel_size=8, stride=4,
+                                  n_filters=3)
+    assert net.layers["Y"].n == 3 * 2 * 2
+    net.run({"X": _input(144, steps=30, rate=100.0)}, time=30)
+    assert net.connections[("X", "Y")].w.shape == (144, 12)
+
+
+def test_model_errors():
+    with pytest.raises(NotImplementedError):
+        DiehlAndCook2015(n_inpt=10, reduction=np.max)
+    with pytest.raises(ValueError):
+        DiehlAndCook2015(n_inpt=10, n_neurons=0)
