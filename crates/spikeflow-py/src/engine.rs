@@ -30,12 +30,22 @@ enum Owned {
 }
 
 fn owned(name: &str, a: &Bound<'_, PyAny>) -> PyResult<Owned> {
+    // A C-contiguous array is copied as one slice (a memcpy); others element
+    // by element.
     if let Ok(x) = a.extract::<PyReadonlyArrayDyn<'_, f32>>() {
-        let t = Tensor::new(x.shape().to_vec(), x.as_array().iter().copied().collect());
+        let data = match x.as_slice() {
+            Ok(s) => s.to_vec(),
+            Err(_) => x.as_array().iter().copied().collect(),
+        };
+        let t = Tensor::new(x.shape().to_vec(), data);
         return t.map(Owned::Values).map_err(to_py);
     }
     if let Ok(x) = a.extract::<PyReadonlyArrayDyn<'_, bool>>() {
-        let r = SpikeRaster::new(x.shape().to_vec(), x.as_array().iter().copied().collect());
+        let data = match x.as_slice() {
+            Ok(s) => s.to_vec(),
+            Err(_) => x.as_array().iter().copied().collect(),
+        };
+        let r = SpikeRaster::new(x.shape().to_vec(), data);
         return r.map(Owned::Spikes).map_err(to_py);
     }
     Err(PyTypeError::new_err(format!(

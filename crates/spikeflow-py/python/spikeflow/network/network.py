@@ -136,6 +136,8 @@ class Network:
             a = as_array(x)
         except Exception as e:  # noqa: BLE001 - any conversion failure is a bad argument
             raise TypeError(f"input {name!r}: cannot convert {type(x).__name__} to an array: {e}") from e
+        if a.dtype == np.uint8 and a.size and a.max() <= 1:
+            a = a.view(np.bool_)  # encoder output: spikes, a quarter of the bytes of float32
         if a.dtype != np.bool_:
             a = as_f32(a, f"input {name!r}")
         a = np.ascontiguousarray(a)
@@ -182,10 +184,18 @@ class Network:
         ``inputs``: ``{layer name: array}`` shaped ``[time, batch, *shape]``,
         ``[time, *shape]`` (batch 1), ``[time, n]`` or ``[n]`` (one step), as
         in BindsNET; bool arrays are taken as spikes, anything else as
-        float32 values. Keyword arguments: ``reward`` (number, ``[batch]`` or
+        float32 values (uint8 arrays of 0s and 1s, the encoders' output, as
+        spikes). Keyword arguments: ``reward`` (number, ``[batch]`` or
         ``[time, batch]``), ``clamp`` / ``unclamp`` (``{layer: bool mask or
         indices, [n] or [time, n]}``), ``injects_v`` (``{layer: [n] or [time,
         n]}``). The GIL is released while the engine steps.
+
+        Ctrl-C: the engine checks for Python signals every 5 ms and stops
+        after the step in progress; ``KeyboardInterrupt`` (or whatever the
+        signal handler raised) then propagates. The steps done so far are
+        kept, exactly as a run of that many steps would have left them
+        (state, monitor records, weight changes, end-of-run normalisation),
+        and the network can run again.
         """
         if not isinstance(inputs, dict):
             raise TypeError("run: inputs must be a dict {layer name: array}")
