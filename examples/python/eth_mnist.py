@@ -97,6 +97,8 @@ def main(argv=None):
     train_s = clock.perf_counter() - t0
     print(f"training: {train_s:.1f} s ({1e3 * train_s / max(done, 1):.2f} ms per image)")
 
+    if n_test == 0:
+        return None, None
     network.train(False)
     counts = np.zeros((n_test, a.n_neurons), dtype=np.float32)
     test_labels = np.zeros(n_test, dtype=np.int64)
