@@ -279,8 +279,14 @@ impl Network {
     ///
     /// # Errors
     /// Unknown names, inputs of the wrong shape, a reward rule without a
-    /// reward, bad clamp indices or voltage injections. Nothing is stepped
-    /// when an error is returned.
+    /// reward, bad clamp indices or voltage injections: nothing is stepped
+    /// when such an error is returned. A rule whose update fails (an
+    /// [`ArrayRule`](crate::learning::ArrayRule) or
+    /// [`ConnectionRule`](crate::learning::ConnectionRule) returning an
+    /// error, e.g. a Python exception) stops the run after the step in
+    /// which it failed, with [`Error::Rule`]: that step is complete (monitors
+    /// recorded it) except the failed rule's update, which is not applied;
+    /// deferred changes of other rules are applied; `norm` is not.
     pub fn run_inputs(
         &mut self,
         inputs: &[(&str, RunInput<'_>)],
@@ -293,6 +299,14 @@ impl Network {
             plan.check_finite(&self.names)?;
             for t in 0..steps {
                 self.step(t, &plan, rewards.as_ref(), options);
+                if let Some(e) = self.conns.iter_mut().find_map(|c| c.take_rule_error()) {
+                    // A rule failed (one written in another language raised):
+                    // stop after this step, weights current, no normalisation.
+                    for c in &mut self.conns {
+                        c.flush_learning();
+                    }
+                    return Err(e);
+                }
             }
         }
         let mut clock = self.stepper.profile.start();
