@@ -52,6 +52,8 @@ fn mask(m: (Vec<Vec<usize>>, bool)) -> Mask {
 #[pyclass(module = "spikeflow._native")]
 pub struct Engine {
     net: Network,
+    /// Where rules written in Python leave the exception that stopped a run.
+    rule_errors: Vec<crate::rules::ErrorSlot>,
 }
 
 #[pymethods]
@@ -82,15 +84,16 @@ impl Engine {
             };
             add_layer(&mut b, name, ty, shape, &a)?;
         }
+        let mut rule_errors = Vec::new();
         for (s, t, ty, d) in &connections {
             let a = Args {
                 what: format!("connection {s} -> {t} ({ty})"),
                 d: d.clone(),
             };
-            add_connection(&mut b, s, t, ty, &a)?;
+            add_connection(&mut b, s, t, ty, &a, &mut rule_errors)?;
         }
         let net = guard("build", || b.build().map_err(to_py))?;
-        Ok(Engine { net })
+        Ok(Engine { net, rule_errors })
     }
 
     /// Records `vars` of `target` (a layer name or `"X -> Y"`); `time` keeps
@@ -164,7 +167,7 @@ impl Engine {
             ..Default::default()
         };
         let net = &mut self.net;
-        py.detach(move || {
+        let r = py.detach(move || {
             guard("run", || {
                 let inputs: Vec<(&str, RunInput<'_>)> = data
                     .iter()
@@ -178,7 +181,15 @@ impl Engine {
                     .collect();
                 net.run_inputs(&inputs, steps, &options).map_err(to_py)
             })
-        })
+        });
+        // A rule written in Python raised: the run stopped after that step;
+        // re-raise the rule's own exception.
+        for slot in &self.rule_errors {
+            if let Some(e) = slot.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                return Err(e);
+            }
+        }
+        r
     }
 
     /// A connection's weights in BindsNET's layout (`[n_pre, n_post]` for

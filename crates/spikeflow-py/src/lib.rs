@@ -14,6 +14,7 @@
 mod build;
 mod encode;
 mod engine;
+mod rules;
 
 use pyo3::exceptions::{
     PyKeyError, PyNotImplementedError, PyOSError, PyRuntimeError, PyValueError,
