@@ -183,9 +183,8 @@ struct Recorder {
 
 impl Recorder {
     fn log(&self, syn: &SynapseBatch<'_>) {
-        let idx = (0..syn.len())
-            .map(|n| (syn.row[n], syn.pre[n], syn.post[n], syn.weight[n]))
-            .collect();
+        let (r, i, j, k) = (syn.rows(), syn.pres(), syn.posts(), syn.weights());
+        let idx = (0..syn.len()).map(|n| (r[n], i[n], j[n], k[n])).collect();
         self.seen
             .lock()
             .unwrap()
