@@ -121,15 +121,15 @@ impl PySynapseRule {
     ) -> PyResult<()> {
         let d = PyDict::new(py);
         let f32s = |v: Vec<f32>| PyArray1::from_vec(py, v);
-        let u32s = |v: &[u32]| PyArray1::from_slice(py, v);
+        let u32s = |v: Vec<u32>| PyArray1::from_vec(py, v);
         let batch = syn.reward.len();
         for f in fields {
             let f = f.as_str();
             let v: Bound<'_, PyAny> = match f {
-                "row" => u32s(syn.row).into_any(),
-                "pre" => u32s(syn.pre).into_any(),
-                "post" => u32s(syn.post).into_any(),
-                "weight" => u32s(syn.weight).into_any(),
+                "row" => u32s(syn.rows()).into_any(),
+                "pre" => u32s(syn.pres()).into_any(),
+                "post" => u32s(syn.posts()).into_any(),
+                "weight" => u32s(syn.weights()).into_any(),
                 "w" => f32s(syn.gather_w()).into_any(),
                 "wmin" => f32s(syn.gather_wmin()).into_any(),
                 "wmax" => f32s(syn.gather_wmax()).into_any(),
@@ -164,8 +164,12 @@ impl PySynapseRule {
                 dw.len()
             )));
         }
-        for (d, s) in dw.iter_mut().zip(a.as_array().iter()) {
-            *d = *s;
+        match a.as_slice() {
+            Ok(src) => dw.copy_from_slice(src),
+            Err(_) => dw
+                .iter_mut()
+                .zip(a.as_array().iter())
+                .for_each(|(d, s)| *d = *s),
         }
         Ok(())
     }
@@ -255,8 +259,13 @@ impl PyConnectionRule {
                 c.w.len()
             )));
         }
-        for (d, s) in c.w.iter_mut().zip(a.as_array().iter()) {
-            *d = *s;
+        match a.as_slice() {
+            Ok(src) => c.w.copy_from_slice(src),
+            Err(_) => {
+                c.w.iter_mut()
+                    .zip(a.as_array().iter())
+                    .for_each(|(d, s)| *d = *s)
+            }
         }
         Ok(())
     }

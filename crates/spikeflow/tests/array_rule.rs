@@ -93,20 +93,31 @@ fn run(net: &mut Network, x: &Tensor) -> Vec<f32> {
 #[test]
 fn array_postpre_equals_builtin_postpre_dense() {
     let custom = Reduction::Custom(Arc::new(|v: &[f32]| v.iter().map(|x| 0.5 * x).sum()));
-    let cases: Vec<(usize, Reduction, bool)> = vec![
-        (1, Reduction::Mean, false),
-        (1, Reduction::Mean, true),
-        (3, Reduction::Mean, false),
-        (3, Reduction::Sum, true),
-        (3, custom, false),
+    // bounds: 0 none, 1 bounds and weight decay, 2 bounds only, 3 per-synapse bounds
+    let cases: Vec<(usize, Reduction, u8)> = vec![
+        (1, Reduction::Mean, 0),
+        (1, Reduction::Mean, 1),
+        (1, Reduction::Sum, 2),
+        (1, Reduction::Mean, 3),
+        (3, Reduction::Mean, 0),
+        (3, Reduction::Sum, 1),
+        (3, Reduction::Mean, 2),
+        (3, custom, 0),
     ];
     for (batch, red, bounded) in cases {
         let opts = |c: Connect| {
             let c = c.nu((0.02, 0.05)).reduction(red.clone());
-            if bounded {
-                c.wmin(0.0).wmax(3.5).weight_decay(0.001)
-            } else {
-                c
+            match bounded {
+                1 => c.wmin(0.0).wmax(3.5).weight_decay(0.001),
+                2 => c.wmin(2.2).wmax(3.5),
+                3 => c
+                    .wmin(Bound::PerSynapse(
+                        (0..24).map(|k| 2.0 + 0.01 * k as f32).collect(),
+                    ))
+                    .wmax(Bound::PerSynapse(
+                        (0..24).map(|k| 3.0 + 0.05 * k as f32).collect(),
+                    )),
+                _ => c,
             }
         };
         let x = spikes(80, batch, 6, 0.3, 7);

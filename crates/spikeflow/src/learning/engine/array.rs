@@ -458,25 +458,33 @@ impl ArrayLearner {
         }
     }
 
-    /// Dense batch 1 without every-step terms and with the mean or sum:
-    /// each weight's terms (`0 + pre + post`, the generic loop's sum) are
-    /// added in one pass over the touched rows and columns, without the
-    /// change buffer.
+    /// Dense batch 1 without every-step terms and with the mean or sum
+    /// (over one row both are the identity): each weight's terms
+    /// (`0 + pre + post`, the generic loop's sum) are added in one pass over
+    /// the touched rows and columns, without the change buffer.
     fn apply_dense(&mut self, w: &mut [f32], n_pre: usize, n_post: usize, tail: &Tail<'_>) {
         let bounded = tail.bounded() && tail.decay == 1.0 && !*tail.dirty;
-        let div = match self.reduction {
-            Reduction::Mean => self.batch as f32,
-            _ => 1.0,
-        };
-        let mean = matches!(self.reduction, Reduction::Mean);
-        let apply = |w: &mut [f32], k: usize, d: f32| {
-            let d = if mean { d / div } else { d };
-            let mut x = w[k] + d;
-            if bounded {
-                x = x.max(tail.wmin.at(k)).min(tail.wmax.at(k));
+        match (bounded, tail.wmin, tail.wmax) {
+            (false, ..) => self.dense_terms(w, n_pre, n_post, |_, x| x),
+            (true, Bound::Scalar(lo), Bound::Scalar(hi)) => {
+                let (lo, hi) = (*lo, *hi);
+                self.dense_terms(w, n_pre, n_post, |_, x| x.max(lo).min(hi))
             }
-            w[k] = x;
-        };
+            (true, lo, hi) => {
+                self.dense_terms(w, n_pre, n_post, |k, x| x.max(lo.at(k)).min(hi.at(k)))
+            }
+        }
+    }
+
+    #[inline]
+    fn dense_terms(
+        &mut self,
+        w: &mut [f32],
+        n_pre: usize,
+        n_post: usize,
+        clamp: impl Fn(usize, f32) -> f32,
+    ) {
+        debug_assert_eq!(self.batch, 1);
         let [p, q, _] = &self.bufs;
         let rows: &[u32] = if self.phases.pre { &p.sel } else { &[] };
         let cols: &[u32] = if self.phases.post { &q.sel } else { &[] };
@@ -485,23 +493,33 @@ impl ArrayLearner {
         }
         for (r, &i) in rows.iter().enumerate() {
             self.row_of[i as usize] = r as u32;
-            let (base, terms) = (i as usize * n_post, &p.dw[r * n_post..(r + 1) * n_post]);
-            for (j, &t) in terms.iter().enumerate() {
+            let base = i as usize * n_post;
+            let terms = &p.dw[r * n_post..(r + 1) * n_post];
+            let row = &mut w[base..base + n_post];
+            for (j, (x, &t)) in row.iter_mut().zip(terms).enumerate() {
                 if !self.post_mask[j] {
-                    apply(w, base + j, 0.0 + t);
+                    *x = clamp(base + j, *x + (0.0 + t));
                 }
             }
         }
         if !cols.is_empty() {
+            let m = cols.len();
             for i in 0..n_pre {
+                let base = i * n_post;
+                let terms = &q.dw[i * m..(i + 1) * m];
+                let row = &mut w[base..base + n_post];
                 let r = self.row_of[i];
-                let (base, terms) = (i * n_post, &q.dw[i * cols.len()..(i + 1) * cols.len()]);
-                for (&j, &t) in cols.iter().zip(terms) {
-                    let mut d = 0.0;
-                    if r != u32::MAX {
-                        d += p.dw[r as usize * n_post + j as usize];
+                if r == u32::MAX {
+                    for (&j, &t) in cols.iter().zip(terms) {
+                        let j = j as usize;
+                        row[j] = clamp(base + j, row[j] + (0.0 + t));
                     }
-                    apply(w, base + j as usize, d + t);
+                } else {
+                    let pre = &p.dw[r as usize * n_post..(r as usize + 1) * n_post];
+                    for (&j, &t) in cols.iter().zip(terms) {
+                        let j = j as usize;
+                        row[j] = clamp(base + j, row[j] + ((0.0 + pre[j]) + t));
+                    }
                 }
             }
         }
@@ -614,7 +632,11 @@ impl Learner for ArrayLearner {
                 return;
             }
         }
-        if dense && !self.phases.every_step && !matches!(self.reduction, Reduction::Custom(_)) {
+        if dense
+            && self.batch == 1
+            && !self.phases.every_step
+            && !matches!(self.reduction, Reduction::Custom(_))
+        {
             self.apply_dense(w, map.n_pre(), map.n_post(), &tail);
             let bounded = tail.bounded() && tail.decay == 1.0 && !*tail.dirty;
             if !bounded {
