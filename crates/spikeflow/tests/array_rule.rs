@@ -185,10 +185,13 @@ fn array_postpre_equals_builtin_postpre_conv_and_sparse() {
     assert_eq!(run(&mut sparse(false), &x), run(&mut sparse(true), &x));
 }
 
+/// One phase call: the phase, each synapse's (row, pre, post, weight), its `w`.
+type Seen = (Phase, Vec<(u32, u32, u32, u32)>, Vec<f32>);
+
 /// Records what each phase saw.
 #[derive(Debug, Clone, Default)]
 struct Recorder {
-    seen: Arc<Mutex<Vec<(Phase, Vec<(u32, u32, u32, u32)>, Vec<f32>)>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
     every: bool,
 }
 
