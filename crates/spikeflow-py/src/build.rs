@@ -371,6 +371,7 @@ pub(crate) fn add_connection(
     target: &str,
     ty: &str,
     a: &Args<'_>,
+    slots: &mut Vec<crate::rules::ErrorSlot>,
 ) -> PyResult<()> {
     let mut c = Connect::new(source, target, BoxedSpec(topology(ty, a)?))
         .wmin(a.bound("wmin", f32::NEG_INFINITY)?)
@@ -416,6 +417,18 @@ pub(crate) fn add_connection(
     };
     c = match rule.as_str() {
         "NoOp" => c,
+        "__python_synapse__" | "__python_connection__" => {
+            let obj = crate::rules::python_rule(&a.d)?.ok_or_else(|| {
+                PyTypeError::new_err(format!("{}: python_rule is missing", a.what))
+            })?;
+            let slot = crate::rules::ErrorSlot::default();
+            slots.push(slot.clone());
+            if rule == "__python_synapse__" {
+                c.array_rule(crate::rules::PySynapseRule::new(&obj, slot)?)
+            } else {
+                c.connection_rule(crate::rules::PyConnectionRule::new(&obj, slot)?)
+            }
+        }
         "PostPre" => c.rule(PostPre),
         "WeightDependentPostPre" => c.rule(WeightDependentPostPre),
         "Hebbian" => c.rule(Hebbian),

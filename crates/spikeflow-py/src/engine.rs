@@ -110,6 +110,8 @@ fn run_interruptible(work: impl FnOnce() -> PyResult<()> + Send, cancel: &Cancel
 #[pyclass(module = "spikeflow._native")]
 pub struct Engine {
     net: Network,
+    /// Where rules written in Python leave the exception that stopped a run.
+    rule_errors: Vec<crate::rules::ErrorSlot>,
 }
 
 #[pymethods]
@@ -140,15 +142,16 @@ impl Engine {
             };
             add_layer(&mut b, name, ty, shape, &a)?;
         }
+        let mut rule_errors = Vec::new();
         for (s, t, ty, d) in &connections {
             let a = Args {
                 what: format!("connection {s} -> {t} ({ty})"),
                 d: d.clone(),
             };
-            add_connection(&mut b, s, t, ty, &a)?;
+            add_connection(&mut b, s, t, ty, &a, &mut rule_errors)?;
         }
         let net = guard("build", || b.build().map_err(to_py))?;
-        Ok(Engine { net })
+        Ok(Engine { net, rule_errors })
     }
 
     /// The library's ready-made model `kind` (`DiehlAndCook2015`,
@@ -159,7 +162,10 @@ impl Engine {
     fn model(kind: &str, kwargs: Bound<'_, PyDict>, learning: bool) -> PyResult<Self> {
         let mut net = crate::extras::build_model(kind, &kwargs)?;
         net.set_learning(learning);
-        Ok(Engine { net })
+        Ok(Engine {
+            net,
+            rule_errors: Vec::new(),
+        })
     }
 
     /// Records `vars` of `target` (a layer name or `"X -> Y"`); `time` keeps
@@ -250,11 +256,20 @@ impl Engine {
                 net.run_inputs(&inputs, steps, &options).map_err(to_py)
             })
         };
-        if steps <= 1 {
+        let r = if steps <= 1 {
             // One step: no worker hand-over; Ctrl-C is seen when it returns.
-            return py.detach(work);
+            py.detach(work)
+        } else {
+            py.detach(|| run_interruptible(work, &cancel))
+        };
+        // A rule written in Python raised: the run stopped after that step;
+        // re-raise the rule's own exception.
+        for slot in &self.rule_errors {
+            if let Some(e) = slot.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                return Err(e);
+            }
         }
-        py.detach(|| run_interruptible(work, &cancel))
+        r
     }
 
     /// A connection's weights in BindsNET's layout (`[n_pre, n_post]` for

@@ -15,6 +15,7 @@ mod build;
 mod encode;
 mod engine;
 mod extras;
+mod rules;
 
 use pyo3::exceptions::{
     PyKeyError, PyNotImplementedError, PyOSError, PyRuntimeError, PyValueError,

@@ -131,6 +131,14 @@ pub trait ConnectionRule: Send + Sync + std::fmt::Debug {
     fn load_state(&mut self, _get: &mut dyn FnMut(&str) -> Option<Vec<f32>>) -> Result<(), String> {
         Ok(())
     }
+    /// Why the last [`update`](Self::update) failed, if it did (a rule
+    /// written in another language raised); taken once. The network then
+    /// stops the run after this step with
+    /// [`Error::Rule`](crate::Error::Rule). The shared tail is not applied
+    /// after a failed update.
+    fn take_error(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// Drives a [`ConnectionRule`] as a learner: keeps its rule traces, hands it
@@ -144,6 +152,7 @@ pub(crate) struct WholeLearner {
     decay_post: Vec<f32>,
     pre_tr: Vec<f32>,
     post_tr: Vec<f32>,
+    error: Option<String>,
 }
 
 impl WholeLearner {
@@ -158,6 +167,7 @@ impl WholeLearner {
             traces,
             pre_tr: Vec::new(),
             post_tr: Vec::new(),
+            error: None,
         }
     }
 }
@@ -199,7 +209,14 @@ impl super::engine::Learner for WholeLearner {
         });
         increment_traces(&mut self.pre_tr, &self.traces.pre, pre.spikes());
         increment_traces(&mut self.post_tr, &self.traces.post, post.spikes());
+        if let Some(e) = self.rule.take_error() {
+            self.error = Some(e);
+            return;
+        }
         tail.apply_all(w);
+    }
+    fn take_error(&mut self) -> Option<String> {
+        self.error.take()
     }
     fn reset_state(&mut self) {
         self.pre_tr.fill(0.0);

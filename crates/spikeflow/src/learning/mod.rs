@@ -18,6 +18,11 @@
 //!   the weights, the synapse map, both populations, the learning options
 //!   and their rule traces; [`WeightChanges`] sums, reduces and applies
 //!   their changes as the generic loop does.
+//! * **Phase-vectorised rules** ([`ArrayRule`]) compute a whole phase's
+//!   terms from arrays ([`SynapseBatch`]: the synapses of the sources or
+//!   targets that spiked) in one call — rules written in Python use this —
+//!   and go through the same gathering, reduction and tail as a
+//!   `SynapseRule`, on every topology.
 //!
 //! Rules written outside the crate check their parameters with
 //! [`positive_param`] and [`finite_param`] in their `validate`, as the
@@ -42,7 +47,7 @@ mod stdp;
 
 pub use connection_rule::{ConnectionInfo, ConnectionRule, WholeConnection};
 pub use diehl_cook::DiehlAndCook;
-pub use engine::WeightChanges;
+pub use engine::{ArrayRule, Phase, SynapseBatch, WeightChanges};
 pub use hebbian::Hebbian;
 pub use reward::{Mstdp, MstdpEt};
 pub use reward_fn::{MovingAvgRpe, RewardFn};

@@ -2,8 +2,8 @@
 //! and the attached learning rule.
 
 use crate::learning::connection_rule::WholeLearner;
-use crate::learning::engine::{LearnContext, Learner, SynapticLearner, Tail};
-use crate::learning::{ConnectionRule, LearningOptions, SynapseRule};
+use crate::learning::engine::{ArrayLearner, LearnContext, Learner, SynapticLearner, Tail};
+use crate::learning::{ArrayRule, ConnectionRule, LearningOptions, SynapseRule};
 use crate::nodes::{NodeCore, Population};
 use crate::topology::{Bound, NormMode, SynapseMap, Topology, TopologySpec};
 
@@ -53,6 +53,15 @@ impl PendingRule {
         PendingRule {
             name: rule.name().to_string(),
             make: Box::new(move |o, dt| Box::new(WholeLearner::new(rule, o, dt))),
+        }
+    }
+
+    fn array(rule: Box<dyn ArrayRule>) -> Self {
+        PendingRule {
+            name: rule.name().to_string(),
+            make: Box::new(move |o, _dt| {
+                Box::new(ArrayLearner::new(rule, o.nu.clone(), o.reduction.clone()))
+            }),
         }
     }
 
@@ -115,6 +124,12 @@ impl Connect {
     /// Attaches a whole-connection learning rule.
     pub fn connection_rule(mut self, rule: impl ConnectionRule + 'static) -> Self {
         self.rule = Some(PendingRule::whole(Box::new(rule)));
+        self
+    }
+    /// Attaches a phase-vectorised learning rule (see
+    /// [`ArrayRule`]).
+    pub fn array_rule(mut self, rule: impl ArrayRule + 'static) -> Self {
+        self.rule = Some(PendingRule::array(Box::new(rule)));
         self
     }
     /// Learning rate(s): `0.01`, `(1e-4, 1e-2)` or [`Nu::PerSynapse`](crate::learning::Nu).
@@ -196,6 +211,16 @@ impl Connection {
             }
         }
         self.topology.propagate(src, out);
+    }
+
+    /// Why the rule's last update failed, as the run's error (taken once).
+    pub fn take_rule_error(&mut self) -> Option<crate::Error> {
+        let message = self.learner.as_mut()?.take_error()?;
+        Some(crate::Error::Rule {
+            connection: self.name.clone(),
+            rule: self.rule_name.clone(),
+            message,
+        })
     }
 
     /// Applies every deferred weight change of the learner.

@@ -282,7 +282,13 @@ impl Network {
     /// reward, bad clamp indices or voltage injections: nothing is stepped
     /// when one of these is returned. [`Error::Interrupted`] when
     /// `options.cancel` was raised: the steps done so far are kept (see
-    /// [`Cancel`]).
+    /// [`Cancel`]). A rule whose update fails (an
+    /// [`ArrayRule`](crate::learning::ArrayRule) or
+    /// [`ConnectionRule`](crate::learning::ConnectionRule) returning an
+    /// error, e.g. a Python exception) stops the run after the step in
+    /// which it failed, with [`Error::Rule`]: that step is complete (monitors
+    /// recorded it) except the failed rule's update, which is not applied;
+    /// deferred changes of other rules are applied; `norm` is not.
     pub fn run_inputs(
         &mut self,
         inputs: &[(&str, RunInput<'_>)],
@@ -302,6 +308,14 @@ impl Network {
                         break;
                     }
                     self.step(t, &plan, rewards.as_ref(), options);
+                    if let Some(e) = self.conns.iter_mut().find_map(|c| c.take_rule_error()) {
+                        // A rule failed (one written in another language raised):
+                        // stop after this step, weights current, no normalisation.
+                        for c in &mut self.conns {
+                            c.flush_learning();
+                        }
+                        return Err(e);
+                    }
                 }
                 done
             }

@@ -4,9 +4,18 @@ As in BindsNET, pass the *class* as a connection's ``update_rule``; the
 connection instantiates it with ``nu``, ``reduction``, ``weight_decay`` and
 the rule's own arguments (``tc_plus``, ``tc_minus``, ``tc_e_trace``, ``tc_c``,
 ``x_tar``, ``mu``, …). Each class names one engine rule, written once for
-every topology. Rules written in Python are not supported yet (a subclass
-that overrides the update raises ``NotImplementedError`` when the network is
-built).
+every topology.
+
+Rules written in Python, two ways (``docs/adding-a-learning-rule.md``,
+"Custom rules in Python"):
+
+* subclass :class:`SynapseRule` and write vectorised ``on_pre(self, syn)`` /
+  ``on_post(self, syn)`` / ``every_step(self, syn)`` over NumPy arrays of
+  the synapses a phase touches: runs on every topology through the
+  engine's generic loop (reduction, weight decay, bounds, norm shared);
+* subclass :class:`LearningRule` and write BindsNET's
+  ``_connection_update(self, **kwargs)`` with NumPy instead of torch
+  (``Connection`` and ``Conv1d/2d/3dConnection``).
 
 Difference: ``reduction=None`` averages over the batch (the mean BindsNET's
 guide documents); BindsNET's code sums for batch > 1. Pass
@@ -16,6 +25,7 @@ guide documents); BindsNET's code sums for batch > 1. Pass
 import numpy as np
 
 from .._arrays import as_f32
+from ._python import LearningRuleMixin, SynapseRuleMixin, Synapses
 
 
 def _reduction(r):
@@ -31,11 +41,14 @@ def _reduction(r):
         f"reduction {r!r}: spikeflow supports mean and sum (np.mean / np.sum / torch.mean / torch.sum)")
 
 
-class LearningRule:
+class LearningRule(LearningRuleMixin):
     """Base rule: ``(connection, nu=None, reduction=None, weight_decay=0.0, **kwargs)``.
 
     ``nu``: ``None`` (no learning), a number (both rates) or a pair
     ``(nu_pre, nu_post)``.
+
+    A subclass that implements ``_connection_update(self, **kwargs)`` is a
+    BindsNET-style rule written in Python: see ``_python.LearningRuleMixin``.
     """
 
     _name = None
@@ -60,10 +73,10 @@ class LearningRule:
     def _engine_args(self):
         cls = type(self)
         if cls.__module__ != __name__:
-            raise NotImplementedError(
-                f"learning rule {cls.__name__}: rules written in Python are not supported yet")
-        d = dict(self.kwargs)
-        d["update_rule"] = self._name
+            d = self._python_engine_args()
+        else:
+            d = dict(self.kwargs)
+            d["update_rule"] = self._name
         if self.nu is not None:
             d["nu"] = self.nu
         if self._reduction is not None:
@@ -94,5 +107,10 @@ DiehlAndCook = _rule("DiehlAndCook", ("x_tar", "mu"), "Diehl & Cook's rule (x_ta
 
 RULE_KWARGS = frozenset(k for r in (MSTDPET, Rmax, DiehlAndCook) for k in r._kwargs)
 
-__all__ = ["LearningRule", "NoOp", "PostPre", "WeightDependentPostPre", "Hebbian", "MSTDP",
+class SynapseRule(SynapseRuleMixin, LearningRule):
+    __doc__ = SynapseRuleMixin.__doc__
+
+
+
+__all__ = ["SynapseRule", "Synapses", "LearningRule", "NoOp", "PostPre", "WeightDependentPostPre", "Hebbian", "MSTDP",
            "MSTDPET", "Rmax", "DiehlAndCook"]

@@ -28,7 +28,8 @@ class AbstractConnection:
         rule = kwargs.pop("update_rule", None) or _learning.NoOp
         if not (isinstance(rule, type) and issubclass(rule, _learning.LearningRule)):
             raise TypeError(f"update_rule must be a class from spikeflow.learning, got {rule!r}")
-        rule_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _learning.RULE_KWARGS}
+        own = _learning.RULE_KWARGS | frozenset(getattr(rule, "_kwargs", ()))
+        rule_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in own}
         self._args = {}
         for k in ("wmin", "wmax"):
             if kwargs.get(k) is not None:

@@ -19,10 +19,13 @@ use crate::spikes::Spikes;
 use crate::topology::{Bound, SynapseMap};
 use rayon::prelude::*;
 
+mod array;
 mod changes;
 mod deferred;
 mod in_place;
 
+pub(crate) use array::ArrayLearner;
+pub use array::{ArrayRule, Phase, SynapseBatch};
 pub use changes::WeightChanges;
 use deferred::PostLog;
 use in_place::PostCols;
@@ -131,6 +134,11 @@ pub(crate) trait Learner: Send + Sync + std::fmt::Debug {
     /// Applies the deferred changes of the rows of `sources`, which
     /// propagation is about to read.
     fn catch_up_rows(&mut self, _map: SynapseMap<'_>, _w: &mut [f32], _sources: &[u32]) {}
+    /// Why the last update could not run (a rule written in another
+    /// language raised), taken once: the run stops after this step.
+    fn take_error(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// Runs a [`SynapseRule`] through the generic loop.

@@ -1,0 +1,308 @@
+//! Learning rules written in Python, both ways:
+//!
+//! * [`PySynapseRule`] — `spikeflow.learning.SynapseRule`: a library
+//!   [`ArrayRule`]. The library gathers the synapses a phase touches (any
+//!   topology); this glue turns the fields the rule reads into NumPy arrays,
+//!   calls Python once per phase per step (taking the GIL that `run`
+//!   released), and copies the returned changes back for the library to
+//!   scatter, reduce, decay and clamp.
+//! * [`PyConnectionRule`] — a BindsNET-style `LearningRule` subclass with
+//!   `_connection_update`: a library [`ConnectionRule`] that hands Python the
+//!   whole connection in BindsNET's layout and takes the new weights back.
+//!
+//! A Python exception is kept in an [`ErrorSlot`] and reported to the
+//! library as a failed update: the run stops after that step and
+//! `Engine.run` re-raises the original exception.
+
+use numpy::{PyArray1, PyReadonlyArray1, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use spikeflow::learning::{
+    ArrayRule, ConnectionInfo, ConnectionRule, Nu, Phase, Phases, Requirements, SynapseBatch,
+    WholeConnection,
+};
+use std::sync::{Arc, Mutex};
+
+/// Where a rule leaves the Python exception that stopped a run.
+pub(crate) type ErrorSlot = Arc<Mutex<Option<PyErr>>>;
+
+/// Keeps `e` for `Engine.run` and returns the library's message.
+fn keep(slot: &ErrorSlot, py: Python<'_>, e: PyErr) -> String {
+    let msg = format!("Python rule raised {}", e.value(py));
+    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+    msg
+}
+
+/// Requirements named by the rule class's `requires` attribute.
+fn requirements(names: &[String]) -> PyResult<Requirements> {
+    let mut r = Requirements::default();
+    for n in names {
+        match n.as_str() {
+            "pre_traces" => r.pre_traces = true,
+            "additive_pre_traces" => r.additive_pre_traces = true,
+            "post_traces" => r.post_traces = true,
+            "finite_bounds" => r.finite_bounds = true,
+            "finite_wmax" => r.finite_wmax = true,
+            "reward" => r.reward = true,
+            other => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "requires: unknown requirement {other:?} (pre_traces, post_traces, \
+                     additive_pre_traces, finite_bounds, finite_wmax, reward)"
+                )))
+            }
+        }
+    }
+    Ok(r)
+}
+
+/// The fields one phase reads, decided at build.
+#[derive(Debug, Clone, Default)]
+struct Reads {
+    on: bool,
+    fields: Vec<String>,
+}
+
+/// A `spikeflow.learning.SynapseRule` instance as a library [`ArrayRule`].
+#[derive(Debug)]
+pub(crate) struct PySynapseRule {
+    obj: Py<PyAny>,
+    name: String,
+    req: Requirements,
+    reads: [Reads; 3],
+    slot: ErrorSlot,
+}
+
+impl PySynapseRule {
+    /// Reads the rule's spec (`_spikeflow_spec()`: name, requirements,
+    /// phases and the fields each reads).
+    pub fn new(obj: &Bound<'_, PyAny>, slot: ErrorSlot) -> PyResult<Self> {
+        let spec = obj.call_method0("_spikeflow_spec")?;
+        let name: String = spec.get_item("name")?.extract()?;
+        let req: Vec<String> = spec.get_item("requires")?.extract()?;
+        let phases = spec.get_item("phases")?;
+        let mut reads: [Reads; 3] = Default::default();
+        for (r, key) in reads.iter_mut().zip(["pre", "post", "every_step"]) {
+            let v = phases.get_item(key)?;
+            if !v.is_none() {
+                *r = Reads {
+                    on: true,
+                    fields: v.extract()?,
+                };
+            }
+        }
+        Ok(PySynapseRule {
+            obj: obj.clone().unbind(),
+            name,
+            req: requirements(&req)?,
+            reads,
+            slot,
+        })
+    }
+
+    fn call(&self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+        let (idx, phase) = match syn.phase {
+            Phase::Pre => (0, "pre"),
+            Phase::Post => (1, "post"),
+            _ => (2, "every_step"),
+        };
+        Python::attach(|py| {
+            self.call_py(py, syn, &self.reads[idx].fields, phase, dw)
+                .map_err(|e| keep(&self.slot, py, e))
+        })
+    }
+
+    fn call_py(
+        &self,
+        py: Python<'_>,
+        syn: &SynapseBatch<'_>,
+        fields: &[String],
+        phase: &str,
+        dw: &mut [f32],
+    ) -> PyResult<()> {
+        let d = PyDict::new(py);
+        let f32s = |v: Vec<f32>| PyArray1::from_vec(py, v);
+        let u32s = |v: Vec<u32>| PyArray1::from_vec(py, v);
+        let batch = syn.reward.len();
+        for f in fields {
+            let f = f.as_str();
+            let v: Bound<'_, PyAny> = match f {
+                "row" => u32s(syn.rows()).into_any(),
+                "pre" => u32s(syn.pres()).into_any(),
+                "post" => u32s(syn.posts()).into_any(),
+                "weight" => u32s(syn.weights()).into_any(),
+                "w" => f32s(syn.gather_w()).into_any(),
+                "wmin" => f32s(syn.gather_wmin()).into_any(),
+                "wmax" => f32s(syn.gather_wmax()).into_any(),
+                "nu_pre" => f32s(syn.gather_nu_pre()).into_any(),
+                "nu_post" => f32s(syn.gather_nu_post()).into_any(),
+                "pre_s" => f32s(syn.gather_pre(Some(syn.pre_s))).into_any(),
+                "pre_x" => f32s(syn.gather_pre(syn.pre_x)).into_any(),
+                "post_s" => f32s(syn.gather_post(Some(syn.post_s))).into_any(),
+                "post_x" => f32s(syn.gather_post(syn.post_x)).into_any(),
+                "reward" => f32s(syn.gather_reward()).into_any(),
+                _ => continue,
+            };
+            d.set_item(f, v)?;
+        }
+        d.set_item("n", syn.len())?;
+        d.set_item("dt", syn.dt)?;
+        d.set_item("phase", phase)?;
+        d.set_item("batch_size", batch)?;
+        d.set_item("n_pre", syn.n_pre)?;
+        d.set_item("n_post", syn.n_post)?;
+        let out = self
+            .obj
+            .bind(py)
+            .call_method1("_spikeflow_phase", (phase, d))?;
+        // `_spikeflow_phase` checked dtype and shape; check again here.
+        let a: PyReadonlyArray1<'_, f32> = out.extract()?;
+        if a.len() != dw.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "{}.on_{phase} returned {} changes for {} synapses",
+                self.name,
+                a.len(),
+                dw.len()
+            )));
+        }
+        match a.as_slice() {
+            Ok(src) => dw.copy_from_slice(src),
+            Err(_) => dw
+                .iter_mut()
+                .zip(a.as_array().iter())
+                .for_each(|(d, s)| *d = *s),
+        }
+        Ok(())
+    }
+}
+
+impl ArrayRule for PySynapseRule {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn requirements(&self) -> Requirements {
+        self.req.clone()
+    }
+    fn phases(&self, nu: &Nu) -> Phases {
+        Phases {
+            pre: self.reads[0].on && nu.pre_active(),
+            post: self.reads[1].on && nu.post_active(),
+            every_step: self.reads[2].on,
+            eligibility: false,
+        }
+    }
+    fn on_pre(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+        self.call(syn, dw)
+    }
+    fn on_post(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+        self.call(syn, dw)
+    }
+    fn every_step(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+        self.call(syn, dw)
+    }
+}
+
+/// A BindsNET-style `LearningRule` subclass (`_connection_update`) as a
+/// library [`ConnectionRule`], on connections whose weight order is
+/// BindsNET's layout (dense `Connection`, `Conv1d/2d/3dConnection`).
+#[derive(Debug)]
+pub(crate) struct PyConnectionRule {
+    obj: Py<PyAny>,
+    name: String,
+    req: Requirements,
+    slot: ErrorSlot,
+    error: Option<String>,
+}
+
+impl PyConnectionRule {
+    pub fn new(obj: &Bound<'_, PyAny>, slot: ErrorSlot) -> PyResult<Self> {
+        let name: String = obj.get_type().name()?.extract()?;
+        let req: Vec<String> = obj.getattr("requires")?.extract()?;
+        Ok(PyConnectionRule {
+            obj: obj.clone().unbind(),
+            name,
+            req: requirements(&req)?,
+            slot,
+            error: None,
+        })
+    }
+
+    fn call_py(&self, py: Python<'_>, c: &mut WholeConnection<'_>) -> PyResult<()> {
+        let f32s = |v: &[f32]| PyArray1::from_slice(py, v);
+        let zeros = |n: usize| PyArray1::from_vec(py, vec![0.0f32; n]);
+        let bools = |v: &[f32]| PyArray1::from_vec(py, v.iter().map(|&s| s != 0.0).collect());
+        let (pre, post) = (c.pre, c.post);
+        let pre_x = pre
+            .trace()
+            .map_or_else(|| zeros(pre.spikes().values().len()), f32s);
+        let post_x = post
+            .trace()
+            .map_or_else(|| zeros(post.spikes().values().len()), f32s);
+        let args = (
+            bools(pre.spikes().values()),
+            pre_x,
+            bools(post.spikes().values()),
+            post_x,
+            f32s(c.w),
+            f32s(c.reward),
+            c.dt,
+        );
+        let out = self
+            .obj
+            .bind(py)
+            .call_method1("_spikeflow_connection_update", args)?;
+        let a: PyReadonlyArray1<'_, f32> = out.extract()?;
+        if a.len() != c.w.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "{}: connection.w has {} values after the update, expected {}",
+                self.name,
+                a.len(),
+                c.w.len()
+            )));
+        }
+        match a.as_slice() {
+            Ok(src) => c.w.copy_from_slice(src),
+            Err(_) => {
+                c.w.iter_mut()
+                    .zip(a.as_array().iter())
+                    .for_each(|(d, s)| *d = *s)
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ConnectionRule for PyConnectionRule {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn requirements(&self) -> Requirements {
+        self.req.clone()
+    }
+    fn validate(&self, c: &ConnectionInfo<'_>) -> Result<(), String> {
+        match c.topology {
+            "Connection" | "Conv1dConnection" | "Conv2dConnection" | "Conv3dConnection" => Ok(()),
+            other => Err(format!(
+                "a BindsNET-style rule (_connection_update) runs on Connection and \
+                 Conv1d/2d/3dConnection, not {other}; write a spikeflow.learning.SynapseRule \
+                 for any topology"
+            )),
+        }
+    }
+    fn update(&mut self, mut c: WholeConnection<'_>) {
+        let r = Python::attach(|py| {
+            self.call_py(py, &mut c)
+                .map_err(|e| keep(&self.slot, py, e))
+        });
+        if let Err(e) = r {
+            self.error = Some(e);
+        }
+    }
+    fn take_error(&mut self) -> Option<String> {
+        self.error.take()
+    }
+}
+
+/// The Python rule object of a connection's arguments, if it has one.
+pub(crate) fn python_rule<'py>(d: &Bound<'py, PyDict>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    Ok(d.get_item("python_rule")?.filter(|v| !v.is_none()))
+}

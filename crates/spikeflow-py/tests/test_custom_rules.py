@@ -1,0 +1,308 @@
+"""Learning rules written in Python, both ways: SynapseRule (vectorised
+phases, every topology) and BindsNET-style LearningRule._connection_update."""
+
+import math
+import runpy
+
+import numpy as np
+import pytest
+
+from spikeflow.learning import LearningRule, PostPre, SynapseRule
+from spikeflow.network import Network
+from spikeflow.network.monitors import Monitor
+from spikeflow.network.nodes import Input, LIFNodes
+from spikeflow.network.topology import Conv2dConnection, Connection, SparseConnection
+
+
+class PyPostPre(SynapseRule):
+    """BindsNET's PostPre, written once for every topology."""
+
+    requires = ("pre_traces", "post_traces")
+
+    def on_pre(self, syn):
+        return -(syn.pre_s * (syn.post_x * syn.nu_pre))
+
+    def on_post(self, syn):
+        return syn.pre_x * (syn.post_s * syn.nu_post)
+
+
+class BindsPostPre(LearningRule):
+    """BindsNET's PostPre._connection_update with torch turned into NumPy."""
+
+    def _connection_update(self, **kwargs):
+        batch_size = self.source.batch_size
+        if self.nu[0].any():
+            source_s = self.source.s.reshape(batch_size, -1)[:, :, None].astype(np.float32)
+            target_x = self.target.x.reshape(batch_size, -1)[:, None, :] * self.nu[0]
+            self.connection.w -= self.reduction(source_s @ target_x, dim=0)
+        if self.nu[1].any():
+            target_s = self.target.s.reshape(batch_size, -1)[:, None, :].astype(np.float32) * self.nu[1]
+            source_x = self.source.x.reshape(batch_size, -1)[:, :, None]
+            self.connection.w += self.reduction(source_x @ target_s, dim=0)
+        super().update()
+
+
+def raster(steps, batch, n, p, seed):
+    return np.random.default_rng(seed).random((steps, batch, n)) < p
+
+
+def dense(rule, batch=1, w=None, **kw):
+    net = Network(dt=1.0, batch_size=batch)
+    x, y = Input(n=6, traces=True), LIFNodes(n=4, traces=True, thresh=-60.0)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    if w is None:
+        w = 2.0 + (np.arange(24) % 7).reshape(6, 4) * 0.5
+    c = Connection(x, y, w=w, update_rule=rule, nu=(0.02, 0.05), **kw)
+    net.add_connection(c, "X", "Y")
+    return net, c
+
+
+@pytest.mark.parametrize("batch,kw", [(1, {}), (1, dict(wmin=0.0, wmax=3.5, weight_decay=1e-3)),
+                                      (3, {}), (3, dict(reduction=np.sum))])
+def test_synapse_rule_postpre_equals_builtin_dense(batch, kw):
+    x = raster(80, batch, 6, 0.3, 7)
+    out = []
+    for rule in (PostPre, PyPostPre):
+        net, c = dense(rule, batch, **kw)
+        w0 = c.w.copy()
+        net.run({"X": x}, time=80)
+        out.append(c.w)
+    assert not np.array_equal(out[0], w0)
+    np.testing.assert_array_equal(out[0], out[1])
+
+
+def test_synapse_rule_postpre_equals_builtin_conv():
+    x = raster(50, 2, 25, 0.3, 11).reshape(50, 2, 1, 5, 5)
+    out = []
+    for rule in (PostPre, PyPostPre):
+        net = Network(dt=1.0, batch_size=2)
+        a = Input(shape=[1, 5, 5], traces=True)
+        b = LIFNodes(shape=[2, 3, 3], traces=True, thresh=-62.0)
+        net.add_layer(a, "X")
+        net.add_layer(b, "Y")
+        w = (1.0 + (np.arange(18) % 5) * 0.4).reshape(2, 1, 3, 3)
+        c = Conv2dConnection(a, b, kernel_size=3, w=w, update_rule=rule, nu=(0.01, 0.03))
+        net.add_connection(c, "X", "Y")
+        net.run({"X": x}, time=50)
+        out.append(c.w)
+    assert not np.array_equal(out[0], w)
+    np.testing.assert_array_equal(out[0], out[1])
+
+
+def test_synapse_rule_on_sparse():
+    w = 2.0 + (np.arange(24) % 7).reshape(6, 4) * 0.5
+    w.flat[::3] = 0.0
+    x = raster(60, 1, 6, 0.3, 5)
+    out = []
+    for rule in (PostPre, PyPostPre):
+        net = Network()
+        a, b = Input(n=6, traces=True), LIFNodes(n=4, traces=True, thresh=-60.0)
+        net.add_layer(a, "X")
+        net.add_layer(b, "Y")
+        c = SparseConnection(a, b, w=w, update_rule=rule, nu=(0.02, 0.05))
+        net.add_connection(c, "X", "Y")
+        net.run({"X": x}, time=60)
+        out.append(c.w)
+    np.testing.assert_array_equal(out[0], out[1])
+
+
+class Recorder(SynapseRule):
+    """Records what each phase sees; pre subtracts 1, post adds 10."""
+
+    reads = "all"
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.seen = []
+
+    def on_pre(self, syn):
+        self.seen.append(("pre", syn.row.tolist(), syn.pre.tolist(), syn.post.tolist(),
+                          syn.weight.tolist(), syn.w.tolist(), syn.pre_s.tolist(), syn.dt))
+        return np.full(syn.n, -1.0, np.float32)
+
+    def on_post(self, syn):
+        self.seen.append(("post", syn.row.tolist(), syn.pre.tolist(), syn.post.tolist(),
+                          syn.weight.tolist(), syn.w.tolist(), syn.post_s.tolist(), syn.dt))
+        return np.full(syn.n, 10.0, np.float32)
+
+
+def micro(rule, w=(1.0, 2.0, 3.0, 4.0)):
+    """X [2] -> Y [2]: X0 spikes at step 0, Y1 is clamped at step 1."""
+    net = Network()
+    a, b = Input(n=2), LIFNodes(n=2, thresh=1000.0)
+    net.add_layer(a, "X")
+    net.add_layer(b, "Y")
+    c = Connection(a, b, w=np.array(w).reshape(2, 2), update_rule=rule, nu=1.0)
+    net.add_connection(c, "X", "Y")
+    x = np.zeros((2, 2), bool)
+    x[0, 0] = True
+    clamp = np.zeros((2, 2), bool)
+    clamp[1, 1] = True
+    net.run({"X": x}, time=2, clamp={"Y": clamp})
+    return c
+
+
+def test_synapse_rule_hand_computed():
+    c = micro(Recorder)
+    assert c.update_rule.seen == [
+        ("pre", [0, 0], [0, 0], [0, 1], [0, 1], [1.0, 2.0], [1.0, 1.0], 1.0),
+        ("post", [0, 0], [0, 1], [1, 1], [1, 3], [1.0, 4.0], [1.0, 1.0], 1.0),
+    ]
+    np.testing.assert_array_equal(c.w, [[0.0, 11.0], [3.0, 14.0]])
+
+
+class TracePost(LearningRule):
+    """BindsNET style: w += nu_post * outer(x_pre, s_post) (hand-checked)."""
+
+    def _connection_update(self, **kwargs):
+        self.seen = (self.source.s.copy(), self.target.s.copy(), self.connection.w.shape)
+        s = self.target.s.astype(np.float32)
+        self.connection.w += self.nu[1] * self.reduction(
+            self.source.x[:, :, None] * s[:, None, :], dim=0)
+
+
+def test_bindsnet_style_hand_computed():
+    net = Network()
+    a, b = Input(n=2, traces=True), LIFNodes(n=1, traces=True)
+    net.add_layer(a, "X")
+    net.add_layer(b, "Y")
+    c = Connection(a, b, w=np.array([[20.0], [0.5]]), update_rule=TracePost, nu=(0.0, 1.0))
+    net.add_connection(c, "X", "Y")
+    x = np.zeros((3, 2), bool)
+    x[0, 0] = True
+    net.run({"X": x}, time=3)
+    # Input 0 spikes at t=0, Y spikes at t=1: w0 += x_pre(t=1) = exp(-1/20).
+    np.testing.assert_allclose(c.w[:, 0], [20.0 + math.exp(-1 / 20), 0.5], rtol=1e-6)
+    assert c.update_rule.seen[2] == (2, 1)
+
+
+@pytest.mark.parametrize("batch,kw", [(1, {}), (1, dict(wmin=0.0, wmax=3.5, weight_decay=1e-3)),
+                                      (3, {}), (3, dict(reduction=np.sum))])
+def test_bindsnet_style_postpre_equals_builtin(batch, kw):
+    x = raster(80, batch, 6, 0.3, 7)
+    out = []
+    for rule in (PostPre, BindsPostPre):
+        net, c = dense(rule, batch, **kw)
+        net.run({"X": x}, time=80)
+        out.append(c.w)
+    # BindsNET's code reduces and adds each term on its own (w -= R(pre);
+    # w += R(post)); the engine sums them first: a few ulps apart.
+    if batch == 1:
+        np.testing.assert_array_equal(out[0], out[1])
+    else:
+        np.testing.assert_allclose(out[0], out[1], rtol=1e-6, atol=0)
+
+
+class Boom(Exception):
+    pass
+
+
+class FailsAtStep3(SynapseRule):
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.calls = 0
+
+    def every_step(self, syn):
+        self.calls += 1
+        if self.calls == 3:
+            raise Boom("step 3")
+        return np.ones(syn.n, np.float32)
+
+
+class BindsFails(LearningRule):
+    def _connection_update(self, **kwargs):
+        raise Boom("bindsnet-style")
+
+
+@pytest.mark.parametrize("rule,w_after", [(FailsAtStep3, 2.0), (BindsFails, 0.0)])
+def test_python_exception_stops_run_and_reraises(rule, w_after):
+    net = Network()
+    a, b = Input(n=2), LIFNodes(n=1)
+    net.add_layer(a, "X")
+    net.add_layer(b, "Y")
+    c = Connection(a, b, w=np.zeros((2, 1)), update_rule=rule, nu=1.0)
+    net.add_connection(c, "X", "Y")
+    m = Monitor(b, ("v",))
+    net.add_monitor(m, "Y")
+    with pytest.raises(Boom) as e:
+        net.run({"X": np.zeros((10, 2), bool)}, time=10)
+    assert e.value.args[0] in ("step 3", "bindsnet-style")
+    # stopped after the failing step (its change not applied); still usable
+    np.testing.assert_array_equal(c.w[:, 0], [w_after, w_after])
+    assert m.get("v").shape[0] == (3 if rule is FailsAtStep3 else 1)
+    if rule is FailsAtStep3:
+        net.run({"X": np.zeros((4, 2), bool)}, time=4)
+        np.testing.assert_array_equal(c.w[:, 0], [6.0, 6.0])
+
+
+class Returns(SynapseRule):
+    what = None
+
+    def on_pre(self, syn):
+        return type(self).what(syn)
+
+
+@pytest.mark.parametrize("what,exc,msg", [
+    (lambda syn: np.zeros(syn.n), TypeError, "float64"),
+    (lambda syn: np.zeros(syn.n + 1, np.float32), ValueError, "shape"),
+    (lambda syn: np.zeros((syn.n, 1), np.float32), ValueError, "shape"),
+    (lambda syn: None, TypeError, "NoneType"),
+    (lambda syn: [0.0] * syn.n, TypeError, "list"),
+])
+def test_wrong_returns_raise_clear_errors(what, exc, msg):
+    rule = type("R", (Returns,), {"what": staticmethod(what)})
+    net = Network()
+    a, b = Input(n=2), LIFNodes(n=1)
+    net.add_layer(a, "X")
+    net.add_layer(b, "Y")
+    net.add_connection(Connection(a, b, w=np.zeros((2, 1)), update_rule=rule, nu=1.0), "X", "Y")
+    with pytest.raises(exc, match=msg):
+        net.run({"X": np.ones((3, 2), bool)}, time=3)
+
+
+class ReadsWIndirectly(SynapseRule):
+    def on_pre(self, syn):
+        return getattr(syn, "w" + "") * 0
+
+
+def test_ungathered_field_says_how_to_fix():
+    net = Network()
+    a, b = Input(n=2), LIFNodes(n=1)
+    net.add_layer(a, "X")
+    net.add_layer(b, "Y")
+    net.add_connection(Connection(a, b, w=np.zeros((2, 1)), update_rule=ReadsWIndirectly, nu=1.0),
+                       "X", "Y")
+    with pytest.raises(AttributeError, match="reads = 'all'"):
+        net.run({"X": np.ones((2, 2), bool)}, time=2)
+
+
+def test_requirements_and_rates_checked_at_build():
+    net = Network()
+    a, b = Input(n=2), LIFNodes(n=1)  # no traces
+    net.add_layer(a, "X")
+    net.add_layer(b, "Y")
+    net.add_connection(Connection(a, b, update_rule=PyPostPre, nu=0.1), "X", "Y")
+    with pytest.raises(ValueError, match="PyPostPre.*trace"):
+        net.run({"X": np.ones((2, 2), bool)}, time=2)
+    net2, _ = dense(PyPostPre)
+    net2.connections[("X", "Y")].update_rule.nu = None
+    with pytest.raises(ValueError, match="switches off every term"):
+        net2.run({"X": np.ones((2, 6), bool)}, time=2)
+
+
+def test_bindsnet_style_refuses_other_topologies():
+    net = Network()
+    a, b = Input(n=6, traces=True), LIFNodes(n=4, traces=True)
+    net.add_layer(a, "X")
+    net.add_layer(b, "Y")
+    net.add_connection(SparseConnection(a, b, w=np.ones((6, 4)), update_rule=BindsPostPre, nu=0.1),
+                       "X", "Y")
+    with pytest.raises(ValueError, match="SynapseRule"):
+        net.run({"X": np.ones((2, 6), bool)}, time=2)
+
+
+@pytest.mark.parametrize("name", ["custom_rule_synapse.py", "custom_rule_bindsnet.py"])
+def test_examples_run(root, name, capsys):
+    runpy.run_path(str(root / "examples/python" / name), run_name="__main__")
+    assert "same weights" in capsys.readouterr().out
