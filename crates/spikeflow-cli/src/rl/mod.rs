@@ -90,6 +90,10 @@ pub struct Args {
     /// gym's: the number of steps balanced).
     #[arg(long, value_enum, default_value = "failure")]
     pub reward: CartpoleReward,
+    /// Cart-pole: keep each output neuron's summed input weight at this
+    /// value after every run (BindsNET's `norm`; the initial sum is ~160).
+    #[arg(long)]
+    pub norm: Option<f32>,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -196,6 +200,7 @@ fn write_outputs(a: &Args, p: &EnvironmentPipeline, elapsed: f64) -> Result<()> 
         "nu": a.nu(),
         "tc_e_trace": a.tc_e(),
         "cartpole_reward": format!("{:?}", a.reward),
+        "norm": a.norm,
         "elapsed_s": elapsed,
         "returns": rec.returns(),
         "lengths": rec.lengths(),

@@ -9,7 +9,9 @@ use spikeflow::rng::Rng;
 
 /// Input → output (`groups` × `per_group` LIF neurons without refractory
 /// period, as BindsNET's breakout read-out) with the chosen rule, and
-/// uniform lateral inhibition between the outputs.
+/// uniform lateral inhibition between the outputs; `norm` keeps each
+/// output's summed input weight at that value after every run (BindsNET's
+/// `norm`).
 fn network(
     a: &Args,
     n_in: usize,
@@ -17,6 +19,7 @@ fn network(
     wmax: f32,
     n_out: usize,
     inh: f32,
+    norm: Option<f32>,
 ) -> Result<Network> {
     let mut b = Network::builder().seed(a.seed);
     b.add_population("X", &[n_in], Input, NodeOptions::default());
@@ -25,9 +28,12 @@ fn network(
         ..Default::default()
     };
     b.add_population("Y", &[n_out], lif, NodeOptions::default());
-    let c = Connect::new("X", "Y", Dense::with_weights(w))
+    let mut c = Connect::new("X", "Y", Dense::with_weights(w))
         .wmin(0.0)
         .wmax(wmax);
+    if let Some(norm) = norm {
+        c = c.norm(norm);
+    }
     let c = match a.rule {
         Rule::Mstdp => c.rule(Mstdp::default()).nu((a.nu(), 0.0)),
         Rule::Mstdpet => c
@@ -78,7 +84,7 @@ pub fn pipeline(a: &Args) -> Result<EnvironmentPipeline> {
             let w = (0..n_in * n_out)
                 .map(|_| 2.0 + 4.0 * rng.uniform_f32())
                 .collect();
-            let net = network(a, n_in, w, wmax, n_out, 5.0)?;
+            let net = network(a, n_in, w, wmax, n_out, 5.0, a.norm)?;
             let env = CartPole::new(CartPoleParams::default())?;
             let mut p = EnvironmentPipeline::new(
                 net,
@@ -101,7 +107,7 @@ pub fn pipeline(a: &Args) -> Result<EnvironmentPipeline> {
             for i in 0..n_in {
                 w[i * 2 + i % 2] = 6.0;
             }
-            let net = network(a, n_in, w, 18.0, 2, 20.0)?;
+            let net = network(a, n_in, w, 18.0, 2, 20.0, None)?;
             let enc = RateEncoder::new(vec![0.0; 2], vec![1.0; 2], 0.1)?.copies(m)?;
             let env = CueChoice::new(2, vec![1, 0], 1)?;
             EnvironmentPipeline::new(
