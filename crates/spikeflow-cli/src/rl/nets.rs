@@ -69,7 +69,7 @@ fn config(a: &Args, reset: ResetPolicy) -> PipelineConfig {
 
 /// The pipeline of `a.task`.
 pub fn pipeline(a: &Args) -> Result<EnvironmentPipeline> {
-    let mut rng = Rng::seed_from_u64(a.seed ^ 0x5EED_0F_C0DE);
+    let mut rng = Rng::seed_from_u64(a.seed ^ 0x005E_ED0F_C0DE);
     Ok(match a.task {
         Task::Cartpole => {
             // Place cells over x, ẋ, θ, θ̇ (10 each), 2 × 10 outputs.

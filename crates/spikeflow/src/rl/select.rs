@@ -92,7 +92,7 @@ impl ActionSelector {
         n_actions: usize,
         rng: &mut Rng,
     ) -> Result<usize> {
-        let n_out = if steps == 0 { 0 } else { spikes.len() / steps };
+        let n_out = spikes.len().checked_div(steps).unwrap_or(0);
         if steps == 0 || n_out * steps != spikes.len() {
             return Err(Error::shape(
                 "action selector",
