@@ -123,11 +123,160 @@ fn environments_are_deterministic_from_the_seed() -> R {
         let o = c1.reset(seed)?;
         assert!(o.iter().all(|v| (-0.05..0.05).contains(v)), "{o:?}");
     }
+    let dots = || {
+        DotSimulator::new(DotParams {
+            herrings: 2,
+            diagonal: true,
+            ..Default::default()
+        })
+    };
+    let (mut d1, mut d2) = (dots()?, dots()?);
+    assert_eq!(roll(&mut d1, 3)?, roll(&mut d2, 3)?);
+    assert_ne!(roll(&mut d1, 3)?, roll(&mut d1, 4)?);
+    // Dots start in the central region (rows and columns 5..=22 of 28).
+    for seed in 0..100 {
+        d1.reset(seed)?;
+        for (r, c) in [d1.network_dot(), d1.target()] {
+            assert!((5..=22).contains(&r) && (5..=22).contains(&c));
+        }
+    }
     let mut q1 = CueChoice::random(3, 2, 10, 4)?;
     let mut q2 = CueChoice::random(3, 2, 10, 4)?;
     assert_eq!(q1.mapping(), q2.mapping());
     assert_eq!(roll(&mut q1, 7)?, roll(&mut q2, 7)?);
     assert_ne!(roll(&mut q1, 7)?, roll(&mut q1, 8)?);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// DotSimulator.
+// ---------------------------------------------------------------------------
+
+fn dot_sim(p: DotParams) -> R<DotSimulator> {
+    DotSimulator::new(DotParams { randr: 0.0, ..p })
+}
+
+fn lit(obs: &[f32]) -> Vec<(usize, usize, f32)> {
+    (0..obs.len())
+        .filter(|&k| obs[k] != 0.0)
+        .map(|k| (k / 28, k % 28, obs[k]))
+        .collect()
+}
+
+#[test]
+fn dot_simulator_moves_rewards_and_intercepts_by_its_definition() -> R {
+    // Network dot (10, 10) moves up (row + 1); the target (12, 13) moves
+    // right after the reward: −√((12−11)² + (13−10)²) = −√10.
+    let mut env = dot_sim(DotParams::default())?;
+    env.place((10, 10), (12, 13), 2)?;
+    let s = env.step(1)?;
+    assert!((s.reward - -(10.0f32).sqrt()).abs() < 1e-6, "{}", s.reward);
+    assert_eq!((env.network_dot(), env.target()), ((11, 10), (12, 14)));
+    assert_eq!(lit(&s.observation), vec![(11, 10, 1.0), (12, 14, 1.0)]);
+    assert_eq!(s.info("intercept"), Some(0.0));
+    // Range rings of 2: ⌊−√10 / 2⌋ = −2. Directional: the row distance
+    // shrinks (2 → 1), the column distance stays: +1; moving left instead
+    // grows the column distance (3 → 4): −1.
+    for (fitness, action, want) in [
+        (DotFitness::RangeRings, 1, -2.0),
+        (DotFitness::Directional, 1, 1.0),
+        (DotFitness::Directional, 4, -1.0),
+    ] {
+        let mut env = dot_sim(DotParams {
+            fitness,
+            ..Default::default()
+        })?;
+        env.place((10, 10), (12, 13), 2)?;
+        assert_eq!(
+            env.step(action)?.reward,
+            want,
+            "{fitness:?} action {action}"
+        );
+    }
+    // Intercept: 10, and the network's dot teleports into rows/columns
+    // 5..=22; the grid shows it and the target.
+    let mut env = dot_sim(DotParams::default())?;
+    env.place((10, 10), (11, 10), 0)?;
+    let s = env.step(1)?;
+    assert_eq!((s.reward, s.info("intercept")), (10.0, Some(1.0)));
+    let (r, c) = env.network_dot();
+    assert!((5..=22).contains(&r) && (5..=22).contains(&c));
+    assert_eq!(
+        lit(&s.observation).len(),
+        if (r, c) == (11, 10) { 1 } else { 2 }
+    );
+    // A tail of 3: the last three positions at 1, 2/3, 1/3.
+    let mut env = dot_sim(DotParams {
+        decay: 3,
+        ..Default::default()
+    })?;
+    env.place((10, 10), (20, 20), 0)?;
+    env.step(2)?;
+    let s = env.step(2)?;
+    let net: Vec<_> = lit(&s.observation)
+        .into_iter()
+        .filter(|p| p.0 == 10)
+        .collect();
+    assert_eq!(net.len(), 3);
+    for ((_, c, v), (wc, wv)) in net
+        .iter()
+        .zip([(10, 1.0 / 3.0), (11, 2.0 / 3.0), (12, 1.0)])
+    {
+        assert!(*c == wc && (v - wv).abs() < 1e-6, "{net:?}");
+    }
+    // Episodes end after `steps`; actions outside 0..5 are errors.
+    let mut env = dot_sim(DotParams {
+        steps: 2,
+        ..Default::default()
+    })?;
+    env.reset(0)?;
+    assert!(env.step(5).is_err());
+    assert!(!env.step(0)?.done);
+    assert!(env.step(0)?.done);
+    assert!(env.step(0).is_err());
+    assert!(DotSimulator::new(DotParams {
+        randr: 2.0,
+        ..Default::default()
+    })
+    .is_err());
+    Ok(())
+}
+
+#[test]
+fn dot_simulator_edges() -> R {
+    // The target at the top row moving up (+1 row).
+    let at_edge = |bounds| -> R<DotSimulator> {
+        let mut env = dot_sim(DotParams {
+            bounds,
+            diagonal: true,
+            ..Default::default()
+        })?;
+        env.place((10, 10), (27, 5), 1)?;
+        env.step(0)?;
+        Ok(env)
+    };
+    // Stay: clamped, same direction.
+    let env = at_edge(DotBounds::Stay)?;
+    assert_eq!((env.target(), env.direction()), ((27, 5), 1));
+    // Translate: wraps to row 0.
+    assert_eq!(at_edge(DotBounds::Translate)?.target(), (0, 5));
+    // Bounce: reflected (28 → 28 − 1 − 0 = 27) and turned down (3); the
+    // next step goes down.
+    let mut env = at_edge(DotBounds::Bounce)?;
+    assert_eq!((env.target(), env.direction()), ((27, 5), 3));
+    env.step(0)?;
+    assert_eq!(env.target(), (26, 5));
+    // A corner: up-right (5) at (27, 27) reflects to down-left (7).
+    let mut env = dot_sim(DotParams {
+        bounds: DotBounds::Bounce,
+        diagonal: true,
+        ..Default::default()
+    })?;
+    env.place((10, 10), (27, 27), 5)?;
+    env.step(0)?;
+    assert_eq!((env.target(), env.direction()), ((27, 27), 7));
+    env.step(0)?;
+    assert_eq!(env.target(), (26, 26));
     Ok(())
 }
 

@@ -6,8 +6,9 @@
 //!   `step(action) → Step { observation, reward, done, truncated, info }`,
 //!   observation and action [`Space`]s — deterministic from the seed.
 //!   Built in: [`CartPole`] (Barto, Sutton & Anderson 1983, gym's
-//!   constants) and [`CueChoice`] (a generated cue → action task; one cue
-//!   makes it a bandit).
+//!   constants), BindsNET's dot-tracing task ([`DotSimulator`]) and
+//!   [`CueChoice`] (a generated cue → action task; one cue makes it a
+//!   bandit).
 //! * [`ObservationEncoder`]: observation → input spikes for one
 //!   environment step ([`RateEncoder`], [`PlaceEncoder`]).
 //! * [`ActionSelector`]: output spikes → action (BindsNET's softmax,
@@ -48,6 +49,7 @@
 
 mod cartpole;
 mod cue_choice;
+mod dot;
 mod encode;
 mod env;
 mod pipeline;
@@ -56,6 +58,7 @@ mod select;
 
 pub use cartpole::{CartPole, CartPoleParams, CartPoleReward};
 pub use cue_choice::CueChoice;
+pub use dot::{DotBounds, DotFitness, DotParams, DotSimulator};
 pub use encode::{ObservationEncoder, PlaceEncoder, RateEncoder};
 pub use env::{Environment, Space, Step};
 pub use pipeline::{
