@@ -51,6 +51,49 @@ fn cue_choice_is_learned_and_reproducible() {
 }
 
 #[test]
+fn resume_continues_as_the_uninterrupted_run() {
+    let (full, cut) = (scratch("full"), scratch("cut"));
+    let common = ["cartpole", "--seed", "1", "--reward", "rpe"];
+    let whole = rl(&[&common[..], &["--episodes", "40"]].concat(), &full);
+    rl(
+        &[
+            &common[..],
+            &["--episodes", "20", "--checkpoint-every", "10"],
+        ]
+        .concat(),
+        &cut,
+    );
+    assert!(cut.join("checkpoints/ep-00000020/checkpoint.json").exists());
+    let resumed = rl(
+        &[&common[..], &["--episodes", "40", "--resume"]].concat(),
+        &cut,
+    );
+    assert_eq!(resumed["episodes"], 40);
+    assert_eq!(whole["returns"], resumed["returns"]);
+    // Different settings are refused.
+    let o = Command::new(BIN)
+        .args([
+            "rl",
+            "cartpole",
+            "--seed",
+            "2",
+            "--reward",
+            "rpe",
+            "--episodes",
+            "40",
+        ])
+        .args(["--resume", "--quiet", "--out"])
+        .arg(&cut)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("saved with"));
+    for d in [full, cut] {
+        let _ = fs::remove_dir_all(d);
+    }
+}
+
+#[test]
 fn bad_flags_are_errors() {
     let out = scratch("bad");
     for args in [

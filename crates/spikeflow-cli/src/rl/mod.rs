@@ -5,13 +5,14 @@
 
 mod nets;
 mod plot;
+mod resume;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args as ClapArgs, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde_json::json;
 use spikeflow::rl::{EnvironmentPipeline, EpisodeRecorder};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -94,6 +95,13 @@ pub struct Args {
     /// value after every run (BindsNET's `norm`; the initial sum is ~160).
     #[arg(long)]
     pub norm: Option<f32>,
+    /// Write a checkpoint every K episodes (under DIR/checkpoints).
+    #[arg(long, default_value_t = 0)]
+    pub checkpoint_every: usize,
+    /// Continue from the latest checkpoint in --out (same settings
+    /// required); the result is that of the uninterrupted run.
+    #[arg(long)]
+    pub resume: bool,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -123,7 +131,22 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     }
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create {}", a.out.display()))?;
-    let mut p = nets::pipeline(a)?;
+    let (mut p, rpe) = nets::pipeline(a)?;
+    if a.resume {
+        let saved = resume::load(a, &mut p)?;
+        if let (Some(shared), Some(saved)) = (&rpe, saved) {
+            if let Ok(mut r) = shared.0.lock() {
+                *r = saved;
+            }
+        }
+        if p.episode() as usize > a.episodes {
+            bail!(
+                "--resume: the checkpoint has {} episodes, more than --episodes {}",
+                p.episode(),
+                a.episodes
+            );
+        }
+    }
     let wall = Instant::now();
     let tty = std::io::stderr().is_terminal() && !a.quiet;
     let bar = if tty {
@@ -135,8 +158,15 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     bar.set_prefix("episodes");
     // An episode can never be longer than this: cart-pole truncates at 200.
     let max_steps = 1_000_000;
-    for _ in 0..a.episodes {
+    bar.set_position(p.episode());
+    while (p.episode() as usize) < a.episodes {
         let e = p.run_episode(max_steps)?;
+        if a.checkpoint_every > 0 && p.episode() as usize % a.checkpoint_every == 0 {
+            let state = rpe
+                .as_ref()
+                .and_then(|r| r.0.lock().ok().map(|r| r.clone()));
+            resume::save(a, &p, state.as_ref())?;
+        }
         let rec = p.recorder();
         bar.inc(1);
         bar.set_message(format!(
@@ -149,7 +179,10 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     let elapsed = wall.elapsed().as_secs_f64();
     write_outputs(a, &p, elapsed)?;
     let rec = p.recorder();
-    println!(
+    // A closed stdout (`| head`) is not an error of the run.
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(
+        stdout,
         "{:?} {} seed {}: {} episodes in {:.1} s; mean return of the last 100 {:.2}; best 100-episode mean {:.2}",
         a.task,
         policy_name(a),
@@ -159,7 +192,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         rec.mean_return_last(100).unwrap_or(0.0),
         best_window(rec, 100),
     );
-    println!("wrote {}", a.out.display());
+    let _ = writeln!(stdout, "wrote {}", a.out.display());
     Ok(ExitCode::SUCCESS)
 }
 

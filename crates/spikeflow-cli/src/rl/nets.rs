@@ -2,10 +2,27 @@
 
 use super::{Args, CartpoleReward, Rule, Task};
 use anyhow::Result;
-use spikeflow::learning::MovingAvgRpe;
+use spikeflow::learning::{MovingAvgRpe, RewardFn};
 use spikeflow::prelude::*;
 use spikeflow::rl::*;
 use spikeflow::rng::Rng;
+use std::sync::{Arc, Mutex};
+
+/// `MovingAvgRpe` shared with the command, which saves and restores its
+/// state in checkpoints while the pipeline owns the reward function.
+#[derive(Debug, Clone, Default)]
+pub struct SharedRpe(pub Arc<Mutex<MovingAvgRpe>>);
+
+impl RewardFn for SharedRpe {
+    fn compute(&mut self, reward: f32) -> f32 {
+        self.0.lock().map_or(f32::NAN, |mut r| r.compute(reward))
+    }
+    fn update(&mut self, accumulated_reward: f32, steps: usize) {
+        if let Ok(mut r) = self.0.lock() {
+            r.update(accumulated_reward, steps);
+        }
+    }
+}
 
 /// Input → output (`groups` × `per_group` LIF neurons without refractory
 /// period, as BindsNET's breakout read-out) with the chosen rule, and
@@ -67,10 +84,11 @@ fn config(a: &Args, reset: ResetPolicy) -> PipelineConfig {
     c
 }
 
-/// The pipeline of `a.task`.
-pub fn pipeline(a: &Args) -> Result<EnvironmentPipeline> {
+/// The pipeline of `a.task`, and its reward function if it has one.
+pub fn pipeline(a: &Args) -> Result<(EnvironmentPipeline, Option<SharedRpe>)> {
+    let mut rpe = None;
     let mut rng = Rng::seed_from_u64(a.seed ^ 0x005E_ED0F_C0DE);
-    Ok(match a.task {
+    let p = match a.task {
         Task::Cartpole => {
             // Place cells over x, ẋ, θ, θ̇ (10 each), 2 × 10 outputs.
             let enc = PlaceEncoder::new(
@@ -94,7 +112,11 @@ pub fn pipeline(a: &Args) -> Result<EnvironmentPipeline> {
             )?;
             match a.reward {
                 CartpoleReward::Failure => p.set_reward_shaping(Some(Box::new(failure_signal))),
-                CartpoleReward::Rpe => p.set_reward_fn(Some(Box::new(MovingAvgRpe::default()))),
+                CartpoleReward::Rpe => {
+                    let f = SharedRpe::default();
+                    rpe = Some(f.clone());
+                    p.set_reward_fn(Some(Box::new(f)));
+                }
             }
             p
         }
@@ -117,5 +139,6 @@ pub fn pipeline(a: &Args) -> Result<EnvironmentPipeline> {
                 config(a, ResetPolicy::EnvStep),
             )?
         }
-    })
+    };
+    Ok((p, rpe))
 }
