@@ -12,6 +12,7 @@ mod model_choice;
 mod plots;
 mod pool;
 mod replay;
+mod rl;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +38,8 @@ enum Command {
     Bench(bench::Args),
     /// Replay BindsNET reference runs (JSON cases) and compare every state.
     Replay(replay::Args),
+    /// Reward learning on a built-in task (cartpole, cue-choice).
+    Rl(rl::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Download(a) => download::run(&a),
         Command::Bench(a) => bench::run(&a),
         Command::Replay(a) => replay::run(&a),
+        Command::Rl(a) => rl::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -12,9 +12,9 @@ use spikeflow::evaluation::ConfusionMatrix;
 use std::path::Path;
 use std::sync::Once;
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
-fn fonts() {
+pub(crate) fn fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The embedded font parses; a failure would only lose the text.
@@ -40,7 +40,7 @@ pub fn write_png(path: &Path, w: u32, h: u32, rgb: &[u8]) -> Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn plotters_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+pub(crate) fn plotters_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing failed: {e:?}")
 }
 

@@ -8,6 +8,7 @@
 //! * [`learning`]: rules written once for every topology (PostPre, Hebbian, MSTDP, …).
 //! * [`Network`]: the step loop (see its module docs for the exact order).
 //! * [`monitor`], [`encoding`]: recordings and spike encoders.
+//! * [`rl`]: environments and the environment loop for reward learning.
 //! * [`conformance`]: replays BindsNET reference runs recorded as JSON.
 //!
 //! ```
@@ -39,6 +40,7 @@ pub mod monitor;
 mod network;
 pub mod nodes;
 pub mod parallel;
+pub mod rl;
 pub mod rng;
 mod spike_raster;
 mod spikes;

@@ -1,0 +1,246 @@
+//! `spikeflow rl`: reward learning on a built-in task through
+//! `spikeflow::rl::EnvironmentPipeline`, with a progress bar (episodes/s,
+//! running return), `summary.json` and `returns.png` (return per episode
+//! with its 100-episode moving average).
+
+mod nets;
+mod plot;
+mod resume;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args as ClapArgs, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget};
+use serde_json::json;
+use spikeflow::rl::{EnvironmentPipeline, EpisodeRecorder};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Built-in tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Task {
+    /// Cart-pole balancing (gym's CartPole-v0: 200 steps, solved at an
+    /// average return of 195 over 100 episodes).
+    Cartpole,
+    /// Two cues, each rewarded (+1, else −1) for the other action; one
+    /// trial per episode.
+    CueChoice,
+}
+
+/// The reward-modulated rule on the input → output connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Rule {
+    /// Florian's MSTDP (BindsNET `MSTDP`).
+    Mstdp,
+    /// MSTDP with an eligibility trace (BindsNET `MSTDPET`).
+    Mstdpet,
+}
+
+/// What the rules are rewarded with on cart-pole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CartpoleReward {
+    /// Barto, Sutton & Anderson's failure signal: −1 when the pole falls
+    /// or the cart leaves the track, 0 otherwise.
+    Failure,
+    /// gym's +1 per step, through BindsNET's MovingAvgRPE (reward minus
+    /// its per-step moving average).
+    Rpe,
+}
+
+/// `spikeflow rl` arguments.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// The task.
+    #[arg(value_enum)]
+    pub task: Task,
+    /// Learning rule.
+    #[arg(long, value_enum, default_value = "mstdpet")]
+    pub rule: Rule,
+    /// Episodes to run.
+    #[arg(long, default_value_t = 300)]
+    pub episodes: usize,
+    /// Seed of the network's weights, the environment and every draw.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output folder (summary.json, returns.png).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Random-policy baseline: uniform actions, no learning.
+    #[arg(long)]
+    pub random: bool,
+    /// Control: the same network and selection with learning off (what the
+    /// initial weights do without any reward).
+    #[arg(long, conflicts_with = "random")]
+    pub frozen: bool,
+    /// Network steps (ms) per environment step.
+    #[arg(long, default_value_t = 20)]
+    pub time: usize,
+    /// Network steps that carry each reward right after its action.
+    #[arg(long, default_value_t = 5)]
+    pub reward_steps: usize,
+    /// Learning rate (the rule's nu); default 0.1 on cart-pole, 0.5 on
+    /// cue-choice.
+    #[arg(long)]
+    pub nu: Option<f32>,
+    /// MSTDPET's eligibility time constant (ms); default 100 on cart-pole,
+    /// 25 (BindsNET's) on cue-choice.
+    #[arg(long)]
+    pub tc_e: Option<f32>,
+    /// Cart-pole: the reward the rules get (the recorded return is always
+    /// gym's: the number of steps balanced).
+    #[arg(long, value_enum, default_value = "failure")]
+    pub reward: CartpoleReward,
+    /// Cart-pole: keep each output neuron's summed input weight at this
+    /// value after every run (BindsNET's `norm`; the initial sum is ~160).
+    #[arg(long)]
+    pub norm: Option<f32>,
+    /// Write a checkpoint every K episodes (under DIR/checkpoints).
+    #[arg(long, default_value_t = 0)]
+    pub checkpoint_every: usize,
+    /// Continue from the latest checkpoint in --out (same settings
+    /// required); the result is that of the uninterrupted run.
+    #[arg(long)]
+    pub resume: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl Args {
+    /// The learning rate used.
+    pub fn nu(&self) -> f32 {
+        self.nu.unwrap_or(match self.task {
+            Task::Cartpole => 0.1,
+            Task::CueChoice => 0.5,
+        })
+    }
+    /// MSTDPET's eligibility time constant used.
+    pub fn tc_e(&self) -> f32 {
+        self.tc_e.unwrap_or(match self.task {
+            Task::Cartpole => 100.0,
+            Task::CueChoice => 25.0,
+        })
+    }
+}
+
+/// Runs `spikeflow rl`.
+pub fn run(a: &Args) -> Result<ExitCode> {
+    if a.episodes == 0 {
+        bail!("--episodes must be at least 1");
+    }
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create {}", a.out.display()))?;
+    let (mut p, rpe) = nets::pipeline(a)?;
+    if a.resume {
+        let saved = resume::load(a, &mut p)?;
+        if let (Some(shared), Some(saved)) = (&rpe, saved) {
+            if let Ok(mut r) = shared.0.lock() {
+                *r = saved;
+            }
+        }
+        if p.episode() as usize > a.episodes {
+            bail!(
+                "--resume: the checkpoint has {} episodes, more than --episodes {}",
+                p.episode(),
+                a.episodes
+            );
+        }
+    }
+    let wall = Instant::now();
+    let tty = std::io::stderr().is_terminal() && !a.quiet;
+    let bar = if tty {
+        ProgressBar::with_draw_target(Some(a.episodes as u64), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(crate::train::bar_style(true));
+    bar.set_prefix("episodes");
+    // An episode can never be longer than this: cart-pole truncates at 200.
+    let max_steps = 1_000_000;
+    bar.set_position(p.episode());
+    while (p.episode() as usize) < a.episodes {
+        let e = p.run_episode(max_steps)?;
+        if a.checkpoint_every > 0 && p.episode() as usize % a.checkpoint_every == 0 {
+            let state = rpe
+                .as_ref()
+                .and_then(|r| r.0.lock().ok().map(|r| r.clone()));
+            resume::save(a, &p, state.as_ref())?;
+        }
+        let rec = p.recorder();
+        bar.inc(1);
+        bar.set_message(format!(
+            "return {} (mean of last 100: {:.1})",
+            e.episode_return,
+            rec.mean_return_last(100).unwrap_or(0.0)
+        ));
+    }
+    bar.finish_and_clear();
+    let elapsed = wall.elapsed().as_secs_f64();
+    write_outputs(a, &p, elapsed)?;
+    let rec = p.recorder();
+    // A closed stdout (`| head`) is not an error of the run.
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(
+        stdout,
+        "{:?} {} seed {}: {} episodes in {:.1} s; mean return of the last 100 {:.2}; best 100-episode mean {:.2}",
+        a.task,
+        policy_name(a),
+        a.seed,
+        rec.len(),
+        elapsed,
+        rec.mean_return_last(100).unwrap_or(0.0),
+        best_window(rec, 100),
+    );
+    let _ = writeln!(stdout, "wrote {}", a.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn policy_name(a: &Args) -> &'static str {
+    match (a.random, a.frozen, a.rule) {
+        (true, _, _) => "random",
+        (_, true, _) => "frozen",
+        (_, _, Rule::Mstdp) => "mstdp",
+        (_, _, Rule::Mstdpet) => "mstdpet",
+    }
+}
+
+/// The best trailing mean over `window` full episodes (the mean of all
+/// when fewer).
+fn best_window(rec: &EpisodeRecorder, window: usize) -> f32 {
+    let ma = rec.moving_average(window);
+    if ma.len() < window {
+        return ma.last().copied().unwrap_or(0.0);
+    }
+    ma[window - 1..]
+        .iter()
+        .copied()
+        .fold(f32::NEG_INFINITY, f32::max)
+}
+
+fn write_outputs(a: &Args, p: &EnvironmentPipeline, elapsed: f64) -> Result<()> {
+    let rec = p.recorder();
+    let summary = json!({
+        "task": format!("{:?}", a.task),
+        "policy": policy_name(a),
+        "seed": a.seed,
+        "episodes": rec.len(),
+        "mean_return_last_100": rec.mean_return_last(100),
+        "best_mean_return_100": best_window(rec, 100),
+        "mean_return_all": rec.mean_return_last(usize::MAX),
+        "time_per_env_step": a.time,
+        "reward_steps": a.reward_steps,
+        "nu": a.nu(),
+        "tc_e_trace": a.tc_e(),
+        "cartpole_reward": format!("{:?}", a.reward),
+        "norm": a.norm,
+        "elapsed_s": elapsed,
+        "returns": rec.returns(),
+        "lengths": rec.lengths(),
+    });
+    let path = a.out.join("summary.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&summary)? + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let title = format!("{:?}, {}, seed {}", a.task, policy_name(a), a.seed);
+    plot::returns(&a.out.join("returns.png"), &title, rec, 100)
+}

@@ -1,0 +1,74 @@
+//! `returns.png`: the return of every episode and its moving average.
+
+use crate::plots::{fonts, plotters_err, write_png, FONT};
+use anyhow::Result;
+use plotters::prelude::*;
+use spikeflow::rl::EpisodeRecorder;
+use std::path::Path;
+
+/// Return per episode (thin, light) and its trailing `window`-episode mean
+/// (thick).
+pub fn returns(path: &Path, title: &str, rec: &EpisodeRecorder, window: usize) -> Result<()> {
+    fonts();
+    let (w, h) = (900u32, 520u32);
+    let mut buf = vec![255u8; (w * h * 3) as usize];
+    let r = rec.returns();
+    let ma = rec.moving_average(window);
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(plotters_err)?;
+        let lo = r.iter().copied().fold(0.0f32, f32::min) as f64;
+        let hi = r.iter().copied().fold(1.0f32, f32::max) as f64;
+        let pad = 0.05 * (hi - lo).max(1.0);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..(r.len().max(2) - 1) as f64, (lo - pad)..(hi + pad))
+            .map_err(plotters_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("episode")
+            .y_desc("return")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(plotters_err)?;
+        let light = RGBColor(160, 190, 220);
+        let dark = RGBColor(214, 39, 40);
+        chart
+            .draw_series(LineSeries::new(
+                r.iter().enumerate().map(|(k, &v)| (k as f64, f64::from(v))),
+                light.stroke_width(1),
+            ))
+            .map_err(plotters_err)?
+            .label("return")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], light.stroke_width(2))
+            });
+        let label = format!("mean of the last {window}");
+        chart
+            .draw_series(LineSeries::new(
+                ma.iter()
+                    .enumerate()
+                    .map(|(k, &v)| (k as f64, f64::from(v))),
+                dark.stroke_width(3),
+            ))
+            .map_err(plotters_err)?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], dark.stroke_width(3))
+            });
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font((FONT, 14))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(plotters_err)?;
+        root.present().map_err(plotters_err)?;
+    }
+    write_png(path, w, h, &buf)
+}

@@ -1,0 +1,114 @@
+//! `spikeflow rl` end to end: the cue task is learned (and not by the
+//! random baseline), the outputs exist, runs are reproducible from the
+//! seed, bad flags are errors.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_spikeflow");
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("spikeflow-cli-rl-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&d);
+    d
+}
+
+fn rl(args: &[&str], out: &PathBuf) -> serde_json::Value {
+    let o = Command::new(BIN)
+        .arg("rl")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = fs::read_to_string(out.join("summary.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn cue_choice_is_learned_and_reproducible() {
+    let (a, b, r) = (scratch("a"), scratch("b"), scratch("r"));
+    let learned = rl(&["cue-choice", "--episodes", "200", "--seed", "3"], &a);
+    assert_eq!(learned["episodes"], 200);
+    // Returns are +1 / −1 per episode; chance is 0.
+    let m = learned["mean_return_last_100"].as_f64().unwrap();
+    assert!(m >= 0.7, "mean return of the last 100: {m}");
+    assert!(a.join("returns.png").metadata().unwrap().len() > 1000);
+    let random = rl(
+        &["cue-choice", "--episodes", "200", "--seed", "3", "--random"],
+        &r,
+    );
+    let m = random["mean_return_last_100"].as_f64().unwrap();
+    assert!(m.abs() <= 0.4, "random policy: {m}");
+    let again = rl(&["cue-choice", "--episodes", "200", "--seed", "3"], &b);
+    assert_eq!(learned["returns"], again["returns"]);
+    for d in [a, b, r] {
+        let _ = fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn resume_continues_as_the_uninterrupted_run() {
+    let (full, cut) = (scratch("full"), scratch("cut"));
+    let common = ["cartpole", "--seed", "1", "--reward", "rpe"];
+    let whole = rl(&[&common[..], &["--episodes", "40"]].concat(), &full);
+    rl(
+        &[
+            &common[..],
+            &["--episodes", "20", "--checkpoint-every", "10"],
+        ]
+        .concat(),
+        &cut,
+    );
+    assert!(cut.join("checkpoints/ep-00000020/checkpoint.json").exists());
+    let resumed = rl(
+        &[&common[..], &["--episodes", "40", "--resume"]].concat(),
+        &cut,
+    );
+    assert_eq!(resumed["episodes"], 40);
+    assert_eq!(whole["returns"], resumed["returns"]);
+    // Different settings are refused.
+    let o = Command::new(BIN)
+        .args([
+            "rl",
+            "cartpole",
+            "--seed",
+            "2",
+            "--reward",
+            "rpe",
+            "--episodes",
+            "40",
+        ])
+        .args(["--resume", "--quiet", "--out"])
+        .arg(&cut)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("saved with"));
+    for d in [full, cut] {
+        let _ = fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn bad_flags_are_errors() {
+    let out = scratch("bad");
+    for args in [
+        vec!["rl", "cartpole", "--episodes", "0"],
+        vec!["rl", "pong"],
+        vec!["rl", "cartpole", "--random", "--frozen"],
+    ] {
+        let o = Command::new(BIN)
+            .args(&args)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{args:?} succeeded");
+        assert!(!o.stderr.is_empty());
+    }
+    let _ = fs::remove_dir_all(out);
+}

@@ -1,0 +1,69 @@
+//! Reward learning: environments, observation encoders, action selectors
+//! and the environment loop (BindsNET's `bindsnet/environment` and
+//! `EnvironmentPipeline`).
+//!
+//! * [`Environment`]: gym's contract — `reset(seed) → observation`,
+//!   `step(action) → Step { observation, reward, done, truncated, info }`,
+//!   observation and action [`Space`]s — deterministic from the seed.
+//!   Built in: [`CartPole`] (Barto, Sutton & Anderson 1983, gym's
+//!   constants), BindsNET's dot-tracing task ([`DotSimulator`]) and
+//!   [`CueChoice`] (a generated cue → action task; one cue makes it a
+//!   bandit).
+//! * [`ObservationEncoder`]: observation → input spikes for one
+//!   environment step ([`RateEncoder`], [`PlaceEncoder`]).
+//! * [`ActionSelector`]: output spikes → action (BindsNET's softmax,
+//!   multinomial, highest, first spike, random; plus ε-greedy).
+//! * [`EnvironmentPipeline`]: the loop (observation → spikes → run →
+//!   action → reward → rules), with the reward handed to the rules as
+//!   `RunOptions::reward`, optionally through reward shaping and a
+//!   [`RewardFn`](crate::learning::RewardFn) such as
+//!   [`MovingAvgRpe`](crate::learning::MovingAvgRpe) (its `update` called
+//!   at the end of every episode).
+//! * [`EpisodeRecorder`]: returns and lengths per episode, moving averages.
+//!
+//! The learning itself is the reward-modulated rules of
+//! [`learning`](crate::learning) (`Mstdp`, `MstdpEt`; Florian 2007).
+//!
+//! ```
+//! use spikeflow::prelude::*;
+//! use spikeflow::rl::*;
+//!
+//! // Two cues, each rewarded for the other action: 1 trial per episode.
+//! let env = CueChoice::new(2, vec![1, 0], 1)?;
+//! let encoder = RateEncoder::new(vec![0.0; 2], vec![1.0; 2], 0.5)?;
+//! let mut b = Network::builder().seed(1);
+//! b.add_population("X", &[2], Input, NodeOptions::default());
+//! b.add_population("Y", &[2], LifNodes::default(), NodeOptions::default());
+//! b.connect(Connect::new("X", "Y", Dense::with_weights(vec![30.0; 4]))
+//!     .rule(Mstdp::default()).nu((0.5, 0.0)).wmin(0.0).wmax(60.0));
+//! let mut config = PipelineConfig::new("X", "Y", 20);
+//! config.selector = ActionSelector::HighestRandomTies;
+//! config.timing = RewardTiming::Immediate { steps: 5 };
+//! let mut pipeline = EnvironmentPipeline::new(
+//!     b.build()?, Box::new(env), Box::new(encoder), config)?;
+//! let episode = pipeline.run_episode(10)?;
+//! assert_eq!(episode.length, 1);
+//! assert_eq!(pipeline.recorder().len(), 1);
+//! # Ok::<(), spikeflow::Error>(())
+//! ```
+
+mod cartpole;
+mod cue_choice;
+mod dot;
+mod encode;
+mod env;
+mod pipeline;
+mod record;
+mod select;
+
+pub use cartpole::{CartPole, CartPoleParams, CartPoleReward};
+pub use cue_choice::CueChoice;
+pub use dot::{DotBounds, DotFitness, DotParams, DotSimulator};
+pub use encode::{ObservationEncoder, PlaceEncoder, RateEncoder};
+pub use env::{Environment, Space, Step};
+pub use pipeline::{
+    failure_signal, EnvironmentPipeline, EpisodeSummary, PipelineConfig, ResetPolicy,
+    RewardShaping, RewardTiming, Transition,
+};
+pub use record::{trailing_mean, EpisodeRecorder};
+pub use select::ActionSelector;
