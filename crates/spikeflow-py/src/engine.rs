@@ -261,7 +261,6 @@ impl Engine {
             inject_v: inject,
             one_step,
             weight_masks: masks,
-            ..Default::default()
         };
         let net = &mut self.net;
         let work = move || {
