@@ -4,16 +4,16 @@
 `spikeflow train`).
 
     python bench/python/bench_python.py [--cli target/release/spikeflow] \
-        [--mnist /work/shared/data/mnist] [--rounds 3] [--threads 2]
+        [--mnist /work/shared/data/mnist] [--rounds 3] [--threads 2] [--pin]
 
 W2 and W3 are built from the workloads' portable SplitMix64 draws
 (peer/bench/WORKLOADS.md §0, `spikeflow-cli/src/bench/draws.rs`), so the
 Python runs see the CLI's very weights and rasters (W2 checks the reference
 output spike count 93096). Each round runs the CLI and then Python, and
 the ratio is that of the medians over rounds (the machines are shared:
-compare within a sitting only). The Python side uses the global rayon pool
-of RAYON_NUM_THREADS (set here from --threads) unpinned; the CLI pins its
-workers.
+compare within a sitting only). The Python side builds its pool with
+`spikeflow.set_num_threads(--threads, pin=--pin)`: unpinned by default,
+pinned to cores 0..n with --pin, as the CLI always pins its workers.
 """
 
 import argparse
@@ -35,12 +35,16 @@ def main():
     p.add_argument("--mnist", default="/work/shared/data/mnist")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--pin", action="store_true", help="pin the Python pool's workers to cores")
     p.add_argument("--samples", type=int, default=30, help="W3 measured images")
     p.add_argument("--n-train", type=int, default=1000, help="Diehl & Cook loop images")
     p.add_argument("--only", nargs="*", default=["w2", "w3", "train"])
     a = p.parse_args()
-    os.environ["RAYON_NUM_THREADS"] = str(a.threads)  # before the engine starts its pool
     import numpy as np  # noqa: F401
+
+    import spikeflow
+    pinned = spikeflow.set_num_threads(a.threads, pin=a.pin)  # before any run
+    print(f"python pool: {a.threads} threads, pinned={pinned}", file=sys.stderr)
 
     results = {}
     for what in a.only:
@@ -55,7 +59,7 @@ def main():
     print(f"{'workload':8} {'CLI':>10} {'Python':>10} {'ratio':>7}  unit")
     for k, v in results.items():
         print(f"{k:8} {v['cli']:10.4g} {v['python']:10.4g} {v['ratio']:7.2f}  {unit[k]}")
-    print(json.dumps({"threads": a.threads, "rounds": a.rounds, "loadavg": os.getloadavg()[0],
+    print(json.dumps({"threads": a.threads, "pin": a.pin, "rounds": a.rounds, "loadavg": os.getloadavg()[0],
                       **results}))
 
 

@@ -13,7 +13,7 @@ use pyo3::Bound;
 use spikeflow::learning::Reduction;
 use spikeflow::nodes::*;
 use spikeflow::prelude::*;
-use spikeflow::topology::TopologySpec;
+use spikeflow::topology::{Delayed, MeanFieldOverBatch, TopologySpec};
 use spikeflow::NetworkBuilder;
 
 /// One object's arguments, with its name for error messages.
@@ -135,6 +135,69 @@ fn adaptive(a: &Args<'_>) -> PyResult<AdaptiveLifNodes> {
     })
 }
 
+/// Explicit Izhikevich parameters (`a`, `b`, `c`, `d` `[n]`, `S` `[n, n]`
+/// target-major): all or none (then drawn from the network's seed).
+fn izhikevich_params(a: &Args<'_>) -> PyResult<Option<IzhikevichParams>> {
+    let keys = ["a", "b", "c", "d", "S"];
+    let got = keys
+        .iter()
+        .map(|k| a.floats(k))
+        .collect::<PyResult<Vec<_>>>()?;
+    if got.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    if got.iter().any(Option::is_none) {
+        return Err(PyTypeError::new_err(format!(
+            "{}: give all of a, b, c, d and S (or none: drawn from the seed)",
+            a.what
+        )));
+    }
+    let mut it = got.into_iter().flatten();
+    let mut next = || it.next().unwrap_or_default();
+    Ok(Some(IzhikevichParams {
+        a: next(),
+        b: next(),
+        c: next(),
+        d: next(),
+        s: next(),
+    }))
+}
+
+/// spikeflow's conductance-based LIF (Diehl & Cook 2015's neuron):
+/// `inhibitory` picks the inhibitory preset, `adaptive` the threshold.
+fn conductance_lif(a: &Args<'_>) -> PyResult<ConductanceLifNodes> {
+    let d = if a.bool_or("inhibitory", false)? {
+        ConductanceLifNodes::inhibitory()
+    } else {
+        ConductanceLifNodes::excitatory()
+    };
+    let adaptive = a.bool_or("adaptive", d.theta.is_some())?;
+    let theta = if adaptive {
+        let t = d.theta.clone().unwrap_or_default();
+        Some(AdaptiveThreshold {
+            theta_plus: a.param("theta_plus", t.theta_plus)?,
+            tau_theta: a.param("tau_theta", t.tau_theta)?,
+            theta_init: a.param("theta_init", t.theta_init)?,
+            offset: a.f32_or("theta_offset", t.offset)?,
+        })
+    } else {
+        None
+    };
+    Ok(ConductanceLifNodes {
+        v_rest: a.param("v_rest", d.v_rest)?,
+        v_reset: a.param("v_reset", d.v_reset)?,
+        v_thresh: a.param("v_thresh", d.v_thresh)?,
+        v_init: a.param("v_init", d.v_init)?,
+        refrac: a.param("refrac", d.refrac)?,
+        tau_m: a.param("tau_m", d.tau_m)?,
+        tau_ge: a.param("tau_ge", d.tau_ge)?,
+        tau_gi: a.param("tau_gi", d.tau_gi)?,
+        e_exc: a.param("e_exc", d.e_exc)?,
+        e_inh: a.param("e_inh", d.e_inh)?,
+        theta,
+    })
+}
+
 /// Adds layer `name` of BindsNET class `ty` with `shape`.
 pub(crate) fn add_layer(
     b: &mut NetworkBuilder,
@@ -204,7 +267,7 @@ pub(crate) fn add_layer(
                 thresh: a.f32_or("thresh", d.thresh)?,
                 rest: a.f32_or("rest", d.rest)?,
                 lbound: a.opt_f32("lbound", d.lbound)?,
-                params: None,
+                params: izhikevich_params(a)?,
             };
             b.add_population(name, shape, m, options)
         }
@@ -235,6 +298,7 @@ pub(crate) fn add_layer(
             };
             b.add_population(name, shape, m, options)
         }
+        "ConductanceLIFNodes" => b.add_population(name, shape, conductance_lif(a)?, options),
         other => {
             return Err(PyNotImplementedError::new_err(format!(
                 "layer {name:?}: node type {other} is not supported"
@@ -281,6 +345,31 @@ fn topology(ty: &str, a: &Args<'_>) -> PyResult<Box<dyn TopologySpec>> {
     };
     Ok(match ty {
         "Connection" => Box::new(Dense { w, b }),
+        "DelayedConnection" => {
+            let delays = a.floats("delays")?.ok_or_else(|| {
+                PyTypeError::new_err(format!("{}: delays is required (steps)", a.what))
+            })?;
+            let delays = delays
+                .into_iter()
+                .map(|d| {
+                    if d.fract() != 0.0 || !(0.0..=f32::from(u16::MAX)).contains(&d) {
+                        Err(PyTypeError::new_err(format!(
+                            "{}: delays must be whole numbers of steps >= 0, got {d}",
+                            a.what
+                        )))
+                    } else {
+                        Ok(d as u16)
+                    }
+                })
+                .collect::<PyResult<Vec<u16>>>()?;
+            if b.is_some() {
+                return Err(PyNotImplementedError::new_err(format!(
+                    "{}: DelayedConnection has no bias",
+                    a.what
+                )));
+            }
+            Box::new(Delayed { w, delays })
+        }
         "SparseConnection" => match w {
             Some(w) => Box::new(Sparse::FromDense(w)),
             None => {
@@ -346,8 +435,20 @@ fn topology(ty: &str, a: &Args<'_>) -> PyResult<Box<dyn TopologySpec>> {
             Box::new(l)
         }
         "MeanFieldConnection" => match w {
-            Some(w) if w.len() == 1 => Box::new(MeanField::Scalar(w[0])),
-            Some(w) => Box::new(MeanField::PerTarget(w)),
+            Some(w) => {
+                let field = if w.len() == 1 {
+                    MeanField::Scalar(w[0])
+                } else {
+                    MeanField::PerTarget(w)
+                };
+                // BindsNET averages over the batch rows too (FORMAT.md §9.17);
+                // over_batch=False keeps rows independent (spikeflow's default).
+                if a.bool_or("over_batch", true)? {
+                    Box::new(MeanFieldOverBatch(field))
+                } else {
+                    Box::new(field)
+                }
+            }
             None => {
                 return Err(PyNotImplementedError::new_err(format!(
                 "{}: MeanFieldConnection needs w (BindsNET's random default is not implemented)",
@@ -376,7 +477,8 @@ pub(crate) fn add_connection(
     let mut c = Connect::new(source, target, BoxedSpec(topology(ty, a)?))
         .wmin(a.bound("wmin", f32::NEG_INFINITY)?)
         .wmax(a.bound("wmax", f32::INFINITY)?)
-        .weight_decay(a.f32_or("weight_decay", 0.0)?);
+        .weight_decay(a.f32_or("weight_decay", 0.0)?)
+        .receptor(a.usize_or("receptor", 0)?);
     if let Some(n) = a.opt_f32("norm", None)? {
         c = c.norm(n);
     }

@@ -191,7 +191,9 @@ impl Engine {
     /// shape)` with kind `scalar`, `per_row`, `per_step`, `per_step_row`;
     /// `clamp` / `unclamp`: `[(layer, index lists, per_step)]`; `inject_v`:
     /// `[(layer, float32 array [n] or [steps, n])]`.
-    #[pyo3(signature = (inputs, steps, reward=None, clamp=vec![], unclamp=vec![], inject_v=vec![], one_step=false))]
+    /// `masks`: `[(connection, bool mask in BindsNET's weight layout)]`
+    /// (BindsNET's `masks=`: `w[mask] = 0` after every step's update).
+    #[pyo3(signature = (inputs, steps, reward=None, clamp=vec![], unclamp=vec![], inject_v=vec![], one_step=false, masks=vec![]))]
     #[allow(clippy::type_complexity)]
     fn run(
         &mut self,
@@ -203,7 +205,27 @@ impl Engine {
         unclamp: Vec<(String, Vec<Vec<usize>>, bool)>,
         inject_v: Vec<(String, PyReadonlyArrayDyn<'_, f32>)>,
         one_step: bool,
+        masks: Vec<(String, Vec<bool>)>,
     ) -> PyResult<()> {
+        for (name, m) in &masks {
+            // The mask is given in BindsNET's layout; it is the engine's
+            // weight order only where the two hold the same number of
+            // values (dense, convolution: as for `set_weights`).
+            let layout = self.net.weights_tensor(name).map_err(to_py)?;
+            let own = self.net.weights_mut(name).map_err(to_py)?.len();
+            if own != layout.data().len() {
+                return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+                    "masks: connection {name}: a mask on this connection type is not supported"
+                )));
+            }
+            if m.len() != own {
+                return Err(PyValueError::new_err(format!(
+                    "masks: connection {name}: {} values given, the weights have shape {:?}",
+                    m.len(),
+                    layout.shape()
+                )));
+            }
+        }
         let data: Vec<(String, Owned)> = inputs
             .iter()
             .map(|(n, a)| Ok((n.clone(), owned(n, a)?)))
@@ -238,7 +260,7 @@ impl Engine {
                 .collect(),
             inject_v: inject,
             one_step,
-            ..Default::default()
+            weight_masks: masks,
         };
         let net = &mut self.net;
         let work = move || {
@@ -362,6 +384,22 @@ impl Engine {
             *d = *s;
         }
         Ok(())
+    }
+
+    /// A connection's internal state (`firing_rates` of pooling) or its
+    /// rule's (`pre_trace`, `post_trace`, `eligibility`), flat.
+    fn connection_state<'py>(
+        &self,
+        py: Python<'py>,
+        connection: &str,
+        var: &str,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f32>>> {
+        let v = self
+            .net
+            .connection_state(connection, var)
+            .map_err(to_py)?
+            .to_vec();
+        array(py, vec![v.len()], v)
     }
 
     /// Monitor `name`'s recording of `var`, `[time, *record shape]`.

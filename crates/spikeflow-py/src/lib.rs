@@ -15,6 +15,7 @@ mod build;
 mod encode;
 mod engine;
 mod extras;
+mod pool;
 mod rules;
 
 use pyo3::exceptions::{
@@ -68,6 +69,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(extras::assign_labels, m)?)?;
     m.add_function(wrap_pyfunction!(extras::all_activity_, m)?)?;
     m.add_function(wrap_pyfunction!(extras::proportion_weighting_, m)?)?;
+    m.add_function(wrap_pyfunction!(pool::set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(pool::get_num_threads, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

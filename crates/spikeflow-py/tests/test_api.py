@@ -219,5 +219,3 @@ def test_unsupported_raises_not_implemented():
     net, *_ = small(rule=MyRule)
     with pytest.raises(NotImplementedError):
         net.run({"X": np.zeros((1, 4))}, time=1)
-    with pytest.raises(NotImplementedError):
-        Network(reward_fn=object)

@@ -16,7 +16,9 @@ class Network:
 
     ``Network(dt=1.0, batch_size=1, learning=True, reward_fn=None, *, seed=0)``.
     Objects are added the BindsNET way (``add_layer``, ``add_connection``,
-    ``add_monitor``); the engine network is built at the first ``run`` (or
+    ``add_monitor``); ``reward_fn`` (a class from
+    ``spikeflow.learning.reward``, or any object with ``compute(**kwargs)``)
+    turns each run's ``reward`` into the one the rules see. The engine network is built at the first ``run`` (or
     the first read of a state or weight) and rebuilt, keeping weights and
     adaptive thresholds, when layers or connections are added later or the
     batch size changes. ``seed`` (spikeflow only) seeds every draw of the
@@ -24,8 +26,8 @@ class Network:
     """
 
     def __init__(self, dt=1.0, batch_size=1, learning=True, reward_fn=None, *, seed=0):
-        if reward_fn is not None:
-            raise NotImplementedError("reward_fn is not supported yet")
+        # BindsNET takes the class and instantiates it (an instance is taken as is).
+        self.reward_fn = reward_fn() if isinstance(reward_fn, type) else reward_fn
         self.dt = float(dt)
         self.batch_size = int(batch_size)
         self.learning = bool(learning)
@@ -164,6 +166,19 @@ class Network:
             return (name, [a.reshape(-1).tolist()], False)
         return (name, [r.tolist() for r in a], True)
 
+    def _weight_mask(self, key, m):
+        key = tuple(key) if isinstance(key, (tuple, list)) else key
+        if key not in self.connections:
+            raise KeyError(f"run: masks: no connection {key!r} (have {list(self.connections)})")
+        conn = self.connections[key]
+        shape = tuple(conn.w.shape)
+        a = as_array(m)
+        if a.dtype != np.bool_:
+            a = a != 0
+        if a.shape != shape:
+            raise ValueError(f"run: masks[{key!r}]: shape {a.shape}, the weights have shape {shape}")
+        return (self._conn_name(key), a.reshape(-1).tolist())
+
     def _reward(self, r, steps):
         if r is None:
             return None
@@ -188,7 +203,10 @@ class Network:
         spikes). Keyword arguments: ``reward`` (number, ``[batch]`` or
         ``[time, batch]``), ``clamp`` / ``unclamp`` (``{layer: bool mask or
         indices, [n] or [time, n]}``), ``injects_v`` (``{layer: [n] or [time,
-        n]}``). The GIL is released while the engine steps.
+        n]}``), ``masks`` (``{(source, target): bool array shaped like the
+        connection's w}``: as BindsNET, ``w[mask] = 0`` after every step's
+        update, learning or not; dense and convolution connections). The
+        GIL is released while the engine steps.
 
         Ctrl-C: the engine checks for Python signals every 5 ms and stops
         after the step in progress; ``KeyboardInterrupt`` (or whatever the
@@ -200,7 +218,7 @@ class Network:
         if not isinstance(inputs, dict):
             raise TypeError("run: inputs must be a dict {layer name: array}")
         steps = int(time / self.dt)
-        for k in ("masks", "a_plus", "a_minus"):
+        for k in ("a_plus", "a_minus"):
             if kwargs.get(k) is not None:
                 raise NotImplementedError(f"run: {k}= is not supported yet")
         prepared = [(n, self._input(n, x, steps)) for n, x in inputs.items()]
@@ -213,8 +231,14 @@ class Network:
         clamp = [self._mask("clamp", n, m, steps) for n, m in (kwargs.get("clamp") or {}).items()]
         unclamp = [self._mask("unclamp", n, m, steps) for n, m in (kwargs.get("unclamp") or {}).items()]
         inject = [(n, as_f32(v, f"injects_v[{n!r}]")) for n, v in (kwargs.get("injects_v") or {}).items()]
-        eng.run(prepared, steps, self._reward(kwargs.get("reward"), steps), clamp, unclamp, inject,
-                bool(one_step))
+        masks = [self._weight_mask(k, m) for k, m in (kwargs.get("masks") or {}).items()]
+        reward = kwargs.get("reward")
+        if self.reward_fn is not None:
+            # Once per run call, as BindsNET's Network.run (which calls it
+            # whether or not a reward was given).
+            reward = self.reward_fn.compute(**kwargs)
+        eng.run(prepared, steps, self._reward(reward, steps), clamp, unclamp, inject,
+                bool(one_step), masks)
 
 
 __all__ = ["Network"]

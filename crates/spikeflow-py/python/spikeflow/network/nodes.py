@@ -13,7 +13,7 @@ import numpy as np
 
 from .._arrays import as_f32, param
 
-_STATE = ("s", "v", "x", "theta", "summed", "i", "u", "refrac_count", "s_prob")
+_STATE = ("s", "v", "x", "theta", "summed", "i", "u", "refrac_count", "s_prob", "ge", "gi")
 
 
 class Nodes:
@@ -109,9 +109,12 @@ DiehlAndCookNodes = _model("DiehlAndCookNodes", "DiehlAndCookNodes",
                            _LIF + ("theta_plus", "tc_theta_decay", "one_spike"),
                            "Diehl & Cook (2015) neurons: adaptive LIF, at most one spike per step "
                            "per sample with one_spike=True (AdaptiveLIF defaults).")
-IzhikevichNodes = _model("IzhikevichNodes", "IzhikevichNodes", ("excitatory", "thresh", "rest", "lbound"),
-                         "Izhikevich neurons (excitatory=1, thresh=45, rest=-65); parameters are drawn "
-                         "from the network's seed.")
+IzhikevichNodes = _model("IzhikevichNodes", "IzhikevichNodes",
+                         ("excitatory", "thresh", "rest", "lbound", "a", "b", "c", "d", "S"),
+                         "Izhikevich neurons (excitatory=1, thresh=45, rest=-65); the per-neuron "
+                         "parameters are drawn from the network's seed unless given (spikeflow only: "
+                         "all of ``a``, ``b``, ``c``, ``d`` ``[n]`` and ``S`` ``[n, n]``, ``S[j, k]`` "
+                         "= effect of neuron k's spike on neuron j, BindsNET's layout).")
 SRM0Nodes = _model("SRM0Nodes", "SRM0Nodes", _LIF + ("eps_0", "rho_0", "d_thresh"),
                    "Stochastic spike-response model (thresh=-50, rest=-70, reset=-70, refrac=5, "
                    "tc_decay=10, eps_0=1, rho_0=1, d_thresh=5).")
@@ -120,6 +123,19 @@ CSRMNodes = _model("CSRMNodes", "CSRMNodes",
                     "tc_decay", "theta_plus", "tc_theta_decay", "lbound"),
                    "Cumulative spike-response model (exponential response kernel).")
 
+ConductanceLIFNodes = _model(
+    "ConductanceLIFNodes", "ConductanceLIFNodes",
+    ("inhibitory", "adaptive", "v_rest", "v_reset", "v_thresh", "v_init", "refrac", "tau_m", "tau_ge",
+     "tau_gi", "e_exc", "e_inh", "theta_plus", "tau_theta", "theta_init", "theta_offset"),
+    "spikeflow only (not in BindsNET): conductance-based LIF, Diehl & Cook (2015)'s own neuron "
+    "(their Brian script's Euler step). Defaults: the excitatory neuron (v_rest=-65, v_reset=-65, "
+    "v_thresh=-52, v_init=-105, refrac=5, tau_m=100, tau_ge=1, tau_gi=2, e_exc=0, e_inh=-100, "
+    "adaptive threshold theta_plus=0.05, tau_theta=1e7, theta_init=20, theta_offset=20); "
+    "``inhibitory=True`` starts from the inhibitory one (v_rest=-60, v_reset=-45, v_thresh=-40, "
+    "v_init=-100, refrac=2, tau_m=10, e_inh=-85, no adaptation); ``adaptive`` turns the adaptive "
+    "threshold on or off. Input goes to the excitatory conductance ``g_e``; a connection with "
+    "``receptor=1`` feeds the inhibitory one ``g_i``. State: ``v``, ``s``, ``theta``, ``ge``, ``gi``.")
+
 __all__ = ["Nodes", "Input", "McCullochPitts", "IFNodes", "LIFNodes", "BoostedLIFNodes",
            "CurrentLIFNodes", "AdaptiveLIFNodes", "DiehlAndCookNodes", "IzhikevichNodes",
-           "SRM0Nodes", "CSRMNodes"]
+           "SRM0Nodes", "CSRMNodes", "ConductanceLIFNodes"]

@@ -7,7 +7,11 @@ nu=None, reduction=None, weight_decay=0.0, **kwargs)`` with ``update_rule``
 in BindsNET's layout (``[n_pre, n_post]`` for dense, sparse and legacy local
 connections, ``[out, in, *kernel]`` for convolutions); assigning writes them.
 Weights not given are drawn from the network's seed when it is built.
+``receptor`` (spikeflow only) picks the target's input channel: 1 feeds
+the inhibitory conductance of ``ConductanceLIFNodes``.
 """
+
+import numpy as np
 
 from .. import learning as _learning
 from .._arrays import as_f32, param
@@ -253,8 +257,40 @@ class LocalConnection3D(_LocalNd):
     _type, _dims = "LocalConnection3D", 3
 
 
+class DelayedConnection(AbstractConnection):
+    """spikeflow only (BindsNET has no delays): a dense connection whose
+    synapses each have a transmission delay, ``delays`` (whole steps >= 0,
+    a number or ``[n_pre, n_post]`` like ``w``). A spike of source ``i``
+    emitted at step ``t`` reaches target ``j`` at step ``t + 1 + delays[i,
+    j]`` (``0``: exactly a ``Connection``). Learning rules see spikes when
+    they are emitted. No bias."""
+
+    _type = "DelayedConnection"
+
+    def _w_shape(self):
+        return (self.source.n, self.target.n)
+
+    def __init__(self, source, target, delays, nu=None, reduction=None, weight_decay=0.0, **kwargs):
+        super().__init__(source, target, nu, reduction, weight_decay, **kwargs)
+        d = np.asarray(delays)
+        if d.ndim == 0:
+            d = np.full((source.n, target.n), d)
+        if d.shape != (source.n, target.n):
+            raise ValueError(f"DelayedConnection: delays has shape {list(d.shape)}, "
+                             f"expected {[source.n, target.n]}")
+        if not np.all(np.isfinite(d)) or np.any(d < 0) or np.any(d != np.floor(d)):
+            raise ValueError("DelayedConnection: delays must be whole numbers of steps >= 0")
+        self.delays = d.astype(np.int64)
+        self._args["delays"] = d.astype(np.float32)
+
+
 class MeanFieldConnection(AbstractConnection):
-    """Mean-field connection: ``mean(s) * w`` (``w`` a scalar or one per target; required)."""
+    """Mean-field connection: ``mean(s) * w`` (``w`` a scalar or one per target; required).
+
+    As BindsNET, the mean is over the batch rows as well as the source
+    neurons (every row gets the same input); ``over_batch=False``
+    (spikeflow only) keeps rows independent.
+    """
 
     _type = "MeanFieldConnection"
     _writable_w = False
@@ -263,4 +299,4 @@ class MeanFieldConnection(AbstractConnection):
 __all__ = ["AbstractConnection", "Connection", "SparseConnection", "Conv1dConnection",
            "Conv2dConnection", "Conv3dConnection", "MaxPool1dConnection", "MaxPool2dConnection",
            "MaxPool3dConnection", "LocalConnection", "LocalConnection1D", "LocalConnection2D",
-           "LocalConnection3D", "MeanFieldConnection"]
+           "LocalConnection3D", "MeanFieldConnection", "DelayedConnection"]
