@@ -100,7 +100,9 @@ fn fuzz_idx_parser() {
             }
         }
         let magic = [None, Some(IMAGES_MAGIC), Some(LABELS_MAGIC)][g.below(3)];
-        check("idx", &mut stats, &input, |b| parse_idx(b, "fuzz.idx", magic));
+        check("idx", &mut stats, &input, |b| {
+            parse_idx(b, "fuzz.idx", magic)
+        });
     }
     report("idx", &stats);
     assert!(stats.err > 0);
@@ -125,7 +127,10 @@ fn size_bombs_are_refused() {
             let e = parse_idx(&bytes[..], "bomb.idx", None).unwrap_err();
             assert!(matches!(e, spikeflow::Error::Format { .. }), "{e}");
             let m = e.to_string();
-            assert!(m.contains("bomb.idx") && (m.contains("truncated") || m.contains("overflows")), "{m}");
+            assert!(
+                m.contains("bomb.idx") && (m.contains("truncated") || m.contains("overflows")),
+                "{m}"
+            );
             assert!(t.elapsed().as_millis() < 500);
         }
     }
@@ -135,6 +140,8 @@ fn size_bombs_are_refused() {
     raw.resize(raw.len() + (64 << 20), 0);
     let bomb = gz(&raw);
     assert!(bomb.len() < 1 << 20);
-    let m = parse_idx(&bomb[..], "bomb.idx.gz", None).unwrap_err().to_string();
+    let m = parse_idx(&bomb[..], "bomb.idx.gz", None)
+        .unwrap_err()
+        .to_string();
     assert!(m.contains("more than 16777216 trailing byte(s)"), "{m}");
 }

@@ -195,8 +195,8 @@ pub fn check<T, E>(
     };
     let failure = failure.or_else(|| (dt > slow_limit()).then(|| format!("slow input: {dt:?}")));
     if let Some(why) = failure {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../target/fuzz-crashes");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/fuzz-crashes");
         let _ = std::fs::create_dir_all(&dir);
         let file = dir.join(format!("{target}-{}.bin", stats.inputs));
         let _ = std::fs::write(&file, input);
