@@ -46,7 +46,7 @@ fn seeds() -> Vec<Vec<u8>> {
 }
 
 /// A header-field edit of a raw IDX file.
-fn edit_header(g: &mut Gen, data: &mut Vec<u8>) {
+fn edit_header(g: &mut Gen, data: &mut [u8]) {
     if data.len() < 4 {
         return;
     }

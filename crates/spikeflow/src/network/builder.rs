@@ -409,7 +409,9 @@ const STATE_BYTES_PER_NEURON: u128 = 64;
 /// machine's memory (`MemTotal` of `/proc/meminfo` where there is one): the
 /// allocator would otherwise abort the process.
 fn check_state_size(name: &str, shape: &[usize], batch: usize) -> Result<()> {
-    let n = shape.iter().try_fold(1u128, |a, &d| a.checked_mul(d as u128));
+    let n = shape
+        .iter()
+        .try_fold(1u128, |a, &d| a.checked_mul(d as u128));
     let bytes = n
         .and_then(|n| n.checked_mul(batch as u128))
         .and_then(|e| e.checked_mul(STATE_BYTES_PER_NEURON));
