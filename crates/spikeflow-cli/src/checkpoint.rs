@@ -37,6 +37,11 @@ pub const VERSION: u64 = 1;
 pub const ARRAYS: &str = "state.safetensors";
 /// Metadata file name.
 pub const META: &str = "checkpoint.json";
+/// CRC-32 of the metadata file's bytes (8 hex digits), written next to it:
+/// without it a flipped digit in `checkpoint.json` (a step, a seed, a
+/// setting) would load as a different, wrong checkpoint. Checkpoints written
+/// before it existed have none and are read unchecked.
+pub const META_CRC: &str = "checkpoint.json.crc32";
 
 /// One named array.
 #[derive(Debug, Clone, PartialEq)]
@@ -277,9 +282,11 @@ pub fn write_checkpoint(dest: &Path, meta: &Value, arrays: &Arrays) -> Result<()
     let mut meta = meta.clone();
     meta["arrays"] = json!({"file": ARRAYS, "bytes": bytes.len(), "crc32": crc32(&bytes)});
     write_synced(&tmp.join(ARRAYS), &bytes)?;
+    let meta_text = serde_json::to_string_pretty(&meta)?;
+    write_synced(&tmp.join(META), meta_text.as_bytes())?;
     write_synced(
-        &tmp.join(META),
-        serde_json::to_string_pretty(&meta)?.as_bytes(),
+        &tmp.join(META_CRC),
+        format!("{:08x}\n", crc32(meta_text.as_bytes())).as_bytes(),
     )?;
     sync_dir(&tmp);
     fs::rename(&tmp, dest)
@@ -384,7 +391,23 @@ pub fn locate(dir: &Path, prefer_model: bool) -> Result<PathBuf> {
 /// length and CRC, safetensors structure).
 pub fn read_checkpoint(dir: &Path) -> Result<Loaded> {
     let mp = dir.join(META);
-    let text = fs::read_to_string(&mp).with_context(|| format!("cannot read {}", mp.display()))?;
+    let raw = fs::read(&mp).with_context(|| format!("cannot read {}", mp.display()))?;
+    let cp = dir.join(META_CRC);
+    if cp.exists() {
+        let want =
+            fs::read_to_string(&cp).with_context(|| format!("cannot read {}", cp.display()))?;
+        let want = u32::from_str_radix(want.trim(), 16)
+            .with_context(|| format!("{} is corrupt: not 8 hex digits", cp.display()))?;
+        if crc32(&raw) != want {
+            bail!(
+                "{} fails its CRC-32 check against {} (corrupt or edited file)",
+                mp.display(),
+                cp.display()
+            );
+        }
+    }
+    let text =
+        String::from_utf8(raw).with_context(|| format!("{} is not UTF-8 text", mp.display()))?;
     let meta: Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not valid JSON", mp.display()))?;
     if meta["format"].as_str() != Some(FORMAT) {
@@ -463,6 +486,20 @@ mod tests {
         let b = fs::read(&ap).unwrap();
         fs::write(&ap, &b[..b.len() - 3]).unwrap();
         assert!(read_checkpoint(&dest).is_err());
+        fs::write(&ap, &b).unwrap();
+        // A flipped digit in checkpoint.json: refused by its CRC, naming it.
+        let mp = dest.join(META);
+        let t = fs::read_to_string(&mp).unwrap();
+        fs::write(&mp, t.replace("\"version\": 1", "\"version\": 1 ")).unwrap();
+        let e = format!(
+            "{:#}",
+            read_checkpoint(&dest).err().expect("edited meta accepted")
+        );
+        assert!(e.contains(META) && e.contains("CRC-32"), "{e}");
+        // Older checkpoints without the CRC file are still read.
+        fs::write(&mp, &t).unwrap();
+        fs::remove_file(dest.join(META_CRC)).unwrap();
+        assert!(read_checkpoint(&dest).is_ok());
         fs::remove_dir_all(&dir).ok();
     }
 }

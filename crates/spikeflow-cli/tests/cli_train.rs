@@ -294,15 +294,22 @@ fn corrupt_checkpoints_are_refused_and_kept() {
     one_line_error(&["train", "--resume", sd]);
     fs::write(&arrays, &good).unwrap();
 
-    // Wrong format version.
+    // An edited checkpoint.json fails its CRC; without the CRC file (as
+    // written by older builds) a wrong format version is named.
     let meta_path = ck.join("checkpoint.json");
+    let crc_path = ck.join("checkpoint.json.crc32");
     let meta = fs::read_to_string(&meta_path).unwrap();
+    let crc = fs::read(&crc_path).unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&meta).unwrap();
     v["version"] = 99.into();
     fs::write(&meta_path, v.to_string()).unwrap();
     let e = one_line_error(&["train", "--resume", sd]);
+    assert!(e.contains("checkpoint.json") && e.contains("CRC-32"), "{e}");
+    fs::remove_file(&crc_path).unwrap();
+    let e = one_line_error(&["train", "--resume", sd]);
     assert!(e.contains("version"), "{e}");
     fs::write(&meta_path, &meta).unwrap();
+    fs::write(&crc_path, &crc).unwrap();
 
     // A fresh run does not silently replace the unfinished one.
     one_line_error(&with_out(TINY, sd));

@@ -1126,3 +1126,27 @@ fn bad_weight_masks() -> R {
     assert!(net.weights(XY)?.iter().all(|&w| w == 0.0));
     Ok(())
 }
+
+/// Found by `fuzz_case_json`: a case whose input layer had 10^12 neurons
+/// made the allocator abort the process. A population whose state cannot
+/// fit in memory is refused at build, with the figure.
+#[test]
+fn population_too_big_for_memory_is_refused_at_build() {
+    for (shape, batch) in [
+        (vec![1_000_000_000_000usize], 1usize),
+        (vec![usize::MAX, 2], 1),
+        (vec![1_000_000, 1_000_000], 8),
+        (vec![1000], usize::MAX / 2),
+    ] {
+        let r = no_panic("huge population", || {
+            let mut b = Network::builder().batch_size(batch);
+            b.add_population("X", &shape, Input, NodeOptions::default());
+            b.build()
+        });
+        let e = match r {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{shape:?} × {batch} accepted"),
+        };
+        assert!(e.contains("population X") && e.contains("bytes"), "{e}");
+    }
+}

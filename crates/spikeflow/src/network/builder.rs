@@ -122,6 +122,7 @@ impl NetworkBuilder {
             if index.insert(name.clone(), pops.len()).is_some() {
                 return Err(Error::Name(format!("population name {name:?} used twice")));
             }
+            check_state_size(name, shape, self.batch)?;
             let mut ctx = BuildContext {
                 name,
                 shape,
@@ -396,4 +397,45 @@ fn check_nu(name: &str, nu: &Nu, n_w: usize) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// Bytes of state per neuron and batch row a population may hold (voltages,
+/// thresholds, refractory counts, traces, summed input, spikes: a generous
+/// upper bound, 16 `f32` arrays).
+const STATE_BYTES_PER_NEURON: u128 = 64;
+
+/// Refuses, before anything is allocated, a population whose batch × neurons
+/// overflows or whose state (at [`STATE_BYTES_PER_NEURON`]) exceeds the
+/// machine's memory (`MemTotal` of `/proc/meminfo` where there is one): the
+/// allocator would otherwise abort the process.
+fn check_state_size(name: &str, shape: &[usize], batch: usize) -> Result<()> {
+    let n = shape
+        .iter()
+        .try_fold(1u128, |a, &d| a.checked_mul(d as u128));
+    let bytes = n
+        .and_then(|n| n.checked_mul(batch as u128))
+        .and_then(|e| e.checked_mul(STATE_BYTES_PER_NEURON));
+    let too_big = match bytes {
+        None => true,
+        Some(b) => b > usize::MAX as u128 / 2 || memory_total().is_some_and(|m| b > m),
+    };
+    if too_big {
+        return Err(Error::param(
+            format!("population {name}"),
+            format!(
+                "shape {shape:?} with batch {batch} needs about {} bytes of state, more than this machine's memory ({}); refused before allocating",
+                bytes.map_or_else(|| "more than 2^128".to_string(), |b| b.to_string()),
+                memory_total().map_or_else(|| "unknown".to_string(), |m| format!("{m} bytes")),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Total physical memory in bytes (`/proc/meminfo`), if known.
+fn memory_total() -> Option<u128> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u128 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
