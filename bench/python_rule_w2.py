@@ -44,7 +44,7 @@ class PyPostPre(SynapseRule):
     requires = ("pre_traces", "post_traces")
 
     def on_pre(self, syn):
-        return -(syn.pre_s * (syn.post_x * syn.nu_pre))
+        return syn.pre_s * (syn.post_x * -syn.nu_pre)
 
     def on_post(self, syn):
         return syn.pre_x * (syn.post_s * syn.nu_post)
