@@ -44,10 +44,17 @@ class PyPostPre(SynapseRule):
     requires = ("pre_traces", "post_traces")
 
     def on_pre(self, syn):
-        return -(syn.pre_s * (syn.post_x * syn.nu_pre))
+        return syn.pre_s * (syn.post_x * -syn.nu_pre)
 
     def on_post(self, syn):
         return syn.pre_x * (syn.post_s * syn.nu_post)
+
+
+class PyPostPre1D(PyPostPre):
+    """The same rule given the 1-D per-synapse arrays (no blocks): the
+    path every non-dense topology takes, and the dense one before blocks."""
+
+    block = False
 
 
 def build(n, w0, rule, tc_trace, nu):
@@ -69,9 +76,10 @@ def main():
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--rules", nargs="+", default=["python", "builtin"])
+    ap.add_argument("--rules", nargs="+", default=["python", "builtin"],
+                    help="python (blocks on this dense batch-1 W2), python-1d, builtin")
     args = ap.parse_args()
-    rules = {"python": PyPostPre, "builtin": PostPre}
+    rules = {"python": PyPostPre, "python-1d": PyPostPre1D, "builtin": PostPre}
     for n in args.sizes:
         w0 = common.w1_weights(n, args.seed)
         raster = common.w1_spikes(n, args.steps, args.seed, 1.0).reshape(args.steps, 1, n)

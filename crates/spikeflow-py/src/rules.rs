@@ -14,12 +14,13 @@
 //! library as a failed update: the run stops after that step and
 //! `Engine.run` re-raises the original exception.
 
-use numpy::{PyArray1, PyReadonlyArray1, PyUntypedArrayMethods};
+use numpy::ndarray::{Array2, ArrayViewMutD, IxDyn};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikeflow::learning::{
-    ArrayRule, ConnectionInfo, ConnectionRule, Nu, Phase, Phases, Requirements, SynapseBatch,
-    WholeConnection,
+    ArrayRule, Block, ConnectionInfo, ConnectionRule, Nu, Phase, Phases, Requirements,
+    SynapseBatch, WholeConnection,
 };
 use std::sync::{Arc, Mutex};
 
@@ -69,6 +70,9 @@ pub(crate) struct PySynapseRule {
     name: String,
     req: Requirements,
     reads: [Reads; 3],
+    /// Whether dense batch-1 phases are handed over as broadcastable
+    /// blocks (the class's `block`, true by default).
+    block: bool,
     slot: ErrorSlot,
 }
 
@@ -90,11 +94,13 @@ impl PySynapseRule {
                 };
             }
         }
+        let block: bool = spec.get_item("block")?.extract()?;
         Ok(PySynapseRule {
             obj: obj.clone().unbind(),
             name,
             req: requirements(&req)?,
             reads,
+            block,
             slot,
         })
     }
@@ -120,34 +126,22 @@ impl PySynapseRule {
         dw: &mut [f32],
     ) -> PyResult<()> {
         let d = PyDict::new(py);
-        let f32s = |v: Vec<f32>| PyArray1::from_vec(py, v);
-        let u32s = |v: Vec<u32>| PyArray1::from_vec(py, v);
-        let batch = syn.reward.len();
-        for f in fields {
-            let f = f.as_str();
-            let v: Bound<'_, PyAny> = match f {
-                "row" => u32s(syn.rows()).into_any(),
-                "pre" => u32s(syn.pres()).into_any(),
-                "post" => u32s(syn.posts()).into_any(),
-                "weight" => u32s(syn.weights()).into_any(),
-                "w" => f32s(syn.gather_w()).into_any(),
-                "wmin" => f32s(syn.gather_wmin()).into_any(),
-                "wmax" => f32s(syn.gather_wmax()).into_any(),
-                "nu_pre" => f32s(syn.gather_nu_pre()).into_any(),
-                "nu_post" => f32s(syn.gather_nu_post()).into_any(),
-                "pre_s" => f32s(syn.gather_pre(Some(syn.pre_s))).into_any(),
-                "pre_x" => f32s(syn.gather_pre(syn.pre_x)).into_any(),
-                "post_s" => f32s(syn.gather_post(Some(syn.post_s))).into_any(),
-                "post_x" => f32s(syn.gather_post(syn.post_x)).into_any(),
-                "reward" => f32s(syn.gather_reward()).into_any(),
-                _ => continue,
-            };
-            d.set_item(f, v)?;
-        }
+        let block = if self.block { syn.block() } else { None };
+        let shape: Vec<usize> = match &block {
+            Some(bk) => {
+                block_fields(py, syn, bk, fields, &d)?;
+                vec![bk.shape.0, bk.shape.1]
+            }
+            None => {
+                flat_fields(py, syn, fields, &d)?;
+                vec![syn.len()]
+            }
+        };
         d.set_item("n", syn.len())?;
+        d.set_item("shape", pyo3::types::PyTuple::new(py, &shape)?)?;
         d.set_item("dt", syn.dt)?;
         d.set_item("phase", phase)?;
-        d.set_item("batch_size", batch)?;
+        d.set_item("batch_size", syn.reward.len())?;
         d.set_item("n_pre", syn.n_pre)?;
         d.set_item("n_post", syn.n_post)?;
         let out = self
@@ -155,24 +149,150 @@ impl PySynapseRule {
             .bind(py)
             .call_method1("_spikeflow_phase", (phase, d))?;
         // `_spikeflow_phase` checked dtype and shape; check again here.
-        let a: PyReadonlyArray1<'_, f32> = out.extract()?;
-        if a.len() != dw.len() {
+        let a: PyReadonlyArrayDyn<'_, f32> = out.extract()?;
+        let v = a.as_array();
+        if v.len() == dw.len() && (v.ndim() == 1 || v.shape() == shape.as_slice()) {
+            // Every change given: row-major, as the synapses.
+            match v.as_slice() {
+                Some(src) => dw.copy_from_slice(src),
+                None => dw.iter_mut().zip(v.iter()).for_each(|(d, s)| *d = *s),
+            }
+            return Ok(());
+        }
+        let Some(b) = v.broadcast(IxDyn(&shape)) else {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                "{}.on_{phase} returned {} changes for {} synapses",
+                "{}.on_{phase} returned shape {:?}; expected {:?} (or broadcastable to it)",
                 self.name,
-                a.len(),
-                dw.len()
+                v.shape(),
+                shape
             )));
-        }
-        match a.as_slice() {
-            Ok(src) => dw.copy_from_slice(src),
-            Err(_) => dw
-                .iter_mut()
-                .zip(a.as_array().iter())
-                .for_each(|(d, s)| *d = *s),
-        }
+        };
+        ArrayViewMutD::from_shape(IxDyn(&shape), dw)
+            .expect("dw holds one change per synapse")
+            .assign(&b);
         Ok(())
     }
+}
+
+/// The fields a phase reads, one entry per synapse (1-D, length `n`).
+fn flat_fields(
+    py: Python<'_>,
+    syn: &SynapseBatch<'_>,
+    fields: &[String],
+    d: &Bound<'_, PyDict>,
+) -> PyResult<()> {
+    let f32s = |v: Vec<f32>| PyArray1::from_vec(py, v);
+    let u32s = |v: Vec<u32>| PyArray1::from_vec(py, v);
+    for f in fields {
+        let f = f.as_str();
+        let v: Bound<'_, PyAny> = match f {
+            "row" => u32s(syn.rows()).into_any(),
+            "pre" => u32s(syn.pres()).into_any(),
+            "post" => u32s(syn.posts()).into_any(),
+            "weight" => u32s(syn.weights()).into_any(),
+            "w" => f32s(syn.gather_w()).into_any(),
+            "wmin" => f32s(syn.gather_wmin()).into_any(),
+            "wmax" => f32s(syn.gather_wmax()).into_any(),
+            "nu_pre" => f32s(syn.gather_nu_pre()).into_any(),
+            "nu_post" => f32s(syn.gather_nu_post()).into_any(),
+            "pre_s" => f32s(syn.gather_pre(Some(syn.pre_s))).into_any(),
+            "pre_x" => f32s(syn.gather_pre(syn.pre_x)).into_any(),
+            "post_s" => f32s(syn.gather_post(Some(syn.post_s))).into_any(),
+            "post_x" => f32s(syn.gather_post(syn.post_x)).into_any(),
+            "reward" => f32s(syn.gather_reward()).into_any(),
+            _ => continue,
+        };
+        d.set_item(f, v)?;
+    }
+    Ok(())
+}
+
+/// The fields a block phase reads, as arrays that broadcast to the block
+/// `(rows, cols)`: per-source quantities `(rows, 1)`, per-target ones
+/// `(1, cols)`, the same everywhere `(1, 1)`, per-weight ones
+/// `(rows, cols)`.
+fn block_fields(
+    py: Python<'_>,
+    syn: &SynapseBatch<'_>,
+    bk: &Block<'_>,
+    fields: &[String],
+    d: &Bound<'_, PyDict>,
+) -> PyResult<()> {
+    let (r, c) = bk.shape;
+    let (b, n_pre, n_post) = (bk.b, syn.n_pre, syn.n_post);
+    fn arr<'py, T: numpy::Element>(
+        py: Python<'py>,
+        shape: (usize, usize),
+        v: Vec<T>,
+    ) -> Bound<'py, PyAny> {
+        Array2::from_shape_vec(shape, v)
+            .expect("block shape")
+            .into_pyarray(py)
+            .into_any()
+    }
+    // A source quantity at the block's rows, a target one at its columns.
+    let at_rows = |a: Option<&[f32]>| -> Vec<f32> {
+        let Some(a) = a else { return vec![0.0; r] };
+        let a = &a[b * n_pre..(b + 1) * n_pre];
+        match bk.rows {
+            Some(rows) => rows.iter().map(|&i| a[i as usize]).collect(),
+            None => a.to_vec(),
+        }
+    };
+    let at_cols = |a: Option<&[f32]>| -> Vec<f32> {
+        let Some(a) = a else { return vec![0.0; c] };
+        let a = &a[b * n_post..(b + 1) * n_post];
+        match bk.cols {
+            Some(cols) => cols.iter().map(|&j| a[j as usize]).collect(),
+            None => a.to_vec(),
+        }
+    };
+    let bound = |x: &spikeflow::topology::Bound, per: fn(&SynapseBatch<'_>) -> Vec<f32>| match x {
+        spikeflow::topology::Bound::Scalar(v) => arr(py, (1, 1), vec![*v]),
+        spikeflow::topology::Bound::PerSynapse(_) => arr(py, (r, c), per(syn)),
+    };
+    for f in fields {
+        let f = f.as_str();
+        let v: Bound<'_, PyAny> = match f {
+            "row" => arr(py, (1, 1), vec![b as u32]),
+            "pre" => arr(
+                py,
+                (r, 1),
+                match bk.rows {
+                    Some(rows) => rows.to_vec(),
+                    None => (0..n_pre as u32).collect(),
+                },
+            ),
+            "post" => arr(
+                py,
+                (1, c),
+                match bk.cols {
+                    Some(cols) => cols.to_vec(),
+                    None => (0..n_post as u32).collect(),
+                },
+            ),
+            "weight" => arr(py, (r, c), syn.weights()),
+            "w" => arr(py, (r, c), syn.gather_w()),
+            "wmin" => bound(syn.wmin, |s| s.gather_wmin()),
+            "wmax" => bound(syn.wmax, |s| s.gather_wmax()),
+            "nu_pre" => match syn.nu {
+                Nu::Pair(a, _) => arr(py, (1, 1), vec![*a]),
+                Nu::PerSynapse(..) => arr(py, (r, c), syn.gather_nu_pre()),
+            },
+            "nu_post" => match syn.nu {
+                Nu::Pair(_, a) => arr(py, (1, 1), vec![*a]),
+                Nu::PerSynapse(..) => arr(py, (r, c), syn.gather_nu_post()),
+            },
+            "pre_s" => arr(py, (r, 1), at_rows(Some(syn.pre_s))),
+            "pre_x" => arr(py, (r, 1), at_rows(syn.pre_x)),
+            "post_s" => arr(py, (1, c), at_cols(Some(syn.post_s))),
+            "post_x" => arr(py, (1, c), at_cols(syn.post_x)),
+            "reward" => arr(py, (1, 1), vec![syn.reward[b]]),
+            _ => continue,
+        };
+        d.set_item(f, v)?;
+    }
+    Ok(())
 }
 
 impl ArrayRule for PySynapseRule {

@@ -108,23 +108,34 @@ def test_synapse_rule_on_sparse():
 
 
 class Recorder(SynapseRule):
-    """Records what each phase sees; pre subtracts 1, post adds 10."""
+    """Records what each phase sees (every array broadcast to syn.shape and
+    flattened, and the shapes as given); pre subtracts 1, post adds 10."""
 
     reads = "all"
 
     def __init__(self, *a, **k):
         super().__init__(*a, **k)
         self.seen = []
+        self.shapes = []
+
+    def _see(self, syn, s):
+        flat = [np.broadcast_to(getattr(syn, f), syn.shape).ravel().tolist()
+                for f in ("row", "pre", "post", "weight", "w", s)]
+        self.seen.append((syn.phase, *flat, syn.dt))
+        self.shapes.append((syn.shape, *(getattr(syn, f).shape for f in (
+            "row", "pre", "post", "weight", "w", "pre_s", "post_x", "nu_pre", "wmax", "reward"))))
 
     def on_pre(self, syn):
-        self.seen.append(("pre", syn.row.tolist(), syn.pre.tolist(), syn.post.tolist(),
-                          syn.weight.tolist(), syn.w.tolist(), syn.pre_s.tolist(), syn.dt))
+        self._see(syn, "pre_s")
         return np.full(syn.n, -1.0, np.float32)
 
     def on_post(self, syn):
-        self.seen.append(("post", syn.row.tolist(), syn.pre.tolist(), syn.post.tolist(),
-                          syn.weight.tolist(), syn.w.tolist(), syn.post_s.tolist(), syn.dt))
-        return np.full(syn.n, 10.0, np.float32)
+        self._see(syn, "post_s")
+        return np.full(syn.shape, 10.0, np.float32)
+
+
+class FlatRecorder(Recorder):
+    block = False
 
 
 def micro(rule, w=(1.0, 2.0, 3.0, 4.0)):
@@ -143,13 +154,79 @@ def micro(rule, w=(1.0, 2.0, 3.0, 4.0)):
     return c
 
 
-def test_synapse_rule_hand_computed():
-    c = micro(Recorder)
+@pytest.mark.parametrize("rule", [Recorder, FlatRecorder])
+def test_synapse_rule_hand_computed(rule):
+    c = micro(rule)
     assert c.update_rule.seen == [
         ("pre", [0, 0], [0, 0], [0, 1], [0, 1], [1.0, 2.0], [1.0, 1.0], 1.0),
         ("post", [0, 0], [0, 1], [1, 1], [1, 3], [1.0, 4.0], [1.0, 1.0], 1.0),
     ]
     np.testing.assert_array_equal(c.w, [[0.0, 11.0], [3.0, 14.0]])
+    if rule is FlatRecorder:
+        assert c.update_rule.shapes == [((2,),) * 11] * 2
+    else:
+        # Dense, batch 1: the block (row of source 0; column of target 1),
+        # per-source (rows, 1), per-target (1, cols), scalars (1, 1).
+        one = (1, 1)
+        assert c.update_rule.shapes == [
+            ((1, 2), one, (1, 1), (1, 2), (1, 2), (1, 2), (1, 1), (1, 2), one, one, one),
+            ((2, 1), one, (2, 1), (1, 1), (2, 1), (2, 1), (2, 1), (1, 1), one, one, one),
+        ]
+
+
+class Broadcasts(SynapseRule):
+    """Returns arrays of the broadcast shapes; PostPre's terms, bit for bit."""
+
+    requires = ("pre_traces", "post_traces")
+
+    def on_pre(self, syn):
+        return syn.pre_s * (syn.post_x * -syn.nu_pre)  # (rows, cols) from (r, 1) x (1, c)
+
+    def on_post(self, syn):
+        t = syn.post_s * syn.nu_post  # (1, cols)
+        return syn.pre_x * t
+
+
+class PerWeight(SynapseRule):
+    """PostPre, checking on the way that the per-weight arrays (w, weight,
+    per-synapse bounds) line up with the synapses in either form."""
+
+    requires = ("pre_traces", "post_traces")
+    bounds = None
+
+    def _check(self, syn):
+        k = np.broadcast_to(syn.weight, syn.shape)
+        w = np.broadcast_to(syn.w, syn.shape)
+        assert w.shape == syn.shape and np.all(np.isfinite(w))
+        if self.bounds is not None:
+            lo, hi = self.bounds
+            np.testing.assert_array_equal(np.broadcast_to(syn.wmin, syn.shape), lo.ravel()[k])
+            np.testing.assert_array_equal(np.broadcast_to(syn.wmax, syn.shape), hi.ravel()[k])
+        assert np.all((w >= syn.wmin) | (w > 1.9))  # clamped, or not yet touched
+
+    def on_pre(self, syn):
+        self._check(syn)
+        return -(syn.pre_s * (syn.post_x * syn.nu_pre))
+
+    def on_post(self, syn):
+        self._check(syn)
+        return syn.pre_x * (syn.post_s * syn.nu_post)
+
+
+@pytest.mark.parametrize("rule", [Broadcasts, PerWeight])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_broadcast_forms_equal_builtin(rule, batch):
+    x = raster(80, batch, 6, 0.3, 3)
+    k = np.arange(24).reshape(6, 4)
+    for kw in ({}, dict(wmin=1.0 + k * 0.01, wmax=4.0 + k * 0.05)):
+        out = []
+        for r in (PostPre, rule):
+            net, c = dense(r, batch, **kw)
+            if r is PerWeight and kw:
+                c.update_rule.bounds = (np.float32(kw["wmin"]), np.float32(kw["wmax"]))
+            net.run({"X": x}, time=80)
+            out.append(c.w)
+        np.testing.assert_array_equal(out[0], out[1])
 
 
 class TracePost(LearningRule):
@@ -246,7 +323,8 @@ class Returns(SynapseRule):
 @pytest.mark.parametrize("what,exc,msg", [
     (lambda syn: np.zeros(syn.n), TypeError, "float64"),
     (lambda syn: np.zeros(syn.n + 1, np.float32), ValueError, "shape"),
-    (lambda syn: np.zeros((syn.n, 1), np.float32), ValueError, "shape"),
+    (lambda syn: np.zeros((syn.n, 3), np.float32), ValueError, "shape"),
+    (lambda syn: np.zeros((3,) + syn.shape, np.float32), ValueError, "shape"),
     (lambda syn: None, TypeError, "NoneType"),
     (lambda syn: [0.0] * syn.n, TypeError, "list"),
 ])

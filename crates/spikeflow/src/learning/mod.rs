@@ -47,7 +47,7 @@ mod stdp;
 
 pub use connection_rule::{ConnectionInfo, ConnectionRule, WholeConnection};
 pub use diehl_cook::DiehlAndCook;
-pub use engine::{ArrayRule, Phase, SynapseBatch, WeightChanges};
+pub use engine::{ArrayRule, Block, Phase, SynapseBatch, WeightChanges};
 pub use hebbian::Hebbian;
 pub use reward::{Mstdp, MstdpEt};
 pub use reward_fn::{MovingAvgRpe, RewardFn};

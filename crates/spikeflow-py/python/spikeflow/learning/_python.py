@@ -19,14 +19,30 @@ REQUIREMENTS = ("pre_traces", "post_traces", "additive_pre_traces", "finite_boun
 class Synapses:
     """The synapses one phase touches, one entry per synapse and batch row.
 
-    Per-synapse arrays (1-D, length ``n``; float32 unless said): ``row``
-    (batch row, uint32), ``pre`` / ``post`` (flat neuron indices, uint32),
-    ``weight`` (index into the connection's engine weight order, uint32;
-    shared convolution kernels map many synapses to one weight), ``w`` (the
-    weight before this step), ``wmin``, ``wmax``, ``nu_pre``, ``nu_post``,
-    ``pre_s``, ``pre_x`` (source spike and trace), ``post_s``, ``post_x``,
-    ``reward``. Scalars: ``n``, ``dt``, ``phase`` (``"pre"``, ``"post"``,
-    ``"every_step"``), ``batch_size``, ``n_pre``, ``n_post``.
+    Arrays (float32 unless said): ``row`` (batch row, uint32), ``pre`` /
+    ``post`` (flat neuron indices, uint32), ``weight`` (index into the
+    connection's engine weight order, uint32; shared convolution kernels map
+    many synapses to one weight), ``w`` (the weight before this step),
+    ``wmin``, ``wmax``, ``nu_pre``, ``nu_post``, ``pre_s``, ``pre_x``
+    (source spike and trace), ``post_s``, ``post_x``, ``reward``. Scalars:
+    ``n`` (number of synapses), ``shape``, ``dt``, ``phase`` (``"pre"``,
+    ``"post"``, ``"every_step"``), ``batch_size``, ``n_pre``, ``n_post``.
+
+    Two forms, one rule: in general every array is 1-D, one entry per
+    synapse, and ``shape == (n,)``. Where the phase is a block of a dense
+    weight matrix (``Connection`` at batch size 1: the rows of the sources
+    that spiked × every target for ``on_pre``, every source × the columns
+    of the targets that spiked for ``on_post``, everything for
+    ``every_step``), ``shape == (rows, cols)`` and each array has the
+    shape that broadcasts to it: per-source quantities (``pre``,
+    ``pre_s``, ``pre_x``) ``(rows, 1)``, per-target ones (``post``,
+    ``post_s``, ``post_x``) ``(1, cols)``, ones that are the same
+    everywhere (``row``, ``reward``, scalar ``nu_*`` / ``wmin`` / ``wmax``)
+    ``(1, 1)``, per-weight ones (``w``, ``weight``, per-synapse ``nu_*`` /
+    bounds) ``(rows, cols)``. Elementwise NumPy code works unchanged on
+    both, and on the block it costs one pass per operation over the block,
+    without gathering per-neuron values per synapse. Set ``block = False``
+    on the class to always get the 1-D form.
 
     Only the arrays the rule's phase method mentions are built (found in
     its code, and in the code of the rule's methods it calls); set
@@ -102,7 +118,8 @@ class SynapseRuleMixin:
     ``on_post(self, syn)`` (of the targets that spiked; where ``nu_post`` is
     non-zero) and ``every_step(self, syn)`` (every synapse, every step).
     Each receives a :class:`Synapses` of NumPy arrays and returns the change
-    of each synapse: a float32 array of length ``syn.n``. The engine sums
+    of each synapse: a float32 array of shape ``syn.shape`` (or one that
+    broadcasts to it, or 1-D of length ``syn.n``). The engine sums
     the changes per weight (batch rows, shared kernels), reduces them over
     the batch (``reduction``, mean by default), adds them, then applies
     weight decay and ``wmin``/``wmax``; every change is computed from the
@@ -111,7 +128,7 @@ class SynapseRuleMixin:
     Class attributes: ``requires`` — what the connection must provide,
     checked when the network is built (``"pre_traces"``, ``"post_traces"``,
     ``"additive_pre_traces"``, ``"finite_bounds"``, ``"finite_wmax"``,
-    ``"reward"``); ``reads`` — see :class:`Synapses`.
+    ``"reward"``); ``reads`` and ``block`` — see :class:`Synapses`.
 
     Attach it like a built-in rule: ``Connection(X, Y, update_rule=MyRule,
     nu=(1e-4, 1e-2))``. An exception raised by a phase stops ``run`` after
@@ -120,6 +137,7 @@ class SynapseRuleMixin:
 
     requires = ()
     reads = None
+    block = True
 
     def _python_engine_args(self):
         cls = type(self)
@@ -135,7 +153,8 @@ class SynapseRuleMixin:
 
     def _spikeflow_spec(self):
         cls = type(self)
-        return {"name": cls.__name__, "requires": _check_requires(cls), "phases": self._phases}
+        return {"name": cls.__name__, "requires": _check_requires(cls), "phases": self._phases,
+                "block": bool(getattr(cls, "block", True))}
 
     def _spikeflow_phase(self, phase, fields):
         syn = Synapses(fields, type(self).__name__)
@@ -143,26 +162,34 @@ class SynapseRuleMixin:
         out = getattr(self, method)(syn)
         name = f"{type(self).__name__}.{method}"
         if not isinstance(out, np.ndarray):
-            raise TypeError(f"{name} must return a float32 NumPy array of {syn.n} changes, "
-                            f"got {type(out).__name__}")
+            if not isinstance(out, np.generic):
+                raise TypeError(f"{name} must return a float32 NumPy array of shape {syn.shape} "
+                                f"(or broadcastable to it), got {type(out).__name__}")
+            out = np.asarray(out)
         if out.dtype != np.float32:
             raise TypeError(f"{name} returned a {out.dtype} array; return float32 "
                             f"(e.g. .astype(np.float32)) so the changes are the engine's")
-        if out.shape != (syn.n,):
-            raise ValueError(f"{name} returned shape {out.shape}; expected ({syn.n},), one "
-                             f"change per synapse")
-        return np.ascontiguousarray(out)
+        shape = syn.shape
+        if out.shape != shape and out.shape != (syn.n,):
+            try:
+                ok = np.broadcast_shapes(out.shape, shape) == shape
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ValueError(f"{name} returned shape {out.shape}; expected {shape} (one "
+                                 f"change per synapse), or a shape that broadcasts to it")
+        return out
 
     def on_pre(self, syn):
-        """Changes of the synapses of sources that spiked (float32 ``[syn.n]``)."""
+        """Changes of the synapses of sources that spiked (float32 ``syn.shape``)."""
         raise NotImplementedError
 
     def on_post(self, syn):
-        """Changes of the synapses of targets that spiked (float32 ``[syn.n]``)."""
+        """Changes of the synapses of targets that spiked (float32 ``syn.shape``)."""
         raise NotImplementedError
 
     def every_step(self, syn):
-        """Changes of every synapse, every step (float32 ``[syn.n]``)."""
+        """Changes of every synapse, every step (float32 ``syn.shape``)."""
         raise NotImplementedError
 
 

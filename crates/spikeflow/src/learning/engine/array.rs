@@ -89,6 +89,47 @@ pub struct SynapseBatch<'a> {
     pub n_post: usize,
 }
 
+/// A phase of dense weights at batch 1 seen as a block: the rows `rows`
+/// (source indices; every source if `None`) × the columns `cols` (target
+/// indices; every target if `None`) of the weight matrix, row-major — the
+/// same synapses, in the same order, as the per-synapse arrays. Per-neuron
+/// quantities then broadcast over the block (a source's value down its
+/// row, a target's along its column) instead of being gathered per synapse.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Block<'a> {
+    /// The batch row.
+    pub b: usize,
+    /// The block's rows (source indices), or `None` for every source.
+    pub rows: Option<&'a [u32]>,
+    /// The block's columns (target indices), or `None` for every target.
+    pub cols: Option<&'a [u32]>,
+    /// `(rows, cols)`: `rows * cols` is [`SynapseBatch::len`].
+    pub shape: (usize, usize),
+}
+
+impl<'a> SynapseBatch<'a> {
+    /// The phase as a [`Block`] (dense weights, batch 1), or `None` where
+    /// the synapses are listed one by one (other topologies, batches > 1).
+    pub fn block(&self) -> Option<Block<'a>> {
+        match self.layout {
+            Layout::DenseRows { b, rows } => Some(Block {
+                b,
+                rows: Some(rows),
+                cols: None,
+                shape: (rows.len(), self.n_post),
+            }),
+            Layout::DenseCols { b, cols } => Some(Block {
+                b,
+                rows: None,
+                cols: Some(cols),
+                shape: (self.n_pre, cols.len()),
+            }),
+            Layout::Listed { .. } => None,
+        }
+    }
+}
+
 impl SynapseBatch<'_> {
     /// Number of synapses (entries of every per-synapse array).
     pub fn len(&self) -> usize {

@@ -25,7 +25,7 @@ mod deferred;
 mod in_place;
 
 pub(crate) use array::ArrayLearner;
-pub use array::{ArrayRule, Phase, SynapseBatch};
+pub use array::{ArrayRule, Block, Phase, SynapseBatch};
 pub use changes::WeightChanges;
 use deferred::PostLog;
 use in_place::PostCols;
