@@ -243,6 +243,20 @@ pub struct Phases {
     pub eligibility: bool,
 }
 
+impl Phases {
+    /// Pre terms where `nu_pre` is non-zero somewhere, post terms where
+    /// `nu_post` is; no every-step terms, no eligibility (the default of
+    /// [`SynapseRule::phases`] and [`ArrayRule::phases`]).
+    pub fn from_rates(nu: &Nu) -> Phases {
+        Phases {
+            pre: nu.pre_active(),
+            post: nu.post_active(),
+            every_step: false,
+            eligibility: false,
+        }
+    }
+}
+
 /// A learning rule stated for one synapse. See the [module docs](self) and
 /// `docs/adding-a-learning-rule.md`.
 ///
@@ -266,12 +280,7 @@ pub trait SynapseRule: Send + Sync + std::fmt::Debug + 'static {
     /// rates (so that a zero rate skips its phase). By default: pre terms
     /// where `nu_pre` is non-zero somewhere, post terms where `nu_post` is.
     fn phases(&self, nu: &Nu) -> Phases {
-        Phases {
-            pre: nu.pre_active(),
-            post: nu.post_active(),
-            every_step: false,
-            eligibility: false,
-        }
+        Phases::from_rates(nu)
     }
     /// The rule's own per-neuron traces.
     fn rule_traces(&self) -> RuleTraces {

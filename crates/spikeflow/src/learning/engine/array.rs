@@ -330,12 +330,7 @@ pub trait ArrayRule: Send + Sync + std::fmt::Debug {
     /// pre terms where `nu_pre` is non-zero somewhere, post terms where
     /// `nu_post` is. `eligibility` must stay false.
     fn phases(&self, nu: &Nu) -> Phases {
-        Phases {
-            pre: nu.pre_active(),
-            post: nu.post_active(),
-            every_step: false,
-            eligibility: false,
-        }
+        Phases::from_rates(nu)
     }
     /// Terms of the synapses of sources that spiked.
     fn on_pre(&mut self, _syn: &SynapseBatch<'_>, _dw: &mut [f32]) -> Result<(), String> {
