@@ -308,28 +308,44 @@ pub(crate) fn normalize(map: SynapseMap<'_>, w: &mut [f32], mode: NormMode, norm
             }
         }
         _ => {
+            let abs = mode == NormMode::ColumnAbs;
             let mut sums = vec![0.0f32; map.n_post()];
-            for i in 0..map.n_pre() {
-                map.for_each_out(i, |j, k| {
-                    sums[j] += if mode == NormMode::ColumnAbs {
-                        w[k].abs()
-                    } else {
-                        w[k]
-                    };
-                });
+            // Dense weights row by row, in the visit's order (same sums), as
+            // plain slices that vectorise whatever the compiler makes of
+            // `for_each_out` (measured: 2.0 vs 4.1 ms per W3 N = 6400 sample).
+            if let SynapseMap::Dense { n_post, .. } = map {
+                for row in w.chunks_exact(n_post) {
+                    for (s, &x) in sums.iter_mut().zip(row) {
+                        *s += if abs { x.abs() } else { x };
+                    }
+                }
+            } else {
+                for i in 0..map.n_pre() {
+                    map.for_each_out(i, |j, k| {
+                        sums[j] += if abs { w[k].abs() } else { w[k] };
+                    });
+                }
             }
             let factors: Vec<f32> = sums
                 .iter()
                 .map(|&s| {
-                    norm / if mode == NormMode::ColumnAbs && s == 0.0 {
+                    norm / if abs && s == 0.0 {
                         1.0
                     } else {
                         s
                     }
                 })
                 .collect();
-            for i in 0..map.n_pre() {
-                map.for_each_out(i, |j, k| w[k] *= factors[j]);
+            if let SynapseMap::Dense { n_post, .. } = map {
+                for row in w.chunks_exact_mut(n_post) {
+                    for (x, &f) in row.iter_mut().zip(&factors) {
+                        *x *= f;
+                    }
+                }
+            } else {
+                for i in 0..map.n_pre() {
+                    map.for_each_out(i, |j, k| w[k] *= factors[j]);
+                }
             }
         }
     }
