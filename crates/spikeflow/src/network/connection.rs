@@ -328,13 +328,7 @@ pub(crate) fn normalize(map: SynapseMap<'_>, w: &mut [f32], mode: NormMode, norm
             }
             let factors: Vec<f32> = sums
                 .iter()
-                .map(|&s| {
-                    norm / if abs && s == 0.0 {
-                        1.0
-                    } else {
-                        s
-                    }
-                })
+                .map(|&s| norm / if abs && s == 0.0 { 1.0 } else { s })
                 .collect();
             if let SynapseMap::Dense { n_post, .. } = map {
                 for row in w.chunks_exact_mut(n_post) {
