@@ -2,13 +2,13 @@
 //!
 //! The Python classes (`spikeflow.network.Network`, the node, connection,
 //! monitor and learning-rule classes) hold BindsNET's constructor arguments
-//! and, at the first `run`, hand them to [`Engine`], which builds a
+//! and, at the first `run`, hand them to `engine::Engine`, which builds a
 //! [`spikeflow::Network`] through the library's one validation path
 //! (`NetworkBuilder::build`). Nothing here re-implements behaviour: a
 //! BindsNET name maps to one Rust type, and every argument the user did not
 //! give comes from that type's `Default`.
 //!
-//! Every library error becomes a Python exception ([`to_py`]); a panic is
+//! Every library error becomes a Python exception (`to_py`); a panic is
 //! caught and turned into a `RuntimeError` before it can reach Python.
 
 mod build;

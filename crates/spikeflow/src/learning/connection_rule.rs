@@ -91,7 +91,7 @@ pub struct ConnectionInfo<'a> {
 /// A learning rule with access to the whole connection. After
 /// [`update`](ConnectionRule::update) the shared tail (weight decay, then
 /// clamping to `[wmin, wmax]`) is applied to every weight. See the
-/// [module docs](self) for what the network does and what the rule must do.
+/// guide (`docs/adding-a-learning-rule.md` §3) for what the network does and what the rule must do.
 pub trait ConnectionRule: Send + Sync + std::fmt::Debug {
     /// The rule's name.
     fn name(&self) -> &str;

@@ -224,7 +224,7 @@ pub struct Requirements {
     /// A reward must be given to `run`.
     pub reward: bool,
     /// A state variable the target population must have (exposed as
-    /// [`Side::aux`] of the postsynaptic side), e.g. `"s_prob"`.
+    /// [`Side::variable`] of the postsynaptic side), e.g. `"s_prob"`.
     pub post_variable: Option<&'static str>,
 }
 

@@ -20,12 +20,13 @@ use crate::topology::{Bound, SynapseMap};
 use rayon::prelude::*;
 
 mod array;
+mod array_learner;
 mod changes;
 mod deferred;
 mod in_place;
 
-pub(crate) use array::ArrayLearner;
 pub use array::{ArrayRule, Block, Phase, SynapseBatch};
+pub(crate) use array_learner::ArrayLearner;
 pub use changes::WeightChanges;
 use deferred::PostLog;
 use in_place::PostCols;
