@@ -35,6 +35,7 @@ pub mod encoding;
 mod error;
 pub mod evaluation;
 pub mod learning;
+mod memory;
 pub mod models;
 pub mod monitor;
 mod network;

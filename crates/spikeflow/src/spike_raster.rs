@@ -31,11 +31,16 @@ impl SpikeRaster {
     /// # Errors
     /// [`Error::Shape`] if the lengths disagree.
     pub fn new(shape: Vec<usize>, data: Vec<bool>) -> Result<Self> {
-        let n: usize = shape.iter().product();
-        if n != data.len() {
+        // Checked: a shape whose product overflows must not wrap around to
+        // the data's length.
+        let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        if n != Some(data.len()) {
             return Err(Error::shape(
                 "spike raster",
-                format!("shape {shape:?} holds {n} values, data has {}", data.len()),
+                match n {
+                    Some(n) => format!("shape {shape:?} holds {n} values, data has {}", data.len()),
+                    None => format!("shape {shape:?} holds more values than an array can"),
+                },
             ));
         }
         Ok(SpikeRaster { shape, data })
@@ -103,5 +108,13 @@ mod tests {
         assert_eq!(x.count(), 3);
         assert_eq!(x.to_tensor().data(), &[1.0, 0.0, 1.0, 1.0]);
         assert_eq!(SpikeRaster::zeros(vec![4, 2]).count(), 0);
+    }
+
+    #[test]
+    fn a_shape_whose_product_overflows_is_refused_not_wrapped() {
+        // 2^63 · 2 wraps to 0 in unchecked arithmetic: the empty data would match.
+        let wraps = vec![1usize << 63, 2];
+        assert!(SpikeRaster::new(wraps.clone(), Vec::new()).is_err());
+        assert!(crate::Tensor::new(wraps, Vec::new()).is_err());
     }
 }

@@ -17,11 +17,16 @@ impl Tensor {
     /// # Errors
     /// [`Error::Shape`] if the lengths disagree.
     pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Result<Self> {
-        let n: usize = shape.iter().product();
-        if n != data.len() {
+        // Checked: a shape whose product overflows must not wrap around to
+        // the data's length.
+        let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        if n != Some(data.len()) {
             return Err(Error::shape(
                 "tensor",
-                format!("shape {shape:?} holds {n} values, data has {}", data.len()),
+                match n {
+                    Some(n) => format!("shape {shape:?} holds {n} values, data has {}", data.len()),
+                    None => format!("shape {shape:?} holds more values than an array can"),
+                },
             ));
         }
         Ok(Tensor { shape, data })

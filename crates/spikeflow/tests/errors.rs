@@ -1150,3 +1150,40 @@ fn population_too_big_for_memory_is_refused_at_build() {
         assert!(e.contains("population X") && e.contains("bytes"), "{e}");
     }
 }
+
+#[test]
+fn dense_weights_too_big_for_memory_are_refused_at_build() {
+    // 10^6 × 10^6 dense weights: 4 TB.
+    let r = no_panic("huge dense connection", || {
+        let mut b = Network::builder();
+        b.add_population("X", &[1_000_000], Input, NodeOptions::default());
+        b.add_population("Y", &[1_000_000], Input, NodeOptions::default());
+        b.connect(Connect::new("X", "Y", Dense::default()));
+        b.build()
+    });
+    let e = expect_err(r, &["X -> Y", "dense weights", "bytes"]);
+    assert!(matches!(e, Error::InvalidParameter { .. }), "{e:?}");
+}
+
+#[test]
+fn runs_whose_recordings_or_rewards_would_not_fit_are_refused_unstepped() -> R {
+    let mut net = ok_net();
+    net.add_monitor("v", MonitorSpec::new("Y", &["v"]))?;
+    let huge = 1usize << 50;
+    expect_err(
+        run(&mut net, &[], huge, &RunOptions::default()),
+        &["monitor \"v\"", "bytes"],
+    );
+    // A bounded monitor never grows past its capacity: only the reward is too big now.
+    let mut net = ok_net();
+    net.add_monitor("v", MonitorSpec::new("Y", &["v"]).capacity(10))?;
+    let o = RunOptions {
+        reward: Reward::Scalar(1.0),
+        ..Default::default()
+    };
+    expect_err(run(&mut net, &[], huge, &o), &["reward", "bytes"]);
+    // Nothing was stepped: the network runs as a fresh one.
+    run(&mut net, &[], 2, &RunOptions::default())?;
+    assert_eq!(net.monitor("v")?.get("v")?.shape()[0], 2);
+    Ok(())
+}

@@ -86,13 +86,11 @@ fn edit(g: &mut Gen, case: &mut Value) {
     *node = evil[g.below(evil.len())].clone();
 }
 
-// Ignored until the second defect it found is fixed: after the population
-// check (commit "network: refuse at build a population…"), a fuzzed case
-// ran for minutes and grew to 24 GB (a huge connection, time or monitor
-// allocation not yet bounded). Run with `cargo test --test fuzz_case_json
-// -- --ignored` under a memory limit (`ulimit -v`).
+// Defects it found, each now refused with an error: a population too big
+// for memory (allocator abort), dense weights / unbounded monitors /
+// rewards sized by a huge `time` (grew to 24 GB), shape products and conv
+// geometry that overflowed. `FUZZ_ITERS=1000000` runs a campaign.
 #[test]
-#[ignore]
 fn fuzz_case_reader() {
     let seeds = seeds();
     let texts: Vec<Vec<u8>> = seeds
@@ -125,4 +123,29 @@ fn fuzz_case_reader() {
         });
     }
     report("case-json", &stats);
+}
+
+/// The inputs that once crashed the reader (`tests/data/fuzz-regressions/`,
+/// saved by the fuzzer): each must now be refused with an error or pass.
+#[test]
+fn former_crashes_are_refused_cleanly() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz-regressions");
+    let mut stats = Stats::default();
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        files += 1;
+        check("case-json regression", &mut stats, &bytes, |b| {
+            let v: Value = serde_json::from_slice(b).map_err(|e| e.to_string())?;
+            match run_case(&v, "regression").outcome {
+                Outcome::Pass => Ok(()),
+                o => Err(format!("{o:?}")),
+            }
+        });
+    }
+    assert!(
+        files >= 3,
+        "regression corpus missing from {}",
+        dir.display()
+    );
 }

@@ -90,7 +90,8 @@ pub(super) fn add_layer(
     known_fields(v, &[LAYER_COMMON, &fields[..]].concat(), &what)?;
     let shape = usizes(v, "shape")?;
     if let Some(n) = v.get("n") {
-        if n.as_u64() != Some(shape.iter().product::<usize>() as u64) {
+        let product = shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d as u64));
+        if product.is_none() || n.as_u64() != product {
             return Err(invalid(format!(
                 "{what}: n {n} is not the product of {shape:?}"
             )));

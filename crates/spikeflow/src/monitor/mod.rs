@@ -78,6 +78,16 @@ pub(crate) enum MonitorTarget {
 }
 
 impl Monitor {
+    /// Values this monitor will hold after `steps` more steps (its records
+    /// so far plus the new ones, up to its capacity), `None` on overflow.
+    pub(crate) fn values_after(&self, steps: usize) -> Option<u128> {
+        self.tracks.iter().try_fold(0u128, |acc, t| {
+            let records = (t.count as u128).checked_add(steps as u128)?;
+            let records = self.capacity.map_or(records, |c| records.min(c as u128));
+            acc.checked_add(records.checked_mul(t.len as u128)?)
+        })
+    }
+
     pub(crate) fn new(
         target: MonitorTarget,
         capacity: Option<usize>,

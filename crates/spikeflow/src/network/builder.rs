@@ -406,36 +406,14 @@ const STATE_BYTES_PER_NEURON: u128 = 64;
 
 /// Refuses, before anything is allocated, a population whose batch × neurons
 /// overflows or whose state (at [`STATE_BYTES_PER_NEURON`]) exceeds the
-/// machine's memory (`MemTotal` of `/proc/meminfo` where there is one): the
-/// allocator would otherwise abort the process.
+/// machine's memory: the allocator would otherwise abort the process.
 fn check_state_size(name: &str, shape: &[usize], batch: usize) -> Result<()> {
-    let n = shape
-        .iter()
-        .try_fold(1u128, |a, &d| a.checked_mul(d as u128));
-    let bytes = n
-        .and_then(|n| n.checked_mul(batch as u128))
-        .and_then(|e| e.checked_mul(STATE_BYTES_PER_NEURON));
-    let too_big = match bytes {
-        None => true,
-        Some(b) => b > usize::MAX as u128 / 2 || memory_total().is_some_and(|m| b > m),
-    };
-    if too_big {
-        return Err(Error::param(
-            format!("population {name}"),
-            format!(
-                "shape {shape:?} with batch {batch} needs about {} bytes of state, more than this machine's memory ({}); refused before allocating",
-                bytes.map_or_else(|| "more than 2^128".to_string(), |b| b.to_string()),
-                memory_total().map_or_else(|| "unknown".to_string(), |m| format!("{m} bytes")),
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Total physical memory in bytes (`/proc/meminfo`), if known.
-fn memory_total() -> Option<u128> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kib: u128 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+    let mut dims = shape.to_vec();
+    dims.push(batch);
+    crate::memory::check_fits(
+        &format!("population {name}"),
+        &format!("shape {shape:?} with batch {batch}"),
+        crate::memory::product(&dims),
+        STATE_BYTES_PER_NEURON,
+    )
 }

@@ -92,6 +92,15 @@ impl Network {
             };
             injects.push((p, t, per_step));
         }
+        // Unbounded monitors grow with the run: refuse one that would not fit.
+        for (name, m) in &self.monitors {
+            crate::memory::check_fits(
+                &format!("monitor {name:?}"),
+                &format!("recording {steps} more steps"),
+                m.values_after(steps),
+                4,
+            )?;
+        }
         let mut weight_masks = Vec::new();
         for (name, mask) in &o.weight_masks {
             let ci = self.conn_index(name)?;
@@ -166,6 +175,15 @@ impl Network {
         // The reward function sees each given value once — a scalar once
         // per run, as BindsNET's `reward_fn.compute` — before the values are
         // spread over the steps and batch rows.
+        if given.is_some() {
+            // The rewards are spread over every step and batch row below.
+            crate::memory::check_fits(
+                "reward",
+                &format!("{steps} steps × batch {b}"),
+                crate::memory::product(&[steps, b]),
+                4,
+            )?;
+        }
         let mut given = given.map(<[f32]>::to_vec);
         if let (Some(v), Some(f)) = (&mut given, &mut self.reward_fn) {
             for x in v.iter_mut() {

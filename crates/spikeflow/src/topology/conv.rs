@@ -134,8 +134,19 @@ impl ConvGeometry {
         }
         let mut out = vec![0; d];
         for a in 0..d {
-            let span = dilation[a] * (spec_kernel[a] - 1) + 1;
-            let padded = src[a + 1] + 2 * padding[a];
+            // Checked: huge dilations or paddings must be refused, not wrap.
+            let span = dilation[a]
+                .checked_mul(spec_kernel[a] - 1)
+                .and_then(|x| x.checked_add(1));
+            let padded = padding[a]
+                .checked_mul(2)
+                .and_then(|p| p.checked_add(src[a + 1]));
+            let (Some(span), Some(padded)) = (span, padded) else {
+                return Err(Error::param(
+                    name,
+                    format!("dilation {dilation:?} or padding {padding:?} too large"),
+                ));
+            };
             if span > padded {
                 return Err(Error::param(name, format!("kernel {spec_kernel:?} (dilation {dilation:?}) is larger than the padded input {:?}", &src[1..])));
             }

@@ -119,6 +119,13 @@ impl TopologySpec for Dense {
     }
     fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
         let (n_pre, n_post) = (ends.n_pre(), ends.n_post());
+        // All-to-all: n_pre × n_post weights of 4 bytes (more with delays).
+        crate::memory::check_fits(
+            ends.name,
+            &format!("{n_pre} × {n_post} dense weights"),
+            crate::memory::product(&[n_pre, n_post]),
+            4,
+        )?;
         let w = match &self.w {
             Some(w) => {
                 check_len(
