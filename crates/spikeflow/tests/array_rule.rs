@@ -5,35 +5,16 @@
 //! exactly the synapses it should, and a failing rule stops the run with
 //! `Error::Rule` after the step in which it failed.
 
+mod support;
+
 use spikeflow::learning::{ArrayRule, Phase, Phases, Requirements, SynapseBatch};
 use spikeflow::prelude::*;
 use spikeflow::topology::Sparse;
 use spikeflow::Error;
 use std::sync::{Arc, Mutex};
+use support::{spikes, traced};
 
 const XY: &str = "X -> Y";
-
-fn traced() -> NodeOptions {
-    NodeOptions {
-        traces: true,
-        ..Default::default()
-    }
-}
-
-/// Deterministic 0/1 input `[steps × batch × n]`, about `p` spikes per
-/// neuron and step.
-fn spikes(steps: usize, batch: usize, n: usize, p: f32, seed: u64) -> Tensor {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let x = (0..steps * batch * n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            f32::from(((s >> 40) as f32 / (1u64 << 24) as f32) < p)
-        })
-        .collect();
-    Tensor::new(vec![steps, batch, n], x).unwrap()
-}
 
 /// PostPre over arrays, written as a NumPy user would: gather, multiply.
 #[derive(Debug, Default)]

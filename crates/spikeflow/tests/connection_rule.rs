@@ -2,6 +2,8 @@
 //! the shared machinery (`WeightChanges`), build-time checks and snapshots;
 //! and the build errors for rule parameters and rules that would never run.
 
+mod support;
+
 use spikeflow::learning::{
     ConnectionInfo, ConnectionRule, RuleTraces, TraceSpec, WeightChanges, WholeConnection,
 };
@@ -9,30 +11,9 @@ use spikeflow::models::diehl_cook_paper::{DiehlCookPaper, PaperStdp, PaperStdpDe
 use spikeflow::prelude::*;
 use spikeflow::topology::Delayed;
 use std::sync::Arc;
+use support::{spikes, traced};
 
 const XY: &str = "X -> Y";
-
-fn traced() -> NodeOptions {
-    NodeOptions {
-        traces: true,
-        ..Default::default()
-    }
-}
-
-/// Deterministic 0/1 input, `[steps × batch × n]`, about `p` spikes per
-/// neuron and step.
-fn spikes(steps: usize, batch: usize, n: usize, p: f32, seed: u64) -> Tensor {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let x = (0..steps * batch * n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            f32::from(((s >> 40) as f32 / (1u64 << 24) as f32) < p)
-        })
-        .collect();
-    Tensor::new(vec![steps, batch, n], x).unwrap()
-}
 
 /// BindsNET's PostPre as a whole-connection rule: the rates and the batch
 /// reduction come from the connection's options, changes go through

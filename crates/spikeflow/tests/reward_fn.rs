@@ -3,36 +3,11 @@
 //! with `r̂` the moving average updated per episode; `compute` is called
 //! once per given reward value (once per `run` for a scalar, as BindsNET).
 
-use spikeflow::learning::{MovingAvgRpe, Nu, Phases, Requirements, RewardFn, Synapse, SynapseRule};
+mod support;
+
+use spikeflow::learning::{MovingAvgRpe, RewardFn};
 use spikeflow::prelude::*;
-
-/// A rule that adds `nu_pre · reward` to every weight every step: the
-/// weight change is the sum of the rewards the rule saw.
-#[derive(Debug, Clone, Copy)]
-struct RewardProbe;
-
-impl SynapseRule for RewardProbe {
-    fn name(&self) -> &'static str {
-        "RewardProbe"
-    }
-    fn requirements(&self) -> Requirements {
-        Requirements {
-            reward: true,
-            ..Default::default()
-        }
-    }
-    fn phases(&self, _nu: &Nu) -> Phases {
-        Phases {
-            pre: false,
-            post: false,
-            every_step: true,
-            eligibility: false,
-        }
-    }
-    fn every_step(&self, s: &Synapse<'_>) -> f32 {
-        s.nu_pre * s.reward
-    }
-}
+use support::RewardProbe;
 
 fn probe_net(reward_fn: Option<MovingAvgRpe>, batch: usize) -> Network {
     let mut b = Network::builder().batch_size(batch);

@@ -2,10 +2,13 @@
 //! equations, seeded determinism, selector distributions, encoders, the
 //! pipeline's order and errors, and a task that must be learned.
 
-use spikeflow::learning::{MovingAvgRpe, Nu, Phases, Requirements, Synapse, SynapseRule};
+mod support;
+
+use spikeflow::learning::MovingAvgRpe;
 use spikeflow::prelude::*;
 use spikeflow::rl::*;
 use spikeflow::rng::Rng;
+use support::RewardProbe;
 
 type R<T = ()> = spikeflow::Result<T>;
 
@@ -544,34 +547,6 @@ impl Environment for Scripted {
             truncated: false,
             info: Vec::new(),
         })
-    }
-}
-
-/// Adds `nu_pre · reward` to every weight every step: a weight's change is
-/// the sum of the rewards the rules saw.
-#[derive(Debug, Clone, Copy)]
-struct RewardProbe;
-
-impl SynapseRule for RewardProbe {
-    fn name(&self) -> &'static str {
-        "RewardProbe"
-    }
-    fn requirements(&self) -> Requirements {
-        Requirements {
-            reward: true,
-            ..Default::default()
-        }
-    }
-    fn phases(&self, _nu: &Nu) -> Phases {
-        Phases {
-            pre: false,
-            post: false,
-            every_step: true,
-            eligibility: false,
-        }
-    }
-    fn every_step(&self, s: &Synapse<'_>) -> f32 {
-        s.nu_pre * s.reward
     }
 }
 

@@ -1,0 +1,56 @@
+//! Helpers shared by several test files (each file uses what it needs).
+#![allow(dead_code)]
+
+use spikeflow::learning::{Nu, Phases, Requirements, Synapse, SynapseRule};
+use spikeflow::prelude::*;
+
+/// Node options with spike traces on.
+pub fn traced() -> NodeOptions {
+    NodeOptions {
+        traces: true,
+        ..Default::default()
+    }
+}
+
+/// Deterministic 0/1 input `[steps × batch × n]`, about `p` spikes per
+/// neuron and step (xorshift, independent of the library's generator).
+pub fn spikes(steps: usize, batch: usize, n: usize, p: f32, seed: u64) -> Tensor {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let x = (0..steps * batch * n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            f32::from(((s >> 40) as f32 / (1u64 << 24) as f32) < p)
+        })
+        .collect();
+    Tensor::new(vec![steps, batch, n], x).unwrap()
+}
+
+/// A rule that adds `nu_pre · reward` to every weight every step: a
+/// weight's change is the sum of the rewards the rule saw.
+#[derive(Debug, Clone, Copy)]
+pub struct RewardProbe;
+
+impl SynapseRule for RewardProbe {
+    fn name(&self) -> &'static str {
+        "RewardProbe"
+    }
+    fn requirements(&self) -> Requirements {
+        Requirements {
+            reward: true,
+            ..Default::default()
+        }
+    }
+    fn phases(&self, _nu: &Nu) -> Phases {
+        Phases {
+            pre: false,
+            post: false,
+            every_step: true,
+            eligibility: false,
+        }
+    }
+    fn every_step(&self, s: &Synapse<'_>) -> f32 {
+        s.nu_pre * s.reward
+    }
+}
