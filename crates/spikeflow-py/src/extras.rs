@@ -27,7 +27,7 @@ fn reduction(a: &Args<'_>) -> PyResult<Reduction> {
     }
 }
 
-fn nu(a: &Args<'_>, d: (f32, f32)) -> PyResult<(f32, f32)> {
+pub(crate) fn nu(a: &Args<'_>, d: (f32, f32)) -> PyResult<(f32, f32)> {
     Ok(match a.floats("nu")?.as_deref() {
         None => d,
         Some([x]) => (*x, *x),

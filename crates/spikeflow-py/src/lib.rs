@@ -15,6 +15,7 @@ mod build;
 mod encode;
 mod engine;
 mod extras;
+mod paper;
 mod pool;
 mod rules;
 
@@ -63,6 +64,7 @@ pub(crate) fn guard<T>(what: &str, f: impl FnOnce() -> PyResult<T>) -> PyResult<
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::Engine>()?;
+    m.add_class::<paper::PaperModel>()?;
     m.add_function(wrap_pyfunction!(encode::poisson, m)?)?;
     m.add_function(wrap_pyfunction!(encode::bernoulli, m)?)?;
     m.add_function(wrap_pyfunction!(extras::read_idx, m)?)?;

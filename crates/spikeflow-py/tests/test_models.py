@@ -110,3 +110,48 @@ def test_model_errors():
         DiehlAndCook2015(n_inpt=10, reduction=np.max)
     with pytest.raises(ValueError):
         DiehlAndCook2015(n_inpt=10, n_neurons=0)
+
+
+def _digit(seed=0):
+    rng = np.random.default_rng(seed)
+    img = np.zeros((28, 28), np.float32)
+    img[6:22, 12:16] = rng.uniform(0.6, 1.0, (16, 4))  # a bright bar, like a "1"
+    return img
+
+
+def test_diehl_cook_paper_presents_learns_and_repeats_from_a_seed():
+    from spikeflow.models import DiehlCookPaper
+    net = DiehlCookPaper(n_neurons=10, seed=4)
+    assert net.layers == ["X", "Ae", "Ai"]
+    assert net.connections == ["X -> Ae", "Ae -> Ai", "Ai -> Ae"]
+    w0 = net.w
+    assert w0.shape == (784, 10) and w0.dtype == np.float32
+    counts = net.present(_digit(), learning=True)
+    assert counts.shape == (10,) and counts.dtype == np.float32 and counts.sum() >= 5
+    w1 = net.w
+    # Normalised before the showing (columns sum to 78), then learned.
+    assert not np.array_equal(w0, w1)
+    assert np.all(np.abs(w1.sum(axis=0) - 78.0) < 5.0)
+    assert net.presentations >= 1 and net.last_intensity >= 2.0
+    # Learning off leaves the weights alone.
+    net.present(_digit(1), learning=False)
+    np.testing.assert_array_equal(net.w, w1)
+    # Same seed, same images: the same counts, bit for bit.
+    again = DiehlCookPaper(n_neurons=10, seed=4)
+    np.testing.assert_array_equal(again.present(_digit(), learning=True), counts)
+    np.testing.assert_array_equal(again.w, w1)
+
+
+def test_diehl_cook_paper_refuses_bad_input():
+    from spikeflow.models import DiehlCookPaper
+    net = DiehlCookPaper(n_neurons=4)
+    with pytest.raises(ValueError, match="784 inputs"):
+        net.present(np.zeros(100, np.float32))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        net.present(np.full(784, 255.0, np.float32))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        net.present(np.full(784, np.nan, np.float32))
+    with pytest.raises(ValueError, match="dt"):
+        DiehlCookPaper(n_neurons=4, exposure_ms=0.3)
+    with pytest.raises(KeyError):
+        net.weights("X -> nowhere")

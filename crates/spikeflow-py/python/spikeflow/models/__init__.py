@@ -275,5 +275,92 @@ class LocallyConnectedNetwork(_Model):
                     norm=norm, exc_thresh=exc_thresh)
 
 
+class DiehlCookPaper:
+    """Diehl & Cook (2015) as the paper and the authors' Brian script build
+    it — not BindsNET's current-based approximation (:class:`DiehlAndCook2015`).
+    spikeflow only (BindsNET has no such model); the library's
+    ``spikeflow::models::diehl_cook_paper`` and ``spikeflow train --model
+    diehl-cook-2015-paper`` run the same network.
+
+    ``DiehlCookPaper(n_neurons=100, *, n_inputs=784, seed=0, dt=0.5,
+    exposure_ms=350.0, rest_ms=150.0, intensity=2.0, min_spikes=5.0,
+    max_intensity=64.0, norm=78.0, nu=(1e-4, 1e-2), wmax=1.0,
+    init_scale=0.3, input_delay_ms=(0.0, 10.0), exc_to_inh=10.4,
+    inh_to_exc=17.0, arrival_time_stdp=True)``.
+
+    Conductance-based excitatory (``Ae``) and inhibitory (``Ai``) layers,
+    delayed input ``X → Ae`` learned by the paper's STDP, ``Ae → Ai``
+    one-to-one and ``Ai → Ae`` to every other neuron. One image at a time,
+    the script's protocol: while learning, the columns of ``X → Ae`` are
+    normalised to sum ``norm``; Poisson input at ``pixel·255/8·intensity``
+    Hz for ``exposure_ms``, then ``rest_ms`` without input; shown again at
+    an intensity raised by 1 until ``Ae`` fires ``min_spikes`` spikes.
+    Nothing is reset between images.
+
+    >>> import numpy as np
+    >>> from spikeflow.models import DiehlCookPaper
+    >>> net = DiehlCookPaper(n_neurons=10, seed=0)
+    >>> counts = net.present(np.full(784, 0.5, np.float32), learning=True)
+    >>> counts.shape, bool(counts.sum() >= 5)
+    ((10,), True)
+    """
+
+    def __init__(self, n_neurons=100, *, n_inputs=784, seed=0, dt=0.5, exposure_ms=350.0,
+                 rest_ms=150.0, intensity=2.0, min_spikes=5.0, max_intensity=64.0, norm=78.0,
+                 nu=(1e-4, 1e-2), wmax=1.0, init_scale=0.3, input_delay_ms=(0.0, 10.0),
+                 exc_to_inh=10.4, inh_to_exc=17.0, arrival_time_stdp=True):
+        self.n_neurons, self.n_inputs, self.seed = int(n_neurons), int(n_inputs), int(seed)
+        self._native = _native.PaperModel(dict(
+            n_neurons=self.n_neurons, n_inputs=self.n_inputs, seed=self.seed, dt=dt,
+            exposure_ms=exposure_ms, rest_ms=rest_ms, intensity=intensity,
+            min_spikes=min_spikes, max_intensity=max_intensity, norm=norm, nu=_nu(nu),
+            wmax=wmax, init_scale=init_scale, input_delay_ms=[float(v) for v in input_delay_ms],
+            exc_to_inh=exc_to_inh, inh_to_exc=inh_to_exc,
+            arrival_time_stdp=bool(arrival_time_stdp)))
+
+    def present(self, image, learning=True):
+        """Shows one image (``n_inputs`` pixel values in [0, 1], any shape;
+        divide 0…255 images by 255) and returns the excitatory spike counts
+        of the accepted showing (float32 ``[n_neurons]``). Releases the GIL."""
+        a = np.ascontiguousarray(np.asarray(image, dtype=np.float32))
+        if a.size != self.n_inputs:
+            raise ValueError(f"DiehlCookPaper.present: {a.size} pixel values for "
+                             f"{self.n_inputs} inputs")
+        return self._native.present(a, bool(learning))
+
+    def weights(self, connection="X -> Ae"):
+        """A connection's weights (``"X -> Ae"``, ``"Ae -> Ai"``,
+        ``"Ai -> Ae"``), ``[n_pre, n_post]``."""
+        return self._native.weights(connection)
+
+    @property
+    def w(self):
+        """The learned input weights ``X → Ae``, ``[n_inputs, n_neurons]``."""
+        return self.weights("X -> Ae")
+
+    @property
+    def presentations(self):
+        """Showings so far, repeats at a raised intensity included."""
+        return self._native.presentations
+
+    @property
+    def last_intensity(self):
+        """The intensity the last accepted showing used."""
+        return self._native.last_intensity
+
+    @property
+    def layers(self):
+        """Layer names (``X``, ``Ae``, ``Ai``)."""
+        return list(self._native.names[0])
+
+    @property
+    def connections(self):
+        """Connection names (``"X -> Ae"``, …)."""
+        return list(self._native.names[1])
+
+    def __repr__(self):
+        return f"DiehlCookPaper(n_neurons={self.n_neurons}, seed={self.seed})"
+
+
 __all__ = ["DiehlAndCook2015", "DiehlAndCook2015v2", "TwoLayerNetwork",
-           "IncreasingInhibitionNetwork", "LocallyConnectedNetwork"]
+           "IncreasingInhibitionNetwork", "LocallyConnectedNetwork", "DiehlCookPaper"]
