@@ -252,3 +252,66 @@ fn rmax_matches_its_equations_on_recorded_escape_noise() -> R {
     }
     Ok(())
 }
+
+/// The one-pass eligibility update of batch 1 (no weight decay) gives the
+/// general path's weights bit for bit: the same network at batch 2 with
+/// both rows identical (the mean of two equal changes is that change).
+#[test]
+fn eligibility_one_pass_equals_the_general_path() -> R {
+    let mut rng = Rng::seed_from_u64(41);
+    let (steps, n_x, n_y) = (120, 6, 4);
+    let x1 = poisson(&mut rng, steps, 1, n_x, 0.3);
+    let x2 = Tensor::new(
+        vec![steps, 2, n_x],
+        (0..steps)
+            .flat_map(|t| {
+                let row = &x1.data()[t * n_x..(t + 1) * n_x];
+                row.iter().chain(row).copied().collect::<Vec<_>>()
+            })
+            .collect(),
+    )?;
+    let reward: Vec<f32> = (0..steps).map(|_| uniform(&mut rng, -1.0, 2.0)).collect();
+    let w0: Vec<f32> = (0..n_x * n_y)
+        .map(|_| uniform(&mut rng, 0.5, 3.0))
+        .collect();
+    let bounds = [
+        (
+            Bound::Scalar(f32::NEG_INFINITY),
+            Bound::Scalar(f32::INFINITY),
+        ),
+        (Bound::Scalar(0.0), Bound::Scalar(2.5)),
+        (
+            Bound::PerSynapse((0..24).map(|k| 0.1 * (k % 3) as f32).collect()),
+            Bound::PerSynapse((0..24).map(|k| 2.0 + 0.1 * k as f32).collect()),
+        ),
+    ];
+    for (lo, hi) in bounds {
+        let run = |batch: usize, x: &Tensor| -> R<Vec<f32>> {
+            let mut b = Network::builder().batch_size(batch).seed(2);
+            b.add_population("X", &[n_x], Input, NodeOptions::default());
+            let lif = LifNodes {
+                thresh: (-63.0).into(),
+                ..Default::default()
+            };
+            b.add_population("Y", &[n_y], lif, NodeOptions::default());
+            b.connect(
+                Connect::new("X", "Y", Dense::with_weights(w0.clone()))
+                    .rule(MstdpEt::default())
+                    .nu((0.5, 0.0))
+                    .wmin(lo.clone())
+                    .wmax(hi.clone()),
+            );
+            let mut net = b.build()?;
+            let o = RunOptions {
+                reward: Reward::PerStep(reward.clone()),
+                ..Default::default()
+            };
+            net.run(&[("X", x)], steps, &o)?;
+            Ok(net.weights(XY)?.to_vec())
+        };
+        let (one, two) = (run(1, &x1)?, run(2, &x2)?);
+        assert_ne!(one, w0, "nothing learned");
+        assert_eq!(one, two, "bounds {lo:?} {hi:?}");
+    }
+    Ok(())
+}

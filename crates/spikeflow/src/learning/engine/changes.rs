@@ -119,6 +119,13 @@ impl WeightChanges {
         std::mem::take(&mut self.rows[b * self.n_w + k])
     }
 
+    /// Row `b`'s values of every weight (kept apart with `per_row`), to be
+    /// taken in one pass; [`forget_touched`](Self::forget_touched) after.
+    #[inline]
+    pub(crate) fn row_mut(&mut self, b: usize) -> &mut [f32] {
+        &mut self.rows[b * self.n_w..(b + 1) * self.n_w]
+    }
+
     /// Forgets which weights were touched (after every value was taken).
     pub(crate) fn forget_touched(&mut self) {
         for &k in &self.touched {
