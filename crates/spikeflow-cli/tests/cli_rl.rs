@@ -112,3 +112,24 @@ fn bad_flags_are_errors() {
     }
     let _ = fs::remove_dir_all(out);
 }
+
+#[test]
+fn distal_reward_writes_its_summary_and_picture() {
+    let d = scratch("distal");
+    let s = rl(&["distal-reward", "--seconds", "2", "--seed", "5"], &d);
+    assert_eq!(s["seconds"], 2);
+    assert_eq!(s["rewarded"], true);
+    assert_eq!(s["chosen_weight"].as_array().unwrap().len(), 2);
+    let w = s["final_chosen_weight"].as_f64().unwrap();
+    assert!((0.0..=4.0).contains(&w), "{w}");
+    assert!(s["wall_s_per_simulated_hour"].as_f64().unwrap() > 0.0);
+    assert!(d.join("weights.png").metadata().unwrap().len() > 1000);
+    let o = Command::new(BIN)
+        .args(["rl", "distal-reward", "--seconds", "0", "--quiet", "--out"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--seconds"));
+    let _ = fs::remove_dir_all(d);
+}

@@ -1,8 +1,10 @@
 //! `spikeflow rl`: reward learning on a built-in task through
 //! `spikeflow::rl::EnvironmentPipeline`, with a progress bar (episodes/s,
 //! running return), `summary.json` and `returns.png` (return per episode
-//! with its 100-episode moving average).
+//! with its 100-episode moving average); `distal-reward` runs Izhikevich's
+//! (2007) experiment instead (`distal.rs`).
 
+mod distal;
 mod nets;
 mod plot;
 mod resume;
@@ -26,6 +28,9 @@ pub enum Task {
     /// Two cues, each rewarded (+1, else −1) for the other action; one
     /// trial per episode.
     CueChoice,
+    /// Izhikevich (2007): one synapse of a 1000-neuron recurrent network
+    /// rewarded 1–3 s after each causal pair (`--seconds`, `--no-reward`).
+    DistalReward,
 }
 
 /// The reward-modulated rule on the input → output connection.
@@ -102,6 +107,12 @@ pub struct Args {
     /// required); the result is that of the uninterrupted run.
     #[arg(long)]
     pub resume: bool,
+    /// Distal reward: simulated seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub seconds: u64,
+    /// Distal reward: withhold the rewards (the control).
+    #[arg(long)]
+    pub no_reward: bool,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -112,20 +123,23 @@ impl Args {
     pub fn nu(&self) -> f32 {
         self.nu.unwrap_or(match self.task {
             Task::Cartpole => 0.1,
-            Task::CueChoice => 0.5,
+            Task::CueChoice | Task::DistalReward => 0.5,
         })
     }
     /// MSTDPET's eligibility time constant used.
     pub fn tc_e(&self) -> f32 {
         self.tc_e.unwrap_or(match self.task {
             Task::Cartpole => 100.0,
-            Task::CueChoice => 25.0,
+            Task::CueChoice | Task::DistalReward => 25.0,
         })
     }
 }
 
 /// Runs `spikeflow rl`.
 pub fn run(a: &Args) -> Result<ExitCode> {
+    if a.task == Task::DistalReward {
+        return distal::run(a);
+    }
     if a.episodes == 0 {
         bail!("--episodes must be at least 1");
     }

@@ -139,6 +139,7 @@ pub fn pipeline(a: &Args) -> Result<(EnvironmentPipeline, Option<SharedRpe>)> {
                 config(a, ResetPolicy::EnvStep),
             )?
         }
+        Task::DistalReward => unreachable!("distal-reward has no environment pipeline"),
     };
     Ok((p, rpe))
 }

@@ -72,3 +72,66 @@ pub fn returns(path: &Path, title: &str, rec: &EpisodeRecorder, window: usize) -
     }
     write_png(path, w, h, &buf)
 }
+
+/// `weights.png` of the distal-reward task: the chosen synapse's weight
+/// and the mean excitatory weight, once per simulated second.
+pub fn weights_over_time(
+    path: &Path,
+    title: &str,
+    chosen: &[f32],
+    mean: &[f32],
+    w_max: f32,
+) -> Result<()> {
+    fonts();
+    let (w, h) = (900u32, 520u32);
+    let mut buf = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(plotters_err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(
+                0.0..(chosen.len().max(2)) as f64 / 60.0,
+                0.0..f64::from(w_max) * 1.05,
+            )
+            .map_err(plotters_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("simulated time (min)")
+            .y_desc("synaptic weight")
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(plotters_err)?;
+        let series = [
+            ("rewarded synapse", chosen, RGBColor(214, 39, 40), 3),
+            ("mean excitatory weight", mean, RGBColor(31, 119, 180), 2),
+        ];
+        for (name, v, c, width) in series {
+            chart
+                .draw_series(LineSeries::new(
+                    v.iter()
+                        .enumerate()
+                        .map(|(k, &y)| ((k + 1) as f64 / 60.0, f64::from(y))),
+                    c.stroke_width(width),
+                ))
+                .map_err(plotters_err)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(width))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font((FONT, 14))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(plotters_err)?;
+        root.present().map_err(plotters_err)?;
+    }
+    write_png(path, w, h, &buf)
+}

@@ -20,6 +20,9 @@
 //!   [`MovingAvgRpe`](crate::learning::MovingAvgRpe) (its `update` called
 //!   at the end of every episode).
 //! * [`EpisodeRecorder`]: returns and lengths per episode, moving averages.
+//! * [`DistalReward`]: Izhikevich's (2007) distal reward experiment — a
+//!   recurrent network, one synapse rewarded 1–3 s after it takes part in
+//!   a causal pair, learned by `MstdpEt` with a 1 s eligibility trace.
 //!
 //! The learning itself is the reward-modulated rules of
 //! [`learning`](crate::learning) (`Mstdp`, `MstdpEt`; Florian 2007).
@@ -49,6 +52,7 @@
 
 mod cartpole;
 mod cue_choice;
+mod distal_reward;
 mod dot;
 mod encode;
 mod env;
@@ -58,6 +62,7 @@ mod select;
 
 pub use cartpole::{CartPole, CartPoleParams, CartPoleReward};
 pub use cue_choice::CueChoice;
+pub use distal_reward::{DistalReward, DistalRewardRun, SecondStats};
 pub use dot::{DotBounds, DotFitness, DotParams, DotSimulator};
 pub use encode::{ObservationEncoder, PlaceEncoder, RateEncoder};
 pub use env::{Environment, Space, Step};
