@@ -14,6 +14,7 @@
 mod build;
 mod encode;
 mod engine;
+mod env;
 mod extras;
 mod paper;
 mod pool;
@@ -65,6 +66,7 @@ pub(crate) fn guard<T>(what: &str, f: impl FnOnce() -> PyResult<T>) -> PyResult<
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::Engine>()?;
     m.add_class::<paper::PaperModel>()?;
+    m.add_class::<env::Env>()?;
     m.add_function(wrap_pyfunction!(encode::poisson, m)?)?;
     m.add_function(wrap_pyfunction!(encode::bernoulli, m)?)?;
     m.add_function(wrap_pyfunction!(extras::read_idx, m)?)?;

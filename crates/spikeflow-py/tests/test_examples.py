@@ -23,3 +23,10 @@ def test_mstdp_example(root, capsys):
     assert wa > 4.0 > wb  # rewarded inputs gained, punished ones lost
     assert after[0] > after[1]
     assert "mean weight from A" in capsys.readouterr().out
+
+
+def test_cartpole_pipeline_example(root, capsys):
+    main = _main(root, "cartpole_pipeline.py")
+    returns = main(["--episodes", "3", "--time", "10"])
+    assert len(returns) == 3 and all(1 <= r <= 200 for r in returns)
+    assert "episode    3" in capsys.readouterr().out

@@ -19,10 +19,11 @@ the first run (``pin=True`` pins worker i to core i: faster on small VMs, but
 opt-in, since Python processes pinned to the same cores would collide).
 """
 
-from . import datasets, encoding, evaluation, learning, models, network
+from . import datasets, encoding, environment, evaluation, learning, models, network, pipeline
 from ._native import __version__, get_num_threads, set_num_threads
 from ._seed import manual_seed
 from .network import Network
 
-__all__ = ["Network", "network", "learning", "encoding", "models", "datasets", "evaluation", "manual_seed",
+__all__ = ["Network", "network", "learning", "encoding", "models", "datasets", "evaluation",
+           "environment", "pipeline", "manual_seed",
            "set_num_threads", "get_num_threads", "__version__"]
