@@ -207,25 +207,23 @@ impl Engine {
         one_step: bool,
         masks: Vec<(String, Vec<bool>)>,
     ) -> PyResult<()> {
+        // Masks come in BindsNET's layout; the engine takes one flag per
+        // stored weight (every topology).
+        let mut stored_masks = Vec::with_capacity(masks.len());
         for (name, m) in &masks {
-            // The mask is given in BindsNET's layout; it is the engine's
-            // weight order only where the two hold the same number of
-            // values (dense, convolution: as for `set_weights`).
-            let layout = self.net.weights_tensor(name).map_err(to_py)?;
-            let own = self.net.weights_mut(name).map_err(to_py)?.len();
-            if own != layout.data().len() {
-                return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
-                    "masks: connection {name}: a mask on this connection type is not supported"
-                )));
-            }
-            if m.len() != own {
-                return Err(PyValueError::new_err(format!(
-                    "masks: connection {name}: {} values given, the weights have shape {:?}",
-                    m.len(),
-                    layout.shape()
-                )));
-            }
+            let shape = self
+                .net
+                .weights_tensor(name)
+                .map_err(to_py)?
+                .shape()
+                .to_vec();
+            let flags = self
+                .net
+                .weight_mask_from_layout(name, &shape, m)
+                .map_err(to_py)?;
+            stored_masks.push((name.clone(), flags));
         }
+        let masks = stored_masks;
         let data: Vec<(String, Owned)> = inputs
             .iter()
             .map(|(n, a)| Ok((n.clone(), owned(n, a)?)))
@@ -306,27 +304,12 @@ impl Engine {
         array(py, t.shape().to_vec(), t.into_data())
     }
 
-    /// Overwrites a connection's weights, given in BindsNET's layout; only
-    /// where that layout is the engine's own (dense, convolution).
+    /// Overwrites a connection's weights, given in BindsNET's layout (every
+    /// topology; a sparse or local connection keeps its structure).
     fn set_weights(&mut self, connection: &str, w: PyReadonlyArrayDyn<'_, f32>) -> PyResult<()> {
-        let layout = self.net.weights_tensor(connection).map_err(to_py)?;
-        if w.shape() != layout.shape() {
-            return Err(PyValueError::new_err(format!(
-                "connection {connection}: weights of shape {:?} given, expected {:?}",
-                w.shape(),
-                layout.shape()
-            )));
-        }
-        let dst = self.net.weights_mut(connection).map_err(to_py)?;
-        if dst.len() != layout.data().len() {
-            return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
-                "connection {connection}: writing weights of this connection type is not supported yet"
-            )));
-        }
-        for (d, s) in dst.iter_mut().zip(w.as_array().iter()) {
-            *d = *s;
-        }
-        Ok(())
+        let t = Tensor::new(w.shape().to_vec(), w.as_array().iter().copied().collect())
+            .map_err(to_py)?;
+        self.net.set_weights_tensor(connection, &t).map_err(to_py)
     }
 
     /// A layer's state variable (`s`, `v`, `x`, `theta`, `summed`, …):

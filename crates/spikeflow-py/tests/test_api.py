@@ -129,8 +129,41 @@ def test_sparse_connection_propagates():
     net.run({"X": inp}, time=3)
     assert m.get("s")[1, 0].tolist() == [0, 1]
     assert np.array_equal(c.w, w)
-    with pytest.raises(NotImplementedError):
-        c.w = w
+    # Assigning keeps the structure: existing synapses take the new values,
+    # a weight where there is no synapse is refused (and changes nothing).
+    c.w = 2 * w
+    np.testing.assert_array_equal(c.w, 2 * w)
+    bad = 2 * w
+    bad[1, 1] = 5.0
+    with pytest.raises(ValueError, match="no synapse"):
+        c.w = bad
+    np.testing.assert_array_equal(c.w, 2 * w)
+    with pytest.raises(ValueError, match="shape"):
+        c.w = np.zeros((2, 3), np.float32)
+    with pytest.raises(ValueError, match="not finite"):
+        c.w = np.full((3, 2), np.nan, np.float32)
+
+
+def test_w_assignment_after_build_on_every_topology():
+    from spikeflow.network.topology import LocalConnection2D, MeanFieldConnection
+    net = Network()
+    x, y = Input(n=16, shape=(1, 4, 4)), LIFNodes(n=8, shape=(2, 2, 2))
+    z = LIFNodes(n=3)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    net.add_layer(z, "Z")
+    loc = LocalConnection2D(x, y, kernel_size=3, stride=1, n_filters=2)
+    mf = MeanFieldConnection(y, z, w=0.5)
+    net.add_connection(loc, "X", "Y")
+    net.add_connection(mf, "Y", "Z")
+    net.run({"X": np.zeros((2, 1, 1, 4, 4), bool)}, time=2)
+    w = loc.w
+    loc.w = w + 1.0  # every cell is a synapse of a local connection's kernel layout
+    np.testing.assert_array_equal(loc.w, w + 1.0)
+    m = mf.w
+    mf.w = m * 3
+    np.testing.assert_array_equal(mf.w, m * 3)
+    net.run({"X": np.zeros((2, 1, 1, 4, 4), bool)}, time=2)
 
 
 def test_clamp_and_reward():

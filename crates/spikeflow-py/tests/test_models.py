@@ -155,3 +155,19 @@ def test_diehl_cook_paper_refuses_bad_input():
         DiehlCookPaper(n_neurons=4, exposure_ms=0.3)
     with pytest.raises(KeyError):
         net.weights("X -> nowhere")
+
+
+def test_lateral_weights_written_after_build():
+    # "All but self" stores one weight: a consistent matrix sets it, cells
+    # that disagree are refused (the connection keeps its structure).
+    net = DiehlAndCook2015(n_inpt=20, n_neurons=5, inh=120.0)
+    net.run({"X": _input(20, steps=5)}, time=5)
+    c = net.connections[("Ai", "Ae")]
+    c.w = -60.0 * (1 - np.eye(5, dtype=np.float32))
+    np.testing.assert_array_equal(c.w, -60.0 * (1 - np.eye(5)))
+    bad = c.w
+    bad[0, 1] = -1.0
+    with pytest.raises(ValueError, match="differ"):
+        c.w = bad
+    with pytest.raises(ValueError, match="no synapse"):
+        c.w = -60.0 * np.ones((5, 5), np.float32)

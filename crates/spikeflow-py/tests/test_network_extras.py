@@ -170,6 +170,23 @@ def test_masks_zero_weights_after_every_step():
         assert np.all(c.w[mask] == 0) and np.all(c.w[~mask] != 0)
 
 
+def test_masks_on_a_sparse_connection():
+    from spikeflow.network.topology import SparseConnection
+    net = Network(dt=1.0)
+    x, y = Input(n=3, traces=True), LIFNodes(n=2, thresh=-62.0, traces=True)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    w = np.array([[2.0, 0.0], [2.0, 2.0], [0.0, 2.0]], np.float32)
+    c = SparseConnection(x, y, w=w, update_rule=PostPre, nu=(0.01, 0.02))
+    net.add_connection(c, "X", "Y")
+    mask = np.zeros((3, 2), bool)
+    mask[1, 1] = mask[2, 0] = True  # (2, 0) has no synapse: nothing to do there
+    net.run({"X": np.ones((5, 3), bool)}, time=5, masks={("X", "Y"): mask})
+    got = c.w
+    assert got[1, 1] == 0 and got[2, 0] == 0 and got[0, 1] == 0
+    assert got[0, 0] != 0 and got[1, 0] != 0 and got[2, 1] != 0
+
+
 def test_masks_checked():
     net, _, _ = masked_net()
     x = np.ones((2, 4), dtype=bool)

@@ -316,3 +316,46 @@ fn direct_external_input_equals_the_buffered_path() {
     assert!(direct[2].iter().any(|&b| b != 0), "L never spiked");
     assert_eq!(direct, buffered);
 }
+
+/// `set_weights_tensor` writes BindsNET's layout into every topology's own
+/// storage: a sparse connection keeps its structure, a shared weight takes
+/// one value, bad shapes and values are refused without changing anything.
+#[test]
+fn set_weights_tensor_writes_bindsnets_layout() {
+    use spikeflow::topology::{AllButSelf, Sparse};
+    let mut b = Network::builder();
+    b.add_population("X", &[3], Input, NodeOptions::default());
+    b.add_population("Y", &[2], LifNodes::default(), NodeOptions::default());
+    b.connect(Connect::new(
+        "X",
+        "Y",
+        Sparse::Triplets(vec![(0, 1, 1.0), (2, 0, 2.0)]),
+    ));
+    b.connect(Connect::new("Y", "Y", AllButSelf { weight: -3.0 }));
+    let mut net = b.build().unwrap();
+    let t = |shape: Vec<usize>, v: Vec<f32>| Tensor::new(shape, v).unwrap();
+    // [n_pre, n_post]: (0, 1) and (2, 0) exist.
+    net.set_weights_tensor("X -> Y", &t(vec![3, 2], vec![0.0, 5.0, 0.0, 0.0, 7.0, 0.0]))
+        .unwrap();
+    assert_eq!(net.weights("X -> Y").unwrap(), &[5.0, 7.0][..]);
+    let e = net
+        .set_weights_tensor("X -> Y", &t(vec![3, 2], vec![1.0, 5.0, 0.0, 0.0, 7.0, 0.0]))
+        .unwrap_err();
+    assert!(e.to_string().contains("no synapse"), "{e}");
+    assert!(net
+        .set_weights_tensor("X -> Y", &t(vec![2, 3], vec![0.0; 6]))
+        .is_err());
+    assert!(net
+        .set_weights_tensor("X -> Y", &t(vec![3, 2], vec![f32::NAN; 6]))
+        .is_err());
+    assert_eq!(net.weights("X -> Y").unwrap(), &[5.0, 7.0][..]);
+    // One stored weight shown in every off-diagonal cell.
+    net.set_weights_tensor("Y -> Y", &t(vec![2, 2], vec![0.0, -4.0, -4.0, 0.0]))
+        .unwrap();
+    assert_eq!(net.weights("Y -> Y").unwrap(), &[-4.0][..]);
+    let e = net
+        .set_weights_tensor("Y -> Y", &t(vec![2, 2], vec![0.0, -4.0, -1.0, 0.0]))
+        .unwrap_err();
+    assert!(e.to_string().contains("differ"), "{e}");
+    assert_eq!(net.weights("Y -> Y").unwrap(), &[-4.0][..]);
+}

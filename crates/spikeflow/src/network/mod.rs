@@ -27,6 +27,7 @@
 mod builder;
 mod connection;
 mod lanes;
+mod layout;
 mod monitors;
 mod plan;
 mod run;

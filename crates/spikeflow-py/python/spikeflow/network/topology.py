@@ -22,7 +22,6 @@ class AbstractConnection:
     """Shared behaviour of every connection."""
 
     _type = None
-    _writable_w = True
 
     def __init__(self, source, target, nu=None, reduction=None, weight_decay=0.0, **kwargs):
         if not isinstance(source, Nodes) or not isinstance(target, Nodes):
@@ -101,9 +100,8 @@ class AbstractConnection:
         a = as_f32(value, "w")
         net = self.network
         if net is not None and net._engine is not None:
-            if not self._writable_w:
-                raise NotImplementedError(
-                    f"{type(self).__name__}: assigning w after the network is built is not supported yet")
+            # Every type; a sparse or local connection keeps its structure
+            # (a non-zero weight where it has no synapse is a ValueError).
             net._engine.set_weights(net._conn_name(self.key), a)
         else:
             self._w = a
@@ -136,7 +134,6 @@ class SparseConnection(AbstractConnection):
     """
 
     _type = "SparseConnection"
-    _writable_w = False
 
     def _w_shape(self):
         return (self.source.n, self.target.n)
@@ -214,7 +211,6 @@ class LocalConnection(AbstractConnection):
     """BindsNET's legacy 2-D local connection (``w`` dense ``[n_pre, n_post]``)."""
 
     _type = "LocalConnection"
-    _writable_w = False
     _dims = 2
 
     def _w_shape(self):
@@ -232,8 +228,6 @@ class LocalConnection(AbstractConnection):
 
 
 class _LocalNd(AbstractConnection):
-    _writable_w = False
-
     def __init__(self, source, target, kernel_size, stride, n_filters, nu=None, reduction=None,
                  weight_decay=0.0, **kwargs):
         super().__init__(source, target, nu, reduction, weight_decay, **kwargs)
@@ -293,7 +287,6 @@ class MeanFieldConnection(AbstractConnection):
     """
 
     _type = "MeanFieldConnection"
-    _writable_w = False
 
 
 __all__ = ["AbstractConnection", "Connection", "SparseConnection", "Conv1dConnection",
