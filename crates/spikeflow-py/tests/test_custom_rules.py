@@ -107,6 +107,56 @@ def test_synapse_rule_on_sparse():
     np.testing.assert_array_equal(out[0], out[1])
 
 
+class PyMSTDP(SynapseRule):
+    """BindsNET's MSTDP in Python: the rule keeps its own state — the traces
+    p⁺ (per source) and p⁻ (per target) and the previous step's eligibility
+    — and works in ``every_step`` (every synapse, every step):
+    Δw = ν·reward·ζ(t − 1); p ← p·e^{−dt/τ} + a·s; ζ = p⁺·s_post + s_pre·p⁻."""
+
+    requires = ("reward",)
+    tc_plus = tc_minus = 20.0
+    a_plus, a_minus = 1.0, -1.0
+
+    def every_step(self, syn):
+        if not hasattr(self, "zeta"):
+            self.p_plus = np.zeros((syn.batch_size, syn.n_pre), np.float32)
+            self.p_minus = np.zeros((syn.batch_size, syn.n_post), np.float32)
+            self.zeta = np.zeros(syn.shape, np.float32)
+        dw = syn.nu_pre * (syn.reward * self.zeta)
+        s_pre = np.zeros_like(self.p_plus)
+        s_pre[syn.row, syn.pre] = syn.pre_s
+        s_post = np.zeros_like(self.p_minus)
+        s_post[syn.row, syn.post] = syn.post_s
+        self.p_plus = self.p_plus * np.float32(math.exp(-syn.dt / self.tc_plus)) + self.a_plus * s_pre
+        self.p_minus = self.p_minus * np.float32(math.exp(-syn.dt / self.tc_minus)) + self.a_minus * s_post
+        self.zeta = (self.p_plus[syn.row, syn.pre] * syn.post_s
+                     + syn.pre_s * self.p_minus[syn.row, syn.post]).astype(np.float32)
+        return dw.astype(np.float32)
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+def test_python_rule_with_its_own_traces_and_eligibility_matches_mstdp(kind):
+    from spikeflow.learning import MSTDP
+    w = 2.0 + (np.arange(24) % 7).reshape(6, 4) * 0.5
+    if kind == "sparse":
+        w.flat[::3] = 0.0
+    x = raster(100, 1, 6, 0.3, 9)
+    reward = np.where(np.arange(100) % 10 < 5, 1.0, -0.5).astype(np.float32)[:, None]
+    out = []
+    for rule in (MSTDP, PyMSTDP):
+        net = Network()
+        a, b = Input(n=6), LIFNodes(n=4, thresh=-60.0)
+        net.add_layer(a, "X")
+        net.add_layer(b, "Y")
+        conn = SparseConnection if kind == "sparse" else Connection
+        c = conn(a, b, w=w, update_rule=rule, nu=(0.05, 0.0))
+        net.add_connection(c, "X", "Y")
+        net.run({"X": x}, time=100, reward=reward)
+        out.append(c.w)
+    assert not np.allclose(out[0], w)
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-5, atol=1e-6)
+
+
 class Recorder(SynapseRule):
     """Records what each phase sees (every array broadcast to syn.shape and
     flattened, and the shapes as given); pre subtracts 1, post adds 10."""

@@ -133,6 +133,14 @@ class SynapseRuleMixin:
     Attach it like a built-in rule: ``Connection(X, Y, update_rule=MyRule,
     nu=(1e-4, 1e-2))``. An exception raised by a phase stops ``run`` after
     that step and is re-raised by ``run``.
+
+    State of its own (traces of its own, an eligibility per synapse, as
+    MSTDP/MSTDPET keep): keep it as attributes of the rule and update it in
+    ``every_step``, which sees every synapse every step in the same order
+    (``syn.row``, ``syn.pre``, ``syn.post`` index per-neuron arrays; see
+    ``PyMSTDP`` in the package's tests, equal to the built-in MSTDP). Such
+    state lives in Python: it is not reset by ``reset_state_variables``
+    (nor is BindsNET's) and not saved by the engine.
     """
 
     requires = ()
