@@ -304,6 +304,14 @@ impl Engine {
         array(py, t.shape().to_vec(), t.into_data())
     }
 
+    /// Changes a parameter of a connection's rule (`a_plus`, `a_minus` of
+    /// MSTDP / MSTDPET) until changed again.
+    fn set_rule_param(&mut self, connection: &str, name: &str, value: f32) -> PyResult<()> {
+        self.net
+            .set_rule_param(connection, name, value)
+            .map_err(to_py)
+    }
+
     /// Overwrites a connection's weights, given in BindsNET's layout (every
     /// topology; a sparse or local connection keeps its structure).
     fn set_weights(&mut self, connection: &str, w: PyReadonlyArrayDyn<'_, f32>) -> PyResult<()> {

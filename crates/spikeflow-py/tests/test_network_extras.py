@@ -241,3 +241,38 @@ def test_set_num_threads_after_a_run():
 
 def test_set_num_threads_exported():
     assert callable(spikeflow.set_num_threads) and callable(spikeflow.get_num_threads)
+
+
+# -- run(a_plus=..., a_minus=...) ---------------------------------------
+def _mstdp_net(**rule_kw):
+    from spikeflow.learning import MSTDP
+    net = Network(dt=1.0)
+    x, y = Input(n=4), LIFNodes(n=2, thresh=-62.0)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    c = Connection(x, y, w=np.full((4, 2), 2.0, np.float32), update_rule=MSTDP, nu=0.1, **rule_kw)
+    net.add_connection(c, "X", "Y")
+    return net, c
+
+
+def test_run_time_a_plus_a_minus_hold_for_one_run():
+    x = np.random.default_rng(3).random((30, 4)) < 0.4
+    # A run with a_plus=2, a_minus=-0.5 learns as a rule built with them …
+    a, ca = _mstdp_net()
+    a.run({"X": x}, time=30, reward=1.0, a_plus=2.0, a_minus={("X", "Y"): -0.5})
+    b, cb = _mstdp_net(a_plus=2.0, a_minus=-0.5)
+    b.run({"X": x}, time=30, reward=1.0)
+    np.testing.assert_array_equal(ca.w, cb.w)
+    c, cc = _mstdp_net()
+    c.run({"X": x}, time=30, reward=1.0)
+    assert not np.array_equal(ca.w, cc.w)
+    # … and the next run without them uses the rule's own values again.
+    a.run({"X": x}, time=30, reward=1.0)
+    c2, _ = _mstdp_net(a_plus=2.0, a_minus=-0.5)
+    c2.run({"X": x}, time=30, reward=1.0)
+    c2.run({"X": x}, time=30, reward=1.0, a_plus=1.0, a_minus=-1.0)
+    np.testing.assert_array_equal(ca.w, c2.connections[("X", "Y")].w)
+    with pytest.raises(KeyError):
+        a.run({"X": x}, time=2, reward=1.0, a_plus={("Y", "X"): 1.0})
+    with pytest.raises(ValueError, match="finite"):
+        a.run({"X": x}, time=2, reward=1.0, a_plus=float("nan"))

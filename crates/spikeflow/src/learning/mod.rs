@@ -332,6 +332,15 @@ pub trait SynapseRule: Send + Sync + std::fmt::Debug + 'static {
     fn integrate(&self, _e: &mut f32, _ev: f32, _m: &Modulation) -> f32 {
         0.0
     }
+    /// Changes a parameter between runs (BindsNET's run-time `a_plus` /
+    /// `a_minus` of MSTDP and MSTDPET); `Err` names what the rule has. The
+    /// rule's traces are re-read afterwards ([`rule_traces`](Self::rule_traces)).
+    fn set_param(&mut self, name: &str, _value: f32) -> Result<(), String> {
+        Err(format!(
+            "{} has no run-time parameter {name:?}",
+            self.name()
+        ))
+    }
 }
 
 /// A learning rate: one for both terms, a pre/post pair, or per synapse.

@@ -75,6 +75,20 @@ impl Mstdp {
 }
 
 impl Mstdp {
+    fn set(&mut self, name: &str, value: f32, rule: &str) -> Result<(), String> {
+        let slot = match name {
+            "a_plus" => &mut self.a_plus,
+            "a_minus" => &mut self.a_minus,
+            _ => {
+                return Err(format!(
+                    "{rule} has no run-time parameter {name:?} (a_plus, a_minus)"
+                ))
+            }
+        };
+        finite_param(name, value)?;
+        *slot = value;
+        Ok(())
+    }
     fn check(&self) -> Result<(), String> {
         positive_param("tc_plus", self.tc_plus)?;
         positive_param("tc_minus", self.tc_minus)?;
@@ -110,6 +124,9 @@ impl SynapseRule for Mstdp {
     }
     fn lagged(&self) -> bool {
         !self.zero_lag
+    }
+    fn set_param(&mut self, name: &str, value: f32) -> Result<(), String> {
+        self.set(name, value, "MSTDP")
     }
     #[inline]
     fn on_pre(&self, s: &Synapse<'_>) -> f32 {
@@ -175,6 +192,9 @@ impl SynapseRule for MstdpEt {
     #[inline]
     fn on_post(&self, s: &Synapse<'_>) -> f32 {
         self.mstdp.zeta_post(s)
+    }
+    fn set_param(&mut self, name: &str, value: f32) -> Result<(), String> {
+        self.mstdp.set(name, value, "MSTDPET")
     }
     fn eligibility_decay(&self, dt: f32) -> f32 {
         (-dt / self.tc_e_trace).exp()

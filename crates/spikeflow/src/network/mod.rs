@@ -191,6 +191,25 @@ impl Network {
             .ok_or_else(|| Error::Name(format!("connection {} has no state {var:?}", c.name)))
     }
 
+    /// Changes a parameter of a connection's rule between runs — BindsNET's
+    /// run-time `a_plus` / `a_minus` of `MSTDP` and `MSTDPET`.
+    ///
+    /// # Errors
+    /// Unknown connection, no rule, a rule without that parameter, or a
+    /// value the rule refuses.
+    pub fn set_rule_param(&mut self, connection: &str, name: &str, value: f32) -> Result<()> {
+        let i = self.conn_index(connection)?;
+        let c = &mut self.conns[i];
+        c.flush_learning();
+        let what = format!("connection {}", c.name);
+        let learner = c.learner.as_mut().ok_or_else(|| {
+            Error::param(what.clone(), format!("no learning rule to set {name:?} on"))
+        })?;
+        learner
+            .set_rule_param(name, value)
+            .map_err(|e| Error::param(what, e))
+    }
+
     /// The name of the rule attached to a connection (`"NoOp"` if none).
     ///
     /// # Errors

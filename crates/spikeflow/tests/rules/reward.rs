@@ -315,3 +315,37 @@ fn eligibility_one_pass_equals_the_general_path() -> R {
     }
     Ok(())
 }
+
+/// `set_rule_param` changes MSTDP's `a_plus` / `a_minus` between runs as
+/// if the rule had been built with them; other names, values and rules
+/// are refused.
+#[test]
+fn run_time_a_plus_a_minus() -> R {
+    let built = Mstdp {
+        a_plus: 2.0,
+        a_minus: -0.5,
+        ..Mstdp::default()
+    };
+    let o = RunOptions {
+        reward: Reward::Scalar(1.0),
+        ..Default::default()
+    };
+    let x = pair_input(6, 1, &[0]);
+    let mut a = mstdp_net(Mstdp::default(), 1, Reduction::Mean)?;
+    a.set_rule_param(XY, "a_plus", 2.0)?;
+    a.set_rule_param(XY, "a_minus", -0.5)?;
+    a.run(&[("X", &x)], 6, &o)?;
+    let mut b = mstdp_net(built, 1, Reduction::Mean)?;
+    b.run(&[("X", &x)], 6, &o)?;
+    assert_eq!(a.weights(XY)?, b.weights(XY)?);
+    let mut c = mstdp_net(Mstdp::default(), 1, Reduction::Mean)?;
+    c.run(&[("X", &x)], 6, &o)?;
+    assert_ne!(a.weights(XY)?, c.weights(XY)?);
+    for (name, v) in [("a_plus", f32::NAN), ("tc_plus", 5.0)] {
+        assert!(a.set_rule_param(XY, name, v).is_err(), "{name}");
+    }
+    let mut p = pair_net(1, traced(), traced(), |c| c.rule(PostPre).nu((0.1, 0.1)))?;
+    let e = p.set_rule_param(XY, "a_plus", 1.0).unwrap_err();
+    assert!(e.to_string().contains("PostPre"), "{e}");
+    Ok(())
+}

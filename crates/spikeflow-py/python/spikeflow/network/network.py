@@ -1,5 +1,6 @@
 """``Network`` (``bindsnet.network.Network``)."""
 
+import math
 import numbers
 
 import numpy as np
@@ -205,8 +206,10 @@ class Network:
         indices, [n] or [time, n]}``), ``injects_v`` (``{layer: [n] or [time,
         n]}``), ``masks`` (``{(source, target): bool array shaped like the
         connection's w}``: as BindsNET, ``w[mask] = 0`` after every step's
-        update, learning or not; dense and convolution connections). The
-        GIL is released while the engine steps.
+        update, learning or not; every connection type), ``a_plus`` /
+        ``a_minus`` (MSTDP and MSTDPET, for this run only: a number for
+        every such connection or ``{(source, target): number}``). The GIL is
+        released while the engine steps.
 
         Ctrl-C: the engine checks for Python signals every 5 ms and stops
         after the step in progress; ``KeyboardInterrupt`` (or whatever the
@@ -218,9 +221,6 @@ class Network:
         if not isinstance(inputs, dict):
             raise TypeError("run: inputs must be a dict {layer name: array}")
         steps = int(time / self.dt)
-        for k in ("a_plus", "a_minus"):
-            if kwargs.get(k) is not None:
-                raise NotImplementedError(f"run: {k}= is not supported yet")
         prepared = [(n, self._input(n, x, steps)) for n, x in inputs.items()]
         if prepared:
             b = prepared[0][1].shape[1]
@@ -237,8 +237,47 @@ class Network:
             # Once per run call, as BindsNET's Network.run (which calls it
             # whether or not a reward was given).
             reward = self.reward_fn.compute(**kwargs)
-        eng.run(prepared, steps, self._reward(reward, steps), clamp, unclamp, inject,
-                bool(one_step), masks)
+        overrides = self._rule_overrides(kwargs)
+        for name, param, value, _ in overrides:
+            eng.set_rule_param(name, param, value)
+        try:
+            eng.run(prepared, steps, self._reward(reward, steps), clamp, unclamp, inject,
+                    bool(one_step), masks)
+        finally:  # as BindsNET: a run-time value holds for this run only
+            for name, param, _, original in overrides:
+                eng.set_rule_param(name, param, original)
+
+    _RUN_TIME = {"a_plus": 1.0, "a_minus": -1.0}  # MSTDP / MSTDPET, BindsNET's defaults
+
+    def _rule_overrides(self, kwargs):
+        """``a_plus`` / ``a_minus`` given to ``run``: a number for every
+        MSTDP / MSTDPET connection, or ``{(source, target): number}``; other
+        rules ignore them (as BindsNET's do). Returns ``(connection, param,
+        value, the rule's own value)``."""
+        out = []
+        for param, default in self._RUN_TIME.items():
+            v = kwargs.get(param)
+            if v is None:
+                continue
+            if isinstance(v, dict):
+                items = {}
+                for k, x in v.items():
+                    key = tuple(k) if isinstance(k, (tuple, list)) else k
+                    if key not in self.connections:
+                        raise KeyError(f"run: {param}: no connection {key!r} "
+                                       f"(have {list(self.connections)})")
+                    items[key] = x
+            else:
+                items = {key: v for key in self.connections}
+            for key, x in items.items():
+                rule = self.connections[key].update_rule
+                if getattr(rule, "_name", None) not in ("MSTDP", "MSTDPET"):
+                    continue
+                if not isinstance(x, numbers.Real) or isinstance(x, bool) or not math.isfinite(x):
+                    raise ValueError(f"run: {param} must be a finite number, got {x!r}")
+                out.append((self._conn_name(key), param, float(x),
+                            float(rule.kwargs.get(param, default))))
+        return out
 
 
 __all__ = ["Network"]

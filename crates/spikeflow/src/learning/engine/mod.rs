@@ -140,6 +140,10 @@ pub(crate) trait Learner: Send + Sync + std::fmt::Debug {
     fn take_error(&mut self) -> Option<String> {
         None
     }
+    /// Changes a parameter of the rule between runs.
+    fn set_rule_param(&mut self, name: &str, _value: f32) -> Result<(), String> {
+        Err(format!("the rule has no run-time parameter {name:?}"))
+    }
 }
 
 /// Runs a [`SynapseRule`] through the generic loop.
@@ -275,6 +279,13 @@ pub(crate) fn increment_traces(tr: &mut [f32], specs: &[super::TraceSpec], spike
 }
 
 impl<R: SynapseRule> Learner for SynapticLearner<R> {
+    fn set_rule_param(&mut self, name: &str, value: f32) -> Result<(), String> {
+        self.rule.set_param(name, value)?;
+        // Only the traces' amplitudes may change: their time constants,
+        // hence the decays, stay.
+        self.traces = self.rule.rule_traces();
+        Ok(())
+    }
     fn requirements(&self) -> Requirements {
         self.rule.requirements()
     }
