@@ -96,6 +96,21 @@ pub fn receptive_fields(path: &Path, weights: &[f32], n: usize, side: usize) -> 
     write_png(path, w as u32, h as u32, &rgb)
 }
 
+/// The series' legend, boxed, at `position`.
+pub fn legend<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font((FONT, 14))
+        .position(position)
+        .draw()
+        .map_err(plotters_err)
+}
+
 /// One line of the accuracy curve.
 pub struct Series<'a> {
     /// Legend.
@@ -150,14 +165,7 @@ pub fn accuracy_curve(path: &Path, title: &str, series: &[Series<'_>]) -> Result
                     PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font((FONT, 14))
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(plotters_err)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present().map_err(plotters_err)?;
     }
     write_png(path, w, h, &buf)

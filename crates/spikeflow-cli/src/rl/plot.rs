@@ -1,6 +1,6 @@
 //! `returns.png`: the return of every episode and its moving average.
 
-use crate::plots::{fonts, plotters_err, write_png, FONT};
+use crate::plots::{fonts, legend, plotters_err, write_png, FONT};
 use anyhow::Result;
 use plotters::prelude::*;
 use spikeflow::rl::EpisodeRecorder;
@@ -60,14 +60,7 @@ pub fn returns(path: &Path, title: &str, rec: &EpisodeRecorder, window: usize) -
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], dark.stroke_width(3))
             });
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font((FONT, 14))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(plotters_err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(plotters_err)?;
     }
     write_png(path, w, h, &buf)
@@ -123,14 +116,7 @@ pub fn weights_over_time(
                     PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(width))
                 });
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font((FONT, 14))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(plotters_err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(plotters_err)?;
     }
     write_png(path, w, h, &buf)
