@@ -276,3 +276,23 @@ def test_run_time_a_plus_a_minus_hold_for_one_run():
         a.run({"X": x}, time=2, reward=1.0, a_plus={("Y", "X"): 1.0})
     with pytest.raises(ValueError, match="finite"):
         a.run({"X": x}, time=2, reward=1.0, a_plus=float("nan"))
+
+
+def test_reward_rules_state_reads_as_bindsnets_attributes():
+    from spikeflow.learning import MSTDPET
+    net = Network(dt=1.0)
+    x, y = Input(n=3), LIFNodes(n=2, thresh=-62.0)
+    net.add_layer(x, "X")
+    net.add_layer(y, "Y")
+    c = Connection(x, y, w=np.full((3, 2), 4.0, np.float32), update_rule=MSTDPET, nu=0.1)
+    net.add_connection(c, "X", "Y")
+    assert c.update_rule.p_plus is None  # before the build, as BindsNET before its first update
+    s = np.zeros((4, 3), bool)
+    s[0, 0] = True  # X0 spikes once at step 0
+    net.run({"X": s}, time=4, reward=1.0)
+    p = c.update_rule.p_plus
+    assert p.shape == (1, 3)
+    # a_plus 1, decayed by e^{-1/20} per later step (3 steps after the spike)
+    np.testing.assert_allclose(p[0], [np.exp(-3 / 20), 0, 0], rtol=1e-6)
+    assert c.update_rule.p_minus.shape == (1, 2)
+    assert c.update_rule.eligibility_trace.shape == (1, 3, 2)

@@ -85,10 +85,55 @@ class LearningRule(LearningRuleMixin):
         return d
 
 
-def _rule(name, kwargs, doc):
-    cls = type(name, (LearningRule,), {"_name": name, "_kwargs": kwargs, "__doc__": doc})
+def _rule(name, kwargs, doc, state=None):
+    attrs = {"_name": name, "_kwargs": kwargs, "__doc__": doc}
+    attrs.update(state or {})
+    cls = type(name, (LearningRule,), attrs)
     cls.__module__ = __name__
     return cls
+
+
+def _engine_state(rule, var):
+    """The engine's copy of a rule's state (flat), or None before the build."""
+    conn = rule.connection
+    net = getattr(conn, "network", None)
+    if net is None or net._engine is None:
+        return None
+    return net._engine.connection_state(net._conn_name(conn.key), var)
+
+
+def _trace(var, side, doc):
+    """A rule trace as BindsNET keeps it: ``[batch, n]`` (MSTDP), read from
+    the engine; ``None`` before the network is built (BindsNET creates it
+    lazily at the first update)."""
+
+    def get(self):
+        v = _engine_state(self, var)
+        if v is None:
+            return None
+        n = getattr(self.connection, side).n
+        return v.reshape(-1, n)
+
+    return property(get, doc=doc)
+
+
+def _eligibility_trace(self):
+    v = _engine_state(self, "eligibility")
+    if v is None:
+        return None
+    c = self.connection
+    n_pre, n_post = c.source.n, c.target.n
+    if v.size % (n_pre * n_post):
+        raise NotImplementedError(
+            f"{type(self).__name__}.eligibility_trace: shown in BindsNET's [n_pre, n_post] layout for "
+            f"dense connections only ({type(c).__name__} keeps one value per stored synapse)")
+    return v.reshape(-1, n_pre, n_post)
+
+
+_REWARD_STATE = {
+    "p_plus": _trace("pre_trace", "source", "p⁺ per source neuron, [batch, n_pre]."),
+    "p_minus": _trace("post_trace", "target", "p⁻ per target neuron, [batch, n_post]."),
+}
 
 
 NoOp = _rule("NoOp", (), "No learning (weight decay still applies).")
@@ -98,9 +143,15 @@ WeightDependentPostPre = _rule("WeightDependentPostPre", (),
                                "Soft-bounded STDP (needs finite wmin and wmax).")
 Hebbian = _rule("Hebbian", (), "Hebbian rule: both terms potentiate.")
 MSTDP = _rule("MSTDP", ("tc_plus", "tc_minus", "a_plus", "a_minus", "zero_lag"),
-              "Reward-modulated STDP (tc_plus=20, tc_minus=20, a_plus=1, a_minus=-1); pass reward= to run.")
+              "Reward-modulated STDP (tc_plus=20, tc_minus=20, a_plus=1, a_minus=-1); pass reward= to run. "
+              "Its traces read as ``p_plus`` / ``p_minus`` (BindsNET's names, from the engine).",
+              _REWARD_STATE)
 MSTDPET = _rule("MSTDPET", ("tc_plus", "tc_minus", "a_plus", "a_minus", "zero_lag", "tc_e_trace"),
-                "Reward-modulated STDP with eligibility trace (MSTDP defaults, tc_e_trace=25).")
+                "Reward-modulated STDP with eligibility trace (MSTDP defaults, tc_e_trace=25). Its "
+                "state reads as ``p_plus``, ``p_minus`` and ``eligibility_trace`` ([batch, n_pre, "
+                "n_post], dense connections) — BindsNET's names, from the engine.",
+                dict(_REWARD_STATE, eligibility_trace=property(
+                    _eligibility_trace, doc="The eligibility trace E, [batch, n_pre, n_post].")))
 Rmax = _rule("Rmax", ("tc_c", "tc_e_trace"), "Reward-maximisation rule (tc_c=5, tc_e_trace=25); "
              "needs an SRM0Nodes target.")
 DiehlAndCook = _rule("DiehlAndCook", ("x_tar", "mu"), "Diehl & Cook's rule (x_tar=0.4, mu=1).")
