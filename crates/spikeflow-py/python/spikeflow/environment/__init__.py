@@ -25,10 +25,13 @@ from .. import _native
 
 
 class _Space:
+    """A discrete action space (``n`` actions), as gym's ``Discrete``."""
+
     def __init__(self, n):
         self.n = n
 
     def sample(self):
+        """A uniformly random action (NumPy's global generator)."""
         return int(np.random.randint(self.n))
 
 
@@ -118,19 +121,24 @@ class GymEnvironment:
         self.action_space = self.env.action_space
 
     def reset(self):
+        """Starts the next episode (seeded ``seed + episodes so far``)."""
         obs, _ = self.env.reset(seed=self.seed + self._episode)
         self._episode += 1
         return np.asarray(obs, dtype=np.float32)
 
     def step(self, action):
+        """``(observation, reward, done, info)``; ``done``: terminated or
+        truncated (``info["truncated"]``)."""
         obs, reward, terminated, truncated, info = self.env.step(int(action))
         info = dict(info, truncated=truncated)
         return np.asarray(obs, dtype=np.float32), float(reward), bool(terminated or truncated), info
 
     def render(self):
+        """The gymnasium environment's ``render()``."""
         return self.env.render()
 
     def close(self):
+        """Closes the gymnasium environment."""
         self.env.close()
 
 
