@@ -23,6 +23,7 @@ mod array;
 mod array_learner;
 mod changes;
 mod deferred;
+mod eligibility;
 mod in_place;
 
 pub use array::{ArrayRule, Block, Phase, SynapseBatch};
@@ -478,41 +479,25 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             view.dense_terms(map, sink);
         }
         let w = view.w;
-        if self.phases.eligibility && self.batch == 1 && tail.decay == 1.0 {
-            // One row and no weight decay: integrate, reduce, add and clamp
-            // each weight in one pass (the general path's operations, in its
-            // order, without a second pass over every weight to clamp).
+        if self.phases.eligibility
+            && self.batch == 1
+            && tail.decay == 1.0
+            && !matches!(self.reduction, Reduction::Custom(_))
+        {
             let bounded = tail.bounded();
-            let (wmin, wmax) = (tail.wmin, tail.wmax);
-            let (nu, rule, reduction) = (&self.nu, &self.rule, &self.reduction);
-            let (reward, decay) = (reward[0], self.elig_decay);
-            // The mean or sum of one row is the row's value (`-0.0 + d`,
-            // then `/ 1`: exactly `d`), without a division per weight.
-            let linear = !matches!(reduction, Reduction::Custom(_));
-            let terms = self.changes.row_mut(0).iter_mut();
-            let each = w[..n_w].iter_mut().zip(&mut self.elig[..n_w]).zip(terms);
-            for (k, ((wk, e), ev)) in each.enumerate() {
-                let (nu_pre, nu_post) = nu.at(k);
-                let m = Modulation {
-                    w: *wk,
-                    nu_pre,
-                    nu_post,
-                    reward,
-                    dt,
-                    decay,
-                };
-                let d = rule.integrate(e, std::mem::take(ev), &m);
-                let d = if linear {
-                    d
-                } else {
-                    reduction.reduce(std::slice::from_ref(&d))
-                };
-                let mut x = *wk + d;
-                if bounded {
-                    x = x.max(wmin.at(k)).min(wmax.at(k));
-                }
-                *wk = x;
+            eligibility::OnePass {
+                rule: &self.rule,
+                nu: &self.nu,
+                bounds: bounded.then_some((tail.wmin, tail.wmax)),
+                reward: reward[0],
+                dt,
+                decay: self.elig_decay,
             }
+            .run(
+                &mut w[..n_w],
+                &mut self.elig[..n_w],
+                self.changes.row_mut(0),
+            );
             self.changes.forget_touched();
             if bounded {
                 *tail.dirty = false;
