@@ -168,6 +168,8 @@ pub(super) fn save_checkpoint(
     let name = format!("ckpt-{:09}", st.seen);
     let dest = dir.join(&name);
     let latest = dir.join("LATEST");
+    // Checkpoints of other steps that a killed writer left half-written.
+    checkpoint::remove_stale_temps(dir, ".tmp-ckpt-")?;
     let current = fs::read_to_string(&latest).unwrap_or_default();
     if dest.exists() && current.trim() != name {
         // Left by a run killed before it updated LATEST: not the good one.
