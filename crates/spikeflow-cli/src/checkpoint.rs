@@ -15,8 +15,11 @@
 //! then the folder is renamed to its final, never reused name and the folder
 //! fsynced; only then is `LATEST` replaced (temp file, fsync, rename). A
 //! crash at any point leaves the previous checkpoint intact and `LATEST`
-//! naming a complete one. The JSON records the byte length and CRC-32 of the
-//! arrays file, so a truncated or altered file is refused on load.
+//! naming a complete one; the `.tmp-…` entries a killed writer leaves are
+//! removed by the next write of the same name (and by the training loop),
+//! and a write that fails removes its own. The JSON records the byte
+//! length and CRC-32 of the arrays file, so a truncated or altered file is
+//! refused on load.
 //!
 //! The safetensors format: an 8-byte little-endian header length, a JSON
 //! header `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__":
