@@ -9,9 +9,10 @@
 # must equal an uninterrupted run's bit for bit, and the test accuracies
 # printed by the last process must equal the uninterrupted run's.
 #
-# Where each kill landed is read from what it left behind: a `.tmp-…` entry
-# (inside a checkpoint write, before its rename), a checkpoint newer than
-# LATEST (between the rename and the update of LATEST), `model/` without
+# Where each kill landed is read from what the killed process left behind:
+# a `.tmp-…-PID` entry of its id (inside a checkpoint write, before its
+# rename), a checkpoint it renamed into place that LATEST does not name yet
+# (between the rename and the update of LATEST), a `model/` it wrote without
 # `summary.json` (inside the final writes).
 #
 # Usage: scripts/kill-loop.sh [KILLS] [SEED]      (defaults 200, 1)
@@ -36,6 +37,14 @@ fail() {
 }
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
+# Inode and change time of a path (empty if absent): tells a rewritten file.
+stamp() { stat -c '%i %z' "$1" 2>/dev/null; }
+# The newest checkpoint folder of $1: its name and stamp.
+newest() {
+  local n
+  n=$(cd "$1" 2>/dev/null && ls -d ckpt-* 2>/dev/null | sort | tail -n 1)
+  [ -n "$n" ] && echo "$n $(stamp "$1/$n/checkpoint.json")"
+}
 t0=$(date +%s)
 # Uninterrupted runs with each checkpoint interval; their durations bound
 # the kill offsets of the rounds with that interval.
@@ -69,6 +78,9 @@ while [ "$kills" -lt "$KILLS" ]; do
       cmd=("$BIN" train "${ARGS[@]}" --checkpoint-every "$every" --out "$run")
       fresh=$((fresh + 1))
     fi
+    ck=$run/checkpoints
+    pre_newest=$(newest "$ck")
+    pre_model=$(stamp "$run/model/checkpoint.json")
     nice -n 10 "${cmd[@]}" >"$WORK/last.out" 2>"$WORK/last.err" &
     pid=$!
     sleep "$(awk -v r="$RANDOM$RANDOM" -v m="${dur[$every]}" 'BEGIN { printf "%.3f", (r % m) / 1000 }')"
@@ -76,18 +88,21 @@ while [ "$kills" -lt "$KILLS" ]; do
       wait "$pid" 2>/dev/null
       kills=$((kills + 1))
       round_kills=$((round_kills + 1))
-      # Where did it land?
-      ck=$run/checkpoints
-      if compgen -G "$ck/.tmp-*" >/dev/null || compgen -G "$run/.tmp-*" >/dev/null; then
+      # Where did it land? Only what this process left counts: its
+      # temporaries carry its id; a checkpoint or model it wrote is new.
+      if compgen -G "$ck/.tmp-*-$pid" >/dev/null || compgen -G "$run/.tmp-*-$pid" >/dev/null; then
         in_write=$((in_write + 1))
       fi
-      if [ -f "$run/model/checkpoint.json" ] && [ ! -f "$run/summary.json" ]; then
+      if [ -f "$run/model/checkpoint.json" ] && [ ! -f "$run/summary.json" ] &&
+        [ "$(stamp "$run/model/checkpoint.json")" != "$pre_model" ]; then
         in_final=$((in_final + 1))
       fi
       if [ -f "$ck/LATEST" ]; then
         name=$(tr -d '\n' <"$ck/LATEST")
-        newest=$(cd "$ck" && ls -d ckpt-* 2>/dev/null | sort | tail -n 1)
-        [ "$newest" != "$name" ] && after_rename=$((after_rename + 1))
+        now_newest=$(newest "$ck")
+        if [ "${now_newest%% *}" != "$name" ] && [ "$now_newest" != "$pre_newest" ]; then
+          after_rename=$((after_rename + 1))
+        fi
         checks=$((checks + 1))
         if ! "$BIN" eval --model-dir "$ck/$name" --n-test 1 --threads 1 \
           --out "$WORK/eval" >/dev/null 2>"$WORK/eval.err"; then
