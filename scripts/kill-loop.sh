@@ -36,7 +36,7 @@ fail() {
   failures=$((failures + 1))
 }
 
-ms() { echo $(($(date +%s%N) / 1000000)); }
+ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 # Inode and change time of a path (empty if absent): tells a rewritten file.
 stamp() { stat -c '%i %z' "$1" 2>/dev/null; }
 # The newest checkpoint folder of $1: its name and stamp.
@@ -83,7 +83,14 @@ while [ "$kills" -lt "$KILLS" ]; do
     pre_model=$(stamp "$run/model/checkpoint.json")
     nice -n 10 "${cmd[@]}" >"$WORK/last.out" 2>"$WORK/last.err" &
     pid=$!
-    sleep "$(awk -v r="$RANDOM$RANDOM" -v m="${dur[$every]}" 'BEGIN { printf "%.3f", (r % m) / 1000 }')"
+    # Wait for a random offset within the uninterrupted duration, or until
+    # the process ends by itself.
+    offset=$(((RANDOM * 32768 + RANDOM) % dur[$every]))
+    start=$(ms)
+    while elapsed=$(($(ms) - start)) && [ "$elapsed" -lt "$offset" ] &&
+      kill -0 "$pid" 2>/dev/null; do
+      sleep 0.01
+    done
     if kill -9 "$pid" 2>/dev/null; then
       wait "$pid" 2>/dev/null
       kills=$((kills + 1))
@@ -119,6 +126,11 @@ while [ "$kills" -lt "$KILLS" ]; do
         break 2
       fi
       last_out=$(grep '^test accuracy' "$WORK/last.out")
+      # An uninterrupted run from the start: the load of the machine may
+      # have changed, so its duration bounds the next offsets.
+      if [ "$round_kills" -eq 0 ]; then
+        dur[$every]=$((elapsed > 100 ? elapsed : 100))
+      fi
       break
     fi
   done
