@@ -15,8 +15,11 @@
 //! then the folder is renamed to its final, never reused name and the folder
 //! fsynced; only then is `LATEST` replaced (temp file, fsync, rename). A
 //! crash at any point leaves the previous checkpoint intact and `LATEST`
-//! naming a complete one. The JSON records the byte length and CRC-32 of the
-//! arrays file, so a truncated or altered file is refused on load.
+//! naming a complete one; the `.tmp-…` entries a killed writer leaves are
+//! removed by the next write of the same name (and by the training loop),
+//! and a write that fails removes its own. The JSON records the byte
+//! length and CRC-32 of the arrays file, so a truncated or altered file is
+//! refused on load.
 //!
 //! The safetensors format: an 8-byte little-endian header length, a JSON
 //! header `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__":
@@ -273,11 +276,24 @@ pub fn write_checkpoint(dest: &Path, meta: &Value, arrays: &Arrays) -> Result<()
         .file_name()
         .context("checkpoint path has no name")?
         .to_string_lossy();
+    remove_stale_temps(parent, &format!(".tmp-{name}-"))?;
     let tmp = parent.join(format!(".tmp-{name}-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).ok();
-    }
     fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let filled = fill_checkpoint(&tmp, meta, arrays).and_then(|()| {
+        fs::rename(&tmp, dest)
+            .with_context(|| format!("cannot rename {} to {}", tmp.display(), dest.display()))
+    });
+    if filled.is_err() {
+        // A full disk gets its space back; the error is what matters.
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    filled.with_context(|| format!("cannot write the checkpoint {}", dest.display()))?;
+    sync_dir(parent);
+    Ok(())
+}
+
+/// Writes and fsyncs the files of a checkpoint into the folder `tmp`.
+fn fill_checkpoint(tmp: &Path, meta: &Value, arrays: &Arrays) -> Result<()> {
     let bytes = encode_safetensors(arrays)?;
     let mut meta = meta.clone();
     meta["arrays"] = json!({"file": ARRAYS, "bytes": bytes.len(), "crc32": crc32(&bytes)});
@@ -288,23 +304,49 @@ pub fn write_checkpoint(dest: &Path, meta: &Value, arrays: &Arrays) -> Result<()
         &tmp.join(META_CRC),
         format!("{:08x}\n", crc32(meta_text.as_bytes())).as_bytes(),
     )?;
-    sync_dir(&tmp);
-    fs::rename(&tmp, dest)
-        .with_context(|| format!("cannot rename {} to {}", tmp.display(), dest.display()))?;
-    sync_dir(parent);
+    sync_dir(tmp);
     Ok(())
+}
+
+/// Removes the entries of `dir` whose names start with `prefix` (always
+/// `.tmp-…`): temporary files and folders of writers killed before their
+/// rename. A run folder has one writer, so any such entry is stale. Returns
+/// how many were removed.
+pub fn remove_stale_temps(dir: &Path, prefix: &str) -> Result<usize> {
+    debug_assert!(prefix.starts_with(".tmp-"));
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for e in entries.filter_map(|e| e.ok()) {
+        if !e.file_name().to_string_lossy().starts_with(prefix) {
+            continue;
+        }
+        let p = e.path();
+        let r = if e.file_type().is_ok_and(|t| t.is_dir()) {
+            fs::remove_dir_all(&p)
+        } else {
+            fs::remove_file(&p)
+        };
+        r.with_context(|| format!("cannot remove the stale temporary {}", p.display()))?;
+        removed += 1;
+    }
+    Ok(removed)
 }
 
 /// Replaces the small text file `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let parent = path.parent().context("path has no parent folder")?;
-    let tmp = parent.join(format!(
-        ".tmp-{}-{}",
-        path.file_name().context("no file name")?.to_string_lossy(),
-        std::process::id()
-    ));
-    write_synced(&tmp, bytes)?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
+    let file = path.file_name().context("no file name")?.to_string_lossy();
+    remove_stale_temps(parent, &format!(".tmp-{file}-"))?;
+    let tmp = parent.join(format!(".tmp-{file}-{}", std::process::id()));
+    let written = write_synced(&tmp, bytes).and_then(|()| {
+        fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
+    });
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written.with_context(|| format!("cannot write {}", path.display()))?;
     sync_dir(parent);
     Ok(())
 }
@@ -500,6 +542,34 @@ mod tests {
         fs::write(&mp, &t).unwrap();
         fs::remove_file(dest.join(META_CRC)).unwrap();
         assert!(read_checkpoint(&dest).is_ok());
+        fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn temporaries_of_killed_writers_are_removed() {
+        let dir = std::env::temp_dir().join(format!("sf-tmp-{}", std::process::id()));
+        fs::remove_dir_all(&dir).ok();
+        // What writers killed before their rename leave (other process ids).
+        let stale_ck = dir.join(".tmp-ckpt-2-4000001");
+        fs::create_dir_all(&stale_ck).unwrap();
+        fs::write(stale_ck.join(ARRAYS), b"half").unwrap();
+        fs::write(dir.join(".tmp-LATEST-4000002"), b"ckpt-").unwrap();
+        let other = dir.join(".tmp-ckpt-3-4000003");
+        fs::create_dir_all(&other).unwrap();
+        let meta = json!({"format": FORMAT, "version": VERSION});
+        let arrays: Arrays = vec![("w".into(), Array::f32(vec![1.0]))];
+        write_checkpoint(&dir.join("ckpt-2"), &meta, &arrays).unwrap();
+        write_atomic(&dir.join("LATEST"), b"ckpt-2\n").unwrap();
+        assert!(!stale_ck.exists() && !dir.join(".tmp-LATEST-4000002").exists());
+        // Each writer clears its own name; the training loop clears the rest.
+        assert!(other.exists());
+        assert_eq!(remove_stale_temps(&dir, ".tmp-ckpt-").unwrap(), 1);
+        let mut names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["LATEST", "ckpt-2"]);
         fs::remove_dir_all(&dir).ok();
     }
 }

@@ -28,6 +28,8 @@
 //! Output folder (`--out`, default `runs/<model>-n<neurons>-seed<seed>`):
 //! `summary.json`, `receptive_fields.png`, `accuracy.png`, `raster.png`,
 //! `confusion_test.png`, `model/` (for `spikeflow eval`) and `checkpoints/`.
+//! `summary.json` is written last: a run without it is unfinished and
+//! `--resume` continues it from its latest checkpoint.
 
 mod data;
 mod output;

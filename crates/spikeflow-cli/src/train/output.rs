@@ -3,17 +3,16 @@
 //! `summary.json`.
 
 use super::params::RunParams;
-use super::state::{Point, State};
+use super::state::{Point, State, SUMMARY};
 use crate::model_choice::ModelSpec;
 use crate::plots;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde_json::{json, Value};
 use spikeflow::datasets::{Dataset, Split};
 use spikeflow::evaluation::ConfusionMatrix;
 use spikeflow::models::Presenter;
 use spikeflow::Snapshot;
-use std::fs;
 use std::path::Path;
 
 /// The progress bars' style: `{rate}` is the images per second rounded to
@@ -184,10 +183,11 @@ pub(super) fn write_summary(out: &Path, s: Summary<'_>, st: &State) -> Result<()
             "results": sw,
         });
     }
-    let sp = out.join("summary.json");
-    fs::write(&sp, serde_json::to_string_pretty(&summary)?)
-        .with_context(|| format!("cannot write {}", sp.display()))?;
-    Ok(())
+    // Atomically: its presence marks the run finished.
+    crate::checkpoint::write_atomic(
+        &out.join(SUMMARY),
+        serde_json::to_string_pretty(&summary)?.as_bytes(),
+    )
 }
 
 #[cfg(test)]

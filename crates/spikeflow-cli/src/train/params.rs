@@ -132,7 +132,7 @@ pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> 
                     dir.display()
                 )
             };
-            if dir.join("model").join(checkpoint::META).is_file() {
+            if super::state::is_finished(dir) {
                 return Err(finished());
             }
             let ck = checkpoint::locate(dir, false)?;

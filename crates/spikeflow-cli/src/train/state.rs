@@ -168,6 +168,8 @@ pub(super) fn save_checkpoint(
     let name = format!("ckpt-{:09}", st.seen);
     let dest = dir.join(&name);
     let latest = dir.join("LATEST");
+    // Checkpoints of other steps that a killed writer left half-written.
+    checkpoint::remove_stale_temps(dir, ".tmp-ckpt-")?;
     let current = fs::read_to_string(&latest).unwrap_or_default();
     if dest.exists() && current.trim() != name {
         // Left by a run killed before it updated LATEST: not the good one.
@@ -252,18 +254,34 @@ pub(super) fn load_state(l: &Loaded, n: usize) -> Result<State> {
     Ok(st)
 }
 
+/// The file a run writes last: a run is finished once it exists next to
+/// `model/`. A run stopped after writing `model/` but before this file (its
+/// pictures and accuracies missing) is unfinished and resumes from its
+/// latest checkpoint.
+pub(super) const SUMMARY: &str = "summary.json";
+
+/// Whether the run in `out` is finished: `model/` and `summary.json`.
+pub(super) fn is_finished(out: &Path) -> bool {
+    out.join("model").join(checkpoint::META).is_file() && out.join(SUMMARY).is_file()
+}
+
 /// A fresh run may replace a finished run in `out`, but not an unfinished
 /// one (unless `--overwrite`).
 pub(super) fn prepare_out(out: &Path, overwrite: bool) -> Result<()> {
     let ck = out.join("checkpoints");
-    let unfinished =
-        ck.join("LATEST").is_file() && !out.join("model").join(checkpoint::META).is_file();
+    let unfinished = ck.join("LATEST").is_file() && !is_finished(out);
     if unfinished && !overwrite {
         bail!(
             "{} holds an unfinished run: continue it with --resume {}, or pass --overwrite to start afresh",
             out.display(),
             out.display()
         );
+    }
+    // The old summary first: with a new model/ it would mark this run
+    // finished.
+    let summary = out.join(SUMMARY);
+    if summary.exists() {
+        fs::remove_file(&summary).with_context(|| format!("cannot clear {}", summary.display()))?;
     }
     for d in [ck, out.join("model")] {
         if d.exists() {

@@ -8,7 +8,7 @@ use crate::learning::{
 };
 use crate::network::Connect;
 use crate::topology::{
-    Conv, Dense, LocalConnection, LocalNd, MaxPool, MeanField, MeanFieldOverBatch, Sparse,
+    Bound, Conv, Dense, LocalConnection, LocalNd, MaxPool, MeanField, MeanFieldOverBatch, Sparse,
 };
 use serde_json::Value;
 
@@ -157,6 +157,19 @@ pub(super) fn connection(
     // Spikeflow clamps given weights into finite bounds at construction;
     // where BindsNET does not, a case with weights outside is refused.
     let unclamped_init = |clamped_by_bindsnet: bool| -> Result<()> {
+        // One bound per given weight, or the comparison below reads past
+        // the bound (a fuzzed case with `"wmin": []` did).
+        for (key, bd) in [("wmin", &wmin), ("wmax", &wmax)] {
+            if let (Bound::PerSynapse(v), Some(w)) = (bd, &w) {
+                if v.len() != w.len() {
+                    return Err(invalid(format!(
+                        "{what}: {key} has {} values for {} weights",
+                        v.len(),
+                        w.len()
+                    )));
+                }
+            }
+        }
         let outside = w.as_ref().is_some_and(|w| {
             w.iter()
                 .enumerate()
