@@ -259,6 +259,7 @@ impl Engine {
             inject_v: inject,
             one_step,
             weight_masks: masks,
+            progress: None,
         };
         let net = &mut self.net;
         let work = move || {

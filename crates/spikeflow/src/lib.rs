@@ -50,7 +50,8 @@ pub mod topology;
 
 pub use error::{Error, Result};
 pub use network::{
-    Cancel, Connect, Mask, Network, NetworkBuilder, Reward, RunInput, RunOptions, Snapshot,
+    Cancel, Connect, Mask, Network, NetworkBuilder, Progress, Reward, RunInput, RunOptions,
+    Snapshot,
 };
 pub use spike_raster::SpikeRaster;
 pub use spikes::Spikes;

@@ -5,8 +5,9 @@
 //!
 //! * `LONG_RUNS` consecutive short runs (250 steps, learning on, state reset
 //!   between, as in training), resident memory sampled after every run;
-//! * one run of `LONG_STEPS` steps, resident memory sampled every 50 ms by
-//!   a second thread while it runs.
+//! * one run of `LONG_STEPS` steps, resident memory and the steps done
+//!   (`RunOptions::progress`) sampled every 50 ms by a second thread while
+//!   it runs: the time per step in ten windows of the run.
 //!
 //! Resident memory is the process's `VmRSS`; nothing else runs in this
 //! test binary (the two tests take a lock so that they never overlap).
@@ -16,6 +17,7 @@
 use spikeflow::models::DiehlAndCook2015;
 use spikeflow::prelude::*;
 use spikeflow::rng::Rng;
+use spikeflow::Progress;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -138,7 +140,9 @@ fn one_long_run_keeps_memory_flat_and_monitors_bounded() {
     // No input raster (10^7 steps of one would not fit): a constant drive
     // of the excitatory neurons and 20 always-spiking inputs, learning on.
     let n = 100;
+    let progress = Progress::new();
     let options = RunOptions {
+        progress: Some(progress.clone()),
         inject_v: vec![(
             "Ae".into(),
             Tensor::new(vec![n], (0..n).map(|j| 0.5 + 0.01 * j as f32).collect()).unwrap(),
@@ -151,19 +155,42 @@ fn one_long_run_keeps_memory_flat_and_monitors_bounded() {
     let before = rss_kib();
     let max = AtomicU64::new(before);
     let done = AtomicBool::new(false);
+    // When the run passed each tenth of its steps (seconds since the start).
+    let windows = 10;
+    let marks = Mutex::new(vec![f64::NAN; windows]);
     let t = Instant::now();
+    // Read before the sampling thread ends: joining it (not the run) added
+    // 128 KiB of resident memory in one measurement.
+    let mut after = 0;
     std::thread::scope(|s| {
         s.spawn(|| {
             while !done.load(Ordering::Relaxed) {
                 max.fetch_max(rss_kib(), Ordering::Relaxed);
+                let k = (progress.steps() as usize * windows / steps).min(windows);
+                let mut m = marks.lock().unwrap();
+                for mark in m[..k].iter_mut().filter(|x| x.is_nan()) {
+                    *mark = t.elapsed().as_secs_f64();
+                }
+                drop(m);
                 std::thread::sleep(Duration::from_millis(50));
             }
         });
         net.run(&[], steps, &options).unwrap();
+        after = rss_kib();
         done.store(true, Ordering::Relaxed);
     });
     let secs = t.elapsed().as_secs_f64();
-    let after = rss_kib();
+    assert_eq!(progress.steps() as usize, steps);
+    // Time per step in each window (the last one ends with the run).
+    let mut marks = marks.into_inner().unwrap();
+    marks[windows - 1] = secs;
+    let per_window = (steps / windows) as f64;
+    let us: Vec<f64> = (0..windows)
+        .map(|k| {
+            let start = if k == 0 { 0.0 } else { marks[k - 1] };
+            (marks[k] - start) * 1e6 / per_window
+        })
+        .collect();
     let max = max.load(Ordering::Relaxed).max(after);
     ring_is_bounded(&net);
     let spikes: f32 = net
@@ -175,13 +202,23 @@ fn one_long_run_keeps_memory_flat_and_monitors_bounded() {
         .iter()
         .sum();
     let growth = max as f64 / before as f64 - 1.0;
+    let shown: Vec<String> = us.iter().map(|u| format!("{u:.2}")).collect();
     println!(
         "LONG-STEPS steps={steps} seconds={secs:.1} us_per_step={:.2} rss_before_kib={before} \
-         rss_max_kib={max} growth={:.3}% ae_spikes={spikes}",
+         rss_max_kib={max} growth={:.3}% ae_spikes={spikes} us_per_step_windows=[{}]",
         secs * 1e6 / steps as f64,
-        100.0 * growth
+        100.0 * growth,
+        shown.join(", ")
     );
     assert!(spikes > 0.0, "the network must spike");
+    assert!(
+        us.iter().all(|u| u.is_finite()),
+        "a window was not sampled: {us:?}"
+    );
+    assert!(
+        us[windows - 1] <= 1.5 * us[0],
+        "the last tenth ran slower than the first: {us:?}"
+    );
     assert!(
         growth <= 0.01,
         "resident memory grew by {:.2}%",

@@ -36,7 +36,7 @@ mod stepper;
 
 pub use builder::NetworkBuilder;
 pub use connection::Connect;
-pub use run::{Cancel, Mask, Reward, RunInput, RunOptions};
+pub use run::{Cancel, Mask, Progress, Reward, RunInput, RunOptions};
 pub use state::Snapshot;
 
 use crate::error::{Error, Result};
@@ -302,7 +302,8 @@ impl Network {
     /// reward, bad clamp indices or voltage injections: nothing is stepped
     /// when one of these is returned. [`Error::Interrupted`] when
     /// `options.cancel` was raised: the steps done so far are kept (see
-    /// [`Cancel`]). A rule whose update fails (an
+    /// [`Cancel`]); `options.progress` counts the steps done ([`Progress`]).
+    /// A rule whose update fails (an
     /// [`ArrayRule`](crate::learning::ArrayRule) or
     /// [`ConnectionRule`](crate::learning::ConnectionRule) returning an
     /// error, e.g. a Python exception) stops the run after the step in
@@ -317,8 +318,12 @@ impl Network {
     ) -> Result<()> {
         let plan = self.plan(inputs, steps, options)?;
         let rewards = self.rewards(steps, options)?;
+        options.report(0);
         let done = match self.run_in_lanes(&plan, steps, options)? {
-            Some(done) => done,
+            Some(done) => {
+                options.report(done);
+                done
+            }
             None => {
                 plan.check_finite(&self.names)?;
                 let mut done = steps;
@@ -328,6 +333,7 @@ impl Network {
                         break;
                     }
                     self.step(t, &plan, rewards.as_ref(), options);
+                    options.report(t + 1);
                     if let Some(e) = self.conns.iter_mut().find_map(|c| c.take_rule_error()) {
                         // A rule failed (one written in another language raised):
                         // stop after this step, weights current, no normalisation.

@@ -2,7 +2,7 @@
 
 use crate::spike_raster::SpikeRaster;
 use crate::tensor::Tensor;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// One population's external input to
@@ -131,6 +131,37 @@ pub struct RunOptions {
     /// A flag another thread may raise to stop the run between two steps
     /// (Ctrl-C in the Python package). See [`Cancel`].
     pub cancel: Option<Cancel>,
+    /// Where the run counts the steps it has done, for another thread to
+    /// read while it runs. See [`Progress`].
+    pub progress: Option<Progress>,
+}
+
+/// The steps a [`Network::run`](crate::Network::run) has done so far,
+/// readable from any thread while it runs (a progress bar, a watchdog, the
+/// time per step of a long run): set after every step of a run that steps
+/// the whole network at once, and at the end of a run split into
+/// independent lanes. One relaxed atomic store per step.
+///
+/// ```
+/// use spikeflow::Progress;
+/// let p = Progress::new();
+/// assert_eq!(p.steps(), 0);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Arc<AtomicU64>);
+
+impl Progress {
+    /// A counter at 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Steps done by the run using it (of that run; 0 before it starts).
+    pub fn steps(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+    pub(crate) fn set(&self, steps: usize) {
+        self.0.store(steps as u64, Ordering::Relaxed);
+    }
 }
 
 /// A flag that stops a [`Network::run`](crate::Network::run) between two
@@ -171,5 +202,10 @@ impl RunOptions {
     /// Whether the run's [`Cancel`] flag is raised.
     pub(crate) fn cancelled(&self) -> bool {
         self.cancel.as_ref().is_some_and(Cancel::is_cancelled)
+    }
+    pub(crate) fn report(&self, steps: usize) {
+        if let Some(p) = &self.progress {
+            p.set(steps);
+        }
     }
 }
