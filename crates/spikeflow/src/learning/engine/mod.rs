@@ -25,12 +25,14 @@ mod changes;
 mod deferred;
 mod eligibility;
 mod in_place;
+mod traces;
 
 pub use array::{ArrayRule, Block, Phase, SynapseBatch};
 pub(crate) use array_learner::ArrayLearner;
 pub use changes::WeightChanges;
 use deferred::PostLog;
 use in_place::PostCols;
+pub(crate) use traces::{decay_traces, increment_traces};
 
 /// What a learner needs for one update.
 pub(crate) struct LearnContext<'a> {
@@ -230,52 +232,6 @@ impl<R: SynapseRule> SynapticLearner<R> {
 
     fn per_row(&self) -> bool {
         matches!(self.reduction, Reduction::Custom(_)) || self.phases.eligibility
-    }
-}
-
-/// Decays rule traces, or increments them with spikes.
-/// `r ← r·decay` for every rule trace. A trace that decays below the
-/// smallest normal f32 (1.2e-38) is set to 0: subnormal arithmetic is ~100×
-/// slower on x86 and long silences (rest periods) drive every trace there.
-pub(crate) fn decay_traces(tr: &mut [f32], specs: &[super::TraceSpec], decays: &[f32]) {
-    #[inline]
-    fn decay(x: &mut f32, d: f32) {
-        let v = *x * d;
-        *x = if v.abs() < f32::MIN_POSITIVE { 0.0 } else { v };
-    }
-    match decays {
-        [] => {}
-        // One trace per neuron: a flat loop that vectorises.
-        [d] => tr.iter_mut().for_each(|x| decay(x, *d)),
-        _ => {
-            for chunk in tr.chunks_exact_mut(specs.len()) {
-                for (x, &d) in chunk.iter_mut().zip(decays) {
-                    decay(x, d);
-                }
-            }
-        }
-    }
-}
-
-pub(crate) fn increment_traces(tr: &mut [f32], specs: &[super::TraceSpec], spikes: &Spikes) {
-    let k = specs.len();
-    if k == 0 {
-        return;
-    }
-    let n = spikes.n();
-    for b in 0..spikes.batch() {
-        let vals = spikes.row(b);
-        for &i in spikes.active(b) {
-            let base = (b * n + i as usize) * k;
-            for (t, spec) in specs.iter().enumerate() {
-                let s = vals[i as usize];
-                tr[base + t] = if spec.additive {
-                    tr[base + t] + spec.amplitude * s
-                } else {
-                    spec.amplitude
-                };
-            }
-        }
     }
 }
 
