@@ -15,37 +15,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_spikeflow");
+mod support;
 
-/// Tiny training settings: checkpoints at images 20 and 40 of 60.
-const TINY: &[&str] = &[
-    "train",
-    "--neurons",
-    "10",
-    "--time",
-    "50",
-    "--n-train",
-    "60",
-    "--n-test",
-    "20",
-    "--update-interval",
-    "20",
-    "--checkpoint-every",
-    "20",
-    "--assign-window",
-    "30",
-    "--threads",
-    "1",
-    "--quiet",
-];
+use support::{scratch, BIN, TINY};
 
 const CK20: &str = "ckpt-000000020";
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("spikeflow-faults-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    d
-}
 
 fn check_ok(o: Output, what: &str) {
     assert!(

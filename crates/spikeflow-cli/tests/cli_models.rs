@@ -4,16 +4,12 @@
 //! it. The shown data folder is a normalised path.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_spikeflow");
+mod support;
 
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("spikeflow-models-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    d
-}
+use support::{scratch, BIN};
 
 fn ok(args: &[&str]) -> Output {
     let o = Command::new(BIN)

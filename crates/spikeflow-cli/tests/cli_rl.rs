@@ -6,13 +6,9 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_spikeflow");
+mod support;
 
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("spikeflow-cli-rl-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    d
-}
+use support::{scratch, BIN};
 
 fn rl(args: &[&str], out: &PathBuf) -> serde_json::Value {
     let o = Command::new(BIN)

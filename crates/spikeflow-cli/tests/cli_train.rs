@@ -4,39 +4,13 @@
 //! one-line errors.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_spikeflow");
+mod support;
 
-/// Tiny training settings shared by the tests.
-const TINY: &[&str] = &[
-    "train",
-    "--neurons",
-    "10",
-    "--time",
-    "50",
-    "--n-train",
-    "60",
-    "--n-test",
-    "20",
-    "--update-interval",
-    "20",
-    "--checkpoint-every",
-    "20",
-    "--assign-window",
-    "30",
-    "--threads",
-    "1",
-    "--quiet",
-];
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("spikeflow-cli-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    d
-}
+use support::{scratch, BIN, TINY};
 
 fn run(args: &[&str]) -> Output {
     Command::new(BIN)
