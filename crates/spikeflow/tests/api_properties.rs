@@ -14,12 +14,14 @@
 //! network was refused.
 
 mod fuzz_support;
+mod support;
 
 use fuzz_support::Gen;
 use spikeflow::learning::Reduction;
 use spikeflow::prelude::*;
 use spikeflow::Snapshot;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use support::{with_rule_family, RMAX, RULE_FAMILIES};
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -102,7 +104,7 @@ fn spec(g: &mut Gen, seed: u64) -> Spec {
         tc_decay: value(g, 100.0),
         sparse: g.below(3) == 0,
         w,
-        rule: g.below(8),
+        rule: g.below(RULE_FAMILIES + 1), // the last: no rule
         nu: (value(g, 0.01), value(g, 0.01)),
         wmin: if g.below(2) == 0 {
             value(g, -1.0)
@@ -123,7 +125,7 @@ fn spec(g: &mut Gen, seed: u64) -> Spec {
 fn build(s: &Spec) -> spikeflow::Result<Network> {
     let opts = NodeOptions {
         traces: true,
-        traces_additive: s.rule == 6,
+        traces_additive: s.rule == RMAX,
         ..Default::default()
     };
     let lif = LifNodes {
@@ -140,7 +142,7 @@ fn build(s: &Spec) -> spikeflow::Result<Network> {
         .dt(s.dt)
         .learning(s.learning);
     b.add_population("X", &[s.n_in], Input, opts.clone());
-    if s.rule == 6 {
+    if s.rule == RMAX {
         b.add_population("Y", &[s.n], Srm0Nodes::default(), opts);
     } else if s.adaptive {
         let a = AdaptiveLifNodes {
@@ -173,21 +175,7 @@ fn build(s: &Spec) -> spikeflow::Result<Network> {
         c = c.norm(norm);
     }
     let nu = s.nu;
-    c = match s.rule {
-        0 => c.rule(PostPre).nu(nu),
-        1 => c.rule(WeightDependentPostPre).nu(nu),
-        2 => c.rule(Hebbian).nu(nu),
-        3 => c
-            .rule(DiehlAndCook {
-                x_tar: 0.3,
-                mu: 1.5,
-            })
-            .nu(nu),
-        4 => c.rule(Mstdp::default()).nu(nu),
-        5 => c.rule(MstdpEt::default()).nu(nu),
-        6 => c.rule(Rmax::default()).nu(nu),
-        _ => c,
-    };
+    c = with_rule_family(c, s.rule, nu);
     b.connect(c);
     b.build()
 }

@@ -20,7 +20,7 @@ use spikeflow::models::{DiehlAndCook2015, Presenter};
 use spikeflow::prelude::*;
 use spikeflow::rng::Rng;
 use spikeflow::Snapshot;
-use support::{spikes, traced};
+use support::{spikes, traced, with_rule_family, RMAX};
 
 const THREADS: [usize; 4] = [1, 2, 4, 8];
 
@@ -247,9 +247,6 @@ fn the_paper_model_is_bit_identical_for_1_2_4_8_threads() {
     same_everywhere("paper model", run);
 }
 
-/// Index of Rmax in `rule_net`'s families.
-const RMAX: usize = 6;
-
 /// Every built-in rule family on a dense and a sparse connection, batch 3,
 /// with a reward for the reward-modulated ones.
 fn rule_net(rule: usize, sparse: bool) -> Bits {
@@ -288,20 +285,7 @@ fn rule_net(rule: usize, sparse: bool) -> Bits {
     };
     let c = topology().wmin(-2.0).wmax(2.0);
     let nu = (0.01, 0.02);
-    b.connect(match rule {
-        0 => c.rule(PostPre).nu(nu),
-        1 => c.rule(WeightDependentPostPre).nu(nu),
-        2 => c.rule(Hebbian).nu(nu),
-        3 => c
-            .rule(DiehlAndCook {
-                x_tar: 0.3,
-                mu: 1.5,
-            })
-            .nu(nu),
-        4 => c.rule(Mstdp::default()).nu(nu),
-        5 => c.rule(MstdpEt::default()).nu(nu),
-        _ => c.rule(Rmax::default()).nu(nu),
-    });
+    b.connect(with_rule_family(c, rule, nu));
     let mut net = b.build().unwrap();
     net.add_monitor("y", MonitorSpec::new("Y", &["s"])).unwrap();
     let w0 = net.weights("X -> Y").unwrap().to_vec();

@@ -54,3 +54,31 @@ impl SynapseRule for RewardProbe {
         s.nu_pre * s.reward
     }
 }
+
+/// The built-in rule families, by index (0 PostPre, 1 WeightDependentPostPre,
+/// 2 Hebbian, 3 DiehlAndCook, 4 MSTDP, 5 MSTDPET, 6 Rmax), attached with
+/// `nu`; any other index leaves the connection without a rule.
+pub const RULE_FAMILIES: usize = 7;
+
+/// Index of Rmax in [`with_rule_family`] (needs additive source traces and
+/// an SRM0 target).
+pub const RMAX: usize = 6;
+
+/// `c` with rule family `k` (see [`RULE_FAMILIES`]).
+pub fn with_rule_family(c: Connect, k: usize, nu: (f32, f32)) -> Connect {
+    match k {
+        0 => c.rule(PostPre).nu(nu),
+        1 => c.rule(WeightDependentPostPre).nu(nu),
+        2 => c.rule(Hebbian).nu(nu),
+        3 => c
+            .rule(DiehlAndCook {
+                x_tar: 0.3,
+                mu: 1.5,
+            })
+            .nu(nu),
+        4 => c.rule(Mstdp::default()).nu(nu),
+        5 => c.rule(MstdpEt::default()).nu(nu),
+        6 => c.rule(Rmax::default()).nu(nu),
+        _ => c,
+    }
+}
