@@ -20,8 +20,7 @@ use fuzz_support::Gen;
 use spikeflow::learning::Reduction;
 use spikeflow::prelude::*;
 use spikeflow::Snapshot;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use support::{with_rule_family, RMAX, RULE_FAMILIES};
+use support::{no_panic, with_rule_family, RMAX, RULE_FAMILIES};
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -299,21 +298,6 @@ fn good_options(n: usize) -> RunOptions {
     }
 }
 
-/// Runs `f`, turning a panic into a test failure naming the case.
-fn no_panic<T>(case: &str, what: &str, f: impl FnOnce() -> T) -> T {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(v) => v,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            panic!("{case}: {what} panicked: {msg}")
-        }
-    }
-}
-
 #[test]
 fn random_networks_and_calls_give_results_or_named_errors() {
     let cases = env("PROP_CASES", 1000);
@@ -323,7 +307,7 @@ fn random_networks_and_calls_give_results_or_named_errors() {
     for k in 0..cases {
         let s = spec(&mut g, k);
         let case = format!("case {k} (seed {seed:#x}): {s:?}");
-        let mut net = match no_panic(&case, "build", || build(&s)) {
+        let mut net = match no_panic(&format!("{case}: build"), || build(&s)) {
             Ok(net) => net,
             Err(e) => {
                 assert!(!e.to_string().is_empty(), "{case}: empty error");
@@ -338,7 +322,7 @@ fn random_networks_and_calls_give_results_or_named_errors() {
         let mut twin = build(&s).expect("the same spec builds twice");
         let steps = [0, 1, 7][g.below(3)];
         let x = input(&mut g, &s, steps);
-        let first = no_panic(&case, "run", || {
+        let first = no_panic(&format!("{case}: run"), || {
             net.run(&[("X", &x)], steps, &good_options(s.n))
         });
         let twin_first = twin.run(&[("X", &x)], steps, &good_options(s.n));
@@ -358,7 +342,7 @@ fn random_networks_and_calls_give_results_or_named_errors() {
         // The bad calls: each an error, nothing changed.
         let before = bits(&net.snapshot());
         for (what, call) in bad_calls(&s, &x, steps) {
-            let r = no_panic(&case, what, || call(&mut net));
+            let r = no_panic(&format!("{case}: {what}"), || call(&mut net));
             let Err(e) = r else {
                 panic!("{case}: {what} was accepted");
             };
@@ -371,7 +355,7 @@ fn random_networks_and_calls_give_results_or_named_errors() {
         }
         // Then the network runs as its twin, which saw no bad call.
         let x = input(&mut g, &s, steps);
-        let a = no_panic(&case, "run after the errors", || {
+        let a = no_panic(&format!("{case}: run after the errors"), || {
             net.run(&[("X", &x)], steps, &good_options(s.n))
         });
         let b = twin.run(&[("X", &x)], steps, &good_options(s.n));

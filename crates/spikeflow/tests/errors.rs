@@ -2,10 +2,12 @@
 //! (population, connection, rule) and the offending values. One test per
 //! class of mistake.
 
+mod support;
+
 use spikeflow::prelude::*;
 use spikeflow::Error;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
+use support::no_panic;
 
 type R<T = ()> = spikeflow::Result<T>;
 
@@ -15,22 +17,6 @@ fn traced() -> NodeOptions {
     NodeOptions {
         traces: true,
         ..Default::default()
-    }
-}
-
-/// Runs `f`, failing the test with a clear message if it panics.
-#[track_caller]
-fn no_panic<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(v) => v,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            panic!("{what}: panicked instead of returning an error: {msg}")
-        }
     }
 }
 

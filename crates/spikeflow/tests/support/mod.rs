@@ -82,3 +82,19 @@ pub fn with_rule_family(c: Connect, k: usize, nu: (f32, f32)) -> Connect {
         _ => c,
     }
 }
+
+/// Runs `f`, failing the test with a clear message if it panics.
+#[track_caller]
+pub fn no_panic<T>(what: &str, f: impl FnOnce() -> T) -> T {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(v) => v,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            panic!("{what}: panicked instead of returning an error: {msg}")
+        }
+    }
+}
