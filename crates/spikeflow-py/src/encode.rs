@@ -23,11 +23,14 @@ pub fn poisson<'py>(
 ) -> PyResult<Bound<'py, PyArrayDyn<u8>>> {
     let shape = datum.shape().to_vec();
     let data = datum.as_array().iter().copied().collect::<Vec<f32>>();
-    let t = guard("poisson", || {
+    let spikes = guard("poisson", || {
         let mut rng = Rng::seed_from_u64(seed);
-        spikeflow::encoding::poisson(&data, &shape, steps, dt, &mut rng).map_err(to_py)
+        spikeflow::encoding::poisson_spikes(&data, &shape, steps, dt, &mut rng).map_err(to_py)
     })?;
-    to_u8(py, t)
+    let out_shape: Vec<usize> = std::iter::once(steps).chain(shape).collect();
+    // bool → u8 reuses the allocation (same size and alignment).
+    let data: Vec<u8> = spikes.into_iter().map(u8::from).collect();
+    PyArray1::from_vec(py, data).reshape(out_shape)
 }
 
 /// Bernoulli spikes `[steps, *shape]` (uint8) with probability

@@ -68,7 +68,7 @@ pub mod single;
 #[doc(inline)]
 pub use bernoulli::{bernoulli, BernoulliEncoder};
 #[doc(inline)]
-pub use poisson::{poisson, PoissonEncoder};
+pub use poisson::{poisson, poisson_spikes, PoissonEncoder};
 #[doc(inline)]
 pub use rank_order::{rank_order, RankOrderEncoder};
 #[doc(inline)]

@@ -76,6 +76,25 @@ pub fn poisson(
     Tensor::new(out_shape(steps, shape), out)
 }
 
+/// [`poisson`](fn@poisson) as `bool` spikes (`true` = spike), the same
+/// draws: an eighth of the bytes of the `f32` tensor, for callers that hand
+/// the trains on as spikes (the Python package's `uint8` encoders).
+///
+/// # Errors
+/// As [`poisson`](fn@poisson).
+pub fn poisson_spikes(
+    datum: &[f32],
+    shape: &[usize],
+    steps: usize,
+    dt_ms: f32,
+    rng: &mut Rng,
+) -> Result<Vec<bool>> {
+    let n = check_common(OBJ, datum, shape, steps)?;
+    let mut out = vec![false; n * steps];
+    poisson_into(datum, steps, dt_ms, &mut out, n, 0, rng)?;
+    Ok(out)
+}
+
 const OBJ: &str = "poisson encoder";
 
 /// [`poisson`](fn@poisson) written into `out`, a zeroed `[steps, stride]`
@@ -192,6 +211,16 @@ mod tests {
         assert_eq!(got, expected);
         assert_eq!(a, b, "same draws");
         assert!(got.contains(&1.0));
+    }
+
+    #[test]
+    fn spikes_as_bool_are_the_tensor_s_draws() {
+        let rates = [0.0, 30.0, 250.0, 1000.0, 7.5, 80.0];
+        let a = poisson(&rates, &[2, 3], 300, 1.0, &mut Rng::seed_from_u64(9)).unwrap();
+        let b = poisson_spikes(&rates, &[2, 3], 300, 1.0, &mut Rng::seed_from_u64(9)).unwrap();
+        let a: Vec<bool> = a.data().iter().map(|&x| x != 0.0).collect();
+        assert_eq!(a, b);
+        assert!(poisson_spikes(&[2000.0], &[1], 5, 1.0, &mut Rng::seed_from_u64(0)).is_err());
     }
 
     #[test]
