@@ -129,3 +129,45 @@ fn distal_reward_writes_its_summary_and_picture() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--seconds"));
     let _ = fs::remove_dir_all(d);
 }
+
+#[test]
+fn xor_runs_its_experiments_and_writes_their_summary() {
+    let d = scratch("xor");
+    let s = rl(
+        &[
+            "xor-temporal",
+            "--runs",
+            "2",
+            "--epochs",
+            "3",
+            "--seed",
+            "4",
+        ],
+        &d,
+    );
+    assert_eq!(s["runs"], 2);
+    assert_eq!(s["epochs"], 3);
+    assert_eq!(s["coding"], "Temporal");
+    assert_eq!(s["rule"], "MstdpEt");
+    assert!((s["gamma"].as_f64().unwrap() - 0.25).abs() < 1e-6);
+    let last = s["last_epoch_rates_hz"].as_array().unwrap();
+    assert_eq!(last.len(), 2);
+    assert_eq!(last[1]["seed"], 5);
+    let solved = last.iter().filter(|r| r["solved"] == true).count();
+    assert_eq!(s["solved"], solved);
+    assert_eq!(s["fraction_solved_per_epoch"].as_array().unwrap().len(), 3);
+    for png in ["rates.png", "solved.png"] {
+        assert!(d.join(png).metadata().unwrap().len() > 1000, "{png}");
+    }
+    for bad in [["--epochs", "0"], ["--runs", "0"]] {
+        let o = Command::new(BIN)
+            .args(["rl", "xor-rate", "--quiet", "--out"])
+            .arg(&d)
+            .args(bad)
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        assert!(String::from_utf8_lossy(&o.stderr).contains("--epochs and --runs"));
+    }
+    let _ = fs::remove_dir_all(d);
+}

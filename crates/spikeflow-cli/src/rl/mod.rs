@@ -2,12 +2,14 @@
 //! `spikeflow::rl::EnvironmentPipeline`, with a progress bar (episodes/s,
 //! running return), `summary.json` and `returns.png` (return per episode
 //! with its 100-episode moving average); `distal-reward` runs Izhikevich's
-//! (2007) experiment instead (`distal.rs`).
+//! (2007) experiment instead (`distal.rs`), `xor-rate` / `xor-temporal`
+//! Florian's (2007) XOR (`xor.rs`).
 
 mod distal;
 mod nets;
 mod plot;
 mod resume;
+mod xor;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args as ClapArgs, ValueEnum};
@@ -31,6 +33,11 @@ pub enum Task {
     /// Izhikevich (2007): one synapse of a 1000-neuron recurrent network
     /// rewarded 1–3 s after each causal pair (`--seconds`, `--no-reward`).
     DistalReward,
+    /// Florian (2007) §4.2: XOR with rate-coded input, 60 → 60 → 1 LIF
+    /// neurons, ±1 per output spike (`--runs`, `--epochs`, `--no-reward`).
+    XorRate,
+    /// Florian (2007) §4.3: XOR with temporally coded input, 2 → 20 → 1.
+    XorTemporal,
 }
 
 /// The reward-modulated rule on the input → output connection.
@@ -85,7 +92,7 @@ pub struct Args {
     #[arg(long, default_value_t = 5)]
     pub reward_steps: usize,
     /// Learning rate (the rule's nu); default 0.1 on cart-pole, 0.5 on
-    /// cue-choice.
+    /// cue-choice, the paper's γ on XOR.
     #[arg(long)]
     pub nu: Option<f32>,
     /// MSTDPET's eligibility time constant (ms); default 100 on cart-pole,
@@ -110,9 +117,16 @@ pub struct Args {
     /// Distal reward: simulated seconds.
     #[arg(long, default_value_t = 3600)]
     pub seconds: u64,
-    /// Distal reward: withhold the rewards (the control).
+    /// Distal reward, XOR: withhold the rewards (the control).
     #[arg(long)]
     pub no_reward: bool,
+    /// XOR: epochs (each the four patterns once, 500 ms each).
+    #[arg(long, default_value_t = 200)]
+    pub epochs: usize,
+    /// XOR: independent experiments, seeds --seed, --seed + 1, … (run on
+    /// every core).
+    #[arg(long, default_value_t = 1)]
+    pub runs: usize,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -123,22 +137,24 @@ impl Args {
     pub fn nu(&self) -> f32 {
         self.nu.unwrap_or(match self.task {
             Task::Cartpole => 0.1,
-            Task::CueChoice | Task::DistalReward => 0.5,
+            Task::CueChoice | Task::DistalReward | Task::XorRate | Task::XorTemporal => 0.5,
         })
     }
     /// MSTDPET's eligibility time constant used.
     pub fn tc_e(&self) -> f32 {
         self.tc_e.unwrap_or(match self.task {
             Task::Cartpole => 100.0,
-            Task::CueChoice | Task::DistalReward => 25.0,
+            Task::CueChoice | Task::DistalReward | Task::XorRate | Task::XorTemporal => 25.0,
         })
     }
 }
 
 /// Runs `spikeflow rl`.
 pub fn run(a: &Args) -> Result<ExitCode> {
-    if a.task == Task::DistalReward {
-        return distal::run(a);
+    match a.task {
+        Task::DistalReward => return distal::run(a),
+        Task::XorRate | Task::XorTemporal => return xor::run(a),
+        Task::Cartpole | Task::CueChoice => {}
     }
     if a.episodes == 0 {
         bail!("--episodes must be at least 1");

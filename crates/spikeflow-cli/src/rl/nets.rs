@@ -139,7 +139,9 @@ pub fn pipeline(a: &Args) -> Result<(EnvironmentPipeline, Option<SharedRpe>)> {
                 config(a, ResetPolicy::EnvStep),
             )?
         }
-        Task::DistalReward => unreachable!("distal-reward has no environment pipeline"),
+        Task::DistalReward | Task::XorRate | Task::XorTemporal => {
+            unreachable!("{:?} has no environment pipeline", a.task)
+        }
     };
     Ok((p, rpe))
 }

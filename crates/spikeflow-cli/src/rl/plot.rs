@@ -121,3 +121,64 @@ pub fn weights_over_time(
     }
     write_png(path, w, h, &buf)
 }
+
+/// One line per `(label, values)`, all against `x` (the XOR task's output
+/// rates per pattern, and its fraction of runs solved, per epoch).
+pub fn lines(
+    path: &Path,
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    x: &[f64],
+    series: &[(String, Vec<f32>)],
+) -> Result<()> {
+    fonts();
+    let (w, h) = (900u32, 520u32);
+    let mut buf = vec![255u8; (w * h * 3) as usize];
+    let colors = [
+        RGBColor(31, 119, 180),
+        RGBColor(214, 39, 40),
+        RGBColor(44, 160, 44),
+        RGBColor(148, 103, 189),
+        RGBColor(255, 127, 14),
+    ];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(plotters_err)?;
+        let x_max = x.iter().copied().fold(1.0f64, f64::max);
+        let y_max = series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .fold(1e-6f32, f32::max);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..x_max, 0.0..f64::from(y_max) * 1.08)
+            .map_err(plotters_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(plotters_err)?;
+        for (k, (name, v)) in series.iter().enumerate() {
+            let c = colors[k % colors.len()];
+            chart
+                .draw_series(LineSeries::new(
+                    x.iter().zip(v).map(|(&x, &y)| (x, f64::from(y))),
+                    c.stroke_width(2),
+                ))
+                .map_err(plotters_err)?
+                .label(name.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
+                });
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        root.present().map_err(plotters_err)?;
+    }
+    write_png(path, w, h, &buf)
+}

@@ -23,6 +23,9 @@
 //! * [`DistalReward`]: Izhikevich's (2007) distal reward experiment — a
 //!   recurrent network, one synapse rewarded 1–3 s after it takes part in
 //!   a causal pair, learned by `MstdpEt` with a 1 s eligibility trace.
+//! * [`FlorianXor`]: Florian's (2007) XOR with rate-coded and temporally
+//!   coded input, learned by `Mstdp` or `MstdpEt` from a reward of ±1 per
+//!   output spike.
 //!
 //! The learning itself is the reward-modulated rules of
 //! [`learning`](crate::learning) (`Mstdp`, `MstdpEt`; Florian 2007).
@@ -56,6 +59,7 @@ mod distal_reward;
 mod dot;
 mod encode;
 mod env;
+mod florian_xor;
 mod pipeline;
 mod record;
 mod select;
@@ -66,6 +70,7 @@ pub use distal_reward::{DistalReward, DistalRewardRun, SecondStats};
 pub use dot::{DotBounds, DotFitness, DotParams, DotSimulator};
 pub use encode::{ObservationEncoder, PlaceEncoder, RateEncoder};
 pub use env::{Environment, Space, Step};
+pub use florian_xor::{FlorianXor, FlorianXorRun, ModulatedRule, XorCoding, XorEpoch};
 pub use pipeline::{
     failure_signal, EnvironmentPipeline, EpisodeSummary, PipelineConfig, ResetPolicy,
     RewardShaping, RewardTiming, Transition,
