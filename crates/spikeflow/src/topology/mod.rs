@@ -18,6 +18,7 @@ mod local_nd;
 mod mean_field;
 mod pool;
 mod sparse;
+mod with_delays;
 
 pub use all_but_self::AllButSelf;
 pub use conv::Conv;
@@ -28,6 +29,7 @@ pub use local_nd::{LocalGeometry, LocalNd};
 pub use mean_field::{MeanField, MeanFieldOverBatch};
 pub use pool::MaxPool;
 pub use sparse::Sparse;
+pub use with_delays::WithDelays;
 
 pub(crate) use conv::ConvGeometry;
 pub(crate) use sparse::Csr;

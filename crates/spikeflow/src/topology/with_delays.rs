@@ -1,0 +1,224 @@
+//! Synaptic delays on any topology that has synapses: a spike crossing
+//! weight `k` arrives `d[k]` steps late.
+//!
+//! [`Delayed`](super::Delayed) is the dense case with its own layout; this
+//! wraps any other [`TopologySpec`] that sums a weight per synapse — dense,
+//! sparse (fixed in-degree networks such as NEST's), local and
+//! convolutional; not pooling, all-but-self or mean-field — with one
+//! delay per
+//! weight, in the order of [`Network::weights`](crate::Network::weights),
+//! or a single delay for every synapse. A spike of source `i` propagated at
+//! step `t` reaches target `j` through weight `k` at step `t + d[k]`:
+//!
+//! ```text
+//! post[b, j](t) = Σ_(i, k → j) s[b, i](t − d[k])·w[k]
+//! ```
+//!
+//! so all-zero delays propagate exactly as the wrapped topology. Spikes in
+//! flight wait in a ring buffer of `(d_max + 1)` slots of `[batch ×
+//! n_post]`, filled by walking the wrapped topology's synapses (cost:
+//! spikes × fan-out, independent of the delays); the ring is state
+//! (`reset_state` clears it, snapshots save it). Where several synapses
+//! share a weight (a convolution's kernels) they share its delay too. A
+//! bias is not a synapse: it is added every step, undelayed.
+//!
+//! Learning rules see the wrapped topology's synapses and weights
+//! unchanged, with the spikes at the time the source emits them, as on
+//! [`Delayed`](super::Delayed).
+//!
+//! ```
+//! use spikeflow::prelude::*;
+//! use spikeflow::topology::{Sparse, WithDelays};
+//! let mut b = Network::builder();
+//! b.add_population("X", &[2], Input, NodeOptions::default());
+//! b.add_population("Y", &[2], IfNodes::default(), NodeOptions::default());
+//! // Two synapses, 0 → 1 (weight index 0) and 1 → 0 (index 1).
+//! let sparse = Sparse::Triplets(vec![(0, 1, 0.5), (1, 0, 0.25)]);
+//! b.connect(Connect::new("X", "Y", WithDelays::new(sparse, vec![3, 0])));
+//! let net = b.build()?;
+//! assert_eq!(net.weights("X -> Y")?, &[0.5, 0.25]);
+//! # Ok::<(), spikeflow::Error>(())
+//! ```
+
+use super::{Ends, NormMode, SynapseMap, Topology, TopologySpec, MAX_DELAY_STEPS};
+use crate::error::{Error, Result};
+use crate::rng::Rng;
+use crate::spikes::Spikes;
+
+/// A topology with a delay (in steps) per weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WithDelays<T> {
+    /// The wrapped topology.
+    pub inner: T,
+    /// Delays in steps: one per weight (the order of
+    /// [`Network::weights`](crate::Network::weights)), or one for all.
+    pub delays: Vec<u16>,
+}
+
+impl<T: TopologySpec> WithDelays<T> {
+    /// `inner` with `delays` (one per weight, or one for all).
+    pub fn new(inner: T, delays: Vec<u16>) -> Self {
+        WithDelays { inner, delays }
+    }
+}
+
+impl<T: TopologySpec> TopologySpec for WithDelays<T> {
+    fn type_name(&self) -> &'static str {
+        self.inner.type_name()
+    }
+    fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
+        let inner = self.inner.build(ends, rng)?;
+        let refuse = |why: &str| {
+            Err(Error::param(
+                ends.name,
+                format!("delays on a {}: {why}", inner.type_name()),
+            ))
+        };
+        let Some(n_weights) = inner.synapses().map(|s| s.n_weights()) else {
+            return refuse("it has no synapse map (pooling, all-but-self)");
+        };
+        if inner.type_name() == "MeanFieldConnection" {
+            // It propagates the *mean* of the source spikes, not a sum over
+            // its synapses.
+            return refuse("it propagates the mean of its sources, not one synapse per spike");
+        }
+        if !inner.variable_names().is_empty() {
+            return refuse("it keeps state of its own (e.g. delays already)");
+        }
+        let delays = match self.delays.len() {
+            1 => vec![self.delays[0]; n_weights],
+            n if n == n_weights => self.delays.clone(),
+            n => {
+                return Err(Error::shape(
+                    ends.name,
+                    format!(
+                        "delays: {n} values for {n_weights} weights (give one per weight, or one)"
+                    ),
+                ))
+            }
+        };
+        let d_max = delays.iter().copied().max().unwrap_or(0);
+        if d_max > MAX_DELAY_STEPS {
+            return Err(Error::param(
+                ends.name,
+                format!("delay {d_max} steps exceeds {MAX_DELAY_STEPS}"),
+            ));
+        }
+        let slots = usize::from(d_max) + 1;
+        let n_post = ends.n_post();
+        let no_spikes = inner.bias().map(|_| Spikes::new(ends.batch, ends.n_pre()));
+        Ok(Box::new(DelayLine {
+            no_spikes,
+            inner,
+            delays,
+            n_post,
+            batch: ends.batch,
+            slots,
+            head: [0.0],
+            ring: vec![0.0; slots * ends.batch * n_post],
+        }))
+    }
+    fn norm_scale(&self) -> f32 {
+        self.inner.norm_scale()
+    }
+}
+
+#[derive(Debug)]
+struct DelayLine {
+    inner: Box<dyn Topology>,
+    /// With a bias: a step without spikes, through which the wrapped
+    /// topology adds exactly its bias.
+    no_spikes: Option<Spikes>,
+    delays: Vec<u16>,
+    n_post: usize,
+    batch: usize,
+    slots: usize,
+    /// The slot delivered at the next `propagate` (a whole number; an
+    /// `f32` so that snapshots save it with the ring).
+    head: [f32; 1],
+    /// `[slots × batch × n_post]` future input.
+    ring: Vec<f32>,
+}
+
+impl Topology for DelayLine {
+    fn type_name(&self) -> &'static str {
+        self.inner.type_name()
+    }
+    fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
+        let slot_len = self.batch * self.n_post;
+        let head = (self.head[0] as usize).min(self.slots - 1);
+        let (Some(map), Some(w)) = (self.inner.synapses(), self.inner.weights()) else {
+            return; // refused at build
+        };
+        for b in 0..src.batch() {
+            let vals = src.row(b);
+            let row = b * self.n_post;
+            for &i in src.active(b) {
+                let s = vals[i as usize];
+                map.for_each_out(i as usize, |j, k| {
+                    let mut slot = head + usize::from(self.delays[k]);
+                    if slot >= self.slots {
+                        slot -= self.slots;
+                    }
+                    self.ring[slot * slot_len + row + j] += s * w[k];
+                });
+            }
+        }
+        let now = &mut self.ring[head * slot_len..(head + 1) * slot_len];
+        for (o, x) in out[..slot_len].iter_mut().zip(now.iter_mut()) {
+            *o += *x;
+            *x = 0.0;
+        }
+        self.head[0] = ((head + 1) % self.slots) as f32;
+        if let Some(none) = &self.no_spikes {
+            self.inner.propagate(none, out);
+        }
+    }
+    fn weights(&self) -> Option<&[f32]> {
+        self.inner.weights()
+    }
+    fn weights_mut(&mut self) -> Option<&mut [f32]> {
+        self.inner.weights_mut()
+    }
+    fn weights_dense(&self) -> Option<(Vec<usize>, Vec<f32>)> {
+        self.inner.weights_dense()
+    }
+    fn synapses(&self) -> Option<SynapseMap<'_>> {
+        self.inner.synapses()
+    }
+    fn learn_view(&mut self) -> Option<(SynapseMap<'_>, &mut [f32])> {
+        self.inner.learn_view()
+    }
+    fn supports_norm(&self) -> bool {
+        self.inner.supports_norm()
+    }
+    fn norm_mode(&self) -> NormMode {
+        self.inner.norm_mode()
+    }
+    fn variable_names(&self) -> &'static [&'static str] {
+        // Spikes in flight: without them a restored run would lose the
+        // input of the next d_max steps.
+        &["ring", "head"]
+    }
+    fn variable(&self, name: &str) -> Option<&[f32]> {
+        match name {
+            "ring" => Some(&self.ring),
+            "head" => Some(&self.head),
+            _ => None,
+        }
+    }
+    fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
+        match name {
+            "ring" => Some(&mut self.ring),
+            "head" => Some(&mut self.head),
+            _ => None,
+        }
+    }
+    fn bias(&self) -> Option<&[f32]> {
+        self.inner.bias()
+    }
+    fn reset_state(&mut self) {
+        self.ring.fill(0.0);
+        self.head = [0.0];
+    }
+}
