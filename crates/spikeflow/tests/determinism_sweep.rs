@@ -317,6 +317,7 @@ fn every_rule_family_is_bit_identical_for_1_2_4_8_threads() {
         "Mstdp",
         "MstdpEt",
         "Rmax",
+        "StdpPowerLaw",
     ];
     for (k, name) in names.iter().enumerate() {
         for sparse in [false, true] {

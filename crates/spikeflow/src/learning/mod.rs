@@ -44,6 +44,7 @@ mod reward;
 mod reward_fn;
 mod rmax;
 mod stdp;
+mod stdp_pl;
 
 pub use connection_rule::{ConnectionInfo, ConnectionRule, WholeConnection};
 pub use diehl_cook::DiehlAndCook;
@@ -53,6 +54,7 @@ pub use reward::{Mstdp, MstdpEt};
 pub use reward_fn::{MovingAvgRpe, RewardFn};
 pub use rmax::Rmax;
 pub use stdp::{PostPre, WeightDependentPostPre};
+pub use stdp_pl::StdpPowerLaw;
 
 use std::sync::Arc;
 
@@ -309,6 +311,16 @@ pub trait SynapseRule: Send + Sync + std::fmt::Debug + 'static {
     /// incremented by this step's spikes.
     fn lagged(&self) -> bool {
         false
+    }
+    /// Steps by which the rule sees the postsynaptic spikes late: its
+    /// post-triggered terms fire, and its own post traces
+    /// ([`rule_traces`](Self::rule_traces)) count a spike, this many steps
+    /// after the neuron fired — NEST's dendritic delay, with which STDP
+    /// compares a presynaptic spike with `t_post + d` (the postsynaptic
+    /// spike back-propagated to the synapse). The population's own trace
+    /// ([`Side::x`]) and state stay undelayed. Default 0.
+    fn post_delay_steps(&self) -> usize {
+        0
     }
     /// Term for a synapse whose presynaptic neuron spiked.
     fn on_pre(&self, _s: &Synapse<'_>) -> f32 {

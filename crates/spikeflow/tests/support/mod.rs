@@ -1,7 +1,7 @@
 //! Helpers shared by several test files (each file uses what it needs).
 #![allow(dead_code)]
 
-use spikeflow::learning::{Nu, Phases, Requirements, Synapse, SynapseRule};
+use spikeflow::learning::{Nu, Phases, Requirements, StdpPowerLaw, Synapse, SynapseRule};
 use spikeflow::prelude::*;
 
 /// Node options with spike traces on.
@@ -56,9 +56,10 @@ impl SynapseRule for RewardProbe {
 }
 
 /// The built-in rule families, by index (0 PostPre, 1 WeightDependentPostPre,
-/// 2 Hebbian, 3 DiehlAndCook, 4 MSTDP, 5 MSTDPET, 6 Rmax), attached with
-/// `nu`; any other index leaves the connection without a rule.
-pub const RULE_FAMILIES: usize = 7;
+/// 2 Hebbian, 3 DiehlAndCook, 4 MSTDP, 5 MSTDPET, 6 Rmax, 7 NEST's power-law
+/// STDP seeing postsynaptic spikes 3 steps late), attached with `nu`; any
+/// other index leaves the connection without a rule.
+pub const RULE_FAMILIES: usize = 8;
 
 /// Index of Rmax in [`with_rule_family`] (needs additive source traces and
 /// an SRM0 target).
@@ -79,6 +80,12 @@ pub fn with_rule_family(c: Connect, k: usize, nu: (f32, f32)) -> Connect {
         4 => c.rule(Mstdp::default()).nu(nu),
         5 => c.rule(MstdpEt::default()).nu(nu),
         6 => c.rule(Rmax::default()).nu(nu),
+        7 => c
+            .rule(StdpPowerLaw {
+                dendritic_delay_steps: 3,
+                ..Default::default()
+            })
+            .nu(nu),
         _ => c,
     }
 }

@@ -221,6 +221,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
         if self.batch != 1
             || self.per_row()
             || self.lagged
+            || !self.post_history.is_empty()
             || self.phases.every_step
             || self.phases.eligibility
             || self.kstate != crate::learning::NeuronState::default()

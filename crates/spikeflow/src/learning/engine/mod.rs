@@ -174,6 +174,10 @@ pub(crate) struct SynapticLearner<R: SynapseRule> {
     post_state: Vec<f32>,
     prev_pre: Option<Spikes>,
     prev_post: Option<Spikes>,
+    /// The postsynaptic spikes of the last `post_delay_steps` steps, oldest
+    /// first, for rules that see them late (see
+    /// [`SynapseRule::post_delay_steps`]).
+    post_history: std::collections::VecDeque<Spikes>,
     /// This step's terms, summed per weight (per row where kept apart).
     changes: WeightChanges,
     /// Eligibility state `[batch × n_w]`.
@@ -219,6 +223,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
             post_state: Vec::new(),
             prev_pre: None,
             prev_post: None,
+            post_history: Default::default(),
             changes: WeightChanges::default(),
             elig: Vec::new(),
             scratch: Vec::new(),
@@ -248,6 +253,9 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
     }
     fn validate(&self, _info: &super::ConnectionInfo<'_>) -> Result<(), String> {
         self.rule.validate()?;
+        if self.lagged && self.rule.post_delay_steps() > 0 {
+            return Err("a lagged rule cannot also see postsynaptic spikes late".into());
+        }
         super::check_rule_traces(&self.traces)
     }
     fn check_active(&self) -> Result<(), String> {
@@ -273,6 +281,9 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         self.post_state = vec![0.0; batch * n_post * self.kstate.post];
         self.prev_pre = self.lagged.then(|| Spikes::new(batch, n_pre));
         self.prev_post = self.lagged.then(|| Spikes::new(batch, n_post));
+        self.post_history = (0..self.rule.post_delay_steps())
+            .map(|_| Spikes::new(batch, n_post))
+            .collect();
         self.changes = WeightChanges::with_rows(batch, n_w, self.reduction.clone(), self.per_row());
         self.elig = if self.phases.eligibility {
             vec![0.0; batch * n_w]
@@ -296,6 +307,9 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         if let Some(p) = &mut self.prev_post {
             p.clear();
         }
+        for p in &mut self.post_history {
+            p.clear();
+        }
         self.elig.fill(0.0);
     }
 
@@ -312,6 +326,13 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         if let (Some(a), Some(b)) = (&self.prev_pre, &self.prev_post) {
             v.push(("prev_pre_spikes", a.values().to_vec()));
             v.push(("prev_post_spikes", b.values().to_vec()));
+        }
+        if !self.post_history.is_empty() {
+            let all = self
+                .post_history
+                .iter()
+                .flat_map(|p| p.values().iter().copied());
+            v.push(("delayed_post_spikes", all.collect()));
         }
         v
     }
@@ -348,6 +369,14 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
                 let mut v = sp.values().to_vec();
                 put(&mut v, name, get)?;
                 sp.set_values(&v);
+            }
+        }
+        if !self.post_history.is_empty() {
+            let len = self.post_history[0].values().len();
+            let mut v = vec![0.0; len * self.post_history.len()];
+            put(&mut v, "delayed_post_spikes", get)?;
+            for (p, chunk) in self.post_history.iter_mut().zip(v.chunks_exact(len)) {
+                p.set_values(chunk);
             }
         }
         Ok(())
@@ -398,7 +427,10 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         self.log.flush(&self.rule, w, map.n_post());
         let (pre_spikes, post_spikes) = match (&self.prev_pre, &self.prev_post) {
             (Some(a), Some(b)) => (a, b),
-            _ => (pre.spikes(), post.spikes()),
+            _ => (
+                pre.spikes(),
+                self.post_history.front().unwrap_or(post.spikes()),
+            ),
         };
         let view = StepView {
             rule: &self.rule,
@@ -505,7 +537,15 @@ impl<R: SynapseRule> SynapticLearner<R> {
             decay_traces(&mut self.post_tr, &self.traces.post, &self.trace_decay_post);
         }
         increment_traces(&mut self.pre_tr, &self.traces.pre, pre.spikes());
-        increment_traces(&mut self.post_tr, &self.traces.post, post.spikes());
+        match self.post_history.pop_front() {
+            // Seen late: the spikes of `post_delay_steps` steps ago.
+            Some(mut oldest) => {
+                increment_traces(&mut self.post_tr, &self.traces.post, &oldest);
+                oldest.clone_from(post.spikes());
+                self.post_history.push_back(oldest);
+            }
+            None => increment_traces(&mut self.post_tr, &self.traces.post, post.spikes()),
+        }
         let rule = &self.rule;
         update_state(
             &mut self.pre_state,
