@@ -135,6 +135,7 @@ impl TopologySpec for Delayed {
             head: [0.0],
             ring: vec![0.0; slots * ends.batch * n_post],
             batch: ends.batch,
+            offsets: Vec::with_capacity(slots),
         }))
     }
 }
@@ -152,6 +153,8 @@ struct DelayedTopology {
     /// `[slots × batch × n_post]` future input.
     ring: Vec<f32>,
     batch: usize,
+    /// Per delay, the ring offset it reaches at this step (scratch).
+    offsets: Vec<usize>,
 }
 
 impl Topology for DelayedTopology {
@@ -162,19 +165,29 @@ impl Topology for DelayedTopology {
         let n = self.n_post;
         let slot_len = self.batch * n;
         let head = (self.head[0] as usize).min(self.slots - 1);
+        // Where each delay lands this step: slot (head + d) mod slots, as
+        // an offset into the ring (one table lookup per synapse instead of
+        // a wrap test and a multiplication).
+        let offsets = &mut self.offsets;
+        offsets.clear();
+        offsets.extend((0..self.slots).map(|d| (head + d) % self.slots * slot_len));
         for b in 0..src.batch() {
             let vals = src.row(b);
+            let ring = &mut self.ring[b * n..];
             for &i in src.active(b) {
                 let i = i as usize;
                 let s = vals[i];
                 let wrow = &self.w[i * n..(i + 1) * n];
                 let drow = &self.delays[i * n..(i + 1) * n];
-                for j in 0..n {
-                    let mut slot = head + usize::from(drow[j]);
-                    if slot >= self.slots {
-                        slot -= self.slots;
+                if s == 1.0 {
+                    // A spike: `1·w` is `w`, bit for bit.
+                    for (j, (&w, &d)) in wrow.iter().zip(drow).enumerate() {
+                        ring[offsets[usize::from(d)] + j] += w;
                     }
-                    self.ring[slot * slot_len + b * n + j] += s * wrow[j];
+                } else {
+                    for (j, (&w, &d)) in wrow.iter().zip(drow).enumerate() {
+                        ring[offsets[usize::from(d)] + j] += s * w;
+                    }
                 }
             }
         }

@@ -68,6 +68,8 @@ pub struct PaperStdpDelayed {
     post1_hist: Vec<f32>,
     /// Input spikes by emission step (slot `t mod (d_max + 1)`).
     pending: Vec<Vec<u32>>,
+    /// Per delay, the offset into `post1_hist` a depression reads (scratch).
+    offsets: Vec<usize>,
 }
 
 impl PaperStdpDelayed {
@@ -89,6 +91,7 @@ impl PaperStdpDelayed {
             post2: Vec::new(),
             post1_hist: Vec::new(),
             pending: vec![Vec::new(); d_max + 1],
+            offsets: Vec::with_capacity(d_max + 1),
         }
     }
 }
@@ -257,19 +260,22 @@ impl ConnectionRule for PaperStdpDelayed {
         // post1 as it stood when it reached its synapse.
         let old = t - self.d_max as i64;
         if old >= 0 && self.nu_pre != 0.0 {
-            // slot(old + d) for 0 ≤ d ≤ d_max: one conditional subtraction,
-            // not a division per synapse; the rate is read once (a field
-            // read inside the loop would be reloaded after every store).
+            // Per delay d, where post1 as it stood at old + d starts in the
+            // history (slot(old + d)·n_post): one table lookup per synapse,
+            // not a wrap test and a multiplication; the rate is read once (a
+            // field read inside the loop would be reloaded after every
+            // store).
             let (base, nu_pre) = (slot(old), self.nu_pre);
+            let offsets = &mut self.offsets;
+            offsets.clear();
+            offsets.extend((0..slots).map(|d| (base + d) % slots * n_post));
             let hist = &self.post1_hist;
-            for &i in &self.pending[slot(old)] {
+            for &i in &self.pending[base] {
                 let i = i as usize;
                 let row = &mut w[i * n_post..(i + 1) * n_post];
                 let drow = &self.delays[i * n_post..(i + 1) * n_post];
                 for (j, (x, &d)) in row.iter_mut().zip(drow).enumerate() {
-                    let s = base + usize::from(d);
-                    let s = if s >= slots { s - slots } else { s };
-                    let p1 = hist[s * n_post + j];
+                    let p1 = hist[offsets[usize::from(d)] + j];
                     *x = (*x - nu_pre * p1).max(lo).min(hi);
                 }
             }
