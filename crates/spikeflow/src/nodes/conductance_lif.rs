@@ -250,6 +250,81 @@ fn flush(g: f32) -> f32 {
     }
 }
 
+/// Neurons above which one batch row's update is split over the pool's
+/// threads.
+const PAR_MIN_NEURONS: usize = 4096;
+
+/// A population's per-neuron parameters for [`kernel`].
+struct Params<'a> {
+    v_rest: &'a [f32],
+    v_reset: &'a [f32],
+    v_thresh: &'a [f32],
+    k_m: &'a [f32],
+    k_ge: &'a [f32],
+    k_gi: &'a [f32],
+    e_exc: &'a [f32],
+    e_inh: &'a [f32],
+    refrac: &'a [f32],
+    theta: &'a [f32],
+    offset: f32,
+}
+
+/// One step of the neurons `first..first + len` of one batch row: `rows`
+/// holds their `v`, `g_e`, `g_i`, steps since the last spike and spikes
+/// (`len` each); `ie`, `ii` the whole row's input.
+#[inline]
+fn kernel(p: &Params<'_>, first: usize, rows: &mut [&mut [f32]], ie: &[f32], ii: &[f32]) {
+    let [vv, gev, giv, sincev, s] = rows else {
+        return;
+    };
+    let n = vv.len();
+    let r = first..first + n;
+    // Every slice re-cut to `n` so that the compiler sees equal lengths
+    // (no bounds checks in the loop, which vectorises; spikes are collected
+    // in a second pass).
+    let (vv, gev, giv) = (&mut vv[..n], &mut gev[..n], &mut giv[..n]);
+    let (sincev, s) = (&mut sincev[..n], &mut s[..n]);
+    let (ie, ii) = (&ie[r.clone()][..n], &ii[r.clone()][..n]);
+    let (v_rest, v_reset, v_thresh) = (
+        &p.v_rest[r.clone()][..n],
+        &p.v_reset[r.clone()][..n],
+        &p.v_thresh[r.clone()][..n],
+    );
+    let (k_m, k_ge, k_gi) = (
+        &p.k_m[r.clone()][..n],
+        &p.k_ge[r.clone()][..n],
+        &p.k_gi[r.clone()][..n],
+    );
+    let (e_exc, e_inh) = (&p.e_exc[r.clone()][..n], &p.e_inh[r.clone()][..n]);
+    let (refrac, theta) = (&p.refrac[r.clone()][..n], &p.theta[r][..n]);
+    let offset = p.offset;
+    for j in 0..n {
+        let ge = gev[j] + ie[j];
+        let gi = giv[j] + ii[j];
+        let v0 = vv[j];
+        let dv = (v_rest[j] - v0) + ge * (e_exc[j] - v0) + gi * (e_inh[j] - v0);
+        // dv = G·(v_∞ − v0): Euler overshoots v_∞ when k_m·G > 1
+        // (module docs); the step then lands on v_∞.
+        let g = 1.0 + ge + gi;
+        let v_inf = (v_rest[j] + ge * e_exc[j] + gi * e_inh[j]) / g;
+        let v = if k_m[j] * g > 1.0 {
+            v_inf
+        } else {
+            v0 + k_m[j] * dv
+        };
+        gev[j] = flush(ge - ge * k_ge[j]);
+        giv[j] = flush(gi - gi * k_gi[j]);
+        let since = (sincev[j] + 1.0).min(LONG_AGO);
+        // `&`, not `&&`: no branch in the loop body (it vectorises
+        // where the target has blend instructions, .cargo/config.toml).
+        let fire = (since >= refrac[j]) & (v > v_thresh[j] + theta[j] - offset);
+        let since = if fire { 0.0 } else { since };
+        vv[j] = if since <= refrac[j] { v_reset[j] } else { v };
+        sincev[j] = since;
+        s[j] = if fire { 1.0 } else { 0.0 };
+    }
+}
+
 #[derive(Debug, Clone)]
 struct ConductancePopulation {
     core: NodeCore,
@@ -311,50 +386,41 @@ impl Population for ConductancePopulation {
                 *t = *t64 as f32;
             }
         }
-        // Per-neuron parameters, sliced to `n` so the loop has no bounds
-        // checks and vectorises (spikes are collected in a second pass).
-        let (v_rest, v_reset, v_thresh) =
-            (&self.v_rest[..n], &self.v_reset[..n], &self.v_thresh[..n]);
-        let (k_m, k_ge, k_gi) = (&self.k_m[..n], &self.k_ge[..n], &self.k_gi[..n]);
-        let (e_exc, e_inh, refrac) = (&self.e_exc[..n], &self.e_inh[..n], &self.refrac_steps[..n]);
-        let theta = &self.theta[..n];
-        let offset = self.offset;
+        let par = &Params {
+            v_rest: &self.v_rest[..n],
+            v_reset: &self.v_reset[..n],
+            v_thresh: &self.v_thresh[..n],
+            k_m: &self.k_m[..n],
+            k_ge: &self.k_ge[..n],
+            k_gi: &self.k_gi[..n],
+            e_exc: &self.e_exc[..n],
+            e_inh: &self.e_inh[..n],
+            refrac: &self.refrac_steps[..n],
+            theta: &self.theta[..n],
+            offset: self.offset,
+        };
+        let split = self.core.batch() == 1 && crate::parallel::worth(n, PAR_MIN_NEURONS);
         for b in 0..self.core.batch() {
             let r = b * n..(b + 1) * n;
-            let (s, active) = self.core.spikes.row_mut(b);
-            let s = &mut s[..n];
-            // Every slice re-cut to `n` so that the compiler sees equal
-            // lengths (no bounds checks in the loop).
-            let vv = &mut self.v[r.clone()][..n];
-            let gev = &mut self.ge[r.clone()][..n];
-            let giv = &mut self.gi[r.clone()][..n];
-            let sincev = &mut self.since_spike[r.clone()][..n];
+            let (s, _) = self.core.spikes.row_mut(b);
+            let mut rows = [
+                &mut self.v[r.clone()][..n],
+                &mut self.ge[r.clone()][..n],
+                &mut self.gi[r.clone()][..n],
+                &mut self.since_spike[r.clone()][..n],
+                &mut s[..n],
+            ];
             let (ie, ii) = (&in_e[r.clone()][..n], &in_i[r][..n]);
-            for j in 0..n {
-                let ge = gev[j] + ie[j];
-                let gi = giv[j] + ii[j];
-                let v0 = vv[j];
-                let dv = (v_rest[j] - v0) + ge * (e_exc[j] - v0) + gi * (e_inh[j] - v0);
-                // dv = G·(v_∞ − v0): Euler overshoots v_∞ when k_m·G > 1
-                // (module docs); the step then lands on v_∞.
-                let g = 1.0 + ge + gi;
-                let v_inf = (v_rest[j] + ge * e_exc[j] + gi * e_inh[j]) / g;
-                let v = if k_m[j] * g > 1.0 {
-                    v_inf
-                } else {
-                    v0 + k_m[j] * dv
-                };
-                gev[j] = flush(ge - ge * k_ge[j]);
-                giv[j] = flush(gi - gi * k_gi[j]);
-                let since = (sincev[j] + 1.0).min(LONG_AGO);
-                // `&`, not `&&`: no branch in the loop body (it vectorises
-                // where the target has blend instructions, .cargo/config.toml).
-                let fire = (since >= refrac[j]) & (v > v_thresh[j] + theta[j] - offset);
-                let since = if fire { 0.0 } else { since };
-                vv[j] = if since <= refrac[j] { v_reset[j] } else { v };
-                sincev[j] = since;
-                s[j] = if fire { 1.0 } else { 0.0 };
+            if split {
+                // Blocks of neurons on the pool's threads (each neuron's
+                // update is the same whichever block it is in).
+                crate::parallel::for_column_blocks(rows.into(), n, &|rows, first| {
+                    kernel(par, first, rows, ie, ii)
+                });
+            } else {
+                kernel(par, 0, &mut rows, ie, ii);
             }
+            let (s, active) = self.core.spikes.row_mut(b);
             crate::spikes::collect_active(s, active);
         }
         if learn_theta {

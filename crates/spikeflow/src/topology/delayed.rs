@@ -30,6 +30,10 @@ use crate::error::{Error, Result};
 use crate::rng::Rng;
 use crate::spikes::Spikes;
 
+/// Synapse visits of one batch row's step (spikes × targets) above which
+/// propagation splits the targets over the pool's threads.
+const PAR_MIN_WORK: usize = 1 << 14;
+
 /// Largest supported delay, in steps.
 pub const MAX_DELAY_STEPS: u16 = 4096;
 
@@ -173,6 +177,35 @@ impl Topology for DelayedTopology {
         offsets.extend((0..self.slots).map(|d| (head + d) % self.slots * slot_len));
         for b in 0..src.batch() {
             let vals = src.row(b);
+            if crate::parallel::worth(src.active(b).len() * n, PAR_MIN_WORK) {
+                // Blocks of columns on the pool's threads: each ring element
+                // still receives the same additions in the same order.
+                let (w, delays) = (&self.w[..], &self.delays[..]);
+                let active = src.active(b);
+                // Batch row b of every slot, in delay order: rows[d] is
+                // slot (head + d) mod slots.
+                let mut rows: Vec<&mut [f32]> = self
+                    .ring
+                    .chunks_exact_mut(n)
+                    .skip(b)
+                    .step_by(self.batch)
+                    .collect();
+                rows.rotate_left(head);
+                crate::parallel::for_column_blocks(rows, n, &|rows, first| {
+                    let len = rows[0].len();
+                    for &i in active {
+                        let i = i as usize;
+                        let s = vals[i];
+                        let wrow = &w[i * n + first..][..len];
+                        let drow = &delays[i * n + first..][..len];
+                        for (j, (&w, &d)) in wrow.iter().zip(drow).enumerate() {
+                            // `1·w` is `w`, bit for bit.
+                            rows[usize::from(d)][j] += if s == 1.0 { w } else { s * w };
+                        }
+                    }
+                });
+                continue;
+            }
             let ring = &mut self.ring[b * n..];
             for &i in src.active(b) {
                 let i = i as usize;

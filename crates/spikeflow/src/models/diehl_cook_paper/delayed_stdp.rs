@@ -9,6 +9,9 @@ use crate::topology::SynapseMap;
 /// `d_max` steps plus one before).
 const HISTORY: usize = 8;
 const NEVER: i64 = i64::MIN / 4;
+/// Depressed synapses per step (pending input spikes × targets) above
+/// which the depression splits the targets over the pool's threads.
+const PAR_MIN_DEPRESSION: usize = 1 << 14;
 
 /// [`PaperStdp`](super::PaperStdp) with per-synapse delays and Brian 1's
 /// arrival-time semantics, for a dense `[n_pre × n_post]` connection such as
@@ -109,6 +112,24 @@ impl PaperStdpDelayed {
         self.post1 = vec![0.0; n_post];
         self.post2 = vec![0.0; n_post];
         self.post1_hist = vec![0.0; self.slots() * n_post];
+    }
+}
+
+/// The arrival-time depression of one weight row (or a block of its
+/// columns): `w −= ν_pre · post1` with `post1` read at `hist[offsets[d] + j]`
+/// (`hist` starting at the block's first column), clipped to `[lo, hi]`.
+#[inline]
+fn depress(
+    row: &mut [f32],
+    drow: &[u16],
+    hist: &[f32],
+    offsets: &[usize],
+    nu_pre: f32,
+    (lo, hi): (f32, f32),
+) {
+    for (j, (x, &d)) in row.iter_mut().zip(drow).enumerate() {
+        let p1 = hist[offsets[usize::from(d)] + j];
+        *x = (*x - nu_pre * p1).max(lo).min(hi);
     }
 }
 
@@ -266,17 +287,37 @@ impl ConnectionRule for PaperStdpDelayed {
             // field read inside the loop would be reloaded after every
             // store).
             let (base, nu_pre) = (slot(old), self.nu_pre);
-            let offsets = &mut self.offsets;
-            offsets.clear();
-            offsets.extend((0..slots).map(|d| (base + d) % slots * n_post));
+            self.offsets.clear();
+            self.offsets
+                .extend((0..slots).map(|d| (base + d) % slots * n_post));
+            let (offsets, delays) = (&self.offsets[..], &self.delays[..]);
             let hist = &self.post1_hist;
-            for &i in &self.pending[base] {
-                let i = i as usize;
-                let row = &mut w[i * n_post..(i + 1) * n_post];
-                let drow = &self.delays[i * n_post..(i + 1) * n_post];
-                for (j, (x, &d)) in row.iter_mut().zip(drow).enumerate() {
-                    let p1 = hist[offsets[usize::from(d)] + j];
-                    *x = (*x - nu_pre * p1).max(lo).min(hi);
+            let pend = &self.pending[base];
+            let ascending = pend.windows(2).all(|p| p[0] < p[1]);
+            if ascending && crate::parallel::worth(pend.len() * n_post, PAR_MIN_DEPRESSION) {
+                // Blocks of columns on the pool's threads; each weight gets
+                // the same operation as below.
+                let mut rows = Vec::with_capacity(pend.len());
+                let mut rest = &mut w[..];
+                let mut at = 0;
+                for &i in pend {
+                    let (_, tail) = rest.split_at_mut((i as usize - at) * n_post);
+                    let (row, tail) = tail.split_at_mut(n_post);
+                    rows.push(row);
+                    (rest, at) = (tail, i as usize + 1);
+                }
+                crate::parallel::for_column_blocks(rows, n_post, &|rows, first| {
+                    for (row, &i) in rows.iter_mut().zip(pend) {
+                        let drow = &delays[i as usize * n_post + first..][..row.len()];
+                        depress(row, drow, &hist[first..], offsets, nu_pre, (lo, hi));
+                    }
+                });
+            } else {
+                for &i in pend {
+                    let i = i as usize;
+                    let row = &mut w[i * n_post..(i + 1) * n_post];
+                    let drow = &delays[i * n_post..(i + 1) * n_post];
+                    depress(row, drow, hist, offsets, nu_pre, (lo, hi));
                 }
             }
         }
