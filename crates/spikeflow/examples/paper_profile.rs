@@ -10,7 +10,8 @@
 //! Options: `--data-dir DIR` [../shared/data/mnist], `--neurons N` [100],
 //! `--images K` measured images [20] after `--warm W` [5] unmeasured ones
 //! (the first training images, in order), `--threads T` [2], `--test`:
-//! learning off (θ frozen, no normalisation). Prints ms per image, the
+//! learning off (θ frozen, no normalisation), `--par-scale S`: scale of
+//! the parallel regions' thresholds (`parallel::set_threshold_scale`). Prints ms per image, the
 //! network's per-phase profile per image, presentations per image and Ae
 //! spikes per image, and a digest of the final weights and θ (to compare
 //! runs for bit-identity).
@@ -40,6 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--warm" => warm = val()?.parse()?,
             "--threads" => threads = val()?.parse()?,
             "--test" => learn = false,
+            "--par-scale" => spikeflow::parallel::set_threshold_scale(val()?.parse()?)?,
             o => return Err(format!("unknown option {o}").into()),
         }
     }
