@@ -47,8 +47,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let data = Mnist::load(&dir)?;
     let train = data.train();
+    // Worker i on core i, as the CLI pins them (unpinned, Linux sometimes
+    // runs both workers of a 2-core VM on one core).
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    let pin = cores.len() >= threads && threads > 1;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
+        .start_handler(move |i| {
+            if pin {
+                core_affinity::set_for_current(cores[i]);
+            }
+        })
         .build()?;
     pool.install(|| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let mut p = DiehlCookPaper {
