@@ -225,8 +225,23 @@ impl NodeModel for ConductanceLifNodes {
             ge: vec![0.0; len],
             gi: vec![0.0; len],
             since_spike: vec![0.0; len],
+            uniform: false,
             core,
         };
+        let same = |v: &[f32]| v.iter().all(|x| x.to_bits() == v[0].to_bits());
+        p.uniform = [
+            &p.v_rest,
+            &p.v_reset,
+            &p.v_thresh,
+            &p.k_m,
+            &p.k_ge,
+            &p.k_gi,
+            &p.e_exc,
+            &p.e_inh,
+            &p.refrac_steps,
+        ]
+        .iter()
+        .all(|v| same(v));
         p.reset_state();
         Ok(Box::new(p))
     }
@@ -254,17 +269,50 @@ fn flush(g: f32) -> f32 {
 /// threads.
 const PAR_MIN_NEURONS: usize = 4096;
 
-/// A population's per-neuron parameters for [`kernel`].
-struct Params<'a> {
-    v_rest: &'a [f32],
-    v_reset: &'a [f32],
-    v_thresh: &'a [f32],
-    k_m: &'a [f32],
-    k_ge: &'a [f32],
-    k_gi: &'a [f32],
-    e_exc: &'a [f32],
-    e_inh: &'a [f32],
-    refrac: &'a [f32],
+/// A neuron parameter as the kernel reads it: one value per neuron, or
+/// one value for all (read once, not streamed from memory per neuron).
+trait Per: Copy + Sync {
+    /// Neuron `j` of the block.
+    fn at(self, j: usize) -> f32;
+    /// The block `r` (of length `n`).
+    fn part(self, r: std::ops::Range<usize>, n: usize) -> Self;
+}
+
+impl Per for f32 {
+    #[inline]
+    fn at(self, _: usize) -> f32 {
+        self
+    }
+    #[inline]
+    fn part(self, _: std::ops::Range<usize>, _: usize) -> Self {
+        self
+    }
+}
+
+impl Per for &[f32] {
+    #[inline]
+    fn at(self, j: usize) -> f32 {
+        self[j]
+    }
+    #[inline]
+    fn part(self, r: std::ops::Range<usize>, n: usize) -> Self {
+        &self[r][..n]
+    }
+}
+
+/// A population's neuron parameters for [`kernel`] (θ is always per
+/// neuron).
+#[derive(Clone, Copy)]
+struct Params<'a, P: Per> {
+    v_rest: P,
+    v_reset: P,
+    v_thresh: P,
+    k_m: P,
+    k_ge: P,
+    k_gi: P,
+    e_exc: P,
+    e_inh: P,
+    refrac: P,
     theta: &'a [f32],
     offset: f32,
 }
@@ -273,7 +321,13 @@ struct Params<'a> {
 /// holds their `v`, `g_e`, `g_i`, steps since the last spike and spikes
 /// (`len` each); `ie`, `ii` the whole row's input.
 #[inline]
-fn kernel(p: &Params<'_>, first: usize, rows: &mut [&mut [f32]], ie: &[f32], ii: &[f32]) {
+fn kernel<P: Per>(
+    p: &Params<'_, P>,
+    first: usize,
+    rows: &mut [&mut [f32]],
+    ie: &[f32],
+    ii: &[f32],
+) {
     let [vv, gev, giv, sincev, s] = rows else {
         return;
     };
@@ -285,41 +339,38 @@ fn kernel(p: &Params<'_>, first: usize, rows: &mut [&mut [f32]], ie: &[f32], ii:
     let (vv, gev, giv) = (&mut vv[..n], &mut gev[..n], &mut giv[..n]);
     let (sincev, s) = (&mut sincev[..n], &mut s[..n]);
     let (ie, ii) = (&ie[r.clone()][..n], &ii[r.clone()][..n]);
-    let (v_rest, v_reset, v_thresh) = (
-        &p.v_rest[r.clone()][..n],
-        &p.v_reset[r.clone()][..n],
-        &p.v_thresh[r.clone()][..n],
-    );
-    let (k_m, k_ge, k_gi) = (
-        &p.k_m[r.clone()][..n],
-        &p.k_ge[r.clone()][..n],
-        &p.k_gi[r.clone()][..n],
-    );
-    let (e_exc, e_inh) = (&p.e_exc[r.clone()][..n], &p.e_inh[r.clone()][..n]);
-    let (refrac, theta) = (&p.refrac[r.clone()][..n], &p.theta[r][..n]);
+    let part = |x: P| x.part(r.clone(), n);
+    let (v_rest, v_reset, v_thresh) = (part(p.v_rest), part(p.v_reset), part(p.v_thresh));
+    let (k_m, k_ge, k_gi) = (part(p.k_m), part(p.k_ge), part(p.k_gi));
+    let (e_exc, e_inh, refrac) = (part(p.e_exc), part(p.e_inh), part(p.refrac));
+    let theta = &p.theta[r][..n];
     let offset = p.offset;
     for j in 0..n {
         let ge = gev[j] + ie[j];
         let gi = giv[j] + ii[j];
         let v0 = vv[j];
-        let dv = (v_rest[j] - v0) + ge * (e_exc[j] - v0) + gi * (e_inh[j] - v0);
+        let dv = (v_rest.at(j) - v0) + ge * (e_exc.at(j) - v0) + gi * (e_inh.at(j) - v0);
         // dv = G·(v_∞ − v0): Euler overshoots v_∞ when k_m·G > 1
         // (module docs); the step then lands on v_∞.
         let g = 1.0 + ge + gi;
-        let v_inf = (v_rest[j] + ge * e_exc[j] + gi * e_inh[j]) / g;
-        let v = if k_m[j] * g > 1.0 {
+        let v_inf = (v_rest.at(j) + ge * e_exc.at(j) + gi * e_inh.at(j)) / g;
+        let v = if k_m.at(j) * g > 1.0 {
             v_inf
         } else {
-            v0 + k_m[j] * dv
+            v0 + k_m.at(j) * dv
         };
-        gev[j] = flush(ge - ge * k_ge[j]);
-        giv[j] = flush(gi - gi * k_gi[j]);
+        gev[j] = flush(ge - ge * k_ge.at(j));
+        giv[j] = flush(gi - gi * k_gi.at(j));
         let since = (sincev[j] + 1.0).min(LONG_AGO);
         // `&`, not `&&`: no branch in the loop body (it vectorises
         // where the target has blend instructions, .cargo/config.toml).
-        let fire = (since >= refrac[j]) & (v > v_thresh[j] + theta[j] - offset);
+        let fire = (since >= refrac.at(j)) & (v > v_thresh.at(j) + theta[j] - offset);
         let since = if fire { 0.0 } else { since };
-        vv[j] = if since <= refrac[j] { v_reset[j] } else { v };
+        vv[j] = if since <= refrac.at(j) {
+            v_reset.at(j)
+        } else {
+            v
+        };
         sincev[j] = since;
         s[j] = if fire { 1.0 } else { 0.0 };
     }
@@ -352,6 +403,8 @@ struct ConductancePopulation {
     gi: Vec<f32>,
     /// Whole steps since the last spike (saturating at `LONG_AGO`).
     since_spike: Vec<f32>,
+    /// Whether every neuron has the same parameters (θ aside), bit for bit.
+    uniform: bool,
 }
 
 impl Population for ConductancePopulation {
@@ -386,7 +439,7 @@ impl Population for ConductancePopulation {
                 *t = *t64 as f32;
             }
         }
-        let par = &Params {
+        let par = Params {
             v_rest: &self.v_rest[..n],
             v_reset: &self.v_reset[..n],
             v_thresh: &self.v_thresh[..n],
@@ -399,6 +452,22 @@ impl Population for ConductancePopulation {
             theta: &self.theta[..n],
             offset: self.offset,
         };
+        // The same parameters for every neuron (the paper's populations):
+        // scalars, so that the kernel streams 9 arrays fewer.
+        let one = |v: &[f32]| v[0];
+        let uniform = self.uniform.then(|| Params {
+            v_rest: one(par.v_rest),
+            v_reset: one(par.v_reset),
+            v_thresh: one(par.v_thresh),
+            k_m: one(par.k_m),
+            k_ge: one(par.k_ge),
+            k_gi: one(par.k_gi),
+            e_exc: one(par.e_exc),
+            e_inh: one(par.e_inh),
+            refrac: one(par.refrac),
+            theta: par.theta,
+            offset: par.offset,
+        });
         let split = self.core.batch() == 1 && crate::parallel::worth(n, PAR_MIN_NEURONS);
         for b in 0..self.core.batch() {
             let r = b * n..(b + 1) * n;
@@ -411,14 +480,16 @@ impl Population for ConductancePopulation {
                 &mut s[..n],
             ];
             let (ie, ii) = (&in_e[r.clone()][..n], &in_i[r][..n]);
+            let run = |rows: &mut [&mut [f32]], first: usize| match &uniform {
+                Some(u) => kernel(u, first, rows, ie, ii),
+                None => kernel(&par, first, rows, ie, ii),
+            };
             if split {
                 // Blocks of neurons on the pool's threads (each neuron's
                 // update is the same whichever block it is in).
-                crate::parallel::for_column_blocks(rows.into(), n, &|rows, first| {
-                    kernel(par, first, rows, ie, ii)
-                });
+                crate::parallel::for_column_blocks(rows.into(), n, &run);
             } else {
-                kernel(par, 0, &mut rows, ie, ii);
+                run(&mut rows, 0);
             }
             let (s, active) = self.core.spikes.row_mut(b);
             crate::spikes::collect_active(s, active);
