@@ -364,7 +364,10 @@ impl ConnectionRule for PaperStdpDelayed {
             // `(x − ν·0).max(lo).min(hi)` is x. So such a row is updated at
             // the `live` targets only (the same operation, the same bits);
             // the other rows (e.g. just normalised above wmax) in full.
-            let sparse = lo.to_bits() < 0x8000_0000 && lo <= hi;
+            // (A rate that is not finite makes ν·0 NaN, which clipping turns
+            // into `lo`: then every synapse changes, and the row is updated
+            // in full.)
+            let sparse = nu_pre.is_finite() && lo.to_bits() < 0x8000_0000 && lo <= hi;
             let dirty = &mut self.dirty;
             dirty.clear();
             for &i in &self.pending[base] {
