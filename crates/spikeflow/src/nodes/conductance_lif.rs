@@ -633,6 +633,57 @@ mod tests {
         assert_eq!(get(&net, "ge"), 0.0);
     }
 
+    /// Per-neuron parameters (the kernel's slice path) give each neuron
+    /// the bits it gets alone with the same values as scalars (the scalar
+    /// path).
+    #[test]
+    fn per_neuron_parameters_equal_the_scalar_ones_neuron_by_neuron() {
+        use crate::nodes::Param;
+        let (thresh, tau_m, refrac) = ([-52.0f32, -55.0], [100.0f32, 20.0], [5.0f32, 2.0]);
+        let run = |model: ConductanceLifNodes, n: usize| {
+            let mut b = Network::builder().dt(0.5);
+            b.add_population("N", &[n], model, NodeOptions::default());
+            let mut net = b.build().unwrap();
+            net.add_monitor("m", MonitorSpec::new("N", &["s", "v", "ge"]))
+                .unwrap();
+            let steps = 400;
+            let x: Vec<f32> = (0..steps * n)
+                .map(|k| if (k / n) % 2 == 0 { 1.5 } else { 0.0 })
+                .collect();
+            let x = Tensor::new(vec![steps, 1, n], x).unwrap();
+            net.run(&[("N", &x)], steps, &RunOptions::default())
+                .unwrap();
+            let m = net.monitor("m").unwrap();
+            ["s", "v", "ge"].map(|v| m.get(v).unwrap().into_data())
+        };
+        let both = run(
+            ConductanceLifNodes {
+                v_thresh: Param::PerNeuron(thresh.to_vec()),
+                tau_m: Param::PerNeuron(tau_m.to_vec()),
+                refrac: Param::PerNeuron(refrac.to_vec()),
+                ..ConductanceLifNodes::excitatory()
+            },
+            2,
+        );
+        for k in 0..2 {
+            let alone = run(
+                ConductanceLifNodes {
+                    v_thresh: thresh[k].into(),
+                    tau_m: tau_m[k].into(),
+                    refrac: refrac[k].into(),
+                    ..ConductanceLifNodes::excitatory()
+                },
+                1,
+            );
+            for (a, b) in alone.iter().zip(&both) {
+                let mine: Vec<u32> = b.iter().skip(k).step_by(2).map(|x| x.to_bits()).collect();
+                let want: Vec<u32> = a.iter().map(|x| x.to_bits()).collect();
+                assert_eq!(mine, want, "neuron {k}");
+            }
+            assert!(alone[0].iter().sum::<f32>() > 0.0, "neuron {k} must spike");
+        }
+    }
+
     #[test]
     fn huge_inhibition_does_not_overshoot_into_a_spike() {
         // 60 inhibitory spikes at once (g_i = 1020): Euler alone would take v
