@@ -131,6 +131,48 @@ fn run_tasks(
     }
 }
 
+/// Runs `f(block, first)` on column blocks of `rows` (row slices of equal
+/// length `width`): one block per pool thread, each `first..first +
+/// block[0].len()` of every row, in parallel (block edges on multiples of
+/// 16 columns). Every element belongs to one block, so a loop that writes
+/// each element from its own column gives the same bits for any split.
+pub(crate) fn for_column_blocks(
+    rows: Vec<&mut [f32]>,
+    width: usize,
+    f: &(impl Fn(&mut [&mut [f32]], usize) + Sync),
+) {
+    let tasks = rayon::current_num_threads().max(1);
+    column_blocks(rows, 0, width, tasks, f);
+}
+
+fn column_blocks(
+    mut rows: Vec<&mut [f32]>,
+    first: usize,
+    width: usize,
+    tasks: usize,
+    f: &(impl Fn(&mut [&mut [f32]], usize) + Sync),
+) {
+    let mid = (width * (tasks / 2) / tasks.max(1)).next_multiple_of(16);
+    if tasks < 2 || mid == 0 || mid >= width {
+        f(&mut rows, first);
+        return;
+    }
+    let mut right = Vec::with_capacity(rows.len());
+    let left: Vec<&mut [f32]> = rows
+        .into_iter()
+        .map(|r| {
+            let (a, b) = r.split_at_mut(mid);
+            right.push(b);
+            a
+        })
+        .collect();
+    let half = tasks / 2;
+    rayon::join(
+        || column_blocks(left, first, mid, half, f),
+        || column_blocks(right, first + mid, width - mid, tasks - half, f),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +208,35 @@ mod tests {
         }
         // No rows at all: nothing to do.
         for_rows_balanced(&mut w, width, &[], cost, 0, &mut ends, &|_, _| panic!());
+    }
+
+    #[test]
+    fn column_blocks_cover_every_column_once() {
+        let (width, n_rows) = (70, 3);
+        for threads in [1, 2, 3, 4] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut data = vec![0.0f32; width * n_rows];
+            pool.install(|| {
+                let rows: Vec<&mut [f32]> = data.chunks_mut(width).collect();
+                for_column_blocks(rows, width, &|block, first| {
+                    let len = block[0].len();
+                    for row in block.iter_mut() {
+                        assert_eq!(row.len(), len);
+                        for (j, x) in row.iter_mut().enumerate() {
+                            *x += (first + j) as f32 + 1.0;
+                        }
+                    }
+                })
+            });
+            for row in data.chunks(width) {
+                for (j, &x) in row.iter().enumerate() {
+                    assert_eq!(x, j as f32 + 1.0, "{threads} threads, column {j}");
+                }
+            }
+        }
     }
 
     #[test]

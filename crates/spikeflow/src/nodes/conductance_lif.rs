@@ -225,8 +225,23 @@ impl NodeModel for ConductanceLifNodes {
             ge: vec![0.0; len],
             gi: vec![0.0; len],
             since_spike: vec![0.0; len],
+            uniform: false,
             core,
         };
+        let same = |v: &[f32]| v.iter().all(|x| x.to_bits() == v[0].to_bits());
+        p.uniform = [
+            &p.v_rest,
+            &p.v_reset,
+            &p.v_thresh,
+            &p.k_m,
+            &p.k_ge,
+            &p.k_gi,
+            &p.e_exc,
+            &p.e_inh,
+            &p.refrac_steps,
+        ]
+        .iter()
+        .all(|v| same(v));
         p.reset_state();
         Ok(Box::new(p))
     }
@@ -247,6 +262,117 @@ fn flush(g: f32) -> f32 {
         0.0
     } else {
         g
+    }
+}
+
+/// Neurons above which one batch row's update is split over the pool's
+/// threads.
+const PAR_MIN_NEURONS: usize = 4096;
+
+/// A neuron parameter as the kernel reads it: one value per neuron, or
+/// one value for all (read once, not streamed from memory per neuron).
+trait Per: Copy + Sync {
+    /// Neuron `j` of the block.
+    fn at(self, j: usize) -> f32;
+    /// The block `r` (of length `n`).
+    fn part(self, r: std::ops::Range<usize>, n: usize) -> Self;
+}
+
+impl Per for f32 {
+    #[inline]
+    fn at(self, _: usize) -> f32 {
+        self
+    }
+    #[inline]
+    fn part(self, _: std::ops::Range<usize>, _: usize) -> Self {
+        self
+    }
+}
+
+impl Per for &[f32] {
+    #[inline]
+    fn at(self, j: usize) -> f32 {
+        self[j]
+    }
+    #[inline]
+    fn part(self, r: std::ops::Range<usize>, n: usize) -> Self {
+        &self[r][..n]
+    }
+}
+
+/// A population's neuron parameters for [`kernel`] (θ is always per
+/// neuron).
+#[derive(Clone, Copy)]
+struct Params<'a, P: Per> {
+    v_rest: P,
+    v_reset: P,
+    v_thresh: P,
+    k_m: P,
+    k_ge: P,
+    k_gi: P,
+    e_exc: P,
+    e_inh: P,
+    refrac: P,
+    theta: &'a [f32],
+    offset: f32,
+}
+
+/// One step of the neurons `first..first + len` of one batch row: `rows`
+/// holds their `v`, `g_e`, `g_i`, steps since the last spike and spikes
+/// (`len` each); `ie`, `ii` the whole row's input.
+#[inline]
+fn kernel<P: Per>(
+    p: &Params<'_, P>,
+    first: usize,
+    rows: &mut [&mut [f32]],
+    ie: &[f32],
+    ii: &[f32],
+) {
+    let [vv, gev, giv, sincev, s] = rows else {
+        return;
+    };
+    let n = vv.len();
+    let r = first..first + n;
+    // Every slice re-cut to `n` so that the compiler sees equal lengths
+    // (no bounds checks in the loop, which vectorises; spikes are collected
+    // in a second pass).
+    let (vv, gev, giv) = (&mut vv[..n], &mut gev[..n], &mut giv[..n]);
+    let (sincev, s) = (&mut sincev[..n], &mut s[..n]);
+    let (ie, ii) = (&ie[r.clone()][..n], &ii[r.clone()][..n]);
+    let part = |x: P| x.part(r.clone(), n);
+    let (v_rest, v_reset, v_thresh) = (part(p.v_rest), part(p.v_reset), part(p.v_thresh));
+    let (k_m, k_ge, k_gi) = (part(p.k_m), part(p.k_ge), part(p.k_gi));
+    let (e_exc, e_inh, refrac) = (part(p.e_exc), part(p.e_inh), part(p.refrac));
+    let theta = &p.theta[r][..n];
+    let offset = p.offset;
+    for j in 0..n {
+        let ge = gev[j] + ie[j];
+        let gi = giv[j] + ii[j];
+        let v0 = vv[j];
+        let dv = (v_rest.at(j) - v0) + ge * (e_exc.at(j) - v0) + gi * (e_inh.at(j) - v0);
+        // dv = G·(v_∞ − v0): Euler overshoots v_∞ when k_m·G > 1
+        // (module docs); the step then lands on v_∞.
+        let g = 1.0 + ge + gi;
+        let v_inf = (v_rest.at(j) + ge * e_exc.at(j) + gi * e_inh.at(j)) / g;
+        let v = if k_m.at(j) * g > 1.0 {
+            v_inf
+        } else {
+            v0 + k_m.at(j) * dv
+        };
+        gev[j] = flush(ge - ge * k_ge.at(j));
+        giv[j] = flush(gi - gi * k_gi.at(j));
+        let since = (sincev[j] + 1.0).min(LONG_AGO);
+        // `&`, not `&&`: no branch in the loop body (it vectorises
+        // where the target has blend instructions, .cargo/config.toml).
+        let fire = (since >= refrac.at(j)) & (v > v_thresh.at(j) + theta[j] - offset);
+        let since = if fire { 0.0 } else { since };
+        vv[j] = if since <= refrac.at(j) {
+            v_reset.at(j)
+        } else {
+            v
+        };
+        sincev[j] = since;
+        s[j] = if fire { 1.0 } else { 0.0 };
     }
 }
 
@@ -277,6 +403,8 @@ struct ConductancePopulation {
     gi: Vec<f32>,
     /// Whole steps since the last spike (saturating at `LONG_AGO`).
     since_spike: Vec<f32>,
+    /// Whether every neuron has the same parameters (θ aside), bit for bit.
+    uniform: bool,
 }
 
 impl Population for ConductancePopulation {
@@ -311,50 +439,59 @@ impl Population for ConductancePopulation {
                 *t = *t64 as f32;
             }
         }
-        // Per-neuron parameters, sliced to `n` so the loop has no bounds
-        // checks and vectorises (spikes are collected in a second pass).
-        let (v_rest, v_reset, v_thresh) =
-            (&self.v_rest[..n], &self.v_reset[..n], &self.v_thresh[..n]);
-        let (k_m, k_ge, k_gi) = (&self.k_m[..n], &self.k_ge[..n], &self.k_gi[..n]);
-        let (e_exc, e_inh, refrac) = (&self.e_exc[..n], &self.e_inh[..n], &self.refrac_steps[..n]);
-        let theta = &self.theta[..n];
-        let offset = self.offset;
+        let par = Params {
+            v_rest: &self.v_rest[..n],
+            v_reset: &self.v_reset[..n],
+            v_thresh: &self.v_thresh[..n],
+            k_m: &self.k_m[..n],
+            k_ge: &self.k_ge[..n],
+            k_gi: &self.k_gi[..n],
+            e_exc: &self.e_exc[..n],
+            e_inh: &self.e_inh[..n],
+            refrac: &self.refrac_steps[..n],
+            theta: &self.theta[..n],
+            offset: self.offset,
+        };
+        // The same parameters for every neuron (the paper's populations):
+        // scalars, so that the kernel streams 9 arrays fewer.
+        let one = |v: &[f32]| v[0];
+        let uniform = self.uniform.then(|| Params {
+            v_rest: one(par.v_rest),
+            v_reset: one(par.v_reset),
+            v_thresh: one(par.v_thresh),
+            k_m: one(par.k_m),
+            k_ge: one(par.k_ge),
+            k_gi: one(par.k_gi),
+            e_exc: one(par.e_exc),
+            e_inh: one(par.e_inh),
+            refrac: one(par.refrac),
+            theta: par.theta,
+            offset: par.offset,
+        });
+        let split = self.core.batch() == 1 && crate::parallel::worth(n, PAR_MIN_NEURONS);
         for b in 0..self.core.batch() {
             let r = b * n..(b + 1) * n;
-            let (s, active) = self.core.spikes.row_mut(b);
-            let s = &mut s[..n];
-            // Every slice re-cut to `n` so that the compiler sees equal
-            // lengths (no bounds checks in the loop).
-            let vv = &mut self.v[r.clone()][..n];
-            let gev = &mut self.ge[r.clone()][..n];
-            let giv = &mut self.gi[r.clone()][..n];
-            let sincev = &mut self.since_spike[r.clone()][..n];
+            let (s, _) = self.core.spikes.row_mut(b);
+            let mut rows = [
+                &mut self.v[r.clone()][..n],
+                &mut self.ge[r.clone()][..n],
+                &mut self.gi[r.clone()][..n],
+                &mut self.since_spike[r.clone()][..n],
+                &mut s[..n],
+            ];
             let (ie, ii) = (&in_e[r.clone()][..n], &in_i[r][..n]);
-            for j in 0..n {
-                let ge = gev[j] + ie[j];
-                let gi = giv[j] + ii[j];
-                let v0 = vv[j];
-                let dv = (v_rest[j] - v0) + ge * (e_exc[j] - v0) + gi * (e_inh[j] - v0);
-                // dv = G·(v_∞ − v0): Euler overshoots v_∞ when k_m·G > 1
-                // (module docs); the step then lands on v_∞.
-                let g = 1.0 + ge + gi;
-                let v_inf = (v_rest[j] + ge * e_exc[j] + gi * e_inh[j]) / g;
-                let v = if k_m[j] * g > 1.0 {
-                    v_inf
-                } else {
-                    v0 + k_m[j] * dv
-                };
-                gev[j] = flush(ge - ge * k_ge[j]);
-                giv[j] = flush(gi - gi * k_gi[j]);
-                let since = (sincev[j] + 1.0).min(LONG_AGO);
-                // `&`, not `&&`: no branch in the loop body (it vectorises
-                // where the target has blend instructions, .cargo/config.toml).
-                let fire = (since >= refrac[j]) & (v > v_thresh[j] + theta[j] - offset);
-                let since = if fire { 0.0 } else { since };
-                vv[j] = if since <= refrac[j] { v_reset[j] } else { v };
-                sincev[j] = since;
-                s[j] = if fire { 1.0 } else { 0.0 };
+            let run = |rows: &mut [&mut [f32]], first: usize| match &uniform {
+                Some(u) => kernel(u, first, rows, ie, ii),
+                None => kernel(&par, first, rows, ie, ii),
+            };
+            if split {
+                // Blocks of neurons on the pool's threads (each neuron's
+                // update is the same whichever block it is in).
+                crate::parallel::for_column_blocks(rows.into(), n, &run);
+            } else {
+                run(&mut rows, 0);
             }
+            let (s, active) = self.core.spikes.row_mut(b);
             crate::spikes::collect_active(s, active);
         }
         if learn_theta {
@@ -494,6 +631,57 @@ mod tests {
         assert!(get(&net, "v") < -65.0);
         assert!(get(&net, "gi") > 0.0);
         assert_eq!(get(&net, "ge"), 0.0);
+    }
+
+    /// Per-neuron parameters (the kernel's slice path) give each neuron
+    /// the bits it gets alone with the same values as scalars (the scalar
+    /// path).
+    #[test]
+    fn per_neuron_parameters_equal_the_scalar_ones_neuron_by_neuron() {
+        use crate::nodes::Param;
+        let (thresh, tau_m, refrac) = ([-52.0f32, -55.0], [100.0f32, 20.0], [5.0f32, 2.0]);
+        let run = |model: ConductanceLifNodes, n: usize| {
+            let mut b = Network::builder().dt(0.5);
+            b.add_population("N", &[n], model, NodeOptions::default());
+            let mut net = b.build().unwrap();
+            net.add_monitor("m", MonitorSpec::new("N", &["s", "v", "ge"]))
+                .unwrap();
+            let steps = 400;
+            let x: Vec<f32> = (0..steps * n)
+                .map(|k| if (k / n) % 2 == 0 { 1.5 } else { 0.0 })
+                .collect();
+            let x = Tensor::new(vec![steps, 1, n], x).unwrap();
+            net.run(&[("N", &x)], steps, &RunOptions::default())
+                .unwrap();
+            let m = net.monitor("m").unwrap();
+            ["s", "v", "ge"].map(|v| m.get(v).unwrap().into_data())
+        };
+        let both = run(
+            ConductanceLifNodes {
+                v_thresh: Param::PerNeuron(thresh.to_vec()),
+                tau_m: Param::PerNeuron(tau_m.to_vec()),
+                refrac: Param::PerNeuron(refrac.to_vec()),
+                ..ConductanceLifNodes::excitatory()
+            },
+            2,
+        );
+        for k in 0..2 {
+            let alone = run(
+                ConductanceLifNodes {
+                    v_thresh: thresh[k].into(),
+                    tau_m: tau_m[k].into(),
+                    refrac: refrac[k].into(),
+                    ..ConductanceLifNodes::excitatory()
+                },
+                1,
+            );
+            for (a, b) in alone.iter().zip(&both) {
+                let mine: Vec<u32> = b.iter().skip(k).step_by(2).map(|x| x.to_bits()).collect();
+                let want: Vec<u32> = a.iter().map(|x| x.to_bits()).collect();
+                assert_eq!(mine, want, "neuron {k}");
+            }
+            assert!(alone[0].iter().sum::<f32>() > 0.0, "neuron {k} must spike");
+        }
     }
 
     #[test]

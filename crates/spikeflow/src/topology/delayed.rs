@@ -30,6 +30,10 @@ use crate::error::{Error, Result};
 use crate::rng::Rng;
 use crate::spikes::Spikes;
 
+/// Synapse visits of one batch row's step (spikes × targets) above which
+/// propagation splits the targets over the pool's threads.
+const PAR_MIN_WORK: usize = 1 << 14;
+
 /// Largest supported delay, in steps.
 pub const MAX_DELAY_STEPS: u16 = 4096;
 
@@ -130,12 +134,98 @@ impl TopologySpec for Delayed {
             n_pre,
             n_post,
             w,
-            delays: self.delays.clone(),
+            // One byte per delay where they fit (the paper's ≤ 20 steps):
+            // propagation streams a row of delays with each row of weights.
+            delays: if d_max <= u16::from(u8::MAX) {
+                Delays::Narrow(self.delays.iter().map(|&d| d as u8).collect())
+            } else {
+                Delays::Wide(self.delays.clone())
+            },
             slots,
             head: [0.0],
             ring: vec![0.0; slots * ends.batch * n_post],
             batch: ends.batch,
+            offsets: Vec::with_capacity(slots),
         }))
+    }
+}
+
+/// The delays in steps, `[n_pre × n_post]`, in the narrowest type that
+/// holds them.
+#[derive(Debug)]
+enum Delays {
+    Narrow(Vec<u8>),
+    Wide(Vec<u16>),
+}
+
+/// The ring of future input as one propagation step sees it.
+struct Ring<'a> {
+    ring: &'a mut [f32],
+    /// Per delay, the ring offset it reaches at this step.
+    offsets: &'a [usize],
+    head: usize,
+    batch: usize,
+    n: usize,
+}
+
+impl Ring<'_> {
+    /// Adds the weight rows of `src`'s spiking sources into the slots their
+    /// delays point at.
+    fn add<D: Copy + Sync>(self, w: &[f32], delays: &[D], src: &Spikes)
+    where
+        usize: From<D>,
+    {
+        let Ring {
+            ring,
+            offsets,
+            head,
+            batch,
+            n,
+        } = self;
+        for b in 0..src.batch() {
+            let vals = src.row(b);
+            let active = src.active(b);
+            if crate::parallel::worth(active.len() * n, PAR_MIN_WORK) {
+                // Blocks of columns on the pool's threads: each ring element
+                // still receives the same additions in the same order.
+                // Batch row b of every slot, in delay order: rows[d] is
+                // slot (head + d) mod slots.
+                let mut rows: Vec<&mut [f32]> =
+                    ring.chunks_exact_mut(n).skip(b).step_by(batch).collect();
+                rows.rotate_left(head);
+                crate::parallel::for_column_blocks(rows, n, &|rows, first| {
+                    let len = rows[0].len();
+                    for &i in active {
+                        let i = i as usize;
+                        let s = vals[i];
+                        let wrow = &w[i * n + first..][..len];
+                        let drow = &delays[i * n + first..][..len];
+                        for (j, (&w, &d)) in wrow.iter().zip(drow).enumerate() {
+                            // `1·w` is `w`, bit for bit.
+                            rows[usize::from(d)][j] += if s == 1.0 { w } else { s * w };
+                        }
+                    }
+                });
+                continue;
+            }
+            let ring = &mut ring[b * n..];
+            for &i in active {
+                let i = i as usize;
+                let s = vals[i];
+                let wrow = &w[i * n..(i + 1) * n];
+                let drow = &delays[i * n..(i + 1) * n];
+                if s == 1.0 {
+                    // A spike: `1·w` is `w`, bit for bit.
+                    for (j, (&w, &d)) in wrow.iter().zip(drow).enumerate() {
+                        ring[offsets[usize::from(d)] + j] += w;
+                    }
+                } else {
+                    for (j, (&w, &d)) in wrow.iter().zip(drow).enumerate() {
+                        ring[offsets[usize::from(d)] + j] += s * w;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -144,7 +234,7 @@ struct DelayedTopology {
     n_pre: usize,
     n_post: usize,
     w: Vec<f32>,
-    delays: Vec<u16>,
+    delays: Delays,
     slots: usize,
     /// The slot delivered at the next `propagate` (a whole number; an
     /// `f32` so that snapshots save it with the ring).
@@ -152,6 +242,8 @@ struct DelayedTopology {
     /// `[slots × batch × n_post]` future input.
     ring: Vec<f32>,
     batch: usize,
+    /// Per delay, the ring offset it reaches at this step (scratch).
+    offsets: Vec<usize>,
 }
 
 impl Topology for DelayedTopology {
@@ -162,21 +254,22 @@ impl Topology for DelayedTopology {
         let n = self.n_post;
         let slot_len = self.batch * n;
         let head = (self.head[0] as usize).min(self.slots - 1);
-        for b in 0..src.batch() {
-            let vals = src.row(b);
-            for &i in src.active(b) {
-                let i = i as usize;
-                let s = vals[i];
-                let wrow = &self.w[i * n..(i + 1) * n];
-                let drow = &self.delays[i * n..(i + 1) * n];
-                for j in 0..n {
-                    let mut slot = head + usize::from(drow[j]);
-                    if slot >= self.slots {
-                        slot -= self.slots;
-                    }
-                    self.ring[slot * slot_len + b * n + j] += s * wrow[j];
-                }
-            }
+        // Where each delay lands this step: slot (head + d) mod slots, as
+        // an offset into the ring (one table lookup per synapse instead of
+        // a wrap test and a multiplication).
+        self.offsets.clear();
+        self.offsets
+            .extend((0..self.slots).map(|d| (head + d) % self.slots * slot_len));
+        let ring = Ring {
+            ring: &mut self.ring,
+            offsets: &self.offsets,
+            head,
+            batch: self.batch,
+            n,
+        };
+        match &self.delays {
+            Delays::Narrow(d) => ring.add(&self.w, d, src),
+            Delays::Wide(d) => ring.add(&self.w, d, src),
         }
         let now = &mut self.ring[head * slot_len..(head + 1) * slot_len];
         for (o, x) in out[..slot_len].iter_mut().zip(now.iter_mut()) {

@@ -9,6 +9,9 @@ use crate::topology::SynapseMap;
 /// `d_max` steps plus one before).
 const HISTORY: usize = 8;
 const NEVER: i64 = i64::MIN / 4;
+/// Depressed synapses per step (pending input spikes × targets) above
+/// which the depression splits the targets over the pool's threads.
+const PAR_MIN_DEPRESSION: usize = 1 << 14;
 
 /// [`PaperStdp`](super::PaperStdp) with per-synapse delays and Brian 1's
 /// arrival-time semantics, for a dense `[n_pre × n_post]` connection such as
@@ -68,6 +71,17 @@ pub struct PaperStdpDelayed {
     post1_hist: Vec<f32>,
     /// Input spikes by emission step (slot `t mod (d_max + 1)`).
     pending: Vec<Vec<u32>>,
+    /// Per delay, the offset into `post1_hist` a depression reads (scratch).
+    offsets: Vec<usize>,
+    /// Targets whose `post1` may be non-zero in `post1_hist` (a superset:
+    /// every target with a non-zero `post1` in the last `d_max + 1` steps).
+    live: Vec<u32>,
+    /// Per target, whether it is in `live`.
+    in_live: Vec<bool>,
+    /// Per target, the last step at which its `post1` was non-zero.
+    last_nonzero: Vec<i64>,
+    /// Pending rows that need the full depression (scratch).
+    dirty: Vec<u32>,
 }
 
 impl PaperStdpDelayed {
@@ -89,6 +103,11 @@ impl PaperStdpDelayed {
             post2: Vec::new(),
             post1_hist: Vec::new(),
             pending: vec![Vec::new(); d_max + 1],
+            offsets: Vec::with_capacity(d_max + 1),
+            live: Vec::new(),
+            in_live: Vec::new(),
+            last_nonzero: Vec::new(),
+            dirty: Vec::new(),
         }
     }
 }
@@ -106,6 +125,57 @@ impl PaperStdpDelayed {
         self.post1 = vec![0.0; n_post];
         self.post2 = vec![0.0; n_post];
         self.post1_hist = vec![0.0; self.slots() * n_post];
+        self.live.clear();
+        self.in_live = vec![false; n_post];
+        self.last_nonzero = vec![NEVER; n_post];
+    }
+
+    /// Puts every target with a non-zero `post1` now or in its history into
+    /// `live` (after a restore: a superset is exact, see `update`).
+    fn rebuild_live(&mut self) {
+        let n_post = self.post1.len();
+        self.live.clear();
+        for j in 0..n_post {
+            let hist = self.post1_hist.iter().skip(j).step_by(n_post.max(1));
+            let nonzero = self.post1[j] != 0.0 || hist.copied().any(|x| x != 0.0);
+            self.in_live[j] = nonzero;
+            if nonzero {
+                self.live.push(j as u32);
+                self.last_nonzero[j] = self.t;
+            } else {
+                self.last_nonzero[j] = NEVER;
+            }
+        }
+    }
+}
+
+/// Whether every weight of `row` is a number in `[lo, hi]`, neither −0 nor
+/// NaN (`lo ≥ +0`): then clipping it to `[lo, hi]` gives it back bit for
+/// bit. Positive floats order as their bits, so one unsigned comparison per
+/// weight (vectorised, no early exit).
+fn clean(row: &[f32], lo: f32, hi: f32) -> bool {
+    let (lo_bits, span) = (lo.to_bits(), hi.to_bits().wrapping_sub(lo.to_bits()));
+    row.iter()
+        .map(|x| x.to_bits().wrapping_sub(lo_bits))
+        .fold(0, u32::max)
+        <= span
+}
+
+/// The arrival-time depression of one weight row (or a block of its
+/// columns): `w −= ν_pre · post1` with `post1` read at `hist[offsets[d] + j]`
+/// (`hist` starting at the block's first column), clipped to `[lo, hi]`.
+#[inline]
+fn depress(
+    row: &mut [f32],
+    drow: &[u16],
+    hist: &[f32],
+    offsets: &[usize],
+    nu_pre: f32,
+    (lo, hi): (f32, f32),
+) {
+    for (j, (x, &d)) in row.iter_mut().zip(drow).enumerate() {
+        let p1 = hist[offsets[usize::from(d)] + j];
+        *x = (*x - nu_pre * p1).max(lo).min(hi);
     }
 }
 
@@ -218,6 +288,7 @@ impl ConnectionRule for PaperStdpDelayed {
             let row = &pending[slot * n_pre..(slot + 1) * n_pre];
             v.extend((0..n_pre as u32).filter(|&i| row[i as usize] != 0.0));
         }
+        self.rebuild_live();
         Ok(())
     }
     fn reset_state(&mut self) {
@@ -226,6 +297,9 @@ impl ConnectionRule for PaperStdpDelayed {
         self.post2.fill(0.0);
         self.post1_hist.fill(0.0);
         self.pending.iter_mut().for_each(Vec::clear);
+        self.live.clear();
+        self.in_live.fill(false);
+        self.last_nonzero.fill(NEVER);
     }
     fn update(&mut self, c: WholeConnection<'_>) {
         let (n_pre, n_post) = (c.map.n_pre(), c.map.n_post());
@@ -247,6 +321,22 @@ impl ConnectionRule for PaperStdpDelayed {
         self.post2.iter_mut().for_each(|x| *x = flush(*x * d2));
         let slot = |s: i64| s.rem_euclid(slots as i64) as usize;
         self.post1_hist[slot(t) * n_post..(slot(t) + 1) * n_post].copy_from_slice(&self.post1);
+        // `live`: the targets whose post1 was non-zero at one of the steps
+        // t − d_max ..= t whose history the depression below reads. A
+        // target's post1 turns non-zero only at its spike (where it joins).
+        {
+            let (post1, last, in_live) = (&self.post1, &mut self.last_nonzero, &mut self.in_live);
+            let d_max = self.d_max as i64;
+            self.live.retain(|&j| {
+                let j = j as usize;
+                if post1[j] != 0.0 {
+                    last[j] = t;
+                }
+                let keep = t - last[j] <= d_max;
+                in_live[j] = keep;
+                keep
+            });
+        }
         let pre_spikes = c.pre.spikes().active(0);
         let cur = slot(t);
         self.pending[cur].clear();
@@ -257,20 +347,69 @@ impl ConnectionRule for PaperStdpDelayed {
         // post1 as it stood when it reached its synapse.
         let old = t - self.d_max as i64;
         if old >= 0 && self.nu_pre != 0.0 {
-            // slot(old + d) for 0 ≤ d ≤ d_max: one conditional subtraction,
-            // not a division per synapse; the rate is read once (a field
-            // read inside the loop would be reloaded after every store).
+            // Per delay d, where post1 as it stood at old + d starts in the
+            // history (slot(old + d)·n_post): one table lookup per synapse,
+            // not a wrap test and a multiplication; the rate is read once (a
+            // field read inside the loop would be reloaded after every
+            // store).
             let (base, nu_pre) = (slot(old), self.nu_pre);
+            self.offsets.clear();
+            self.offsets
+                .extend((0..slots).map(|d| (base + d) % slots * n_post));
+            let (offsets, delays) = (&self.offsets[..], &self.delays[..]);
             let hist = &self.post1_hist;
-            for &i in &self.pending[slot(old)] {
-                let i = i as usize;
-                let row = &mut w[i * n_post..(i + 1) * n_post];
-                let drow = &self.delays[i * n_post..(i + 1) * n_post];
-                for (j, (x, &d)) in row.iter_mut().zip(drow).enumerate() {
-                    let s = base + usize::from(d);
-                    let s = if s >= slots { s - slots } else { s };
-                    let p1 = hist[s * n_post + j];
-                    *x = (*x - nu_pre * p1).max(lo).min(hi);
+            // A row whose weights all lie in [lo, hi] (clipping gives them
+            // back bit for bit) changes only where post1 was non-zero when
+            // its spike arrived: for any other target, p1 = +0 and
+            // `(x − ν·0).max(lo).min(hi)` is x. So such a row is updated at
+            // the `live` targets only (the same operation, the same bits);
+            // the other rows (e.g. just normalised above wmax) in full.
+            // (A rate that is not finite makes ν·0 NaN, which clipping turns
+            // into `lo`: then every synapse changes, and the row is updated
+            // in full.)
+            let sparse = nu_pre.is_finite() && lo.to_bits() < 0x8000_0000 && lo <= hi;
+            let dirty = &mut self.dirty;
+            dirty.clear();
+            for &i in &self.pending[base] {
+                let iu = i as usize;
+                let row = &mut w[iu * n_post..(iu + 1) * n_post];
+                if !(sparse && clean(row, lo, hi)) {
+                    dirty.push(i);
+                    continue;
+                }
+                let drow = &delays[iu * n_post..(iu + 1) * n_post];
+                for &j in &self.live {
+                    let j = j as usize;
+                    let p1 = hist[offsets[usize::from(drow[j])] + j];
+                    row[j] = (row[j] - nu_pre * p1).max(lo).min(hi);
+                }
+            }
+            let pend = &self.dirty[..];
+            let ascending = pend.windows(2).all(|p| p[0] < p[1]);
+            if ascending && crate::parallel::worth(pend.len() * n_post, PAR_MIN_DEPRESSION) {
+                // Blocks of columns on the pool's threads; each weight gets
+                // the same operation as below.
+                let mut rows = Vec::with_capacity(pend.len());
+                let mut rest = &mut w[..];
+                let mut at = 0;
+                for &i in pend {
+                    let (_, tail) = rest.split_at_mut((i as usize - at) * n_post);
+                    let (row, tail) = tail.split_at_mut(n_post);
+                    rows.push(row);
+                    (rest, at) = (tail, i as usize + 1);
+                }
+                crate::parallel::for_column_blocks(rows, n_post, &|rows, first| {
+                    for (row, &i) in rows.iter_mut().zip(pend) {
+                        let drow = &delays[i as usize * n_post + first..][..row.len()];
+                        depress(row, drow, &hist[first..], offsets, nu_pre, (lo, hi));
+                    }
+                });
+            } else {
+                for &i in pend {
+                    let i = i as usize;
+                    let row = &mut w[i * n_post..(i + 1) * n_post];
+                    let drow = &delays[i * n_post..(i + 1) * n_post];
+                    depress(row, drow, hist, offsets, nu_pre, (lo, hi));
                 }
             }
         }
@@ -307,8 +446,14 @@ impl ConnectionRule for PaperStdpDelayed {
             }
         }
         for &j in c.post.spikes().active(0) {
-            self.post1[j as usize] = 1.0;
-            self.post2[j as usize] = 1.0;
+            let ju = j as usize;
+            self.post1[ju] = 1.0;
+            self.post2[ju] = 1.0;
+            self.last_nonzero[ju] = t + 1;
+            if !self.in_live[ju] {
+                self.in_live[ju] = true;
+                self.live.push(j);
+            }
         }
         self.t += 1;
     }
