@@ -25,6 +25,7 @@
 //! `U(min_ms, max_ms)` and truncates to whole steps, as Brian 1's
 //! `DelayConnection` does (the convention of Diehl & Cook's script).
 
+use super::delay_ring::DelayRing;
 use super::{check_len, draw_weights, Ends, SynapseMap, Topology, TopologySpec};
 use crate::error::{Error, Result};
 use crate::rng::Rng;
@@ -141,9 +142,7 @@ impl TopologySpec for Delayed {
             } else {
                 Delays::Wide(self.delays.clone())
             },
-            slots,
-            head: [0.0],
-            ring: vec![0.0; slots * ends.batch * n_post],
+            line: DelayRing::new(slots, ends.batch * n_post),
             batch: ends.batch,
             offsets: Vec::with_capacity(slots),
         }))
@@ -235,12 +234,7 @@ struct DelayedTopology {
     n_post: usize,
     w: Vec<f32>,
     delays: Delays,
-    slots: usize,
-    /// The slot delivered at the next `propagate` (a whole number; an
-    /// `f32` so that snapshots save it with the ring).
-    head: [f32; 1],
-    /// `[slots × batch × n_post]` future input.
-    ring: Vec<f32>,
+    line: DelayRing,
     batch: usize,
     /// Per delay, the ring offset it reaches at this step (scratch).
     offsets: Vec<usize>,
@@ -253,15 +247,15 @@ impl Topology for DelayedTopology {
     fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
         let n = self.n_post;
         let slot_len = self.batch * n;
-        let head = (self.head[0] as usize).min(self.slots - 1);
+        let (head, slots) = (self.line.head(), self.line.slots);
         // Where each delay lands this step: slot (head + d) mod slots, as
         // an offset into the ring (one table lookup per synapse instead of
         // a wrap test and a multiplication).
         self.offsets.clear();
         self.offsets
-            .extend((0..self.slots).map(|d| (head + d) % self.slots * slot_len));
+            .extend((0..slots).map(|d| (head + d) % slots * slot_len));
         let ring = Ring {
-            ring: &mut self.ring,
+            ring: &mut self.line.ring,
             offsets: &self.offsets,
             head,
             batch: self.batch,
@@ -271,31 +265,16 @@ impl Topology for DelayedTopology {
             Delays::Narrow(d) => ring.add(&self.w, d, src),
             Delays::Wide(d) => ring.add(&self.w, d, src),
         }
-        let now = &mut self.ring[head * slot_len..(head + 1) * slot_len];
-        for (o, x) in out[..slot_len].iter_mut().zip(now.iter_mut()) {
-            *o += *x;
-            *x = 0.0;
-        }
-        self.head[0] = ((head + 1) % self.slots) as f32;
+        self.line.deliver(out, slot_len);
     }
     fn variable_names(&self) -> &'static [&'static str] {
-        // Spikes in flight: without them a restored run would lose the
-        // input of the next d_max steps.
-        &["ring", "head"]
+        DelayRing::NAMES
     }
     fn variable(&self, name: &str) -> Option<&[f32]> {
-        match name {
-            "ring" => Some(&self.ring),
-            "head" => Some(&self.head),
-            _ => None,
-        }
+        self.line.variable(name)
     }
     fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
-        match name {
-            "ring" => Some(&mut self.ring),
-            "head" => Some(&mut self.head),
-            _ => None,
-        }
+        self.line.variable_mut(name)
     }
     fn weights(&self) -> Option<&[f32]> {
         Some(&self.w)
@@ -322,8 +301,7 @@ impl Topology for DelayedTopology {
         ))
     }
     fn reset_state(&mut self) {
-        self.ring.fill(0.0);
-        self.head = [0.0];
+        self.line.reset();
     }
 }
 

@@ -40,6 +40,7 @@
 //! # Ok::<(), spikeflow::Error>(())
 //! ```
 
+use super::delay_ring::DelayRing;
 use super::{Ends, NormMode, SynapseMap, Topology, TopologySpec, MAX_DELAY_STEPS};
 use crate::error::{Error, Result};
 use crate::rng::Rng;
@@ -113,9 +114,7 @@ impl<T: TopologySpec> TopologySpec for WithDelays<T> {
             delays,
             n_post,
             batch: ends.batch,
-            slots,
-            head: [0.0],
-            ring: vec![0.0; slots * ends.batch * n_post],
+            line: DelayRing::new(slots, ends.batch * n_post),
         }))
     }
     fn norm_scale(&self) -> f32 {
@@ -132,12 +131,7 @@ struct DelayLine {
     delays: Vec<u16>,
     n_post: usize,
     batch: usize,
-    slots: usize,
-    /// The slot delivered at the next `propagate` (a whole number; an
-    /// `f32` so that snapshots save it with the ring).
-    head: [f32; 1],
-    /// `[slots × batch × n_post]` future input.
-    ring: Vec<f32>,
+    line: DelayRing,
 }
 
 impl Topology for DelayLine {
@@ -146,7 +140,8 @@ impl Topology for DelayLine {
     }
     fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
         let slot_len = self.batch * self.n_post;
-        let head = (self.head[0] as usize).min(self.slots - 1);
+        let (head, slots) = (self.line.head(), self.line.slots);
+        let ring = &mut self.line.ring;
         let (Some(map), Some(w)) = (self.inner.synapses(), self.inner.weights()) else {
             return; // refused at build
         };
@@ -157,19 +152,14 @@ impl Topology for DelayLine {
                 let s = vals[i as usize];
                 map.for_each_out(i as usize, |j, k| {
                     let mut slot = head + usize::from(self.delays[k]);
-                    if slot >= self.slots {
-                        slot -= self.slots;
+                    if slot >= slots {
+                        slot -= slots;
                     }
-                    self.ring[slot * slot_len + row + j] += s * w[k];
+                    ring[slot * slot_len + row + j] += s * w[k];
                 });
             }
         }
-        let now = &mut self.ring[head * slot_len..(head + 1) * slot_len];
-        for (o, x) in out[..slot_len].iter_mut().zip(now.iter_mut()) {
-            *o += *x;
-            *x = 0.0;
-        }
-        self.head[0] = ((head + 1) % self.slots) as f32;
+        self.line.deliver(out, slot_len);
         if let Some(none) = &self.no_spikes {
             self.inner.propagate(none, out);
         }
@@ -196,29 +186,18 @@ impl Topology for DelayLine {
         self.inner.norm_mode()
     }
     fn variable_names(&self) -> &'static [&'static str] {
-        // Spikes in flight: without them a restored run would lose the
-        // input of the next d_max steps.
-        &["ring", "head"]
+        DelayRing::NAMES
     }
     fn variable(&self, name: &str) -> Option<&[f32]> {
-        match name {
-            "ring" => Some(&self.ring),
-            "head" => Some(&self.head),
-            _ => None,
-        }
+        self.line.variable(name)
     }
     fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
-        match name {
-            "ring" => Some(&mut self.ring),
-            "head" => Some(&mut self.head),
-            _ => None,
-        }
+        self.line.variable_mut(name)
     }
     fn bias(&self) -> Option<&[f32]> {
         self.inner.bias()
     }
     fn reset_state(&mut self) {
-        self.ring.fill(0.0);
-        self.head = [0.0];
+        self.line.reset();
     }
 }
