@@ -6,6 +6,7 @@
 #
 #   bench/compare.sh                 # everything (~11 min on the 2-core machine)
 #   bench/compare.sh w1 w3           # only some workloads
+#   bench/compare.sh w3 paper        # Diehl & Cook's own model (spikeflow only) against W3
 #   bench/compare.sh --quick         # fewer repetitions/samples (a few minutes)
 #   BRIAN=1 bench/compare.sh w1 w2   # also Brian2 (runtime target; slow)
 #
@@ -32,9 +33,9 @@ SEL=()
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    w1|w2|w3|w4) SEL+=("$a") ;;
+    w1|w2|w3|w4|paper) SEL+=("$a") ;;
     -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}"; exit 0 ;;
-    *) echo "compare.sh: unknown argument '$a' (expected w1 w2 w3 w4 --quick)" >&2; exit 2 ;;
+    *) echo "compare.sh: unknown argument '$a' (expected w1 w2 w3 w4 paper --quick)" >&2; exit 2 ;;
   esac
 done
 [ ${#SEL[@]} -eq 0 ] && SEL=(w1 w2 w3 w4)
@@ -153,6 +154,11 @@ if want w4; then
   sect bindsnet_w4_b32 "${BN[@]}" --workload w4 "${T[@]}" --sizes 100 400 1600 6400 --batch 32 "${B32[@]}" --samples-for "$B32F" || ok=0
   sf_w4 ""
 fi
+if want paper; then
+  # No peer has the paper's model: our own time, per training and per test
+  # image, next to spikeflow's W3 (BindsNET's model) when w3 ran too.
+  sect spikeflow_paper "$SF" bench paper "${T[@]}" --sizes 100 400 1600 6400 --mnist "$MNIST" "${SF_DC[@]}" || ok=0
+fi
 
 "$PY" "$PEER/make_tables.py" "$OUT" > "$OUT/tables.md" || echo "make_tables.py failed" >&2
 "$PY" - "$OUT" "$THREADS" > "$OUT/ratios.md" <<'EOF'
@@ -229,6 +235,23 @@ if any(i == "spikeflow-baseline" for i in impls):
         scale = 1e3 if b in ("w3", "w4") else 1.0
         f = lambda xs: f"{med(xs) * scale:.4g}"
         print(f"| {b} | {n} | {batch} | {f(bn)} | {f(bl)} | {f(sf)} | {unit[b]} | {med(bn) / med(bl):.1f}× | {med(bn) / med(sf):.1f}× |")
+paper = defaultdict(list)
+for p in glob.glob(os.path.join(out, "spikeflow_paper.jsonl")):
+    for line in open(p):
+        if line.startswith("{"):
+            r = json.loads(line)
+            if r.get("bench") == "paper":
+                paper[(r["n_neurons"], r["learning"])].append(r["s_per_sample"])
+if paper:
+    print("\n## Diehl & Cook's own model (spikeflow only), ms per image\n")
+    print("| N | training | test | training ÷ spikeflow W3 (BindsNET's model) |")
+    print("|---|---|---|---|")
+    for n in sorted({n for n, _ in paper}):
+        tr, te = paper.get((n, True)), paper.get((n, False))
+        w3 = rows.get((("w3", n, 1), "spikeflow"))
+        f = lambda xs: "–" if not xs else f"{1e3 * med(xs):.3g}"
+        ratio = f"{med(tr) / med(w3):.1f}×" if tr and w3 else "–"
+        print(f"| {n} | {f(tr)} | {f(te)} | {ratio} |")
 others = [i for i in impls if i not in ("bindsnet", "spikeflow", "spikeflow-baseline")]
 for o in others:
     print(f"\n{o}: " + ", ".join(f"{k[0]} n={k[1]}: {med(rows[(k, o)]):.4g}" for k in keys if (k, o) in rows))

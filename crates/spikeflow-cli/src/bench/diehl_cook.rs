@@ -158,7 +158,7 @@ pub(super) fn run(a: &Args, learn: bool) -> Result<()> {
 }
 
 /// (warm-up, measured) samples (batch 1) or batches (batch > 1), as `run_all.sh`.
-fn plan(a: &Args, n: usize, b: usize) -> (usize, usize) {
+pub(super) fn plan(a: &Args, n: usize, b: usize) -> (usize, usize) {
     let big = n >= 6400;
     if b == 1 {
         (
@@ -175,7 +175,7 @@ fn plan(a: &Args, n: usize, b: usize) -> (usize, usize) {
 
 /// Reads the first `count` training images (28×28, u8) with the library's
 /// validated IDX reader (gzip or raw).
-fn read_mnist_images(dir: &Path, count: usize) -> Result<Vec<u8>> {
+pub(super) fn read_mnist_images(dir: &Path, count: usize) -> Result<Vec<u8>> {
     let gz = dir.join("train-images-idx3-ubyte.gz");
     let path = if gz.exists() {
         gz
@@ -201,6 +201,6 @@ fn read_mnist_images(dir: &Path, count: usize) -> Result<Vec<u8>> {
 /// The MNIST sample shipped in the repository: the first 2000 training
 /// images, which are the ones W3/W4 present (bench/compare.sh passes the
 /// full set explicitly with `--mnist`).
-fn default_mnist() -> PathBuf {
+pub(super) fn default_mnist() -> PathBuf {
     crate::train::default_data_dir()
 }

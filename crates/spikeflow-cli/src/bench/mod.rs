@@ -8,17 +8,20 @@
 //! * W2 `dense-lif-stdp`: W1 plus traces and PostPre `nu = (1e-4, 1e-2)`.
 //! * W3 `diehl-cook-train`: `DiehlAndCook2015` (inh 120) on MNIST, learning on.
 //! * W4 `diehl-cook-infer`: the same with learning off, batch 1 or 32.
+//! * `paper`: Diehl & Cook's own model (`diehl_cook_paper`), learning on
+//!   then off, per image; spikeflow only (no peer has it).
 //!
 //! W1/W2 print `spikes_ok` (the output spike count against the reference).
 //!
 //! Files: this one (arguments, the `meta` line, dispatch), `draws.rs` (the
 //! portable counter-based draws and the inputs built from them),
-//! `dense.rs` (W1/W2), `diehl_cook.rs` (W3/W4), `report.rs` (JSON lines,
+//! `dense.rs` (W1/W2), `diehl_cook.rs` (W3/W4), `paper.rs`, `report.rs` (JSON lines,
 //! profiles, medians), `system.rs` (load, CPU, time).
 
 mod dense;
 mod diehl_cook;
 mod draws;
+mod paper;
 mod report;
 mod system;
 
@@ -38,6 +41,8 @@ pub enum Workload {
     W3,
     /// Diehl & Cook 2015, inference on MNIST.
     W4,
+    /// Diehl & Cook's own model (the paper's), training then testing.
+    Paper,
 }
 
 #[derive(clap::Args)]
@@ -46,7 +51,7 @@ pub struct Args {
     #[arg(value_enum)]
     workload: Workload,
     /// Sizes: n for W1/W2 (default 1000 2500 5000 10000 / 1000 2500 5000),
-    /// N excitatory neurons for W3/W4 (default 100 400 1600 6400).
+    /// N excitatory neurons for W3/W4/paper (default 100 400 1600 6400).
     #[arg(long, num_args = 1..)]
     sizes: Vec<usize>,
     /// Worker threads (rayon pool).
@@ -123,6 +128,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             }
             Workload::W3 => diehl_cook::run(a, true)?,
             Workload::W4 => diehl_cook::run(a, false)?,
+            Workload::Paper => paper::run(a)?,
         }
         Ok(ExitCode::SUCCESS)
     };

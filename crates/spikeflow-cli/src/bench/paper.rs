@@ -1,0 +1,96 @@
+//! `paper`: Diehl & Cook's own model (`spikeflow::models::diehl_cook_paper`:
+//! conductance neurons, delayed input, dt 0.5 ms, 350 ms per image plus
+//! 150 ms of rest, re-presented at a higher intensity below 5 spikes), the
+//! first training images in order, timed per image while learning and then
+//! per image with learning off on the same network. No peer runs it
+//! (BindsNET has no equivalent); one JSON line per measured image and phase.
+
+use super::diehl_cook::{default_mnist, plan, read_mnist_images};
+use super::report::{emit, median};
+use super::system::loadavg;
+use super::Args;
+use anyhow::Result;
+use serde_json::{json, Map};
+use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
+use spikeflow::models::Presenter;
+use std::time::Instant;
+
+/// Runs the paper model at every size: `warm + measured` images learning,
+/// then as many with learning off.
+pub(super) fn run(a: &Args) -> Result<()> {
+    let sizes = if a.sizes.is_empty() {
+        vec![100, 400, 1600, 6400]
+    } else {
+        a.sizes.clone()
+    };
+    let need = sizes
+        .iter()
+        .map(|&n| {
+            let (w, k) = plan(a, n, 1);
+            w + k
+        })
+        .max()
+        .unwrap_or(0);
+    let dir = a.mnist.clone().unwrap_or_else(default_mnist);
+    let images = read_mnist_images(&dir, need)?;
+    let img = |i: usize| -> Vec<f32> {
+        images[i * 784..(i + 1) * 784]
+            .iter()
+            .map(|&x| f32::from(x) / 255.0)
+            .collect()
+    };
+    for &n in &sizes {
+        let (warm, measured) = plan(a, n, 1);
+        let t0 = Instant::now();
+        let mut p = DiehlCookPaper {
+            n_neurons: n,
+            seed: a.seed,
+            ..Default::default()
+        }
+        .build()?;
+        let build_s = t0.elapsed().as_secs_f64();
+        eprintln!(
+            "[paper] N={n} threads={} warmup={warm} measured={measured} (build {build_s:.2}s)",
+            a.threads
+        );
+        for learn in [true, false] {
+            let mut times = Vec::new();
+            for k in 0..warm + measured {
+                let x = img(k);
+                let shown = p.presentations();
+                let t = Instant::now();
+                let counts = p.present(&x, learn)?;
+                let s = t.elapsed().as_secs_f64();
+                if k < warm {
+                    continue;
+                }
+                times.push(s);
+                let mut rec = Map::new();
+                rec.insert("bench".into(), json!("paper"));
+                rec.insert("workload".into(), json!("diehl-cook-paper"));
+                rec.insert("impl".into(), json!("spikeflow"));
+                rec.insert("n_neurons".into(), json!(n));
+                rec.insert("n".into(), json!(n));
+                rec.insert("sample".into(), json!(k - warm));
+                rec.insert("threads".into(), json!(a.threads));
+                rec.insert("dt_ms".into(), json!(0.5));
+                rec.insert("seed".into(), json!(a.seed));
+                rec.insert("learning".into(), json!(learn));
+                rec.insert("s_per_sample".into(), json!(s));
+                rec.insert("presentations".into(), json!(p.presentations() - shown));
+                rec.insert(
+                    "ae_spikes_per_sample".into(),
+                    json!(counts.iter().map(|&c| f64::from(c)).sum::<f64>()),
+                );
+                rec.insert("build_s".into(), json!(build_s));
+                rec.insert("loadavg1".into(), json!(loadavg()));
+                emit(rec);
+            }
+            eprintln!(
+                "[paper] N={n} learning={learn}: median {:.3} ms per image",
+                1e3 * median(&times)
+            );
+        }
+    }
+    Ok(())
+}
