@@ -35,9 +35,7 @@
 //! # Ok::<(), spikeflow::Error>(())
 //! ```
 
-use super::{
-    finite_param, positive_param, Nu, Phases, RuleTraces, Synapse, SynapseRule, TraceSpec,
-};
+use super::{finite_param, positive_param, RuleTraces, Synapse, SynapseRule, TraceSpec};
 
 /// NEST's `stdp_pl_synapse_hom` (defaults: NEST's).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,16 +75,6 @@ impl SynapseRule for StdpPowerLaw {
         finite_param("mu", self.mu)?;
         positive_param("tau_plus", self.tau_plus)?;
         positive_param("tau_minus", self.tau_minus)
-    }
-    fn phases(&self, nu: &Nu) -> Phases {
-        // λ multiplies both terms.
-        let on = nu.pre_active() || Phases::from_rates(nu).post;
-        Phases {
-            pre: on,
-            post: on,
-            every_step: false,
-            eligibility: false,
-        }
     }
     fn rule_traces(&self) -> RuleTraces {
         let trace = |tau_ms| TraceSpec {
