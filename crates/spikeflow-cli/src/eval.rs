@@ -6,8 +6,8 @@ use crate::checkpoint;
 use crate::model_choice::ModelSpec;
 use crate::plots;
 use crate::train::{
-    assignment_from_rates, evaluate, load_mnist, present_all, readout_size, restore_presenter,
-    Readouts, N_LABELS,
+    assignment_from_rates, default_block, evaluate, load_mnist, readout_size, restore_presenter,
+    LearningOff, Phase, Readouts, N_LABELS,
 };
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget};
@@ -43,6 +43,13 @@ pub struct Args {
     /// Worker threads of the rayon pool (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Images in blocks of this many, each block on a thread of its own
+    /// starting from the saved state with spike trains of its own, as
+    /// `spikeflow train --eval-block` (the same value gives the test counts
+    /// of the training run); 0: one serial pass [default: 500 for the paper
+    /// model, 0 otherwise].
+    #[arg(long)]
+    eval_block: Option<usize>,
     /// Where to write the confusion-matrix PNG [default: --model-dir].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -154,7 +161,17 @@ fn eval_checkpoint(a: &Args) -> Result<ExitCode> {
     };
     bar.set_style(crate::train::bar_style(false));
     bar.set_prefix(split.name());
-    let (counts, secs) = present_all(p.as_mut(), &split, n, Some(&bar))?;
+    let off = LearningOff::new(
+        &spec,
+        p.network().snapshot(),
+        a.eval_block.unwrap_or_else(|| default_block(&spec)),
+    );
+    let phase = match a.split {
+        SplitName::Test => Phase::Test,
+        SplitName::Validation => Phase::Validation,
+    };
+    let rows: Vec<usize> = (0..split.len()).collect();
+    let (counts, secs) = off.present(p.as_mut(), phase, &split, &rows, n, Some(&bar))?;
     bar.finish_and_clear();
     let ev = evaluate(&readouts, &counts, split.labels(), n)?;
     for (k, cm) in &ev {

@@ -64,7 +64,7 @@ impl ModelName {
         bail!("unknown model {s:?}")
     }
 
-    fn is_paper(self) -> bool {
+    pub(crate) fn is_paper(self) -> bool {
         self == ModelName::DiehlCook2015Paper
     }
 }

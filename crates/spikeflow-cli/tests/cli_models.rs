@@ -127,3 +127,54 @@ fn locally_connected_trains_from_the_cli() {
         "{err}"
     );
 }
+
+/// The summary's test results of a paper-model run on `threads` threads.
+fn paper_run(name: &str, threads: &str, block: &str) -> (serde_json::Value, std::path::PathBuf) {
+    let d = scratch(name);
+    #[rustfmt::skip]
+    ok(&[
+        "train", "--model", "diehl-cook-2015-paper", "--neurons", "6", "--time", "20", "--intensity", "40",
+        "--n-train", "8", "--n-test", "11", "--assign-window", "7", "--eval-block", block,
+        "--threads", threads, "--quiet", "--out", d.to_str().unwrap(),
+    ]);
+    let s: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(d.join("summary.json")).unwrap()).unwrap();
+    (s, d)
+}
+
+#[test]
+fn paper_model_evaluates_in_blocks_independent_of_threads() {
+    let (one, d1) = paper_run("paper-blocks-1", "1", "3");
+    let (two, d2) = paper_run("paper-blocks-2", "2", "3");
+    let test = &one["results"]["test"];
+    assert_eq!(test["eval_block"], 3);
+    assert_eq!(one["assignment"]["eval_block"], 3);
+    assert!(test["readout_spikes_per_image"].as_f64().unwrap() > 0.0);
+    for k in [
+        "all_activity",
+        "proportion_weighting",
+        "readout_spikes_per_image",
+    ] {
+        assert_eq!(
+            test[k], two["results"]["test"][k],
+            "{k} depends on --threads"
+        );
+    }
+    // `eval` with the same blocks repeats the run's test counts.
+    #[rustfmt::skip]
+    let o = ok(&[
+        "eval", "--model-dir", d1.to_str().unwrap(), "--n-test", "11", "--eval-block", "3",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    let acc = 100.0 * test["all_activity"].as_f64().unwrap();
+    assert!(
+        text.contains(&format!("all_activity: {acc:.2}%")),
+        "eval printed {text}, training's test gave {acc:.2}%"
+    );
+    // One serial pass still runs and says so.
+    let (serial, d3) = paper_run("paper-blocks-0", "1", "0");
+    assert_eq!(serial["results"]["test"]["eval_block"], 0);
+    for d in [d1, d2, d3] {
+        let _ = fs::remove_dir_all(d);
+    }
+}

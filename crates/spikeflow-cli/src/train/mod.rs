@@ -31,6 +31,7 @@
 //! `summary.json` is written last: a run without it is unfinished and
 //! `--resume` continues it from its latest checkpoint.
 
+mod blocks;
 mod data;
 mod output;
 mod params;
@@ -38,9 +39,10 @@ mod readout;
 mod state;
 mod training;
 
+pub use blocks::{default_block, LearningOff, Phase};
 pub use data::{default_data_dir, load_mnist};
 pub(crate) use output::bar_style;
-pub use readout::{assignment_from_rates, evaluate, present_all, readout_size, Readouts};
+pub use readout::{assignment_from_rates, evaluate, readout_size, Readouts};
 pub use state::restore_presenter;
 
 use crate::checkpoint::{self, Array};
@@ -141,6 +143,13 @@ pub struct Args {
     /// --resume, the resumed run's folder].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Learning-off phases (labelling, validation, test) in blocks of this
+    /// many consecutive images, each block on a thread of its own starting
+    /// from the trained state with spike trains of its own (the counts do
+    /// not depend on --threads); 0: one serial pass carrying the state from
+    /// image to image [default: 500 for the paper model, 0 otherwise].
+    #[arg(long)]
+    eval_block: Option<usize>,
     /// Write a checkpoint every K training images (0: only the final model)
     /// [default: 5000].
     #[arg(long)]
@@ -311,13 +320,18 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
         st.train_spikes / st.seen.max(1) as f64
     );
     let trained = presenter.network().snapshot();
+    let off = LearningOff::new(
+        &spec,
+        trained.clone(),
+        a.eval_block.unwrap_or_else(|| default_block(&spec)),
+    );
 
     // 2. Label assignment (and the regression's fit).
     let last_order = epoch_order(train.len(), spec.seed, params.epochs - 1);
     let window = if params.assign_window > 0 {
         let rows = last_rows(&last_order, per_epoch, params.assign_window);
         let wb = bar(rows.len(), "assign", tty);
-        let w = Window::present(presenter.as_mut(), &train, &rows, n, Some(&wb))?;
+        let w = Window::present(&off, presenter.as_mut(), &train, &rows, n, Some(&wb))?;
         wb.finish_and_clear();
         eprintln!(
             "labelled the neurons from the last {} training images, learning off ({:.1} s)",
@@ -340,8 +354,11 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
         _ => Some(fit_logreg(&st.window_counts, &st.window_labels, n)?),
     };
     let readouts = Readouts { assignment, logreg };
-    let (assignment_json, readouts_json) =
+    let (mut assignment_json, readouts_json) =
         describe(&params, &st, window.as_ref(), logreg_on_window);
+    if window.is_some() {
+        assignment_json["eval_block"] = json!(off.block());
+    }
 
     // The finished model.
     let model_dir = out.join("model");
@@ -380,8 +397,9 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
         let max = *a.assign_sweep.iter().max().unwrap_or(&0);
         let rows = last_rows(&last_order, per_epoch, max);
         let sb = bar(rows.len() + val.len(), "sweep", tty);
-        let w = Window::present(copy.as_mut(), &train, &rows, n, Some(&sb))?;
-        let (vc, _) = present_all(copy.as_mut(), &val, n, Some(&sb))?;
+        let w = Window::present(&off, copy.as_mut(), &train, &rows, n, Some(&sb))?;
+        let val_rows: Vec<usize> = (0..val.len()).collect();
+        let (vc, _) = off.present(copy.as_mut(), Phase::Sweep, &val, &val_rows, n, Some(&sb))?;
         sb.finish_and_clear();
         Some(readout::sweep(
             &w,
@@ -396,12 +414,16 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
     // 3. Test (and validation) with learning off.
     let mut results = serde_json::Map::new();
     let mut test_cm = None;
-    for (name, split) in [("validation", &val), ("test", &test)] {
+    for (name, phase, split) in [
+        ("validation", Phase::Validation, &val),
+        ("test", Phase::Test, &test),
+    ] {
         if split.is_empty() {
             continue;
         }
         let eb = bar(split.len(), name, tty);
-        let (counts, secs) = present_all(presenter.as_mut(), split, n, Some(&eb))?;
+        let rows: Vec<usize> = (0..split.len()).collect();
+        let (counts, secs) = off.present(presenter.as_mut(), phase, split, &rows, n, Some(&eb))?;
         eb.finish_and_clear();
         let ev = evaluate(&readouts, &counts, split.labels(), n)?;
         let spikes: f64 = counts.iter().map(|&c| f64::from(c)).sum();
@@ -411,6 +433,7 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
             r.insert((*k).into(), json!(cm.accuracy()));
         }
         r.insert("seconds".into(), json!(secs));
+        r.insert("eval_block".into(), json!(off.block()));
         r.insert("seconds_per_image".into(), json!(secs / split.len() as f64));
         r.insert(
             "readout_spikes_per_image".into(),

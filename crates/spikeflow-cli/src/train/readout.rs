@@ -2,6 +2,7 @@
 //! the training rates, or from a learning-off window of training images),
 //! the logistic regression, and the accuracy of each on a split.
 
+use super::blocks::{LearningOff, Phase};
 use super::N_LABELS;
 use anyhow::Result;
 use indicatif::ProgressBar;
@@ -12,18 +13,6 @@ use spikeflow::evaluation::{
 };
 use spikeflow::models::Presenter;
 use std::time::Instant;
-
-/// Counts of the read-out for every image of `data` (learning off),
-/// `[len × n]`, with the wall time.
-pub fn present_all(
-    p: &mut dyn Presenter,
-    data: &Split<'_>,
-    n: usize,
-    bar: Option<&ProgressBar>,
-) -> Result<(Vec<f32>, f64)> {
-    let rows: Vec<usize> = (0..data.len()).collect();
-    present_rows(p, data, &rows, n, bar)
-}
 
 /// Counts of the read-out for the images `rows` of `data` (learning off,
 /// in that order), `[rows.len() × n]`, with the wall time.
@@ -166,15 +155,17 @@ pub(super) struct Window {
 }
 
 impl Window {
-    /// Presents `rows` of `data` with learning off (theta frozen).
+    /// Presents `rows` of `data` with learning off (theta frozen), serially
+    /// on `p` or in blocks as `off` says.
     pub fn present(
+        off: &LearningOff<'_>,
         p: &mut dyn Presenter,
         data: &Split<'_>,
         rows: &[usize],
         n: usize,
         bar: Option<&ProgressBar>,
     ) -> Result<Window> {
-        let (counts, seconds) = present_rows(p, data, rows, n, bar)?;
+        let (counts, seconds) = off.present(p, Phase::Labels, data, rows, n, bar)?;
         let labels = rows.iter().map(|&i| data.label(i)).collect();
         Ok(Window {
             counts,
