@@ -2,14 +2,19 @@
 //! conductance neurons, delayed input, dt 0.5 ms, 350 ms per image plus
 //! 150 ms of rest, re-presented at a higher intensity below 5 spikes), the
 //! first training images in order, timed per image while learning and then
-//! per image with learning off on the same network. No peer runs it
-//! (BindsNET has no equivalent); one JSON line per measured image and phase.
+//! per image with learning off on the same network, then with learning off in
+//! blocks as `spikeflow train` labels and tests (one copy of the network per
+//! thread, each showing the images in order; the time per image is the wall
+//! time over all the copies' images). No peer runs it (BindsNET has no
+//! equivalent); one JSON line per measured image and phase, one for the
+//! blocks.
 
 use super::diehl_cook::{default_mnist, plan, read_mnist_images};
 use super::report::{emit, median};
 use super::system::loadavg;
 use super::Args;
 use anyhow::Result;
+use rayon::prelude::*;
 use serde_json::{json, Map};
 use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
 use spikeflow::models::Presenter;
@@ -91,6 +96,52 @@ pub(super) fn run(a: &Args) -> Result<()> {
                 1e3 * median(&times)
             );
         }
+        // Learning off in blocks: a copy per thread from the trained state.
+        let snap = p.network().snapshot();
+        let blocks = a.threads.max(1);
+        let mut copies = (0..blocks)
+            .map(|_| {
+                let mut q = DiehlCookPaper {
+                    n_neurons: n,
+                    seed: a.seed,
+                    ..Default::default()
+                }
+                .build()?;
+                q.network_mut().restore(&snap)?;
+                Ok(q)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let show = |copies: &mut [_], range: std::ops::Range<usize>| -> Result<f64> {
+            let t = Instant::now();
+            copies.par_iter_mut().try_for_each(
+                |q: &mut spikeflow::models::diehl_cook_paper::PaperPresenter| {
+                    range
+                        .clone()
+                        .try_for_each(|k| q.present(&img(k), false).map(|_| ()))
+                },
+            )?;
+            Ok(t.elapsed().as_secs_f64())
+        };
+        show(&mut copies, 0..warm)?;
+        let s = show(&mut copies, warm..warm + measured)? / (blocks * measured).max(1) as f64;
+        let mut rec = Map::new();
+        rec.insert("bench".into(), json!("paper"));
+        rec.insert("workload".into(), json!("diehl-cook-paper"));
+        rec.insert("impl".into(), json!("spikeflow"));
+        rec.insert("n_neurons".into(), json!(n));
+        rec.insert("n".into(), json!(n));
+        rec.insert("threads".into(), json!(a.threads));
+        rec.insert("dt_ms".into(), json!(0.5));
+        rec.insert("seed".into(), json!(a.seed));
+        rec.insert("learning".into(), json!(false));
+        rec.insert("blocks".into(), json!(blocks));
+        rec.insert("s_per_sample".into(), json!(s));
+        rec.insert("loadavg1".into(), json!(loadavg()));
+        emit(rec);
+        eprintln!(
+            "[paper] N={n} learning=false in {blocks} blocks: {:.3} ms per image",
+            1e3 * s
+        );
     }
     Ok(())
 }
