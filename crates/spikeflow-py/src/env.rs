@@ -1,6 +1,6 @@
 //! `spikeflow.environment`: the library's reinforcement-learning
-//! environments (`spikeflow::rl`: CartPole, BindsNET's DotSimulator, a cue →
-//! action task) behind one Python class, `_native.Env`; the Python side
+//! environments (`spikeflow::rl`: CartPole, BindsNET's DotSimulator and
+//! CueRewardSimulator, a cue → action task) behind one Python class, `_native.Env`; the Python side
 //! gives them BindsNET's names and its `reset` / `step` contract.
 
 use crate::build::Args;
@@ -10,8 +10,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikeflow::rl::{
-    CartPole, CartPoleParams, CartPoleReward, CueChoice, DotBounds, DotFitness, DotParams,
-    DotSimulator, Environment, Space,
+    CartPole, CartPoleParams, CartPoleReward, CueChoice, CueRewardParams, CueRewardSimulator,
+    DotBounds, DotFitness, DotParams, DotSimulator, Environment, Space,
 };
 
 /// One environment of the library (used from one thread at a time).
@@ -108,6 +108,24 @@ impl Env {
         };
         Ok(Env {
             env: Box::new(DotSimulator::new(p).map_err(to_py)?),
+        })
+    }
+
+    /// BindsNET's `CueRewardSimulator` (Backpropamine's cue-reward task).
+    #[staticmethod]
+    fn cue_reward(kwargs: Bound<'_, PyDict>) -> PyResult<Self> {
+        let a = Args {
+            what: "CueRewardSimulator".into(),
+            d: kwargs,
+        };
+        let d = CueRewardParams::default();
+        let p = CueRewardParams {
+            epdur: a.usize_or("epdur", d.epdur)?,
+            cuebits: a.usize_or("cuebits", d.cuebits)?,
+            zprob: f64::from(a.f32_or("zprob", d.zprob as f32)?),
+        };
+        Ok(Env {
+            env: Box::new(CueRewardSimulator::new(p).map_err(to_py)?),
         })
     }
 

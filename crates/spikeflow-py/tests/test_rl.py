@@ -7,7 +7,8 @@ action handed to the next run), bad input is refused."""
 import numpy as np
 import pytest
 
-from spikeflow.environment import CartPole, CueChoice, DotSimulator, GymEnvironment
+from spikeflow.environment import (CartPole, CueChoice, CueRewardSimulator, DotSimulator,
+                                   GymEnvironment)
 from spikeflow.learning import MSTDP
 from spikeflow.network import Network
 from spikeflow.network.nodes import Input, LIFNodes
@@ -56,6 +57,33 @@ def test_dot_simulator_and_cue_choice():
     assert r == 1.0 and not done
     _, _, done, _ = c.step(0)
     assert done
+
+
+def test_cue_reward_simulator_scores_the_answer_after_the_response_cue():
+    env = CueRewardSimulator(epdur=60, cuebits=8, seed=2)
+    obs = env.make("cue")
+    assert obs.shape == (12,) and obs.dtype == np.float32 and env.action_space.n == 2
+    response = np.zeros(8, dtype=np.float32)
+    response[0] = 1
+    answered, done, prev_reward, step = 0, False, 0.0, 0
+    answer = None
+    while not done:
+        action = answer if answer is not None else 0
+        obs, reward, done, info = env.step(action)
+        step += 1
+        assert obs[8] == step and obs[11] == prev_reward
+        if answer is not None:
+            assert reward == 1.0, "the right answer earns +1"
+            answered += 1
+            answer = None
+        else:
+            assert reward == 0.0
+            if np.array_equal(obs[:8], response):
+                answer = int(info["target_shown"])
+        prev_reward = reward
+    assert answered >= 2 and step == 60
+    with pytest.raises(ValueError, match="zprob"):
+        CueRewardSimulator(zprob=2.0)
 
 
 def test_environments_refuse_bad_input():

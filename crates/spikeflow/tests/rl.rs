@@ -305,6 +305,131 @@ fn cue_choice_rewards_the_mapped_action() -> R {
     Ok(())
 }
 
+#[test]
+fn cue_reward_simulator_follows_its_definition() -> R {
+    let p = CueRewardParams::default();
+    let b = p.cuebits;
+    let mut env = CueRewardSimulator::new(p.clone())?;
+    let (mut trials, mut cue_steps, mut empty_steps, mut shown) = (0, 0, 0, 0);
+    for seed in 0..40 {
+        let obs0 = env.reset(seed)?;
+        assert_eq!(obs0.len(), b + 4);
+        assert!(env.target() < N_CUES);
+        let cues: Vec<Vec<f32>> = (0..N_CUES).map(|k| env.cue(k).to_vec()).collect();
+        let mut response = vec![0.0; b];
+        response[0] = 1.0;
+        for (k, c) in cues.iter().enumerate() {
+            assert!(c.iter().any(|&x| x == 1.0) && *c != response);
+            assert!(cues[..k].iter().all(|d| d != c), "cues must be distinct");
+        }
+        let (mut prev_action, mut prev_reward) = (0usize, 0.0f32);
+        let (mut trial_len, mut answer_next, mut last_cue) = (0usize, false, None::<usize>);
+        for t in 1..=p.epdur {
+            // Answer right on odd trials, wrong on even ones; act at random
+            // otherwise.
+            let shown_now = env.clone().step(0)?.info("target_shown") == Some(1.0);
+            let action = if answer_next {
+                usize::from(shown_now == (trials % 2 == 1))
+            } else {
+                t % 2
+            };
+            let s = env.step(action)?;
+            let o = &s.observation;
+            assert_eq!(o[b], t as f32, "step count");
+            assert_eq!(
+                (o[b + 1], o[b + 2]),
+                if prev_action == 0 {
+                    (1.0, 0.0)
+                } else {
+                    (0.0, 1.0)
+                }
+            );
+            assert_eq!(o[b + 3], prev_reward, "previous reward");
+            trial_len += 1;
+            let field = &o[..b];
+            let pair = [
+                s.info("pair_first").unwrap(),
+                s.info("pair_second").unwrap(),
+            ];
+            assert_ne!(pair[0], pair[1]);
+            if answer_next {
+                // The step after the response cue: scored, no cue.
+                assert!(field.iter().all(|&x| x == 0.0));
+                assert_eq!(s.reward, if trials % 2 == 1 { 1.0 } else { -1.0 });
+                assert!((10..=20).contains(&trial_len), "trial of {trial_len} steps");
+                trials += 1;
+                shown += usize::from(s.info("target_shown") == Some(1.0));
+                assert_eq!(
+                    s.info("target_shown") == Some(1.0),
+                    pair.contains(&(env.target() as f64))
+                );
+                answer_next = false;
+                trial_len = 0;
+                last_cue = None;
+            } else {
+                assert_eq!(s.reward, 0.0, "only the answer is rewarded");
+                if *field == response[..] {
+                    answer_next = true;
+                } else if field.iter().all(|&x| x == 0.0) {
+                    empty_steps += 1;
+                } else {
+                    // One of the trial's pair, alternating.
+                    let k = cues
+                        .iter()
+                        .position(|c| c[..] == *field)
+                        .expect("a known cue");
+                    assert!(pair.contains(&(k as f64)));
+                    assert_ne!(last_cue, Some(k), "the pair's cues alternate");
+                    last_cue = Some(k);
+                    cue_steps += 1;
+                }
+            }
+            assert_eq!(s.done, t == p.epdur);
+            (prev_action, prev_reward) = (action, s.reward);
+        }
+        assert!(env.step(0).is_err(), "a step after done");
+    }
+    // zprob = 0.6 of the cue steps show nothing; half the trials show the target.
+    let empty = empty_steps as f64 / (empty_steps + cue_steps) as f64;
+    assert!((empty - 0.6).abs() < 0.03, "empty fraction {empty}");
+    let frac = shown as f64 / trials as f64;
+    assert!(
+        (frac - 0.5).abs() < 0.08,
+        "target shown in {frac} of {trials} trials"
+    );
+    // Same seed, same episode; another seed, other cues.
+    let run = |seed| -> R<Vec<Vec<f32>>> {
+        let mut e = CueRewardSimulator::new(CueRewardParams::default())?;
+        let mut v = vec![e.reset(seed)?];
+        for t in 0..50 {
+            v.push(e.step(t % 2)?.observation);
+        }
+        Ok(v)
+    };
+    assert_eq!(run(7)?, run(7)?);
+    assert_ne!(run(7)?, run(8)?);
+    for bad in [
+        CueRewardParams {
+            epdur: 0,
+            ..p.clone()
+        },
+        CueRewardParams {
+            cuebits: 2,
+            ..p.clone()
+        },
+        CueRewardParams {
+            zprob: 1.5,
+            ..p.clone()
+        },
+    ] {
+        assert!(CueRewardSimulator::new(bad).is_err());
+    }
+    assert!(env.step(2).is_err());
+    env.reset(0)?;
+    assert!(env.step(2).is_err(), "action outside 0..2");
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // Action selectors.
 // ---------------------------------------------------------------------------

@@ -6,7 +6,8 @@
 //!   `step(action) → Step { observation, reward, done, truncated, info }`,
 //!   observation and action [`Space`]s — deterministic from the seed.
 //!   Built in: [`CartPole`] (Barto, Sutton & Anderson 1983, gym's
-//!   constants), BindsNET's dot-tracing task ([`DotSimulator`]) and
+//!   constants), BindsNET's dot-tracing task ([`DotSimulator`]), its
+//!   cue-reward task ([`CueRewardSimulator`], Backpropamine's) and
 //!   [`CueChoice`] (a generated cue → action task; one cue makes it a
 //!   bandit).
 //! * [`ObservationEncoder`]: observation → input spikes for one
@@ -55,6 +56,7 @@
 
 mod cartpole;
 mod cue_choice;
+mod cue_reward;
 mod distal_reward;
 mod dot;
 mod encode;
@@ -66,6 +68,7 @@ mod select;
 
 pub use cartpole::{CartPole, CartPoleParams, CartPoleReward};
 pub use cue_choice::CueChoice;
+pub use cue_reward::{CueRewardParams, CueRewardSimulator, N_CUES};
 pub use distal_reward::{DistalReward, DistalRewardRun, SecondStats};
 pub use dot::{DotBounds, DotFitness, DotParams, DotSimulator};
 pub use encode::{ObservationEncoder, PlaceEncoder, RateEncoder};

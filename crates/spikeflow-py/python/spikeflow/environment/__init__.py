@@ -14,6 +14,10 @@ are deterministic from ``seed`` (episode ``k`` is seeded with ``seed + k``):
   ``randr``, ``allow_stay``, ``diag``, ``bound_hand``, ``fit_func``,
   ``ring_size``, ``bullseye``, ``teleport``); observations are the flattened
   grid.
+* :class:`CueRewardSimulator` — BindsNET's cue-reward task (Backpropamine's;
+  its argument names ``epdur``, ``cuebits``, ``zprob``, ``seed``); trials of
+  10–20 steps as its docstring says (see the Rust docs of
+  ``spikeflow::rl::CueRewardSimulator`` for where BindsNET's code differs).
 * :class:`CueChoice` — a cue → action task (spikeflow only).
 * :class:`GymEnvironment` — any ``gymnasium`` environment by name (needs the
   ``gymnasium`` package; without BindsNET's Atari preprocessing).
@@ -94,6 +98,25 @@ class DotSimulator(_Native):
         super().__init__(_native.Env.dot(dict(kwargs, t=t)), seed)
 
 
+class CueRewardSimulator(_Native):
+    """BindsNET's ``CueRewardSimulator(epdur=200, cuebits=20, seed=0,
+    zprob=0.6)``: four cue patterns, one of them the episode's target; each
+    trial shows two of them (a step shows no cue with probability ``zprob``),
+    then the response cue (the first bit alone); the next action answers
+    whether the target was shown (1) or not (0): +1 if right, −1 if wrong.
+    Observation: the ``cuebits`` cue field, the step count, the previous
+    action one-hot and the previous reward. Unlike BindsNET, ``seed`` seeds
+    episode ``k`` with ``seed + k`` (BindsNET replays one episode)."""
+
+    def __init__(self, epdur=200, cuebits=20, seed=0, zprob=0.6):
+        super().__init__(_native.Env.cue_reward(dict(epdur=epdur, cuebits=cuebits, zprob=zprob)),
+                         seed)
+
+    def make(self, name=None):
+        """BindsNET's ``make``: starts an episode (``reset``)."""
+        return self.reset()
+
+
 class CueChoice(_Native):
     """``CueChoice(n_actions, mapping, trials=1, seed=0)``: each step shows a
     random cue ``c`` (one-hot observation); action ``mapping[c]`` earns +1,
@@ -142,4 +165,4 @@ class GymEnvironment:
         self.env.close()
 
 
-__all__ = ["CartPole", "DotSimulator", "CueChoice", "GymEnvironment"]
+__all__ = ["CartPole", "DotSimulator", "CueRewardSimulator", "CueChoice", "GymEnvironment"]
