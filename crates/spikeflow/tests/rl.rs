@@ -319,7 +319,7 @@ fn cue_reward_simulator_follows_its_definition() -> R {
         let mut response = vec![0.0; b];
         response[0] = 1.0;
         for (k, c) in cues.iter().enumerate() {
-            assert!(c.iter().any(|&x| x == 1.0) && *c != response);
+            assert!(c.contains(&1.0) && *c != response);
             assert!(cues[..k].iter().all(|d| d != c), "cues must be distinct");
         }
         let (mut prev_action, mut prev_reward) = (0usize, 0.0f32);
