@@ -70,18 +70,8 @@ pub(super) fn run(a: &Args) -> Result<()> {
                     continue;
                 }
                 times.push(s);
-                let mut rec = Map::new();
-                rec.insert("bench".into(), json!("paper"));
-                rec.insert("workload".into(), json!("diehl-cook-paper"));
-                rec.insert("impl".into(), json!("spikeflow"));
-                rec.insert("n_neurons".into(), json!(n));
-                rec.insert("n".into(), json!(n));
+                let mut rec = record(a, n, learn, s);
                 rec.insert("sample".into(), json!(k - warm));
-                rec.insert("threads".into(), json!(a.threads));
-                rec.insert("dt_ms".into(), json!(0.5));
-                rec.insert("seed".into(), json!(a.seed));
-                rec.insert("learning".into(), json!(learn));
-                rec.insert("s_per_sample".into(), json!(s));
                 rec.insert("presentations".into(), json!(p.presentations() - shown));
                 rec.insert(
                     "ae_spikes_per_sample".into(),
@@ -124,18 +114,8 @@ pub(super) fn run(a: &Args) -> Result<()> {
         };
         show(&mut copies, 0..warm)?;
         let s = show(&mut copies, warm..warm + measured)? / (blocks * measured).max(1) as f64;
-        let mut rec = Map::new();
-        rec.insert("bench".into(), json!("paper"));
-        rec.insert("workload".into(), json!("diehl-cook-paper"));
-        rec.insert("impl".into(), json!("spikeflow"));
-        rec.insert("n_neurons".into(), json!(n));
-        rec.insert("n".into(), json!(n));
-        rec.insert("threads".into(), json!(a.threads));
-        rec.insert("dt_ms".into(), json!(0.5));
-        rec.insert("seed".into(), json!(a.seed));
-        rec.insert("learning".into(), json!(false));
+        let mut rec = record(a, n, false, s);
         rec.insert("blocks".into(), json!(blocks));
-        rec.insert("s_per_sample".into(), json!(s));
         rec.insert("loadavg1".into(), json!(loadavg()));
         emit(rec);
         eprintln!(
@@ -144,4 +124,20 @@ pub(super) fn run(a: &Args) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The fields every line of the workload has.
+fn record(a: &Args, n: usize, learning: bool, s_per_sample: f64) -> Map<String, serde_json::Value> {
+    let mut rec = Map::new();
+    rec.insert("bench".into(), json!("paper"));
+    rec.insert("workload".into(), json!("diehl-cook-paper"));
+    rec.insert("impl".into(), json!("spikeflow"));
+    rec.insert("n_neurons".into(), json!(n));
+    rec.insert("n".into(), json!(n));
+    rec.insert("threads".into(), json!(a.threads));
+    rec.insert("dt_ms".into(), json!(0.5));
+    rec.insert("seed".into(), json!(a.seed));
+    rec.insert("learning".into(), json!(learning));
+    rec.insert("s_per_sample".into(), json!(s_per_sample));
+    rec
 }
