@@ -5,7 +5,8 @@
 //! per image with learning off on the same network, then with learning off in
 //! blocks as `spikeflow train` labels and tests (one copy of the network per
 //! thread, each showing the images in order; the time per image is the wall
-//! time over all the copies' images). No peer runs it (BindsNET has no
+//! time over all the copies' images: a mean, re-presentations included, to be
+//! compared with the mean of the per-image lines). No peer runs it (BindsNET has no
 //! equivalent); one JSON line per measured image and phase, one for the
 //! blocks.
 
@@ -82,8 +83,9 @@ pub(super) fn run(a: &Args) -> Result<()> {
                 emit(rec);
             }
             eprintln!(
-                "[paper] N={n} learning={learn}: median {:.3} ms per image",
-                1e3 * median(&times)
+                "[paper] N={n} learning={learn}: median {:.3}, mean {:.3} ms per image",
+                1e3 * median(&times),
+                1e3 * times.iter().sum::<f64>() / times.len().max(1) as f64
             );
         }
         // Learning off in blocks: a copy per thread from the trained state.
