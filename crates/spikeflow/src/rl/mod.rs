@@ -53,6 +53,7 @@
 //! # Ok::<(), spikeflow::Error>(())
 //! ```
 
+mod boxes;
 mod cartpole;
 mod cue_choice;
 mod distal_reward;
@@ -63,7 +64,9 @@ mod florian_xor;
 mod pipeline;
 mod record;
 mod select;
+mod spiking_q;
 
+pub use boxes::StateBoxes;
 pub use cartpole::{CartPole, CartPoleParams, CartPoleReward};
 pub use cue_choice::CueChoice;
 pub use distal_reward::{DistalReward, DistalRewardRun, SecondStats};
@@ -77,3 +80,4 @@ pub use pipeline::{
 };
 pub use record::{trailing_mean, EpisodeRecorder};
 pub use select::ActionSelector;
+pub use spiking_q::{td_error, Outcome, QStep, SpikingQ, SpikingQRun, SPIKING_Q_CONNECTION};
