@@ -211,3 +211,39 @@ fn bad_settings_are_errors() {
         assert!(c.build().is_err(), "{c:?}");
     }
 }
+
+/// Mean length of episodes `from..to` of a run of `to` episodes.
+fn mean_length(cfg: &SpikingQ, from: usize, to: usize) -> R<f32> {
+    let mut run = cfg.build()?;
+    for _ in 0..to {
+        run.run_episode()?;
+    }
+    let l = &run.recorder().lengths()[from..to];
+    Ok(l.iter().sum::<usize>() as f32 / l.len() as f32)
+}
+
+#[test]
+fn learning_beats_the_same_network_frozen() -> R {
+    // Seed 4, the defaults: episodes 25–50 of the learning controller
+    // against the same network and exploration with the updates off (the
+    // random policy averages 22.6). Measured: learning 51.4, frozen 16.0.
+    let cfg = SpikingQ {
+        seed: 4,
+        ..Default::default()
+    };
+    let learned = mean_length(&cfg, 25, 50)?;
+    let frozen = mean_length(
+        &SpikingQ {
+            learning: false,
+            ..cfg.clone()
+        },
+        25,
+        50,
+    )?;
+    assert!(frozen < 25.0, "frozen {frozen}");
+    assert!(
+        learned > 2.0 * frozen && learned > 40.0,
+        "learned {learned} vs frozen {frozen}"
+    );
+    Ok(())
+}
