@@ -26,6 +26,10 @@
 //! * [`FlorianXor`]: Florian's (2007) XOR with rate-coded and temporally
 //!   coded input, learned by `Mstdp` or `MstdpEt` from a reward of ±1 per
 //!   output spike.
+//! * [`SpikingQ`]: a spiking Q-learning cart-pole controller (Liu & Pan
+//!   2023): one-hot [`StateBoxes`] → two LIF action populations, Q = spike
+//!   counts, the TD error as the third factor of `MstdpEt`'s update on the
+//!   chosen action's synapses; solves `CartPole-v0`.
 //!
 //! The learning itself is the reward-modulated rules of
 //! [`learning`](crate::learning) (`Mstdp`, `MstdpEt`; Florian 2007).

@@ -48,8 +48,8 @@
 //!   that every synapse of the active box has eligibility (a silent
 //!   population would have none and could never learn back).
 //! * The defaults ([`SpikingQ::default`]) — boxes, γ, the learning rate,
-//!   the exploration schedule — are the best of a sweep on seeds 0–4, not
-//!   Liu & Pan's (see the README for what was tried).
+//!   the exploration schedule — are the best of a short sweep on seeds
+//!   0–2, not Liu & Pan's (see the README for what was tried).
 //!
 //! Everything random (the initial weights, each episode's start state and
 //! exploration draws) comes from `seed`, episode `e` from seeds derived
