@@ -162,27 +162,30 @@ pub fn spiking_q(a: &Args) -> Result<SpikingQRun> {
     Ok(spiking_q_config(a).build()?)
 }
 
-/// The spiking Q settings for summaries and checkpoints.
+/// The spiking Q settings for summaries and checkpoints (each `f32` as
+/// the `f64` of its shortest decimal form, so that a checkpoint's settings
+/// read back equal).
 pub fn spiking_q_settings(a: &Args) -> serde_json::Value {
     let c = spiking_q_config(a);
+    let f = |v: f32| -> f64 { v.to_string().parse().unwrap_or(f64::NAN) };
     serde_json::json!({
         "boxes": c.boxes.n(),
         "per_action": c.per_action,
         "window_ms": c.window,
         "input_period_ms": c.input_period,
-        "w_init": [c.w_init.0, c.w_init.1],
-        "wmin": c.wmin,
-        "wmax": c.wmax,
-        "tc_e": c.tc_e,
-        "a_plus": c.a_plus,
-        "a_minus": c.a_minus,
-        "nu": c.nu,
-        "q_scale": c.q_scale,
-        "gamma": c.gamma,
-        "epsilon_start": c.epsilon_start,
+        "w_init": [f(c.w_init.0), f(c.w_init.1)],
+        "wmin": f(c.wmin),
+        "wmax": f(c.wmax),
+        "tc_e": f(c.tc_e),
+        "a_plus": f(c.a_plus),
+        "a_minus": f(c.a_minus),
+        "nu": f(c.nu),
+        "q_scale": f(c.q_scale),
+        "gamma": f(c.gamma),
+        "epsilon_start": f(c.epsilon_start),
         "explore_episodes": c.explore_episodes,
-        "epsilon_decay": c.epsilon_decay,
-        "epsilon_min": c.epsilon_min,
+        "epsilon_decay": f(c.epsilon_decay),
+        "epsilon_min": f(c.epsilon_min),
         "learning": c.learning,
     })
 }
