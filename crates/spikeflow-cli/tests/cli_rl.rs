@@ -90,12 +90,43 @@ fn resume_continues_as_the_uninterrupted_run() {
 }
 
 #[test]
+fn cartpole_defaults_to_spiking_q_and_resumes_it() {
+    let (full, cut) = (scratch("sq-full"), scratch("sq-cut"));
+    let common = ["cartpole", "--seed", "2"];
+    let whole = rl(&[&common[..], &["--episodes", "8"]].concat(), &full);
+    assert_eq!(whole["design"], "spiking-q");
+    assert_eq!(whole["policy"], "spiking-q");
+    assert_eq!(whole["spiking_q"]["boxes"], 162);
+    assert_eq!(whole["returns"].as_array().unwrap().len(), 8);
+    rl(
+        &[&common[..], &["--episodes", "4", "--checkpoint-every", "2"]].concat(),
+        &cut,
+    );
+    let resumed = rl(
+        &[&common[..], &["--episodes", "8", "--resume"]].concat(),
+        &cut,
+    );
+    assert_eq!(whole["returns"], resumed["returns"]);
+    // A flag of the place design selects it.
+    let place = rl(
+        &[&common[..], &["--episodes", "3", "--rule", "mstdp"]].concat(),
+        &full,
+    );
+    assert_eq!(place["design"], "place");
+    assert_eq!(place["policy"], "mstdp");
+    for d in [full, cut] {
+        let _ = fs::remove_dir_all(d);
+    }
+}
+
+#[test]
 fn bad_flags_are_errors() {
     let out = scratch("bad");
     for args in [
         vec!["rl", "cartpole", "--episodes", "0"],
         vec!["rl", "pong"],
         vec!["rl", "cartpole", "--random", "--frozen"],
+        vec!["rl", "cartpole", "--design", "spiking-q", "--norm", "100"],
     ] {
         let o = Command::new(BIN)
             .args(&args)

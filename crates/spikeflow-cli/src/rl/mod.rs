@@ -15,7 +15,8 @@ use anyhow::{bail, Context, Result};
 use clap::{Args as ClapArgs, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde_json::json;
-use spikeflow::rl::{EnvironmentPipeline, EpisodeRecorder};
+use spikeflow::rl::{EnvironmentPipeline, EpisodeRecorder, EpisodeSummary, SpikingQ, SpikingQRun};
+use spikeflow::Network;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,17 @@ pub enum Rule {
     Mstdpet,
 }
 
+/// The cart-pole controller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Design {
+    /// TD-error-modulated STDP on one-hot state boxes, Q = spike counts
+    /// (Liu & Pan 2023; `spikeflow::rl::SpikingQ`).
+    SpikingQ,
+    /// 40 place-coded inputs → 2 × 10 LIF outputs, MSTDP/MSTDPET rewarded
+    /// with the failure signal or an RPE (`--rule`, `--reward`, …).
+    Place,
+}
+
 /// What the rules are rewarded with on cart-pole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CartpoleReward {
@@ -66,9 +78,15 @@ pub struct Args {
     /// The task.
     #[arg(value_enum)]
     pub task: Task,
-    /// Learning rule.
-    #[arg(long, value_enum, default_value = "mstdpet")]
-    pub rule: Rule,
+    /// Cart-pole: the controller (default spiking-q, the best found;
+    /// `place` is the place-coded MSTDP/MSTDPET pipeline, chosen by default
+    /// when one of its own flags is given: --rule, --time, --reward-steps,
+    /// --tc-e, --reward, --norm).
+    #[arg(long, value_enum)]
+    pub design: Option<Design>,
+    /// Learning rule (default mstdpet).
+    #[arg(long, value_enum)]
+    pub rule: Option<Rule>,
     /// Episodes to run.
     #[arg(long, default_value_t = 300)]
     pub episodes: usize,
@@ -85,14 +103,16 @@ pub struct Args {
     /// initial weights do without any reward).
     #[arg(long, conflicts_with = "random")]
     pub frozen: bool,
-    /// Network steps (ms) per environment step.
-    #[arg(long, default_value_t = 20)]
-    pub time: usize,
-    /// Network steps that carry each reward right after its action.
-    #[arg(long, default_value_t = 5)]
-    pub reward_steps: usize,
-    /// Learning rate (the rule's nu); default 0.1 on cart-pole, 0.5 on
-    /// cue-choice, the paper's γ on XOR.
+    /// Network steps (ms) per environment step (default 20).
+    #[arg(long)]
+    pub time: Option<usize>,
+    /// Network steps that carry each reward right after its action
+    /// (default 5).
+    #[arg(long)]
+    pub reward_steps: Option<usize>,
+    /// Learning rate (the rule's nu); default 0.1 on cart-pole's place
+    /// design, spiking-q's own default on spiking-q, 0.5 on cue-choice,
+    /// the paper's γ on XOR.
     #[arg(long)]
     pub nu: Option<f32>,
     /// MSTDPET's eligibility time constant (ms); default 100 on cart-pole,
@@ -100,9 +120,9 @@ pub struct Args {
     #[arg(long)]
     pub tc_e: Option<f32>,
     /// Cart-pole: the reward the rules get (the recorded return is always
-    /// gym's: the number of steps balanced).
-    #[arg(long, value_enum, default_value = "failure")]
-    pub reward: CartpoleReward,
+    /// gym's: the number of steps balanced); default failure.
+    #[arg(long, value_enum)]
+    pub reward: Option<CartpoleReward>,
     /// Cart-pole: keep each output neuron's summed input weight at this
     /// value after every run (BindsNET's `norm`; the initial sum is ~160).
     #[arg(long)]
@@ -133,8 +153,56 @@ pub struct Args {
 }
 
 impl Args {
+    /// The learning rule used.
+    pub fn rule(&self) -> Rule {
+        self.rule.unwrap_or(Rule::Mstdpet)
+    }
+    /// Network steps per environment step used.
+    pub fn time(&self) -> usize {
+        self.time.unwrap_or(20)
+    }
+    /// Reward-phase steps used.
+    pub fn reward_steps(&self) -> usize {
+        self.reward_steps.unwrap_or(5)
+    }
+    /// Cart-pole's reward used.
+    pub fn reward(&self) -> CartpoleReward {
+        self.reward.unwrap_or(CartpoleReward::Failure)
+    }
+    /// The place design's own flags given on the command line.
+    fn place_flags(&self) -> Vec<&'static str> {
+        [
+            ("--rule", self.rule.is_some()),
+            ("--time", self.time.is_some()),
+            ("--reward-steps", self.reward_steps.is_some()),
+            ("--tc-e", self.tc_e.is_some()),
+            ("--reward", self.reward.is_some()),
+            ("--norm", self.norm.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(f, on)| on.then_some(f))
+        .collect()
+    }
+    /// The cart-pole controller: `--design`, else `place` when one of its
+    /// flags is given, else spiking-q (the random baseline needs no
+    /// network: it runs through the place design's pipeline).
+    pub fn design(&self) -> Design {
+        match self.design {
+            Some(d) => d,
+            None if self.task != Task::Cartpole || !self.place_flags().is_empty() => Design::Place,
+            None => Design::SpikingQ,
+        }
+    }
+    /// Whether this run is the spiking-q controller (cart-pole, learning or
+    /// frozen; not the random baseline).
+    pub fn spiking_q(&self) -> bool {
+        self.task == Task::Cartpole && !self.random && self.design() == Design::SpikingQ
+    }
     /// The learning rate used.
     pub fn nu(&self) -> f32 {
+        if self.spiking_q() {
+            return self.nu.unwrap_or(SpikingQ::default().nu);
+        }
         self.nu.unwrap_or(match self.task {
             Task::Cartpole => 0.1,
             Task::CueChoice | Task::DistalReward | Task::XorRate | Task::XorTemporal => 0.5,
@@ -161,6 +229,20 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     }
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create {}", a.out.display()))?;
+    if a.spiking_q() {
+        let place = a.place_flags();
+        if !place.is_empty() {
+            bail!(
+                "{} belong to --design place, not spiking-q",
+                place.join(", ")
+            );
+        }
+        let mut q = nets::spiking_q(a)?;
+        if a.resume {
+            resume::load(a, &mut q)?;
+        }
+        return drive(a, &mut q, None);
+    }
     let (mut p, rpe) = nets::pipeline(a)?;
     if a.resume {
         let saved = resume::load(a, &mut p)?;
@@ -169,13 +251,79 @@ pub fn run(a: &Args) -> Result<ExitCode> {
                 *r = saved;
             }
         }
-        if p.episode() as usize > a.episodes {
-            bail!(
-                "--resume: the checkpoint has {} episodes, more than --episodes {}",
-                p.episode(),
-                a.episodes
-            );
-        }
+    }
+    drive(a, &mut p, rpe.as_ref())
+}
+
+/// A controller `spikeflow rl` runs episode by episode and checkpoints:
+/// the environment pipeline or the spiking Q controller.
+pub trait Agent {
+    /// Runs one episode.
+    fn run_episode(&mut self) -> spikeflow::Result<EpisodeSummary>;
+    /// The finished episodes.
+    fn recorder(&self) -> &EpisodeRecorder;
+    /// The number of finished episodes.
+    fn episode(&self) -> u64;
+    /// The network.
+    fn network(&self) -> &Network;
+    /// The network, mutable.
+    fn network_mut(&mut self) -> &mut Network;
+    /// Continues after these finished episodes.
+    fn restore(&mut self, rec: EpisodeRecorder);
+}
+
+impl Agent for EnvironmentPipeline {
+    fn run_episode(&mut self) -> spikeflow::Result<EpisodeSummary> {
+        // An episode can never be longer than this: cart-pole truncates
+        // at 200.
+        EnvironmentPipeline::run_episode(self, 1_000_000)
+    }
+    fn recorder(&self) -> &EpisodeRecorder {
+        EnvironmentPipeline::recorder(self)
+    }
+    fn episode(&self) -> u64 {
+        EnvironmentPipeline::episode(self)
+    }
+    fn network(&self) -> &Network {
+        EnvironmentPipeline::network(self)
+    }
+    fn network_mut(&mut self) -> &mut Network {
+        EnvironmentPipeline::network_mut(self)
+    }
+    fn restore(&mut self, rec: EpisodeRecorder) {
+        EnvironmentPipeline::restore(self, rec)
+    }
+}
+
+impl Agent for SpikingQRun {
+    fn run_episode(&mut self) -> spikeflow::Result<EpisodeSummary> {
+        SpikingQRun::run_episode(self)
+    }
+    fn recorder(&self) -> &EpisodeRecorder {
+        SpikingQRun::recorder(self)
+    }
+    fn episode(&self) -> u64 {
+        SpikingQRun::episode(self)
+    }
+    fn network(&self) -> &Network {
+        SpikingQRun::network(self)
+    }
+    fn network_mut(&mut self) -> &mut Network {
+        SpikingQRun::network_mut(self)
+    }
+    fn restore(&mut self, rec: EpisodeRecorder) {
+        SpikingQRun::restore(self, rec)
+    }
+}
+
+/// Runs the episodes left, with checkpoints, and writes the outputs.
+fn drive(a: &Args, p: &mut dyn Agent, rpe: Option<&nets::SharedRpe>) -> Result<ExitCode> {
+    if p.episode() as usize > a.episodes {
+        bail!(
+            "--resume: the checkpoint has {} episodes, more than --episodes {}",
+            p.episode(),
+            a.episodes
+        );
     }
     let wall = Instant::now();
     let tty = std::io::stderr().is_terminal() && !a.quiet;
@@ -186,16 +334,12 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     };
     bar.set_style(crate::train::bar_style(true));
     bar.set_prefix("episodes");
-    // An episode can never be longer than this: cart-pole truncates at 200.
-    let max_steps = 1_000_000;
     bar.set_position(p.episode());
     while (p.episode() as usize) < a.episodes {
-        let e = p.run_episode(max_steps)?;
+        let e = p.run_episode()?;
         if a.checkpoint_every > 0 && p.episode() as usize % a.checkpoint_every == 0 {
-            let state = rpe
-                .as_ref()
-                .and_then(|r| r.0.lock().ok().map(|r| r.clone()));
-            resume::save(a, &p, state.as_ref())?;
+            let state = rpe.and_then(|r| r.0.lock().ok().map(|r| r.clone()));
+            resume::save(a, p, state.as_ref())?;
         }
         let rec = p.recorder();
         bar.inc(1);
@@ -207,7 +351,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     }
     bar.finish_and_clear();
     let elapsed = wall.elapsed().as_secs_f64();
-    write_outputs(a, &p, elapsed)?;
+    write_outputs(a, p, elapsed)?;
     let rec = p.recorder();
     // A closed stdout (`| head`) is not an error of the run.
     let mut stdout = std::io::stdout();
@@ -227,9 +371,11 @@ pub fn run(a: &Args) -> Result<ExitCode> {
 }
 
 fn policy_name(a: &Args) -> &'static str {
-    match (a.random, a.frozen, a.rule) {
+    match (a.random, a.frozen, a.rule()) {
         (true, _, _) => "random",
+        (_, true, _) if a.spiking_q() => "spiking-q frozen",
         (_, true, _) => "frozen",
+        _ if a.spiking_q() => "spiking-q",
         (_, _, Rule::Mstdp) => "mstdp",
         (_, _, Rule::Mstdpet) => "mstdpet",
     }
@@ -248,26 +394,46 @@ fn best_window(rec: &EpisodeRecorder, window: usize) -> f32 {
         .fold(f32::NEG_INFINITY, f32::max)
 }
 
-fn write_outputs(a: &Args, p: &EnvironmentPipeline, elapsed: f64) -> Result<()> {
+/// The first episode (1-based count of episodes) whose trailing mean over
+/// `window` full episodes reaches `threshold`.
+fn first_reaching(rec: &EpisodeRecorder, window: usize, threshold: f32) -> Option<usize> {
+    let ma = rec.moving_average(window);
+    (window.max(1) - 1..ma.len())
+        .find(|&k| ma[k] >= threshold)
+        .map(|k| k + 1)
+}
+
+fn write_outputs(a: &Args, p: &dyn Agent, elapsed: f64) -> Result<()> {
     let rec = p.recorder();
-    let summary = json!({
+    let mut summary = json!({
         "task": format!("{:?}", a.task),
         "policy": policy_name(a),
         "seed": a.seed,
         "episodes": rec.len(),
         "mean_return_last_100": rec.mean_return_last(100),
         "best_mean_return_100": best_window(rec, 100),
+        "first_episode_mean_100_at_least_195": first_reaching(rec, 100, 195.0),
         "mean_return_all": rec.mean_return_last(usize::MAX),
-        "time_per_env_step": a.time,
-        "reward_steps": a.reward_steps,
-        "nu": a.nu(),
-        "tc_e_trace": a.tc_e(),
-        "cartpole_reward": format!("{:?}", a.reward),
-        "norm": a.norm,
         "elapsed_s": elapsed,
         "returns": rec.returns(),
         "lengths": rec.lengths(),
     });
+    let extra = if a.spiking_q() {
+        json!({ "design": "spiking-q", "spiking_q": nets::spiking_q_settings(a) })
+    } else {
+        json!({
+            "design": "place",
+            "time_per_env_step": a.time(),
+            "reward_steps": a.reward_steps(),
+            "nu": a.nu(),
+            "tc_e_trace": a.tc_e(),
+            "cartpole_reward": format!("{:?}", a.reward()),
+            "norm": a.norm,
+        })
+    };
+    if let (Some(s), Some(e)) = (summary.as_object_mut(), extra.as_object()) {
+        s.extend(e.clone());
+    }
     let path = a.out.join("summary.json");
     std::fs::write(&path, serde_json::to_string_pretty(&summary)? + "\n")
         .with_context(|| format!("cannot write {}", path.display()))?;

@@ -51,7 +51,7 @@ fn network(
     if let Some(norm) = norm {
         c = c.norm(norm);
     }
-    let c = match a.rule {
+    let c = match a.rule() {
         Rule::Mstdp => c.rule(Mstdp::default()).nu((a.nu(), 0.0)),
         Rule::Mstdpet => c
             .rule(MstdpEt {
@@ -70,14 +70,14 @@ fn network(
 }
 
 fn config(a: &Args, reset: ResetPolicy) -> PipelineConfig {
-    let mut c = PipelineConfig::new("X", "Y", a.time);
+    let mut c = PipelineConfig::new("X", "Y", a.time());
     c.selector = if a.random {
         ActionSelector::Random
     } else {
         ActionSelector::HighestRandomTies
     };
     c.timing = RewardTiming::Immediate {
-        steps: a.reward_steps.max(1),
+        steps: a.reward_steps().max(1),
     };
     c.reset = reset;
     c.seed = a.seed;
@@ -110,7 +110,7 @@ pub fn pipeline(a: &Args) -> Result<(EnvironmentPipeline, Option<SharedRpe>)> {
                 Box::new(enc),
                 config(a, ResetPolicy::Episode),
             )?;
-            match a.reward {
+            match a.reward() {
                 CartpoleReward::Failure => p.set_reward_shaping(Some(Box::new(failure_signal))),
                 CartpoleReward::Rpe => {
                     let f = SharedRpe::default();
@@ -144,4 +144,48 @@ pub fn pipeline(a: &Args) -> Result<(EnvironmentPipeline, Option<SharedRpe>)> {
         }
     };
     Ok((p, rpe))
+}
+
+/// The spiking Q controller's settings: its defaults (the best found),
+/// `--nu` and `--seed`; `--frozen` applies no update.
+pub fn spiking_q_config(a: &Args) -> SpikingQ {
+    SpikingQ {
+        nu: a.nu(),
+        learning: !a.frozen,
+        seed: a.seed,
+        ..Default::default()
+    }
+}
+
+/// The spiking Q controller of `spikeflow rl cartpole`.
+pub fn spiking_q(a: &Args) -> Result<SpikingQRun> {
+    Ok(spiking_q_config(a).build()?)
+}
+
+/// The spiking Q settings for summaries and checkpoints (each `f32` as
+/// the `f64` of its shortest decimal form, so that a checkpoint's settings
+/// read back equal).
+pub fn spiking_q_settings(a: &Args) -> serde_json::Value {
+    let c = spiking_q_config(a);
+    let f = |v: f32| -> f64 { v.to_string().parse().unwrap_or(f64::NAN) };
+    serde_json::json!({
+        "boxes": c.boxes.n(),
+        "per_action": c.per_action,
+        "window_ms": c.window,
+        "input_period_ms": c.input_period,
+        "w_init": [f(c.w_init.0), f(c.w_init.1)],
+        "wmin": f(c.wmin),
+        "wmax": f(c.wmax),
+        "tc_e": f(c.tc_e),
+        "a_plus": f(c.a_plus),
+        "a_minus": f(c.a_minus),
+        "nu": f(c.nu),
+        "q_scale": f(c.q_scale),
+        "gamma": f(c.gamma),
+        "epsilon_start": f(c.epsilon_start),
+        "explore_episodes": c.explore_episodes,
+        "epsilon_decay": f(c.epsilon_decay),
+        "epsilon_min": f(c.epsilon_min),
+        "learning": c.learning,
+    })
 }

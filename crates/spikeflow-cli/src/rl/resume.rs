@@ -5,12 +5,12 @@
 //! `e` draws only from seeds derived from `(seed, e)`, so a resumed run
 //! continues exactly as the uninterrupted one.
 
-use super::Args;
+use super::{Agent, Args};
 use crate::checkpoint::{crc32, decode_safetensors, write_checkpoint, Array, Arrays, ARRAYS, META};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use spikeflow::learning::MovingAvgRpe;
-use spikeflow::rl::{EnvironmentPipeline, EpisodeRecorder};
+use spikeflow::rl::EpisodeRecorder;
 use spikeflow::Snapshot;
 use std::path::{Path, PathBuf};
 
@@ -18,17 +18,26 @@ const FORMAT: &str = "spikeflow-rl-checkpoint";
 
 /// The settings a checkpoint must share with the run resuming it.
 fn settings(a: &Args) -> Value {
+    if a.spiking_q() {
+        return json!({
+            "task": format!("{:?}", a.task),
+            "design": "spiking-q",
+            "seed": a.seed,
+            "frozen": a.frozen,
+            "spiking_q": super::nets::spiking_q_settings(a),
+        });
+    }
     json!({
         "task": format!("{:?}", a.task),
-        "rule": format!("{:?}", a.rule),
+        "rule": format!("{:?}", a.rule()),
         "seed": a.seed,
         "random": a.random,
         "frozen": a.frozen,
-        "time": a.time,
-        "reward_steps": a.reward_steps,
+        "time": a.time(),
+        "reward_steps": a.reward_steps(),
         "nu": a.nu(),
         "tc_e": a.tc_e(),
-        "reward": format!("{:?}", a.reward),
+        "reward": format!("{:?}", a.reward()),
         "norm": a.norm,
     })
 }
@@ -39,7 +48,7 @@ fn checkpoints(out: &Path) -> PathBuf {
 
 /// Writes the checkpoint after the finished episodes, with `rpe` the
 /// reward function's state (if the run uses one).
-pub fn save(a: &Args, p: &EnvironmentPipeline, rpe: Option<&MovingAvgRpe>) -> Result<()> {
+pub fn save(a: &Args, p: &dyn Agent, rpe: Option<&MovingAvgRpe>) -> Result<()> {
     let snap = p.network().snapshot();
     let rec = p.recorder();
     let meta = json!({
@@ -97,7 +106,7 @@ fn read(dir: &Path) -> Result<(Value, Arrays)> {
 
 /// Restores the latest checkpoint under `a.out` into `p` and returns the
 /// reward function's state it saved.
-pub fn load(a: &Args, p: &mut EnvironmentPipeline) -> Result<Option<MovingAvgRpe>> {
+pub fn load(a: &Args, p: &mut dyn Agent) -> Result<Option<MovingAvgRpe>> {
     let dir = checkpoints(&a.out);
     let latest = std::fs::read_dir(&dir)
         .with_context(|| format!("--resume: no checkpoints in {}", dir.display()))?

@@ -58,7 +58,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         Task::XorTemporal => XorCoding::Temporal,
         _ => XorCoding::Rate,
     };
-    let rule = match a.rule {
+    let rule = match a.rule() {
         Rule::Mstdp => ModulatedRule::Mstdp,
         Rule::Mstdpet => ModulatedRule::MstdpEt,
     };

@@ -27,6 +27,10 @@
 //! * [`FlorianXor`]: Florian's (2007) XOR with rate-coded and temporally
 //!   coded input, learned by `Mstdp` or `MstdpEt` from a reward of ±1 per
 //!   output spike.
+//! * [`SpikingQ`]: a spiking Q-learning cart-pole controller (Liu & Pan
+//!   2023): one-hot [`StateBoxes`] → two LIF action populations, Q = spike
+//!   counts, the TD error as the third factor of `MstdpEt`'s update on the
+//!   chosen action's synapses; solves `CartPole-v0`.
 //!
 //! The learning itself is the reward-modulated rules of
 //! [`learning`](crate::learning) (`Mstdp`, `MstdpEt`; Florian 2007).
@@ -54,6 +58,7 @@
 //! # Ok::<(), spikeflow::Error>(())
 //! ```
 
+mod boxes;
 mod cartpole;
 mod cue_choice;
 mod cue_reward;
@@ -65,7 +70,9 @@ mod florian_xor;
 mod pipeline;
 mod record;
 mod select;
+mod spiking_q;
 
+pub use boxes::StateBoxes;
 pub use cartpole::{CartPole, CartPoleParams, CartPoleReward};
 pub use cue_choice::CueChoice;
 pub use cue_reward::{CueRewardParams, CueRewardSimulator, N_CUES};
@@ -80,3 +87,4 @@ pub use pipeline::{
 };
 pub use record::{trailing_mean, EpisodeRecorder};
 pub use select::ActionSelector;
+pub use spiking_q::{td_error, Outcome, QStep, SpikingQ, SpikingQRun, SPIKING_Q_CONNECTION};
