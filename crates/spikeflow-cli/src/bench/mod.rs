@@ -24,6 +24,7 @@
 mod dense;
 mod diehl_cook;
 mod draws;
+mod lazy_weights;
 mod paper;
 mod report;
 mod system;
@@ -95,6 +96,11 @@ pub struct Args {
     /// W5 with static E → E synapses (no STDP), for diagnosis.
     #[arg(long)]
     static_ee: bool,
+    /// W5: also `mean_w_ee_nest_view`, the E → E weights as NEST reports
+    /// them (each as of its source's last spike: NEST applies potentiation
+    /// lazily); runs one step per call, so not for timing.
+    #[arg(long)]
+    nest_weights: bool,
     /// W5 presimulation before the measured time (ms; not measured).
     #[arg(long, default_value_t = 50.0)]
     presim_ms: f64,

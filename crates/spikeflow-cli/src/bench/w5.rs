@@ -7,6 +7,7 @@
 //! seconds per simulated second, the peak resident memory and bytes per
 //! synapse (Linux `/proc/self/status`; `NaN` elsewhere).
 
+use super::lazy_weights::LazyWeights;
 use super::report::{emit, profile_json, profile_line};
 use super::system::loadavg;
 use super::Args;
@@ -40,7 +41,8 @@ fn spikes_of(net: &Network, name: &str) -> Result<f64> {
 
 /// Runs W5 at `--scale` for `--reps` repetitions (default 1).
 pub(super) fn run(a: &Args) -> Result<()> {
-    if !(a.seconds.is_finite() && a.seconds > 0.0) || !(a.presim_ms >= 0.0) {
+    let valid = a.seconds.is_finite() && a.seconds > 0.0 && a.presim_ms.is_finite();
+    if !valid || a.presim_ms < 0.0 {
         bail!("--seconds must be > 0 and --presim-ms ≥ 0");
     }
     let model = HpcBenchmark {
@@ -66,9 +68,27 @@ pub(super) fn run(a: &Args) -> Result<()> {
             model.c_i(),
             a.threads
         );
+        let mut lazy = if a.nest_weights {
+            Some(LazyWeights::new(&net, "E -> E", "E", model.je_pa() as f32)?)
+        } else {
+            None
+        };
+        // With --nest-weights, one step per call (to see each step's spikes).
+        let mut run = |net: &mut Network, steps: usize| -> Result<()> {
+            match &mut lazy {
+                None => net.run(&[], steps, &RunOptions::default())?,
+                Some(l) => {
+                    for _ in 0..steps {
+                        net.run(&[], 1, &RunOptions::default())?;
+                        l.observe(net)?;
+                    }
+                }
+            }
+            Ok(())
+        };
         let t = Instant::now();
         if presim_steps > 0 {
-            net.run(&[], presim_steps, &RunOptions::default())?;
+            run(&mut net, presim_steps)?;
         }
         let presim_s = t.elapsed().as_secs_f64();
         for p in ["E", "I"] {
@@ -76,7 +96,7 @@ pub(super) fn run(a: &Args) -> Result<()> {
         }
         net.set_profiling(a.profile);
         let t = Instant::now();
-        net.run(&[], steps, &RunOptions::default())?;
+        run(&mut net, steps)?;
         let sim_s = t.elapsed().as_secs_f64();
         let (n_e, n_i) = (spikes_of(&net, "E")?, spikes_of(&net, "I")?);
         let w = net.weights("E -> E")?;
@@ -111,6 +131,9 @@ pub(super) fn run(a: &Args) -> Result<()> {
         rec.insert("rate_i_hz".into(), json!(n_i / ni as f64 / sim_sec));
         rec.insert("sum_w_ee".into(), json!(sum_w));
         rec.insert("mean_w_ee".into(), json!(sum_w / w.len().max(1) as f64));
+        if let Some(l) = &lazy {
+            rec.insert("mean_w_ee_nest_view".into(), json!(l.mean()));
+        }
         rec.insert("peak_rss_bytes".into(), json!(peak));
         rec.insert("bytes_per_synapse".into(), json!(peak / synapses as f64));
         rec.insert(

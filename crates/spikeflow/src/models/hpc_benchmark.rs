@@ -50,8 +50,9 @@ use crate::nodes::{IafPscAlphaNodes, NodeOptions, Param, PoissonGenerator};
 use crate::rng::Keyed;
 use crate::topology::{FixedIndegree, Sparse, WithDelays};
 
-/// `hpc_benchmark`'s `tau_syn` (ms): a PSP rise time of 1.700759 ms.
-pub const TAU_SYN_MS: f64 = 0.325_827_224_037_228_41;
+/// `hpc_benchmark`'s `tau_syn` (ms; its `0.32582722403722841` in f64): a
+/// PSP rise time of 1.700759 ms.
+pub const TAU_SYN_MS: f64 = 0.325_827_224_037_228_4;
 /// Time step (ms).
 pub const DT_MS: f32 = 0.1;
 /// Every connection's delay (ms).

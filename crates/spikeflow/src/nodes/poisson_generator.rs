@@ -70,7 +70,7 @@ impl NodeModel for PoissonGenerator {
     }
     fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>> {
         let mean = self.rate_hz * f64::from(ctx.dt) * 1e-3;
-        if !(mean >= 0.0 && mean <= MAX_MEAN_PER_STEP) {
+        if !(0.0..=MAX_MEAN_PER_STEP).contains(&mean) {
             return Err(Error::param(
                 ctx.name,
                 format!(
