@@ -34,7 +34,7 @@ enum Command {
     Eval(eval::Args),
     /// Download a dataset (MNIST) and verify its checksums.
     Download(download::Args),
-    /// Run a benchmark workload (W1–W4 of BENCHMARKS.md).
+    /// Run a benchmark workload (W1–W4 of BENCHMARKS.md, the paper model, W5: NEST's hpc_benchmark).
     Bench(bench::Args),
     /// Replay BindsNET reference runs (JSON cases) and compare every state.
     Replay(replay::Args),

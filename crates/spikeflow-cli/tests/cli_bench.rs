@@ -1,7 +1,7 @@
 //! `spikeflow bench paper`: Diehl & Cook's own model timed per image, one
 //! JSON line per measured image while learning and then with learning off,
 //! and one for learning off in blocks (on the shipped MNIST sample, at a toy
-//! size).
+//! size); `spikeflow bench w5`: NEST's hpc_benchmark at a toy scale.
 
 use std::process::Command;
 
@@ -48,4 +48,62 @@ fn paper_workload_prints_a_line_per_image_and_phase() {
         assert!(r["s_per_sample"].as_f64().unwrap() > 0.0);
         assert!(r["presentations"].as_u64().unwrap() >= 1);
     }
+}
+
+/// `bench w5` at scale 0.01 (90 E, 22 I neurons, each with NEST's 9000 + 2200
+/// inputs: multapses) for 20 ms after 5 ms of presimulation.
+fn w5_line(threads: &str) -> serde_json::Value {
+    let o = Command::new(BIN)
+        .args([
+            "bench",
+            "w5",
+            "--scale",
+            "0.01",
+            "--seconds",
+            "0.02",
+            "--presim-ms",
+            "5",
+            "--threads",
+            threads,
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["bench"], "meta");
+    let w5: Vec<_> = lines.into_iter().filter(|r| r["bench"] == "w5").collect();
+    assert_eq!(w5.len(), 1, "one repetition");
+    w5.into_iter().next().unwrap()
+}
+
+#[test]
+fn w5_workload_prints_rates_weights_and_memory_the_same_for_any_thread_count() {
+    let r = w5_line("1");
+    let f = |k: &str| r[k].as_f64().unwrap_or_else(|| panic!("{k}: {}", r[k]));
+    assert_eq!((r["n_e"].as_u64(), r["n_i"].as_u64()), (Some(90), Some(22)));
+    assert_eq!(
+        (r["ce"].as_u64(), r["ci"].as_u64()),
+        (Some(9000), Some(2200))
+    );
+    assert_eq!(r["n_ee"].as_u64(), Some(90 * 9000));
+    // 200 steps of 0.1 ms (an f32: 0.10000000149).
+    assert!((f("sim_ms") - 20.0).abs() < 1e-4);
+    assert!((f("je_pa") - 45.6096).abs() < 1e-3);
+    let (rate_e, rate_i) = (f("rate_e_hz"), f("rate_i_hz"));
+    let spikes = f("out_spikes");
+    assert!(spikes > 0.0);
+    assert!(((rate_e * 90.0 + rate_i * 22.0) * 0.02 - spikes).abs() < 1e-6 * spikes);
+    assert!((f("mean_w_ee") * 810_000.0 - f("sum_w_ee")).abs() < 1e-3 * f("sum_w_ee"));
+    assert!(f("mean_w_ee") > 0.0 && f("wall_s_per_sim_s") > 0.0);
+    if cfg!(target_os = "linux") {
+        assert!(f("peak_rss_bytes") > 0.0 && f("bytes_per_synapse") > 0.0);
+    }
+    // Every draw is keyed, every reduction in a fixed order: two threads
+    // give the same spikes and weights.
+    let r2 = w5_line("2");
+    assert_eq!(r2["out_spikes"], r["out_spikes"]);
+    assert_eq!(r2["sum_w_ee"], r["sum_w_ee"]);
 }

@@ -10,20 +10,25 @@
 //! * W4 `diehl-cook-infer`: the same with learning off, batch 1 or 32.
 //! * `paper`: Diehl & Cook's own model (`diehl_cook_paper`), learning on
 //!   then off, per image; spikeflow only (no peer has it).
+//! * W5 `hpc-benchmark`: NEST's `hpc_benchmark` (`HpcBenchmark`) at
+//!   `--scale`, `--seconds` simulated after NEST's 50 ms presimulation; its
+//!   peer is NEST (`bench/w5_nest.py`).
 //!
 //! W1/W2 print `spikes_ok` (the output spike count against the reference).
 //!
 //! Files: this one (arguments, the `meta` line, dispatch), `draws.rs` (the
 //! portable counter-based draws and the inputs built from them),
-//! `dense.rs` (W1/W2), `diehl_cook.rs` (W3/W4), `paper.rs`, `report.rs` (JSON lines,
+//! `dense.rs` (W1/W2), `diehl_cook.rs` (W3/W4), `paper.rs`, `w5.rs`, `report.rs` (JSON lines,
 //! profiles, medians), `system.rs` (load, CPU, time).
 
 mod dense;
 mod diehl_cook;
 mod draws;
+mod lazy_weights;
 mod paper;
 mod report;
 mod system;
+mod w5;
 
 use anyhow::{bail, Result};
 use serde_json::{json, Map};
@@ -43,11 +48,13 @@ pub enum Workload {
     W4,
     /// Diehl & Cook's own model (the paper's), training then testing.
     Paper,
+    /// NEST's hpc_benchmark (balanced network, power-law STDP).
+    W5,
 }
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Workload (W1–W4 of WORKLOADS.md).
+    /// Workload (W1–W4 of WORKLOADS.md, the paper model, W5).
     #[arg(value_enum)]
     workload: Workload,
     /// Sizes: n for W1/W2 (default 1000 2500 5000 10000 / 1000 2500 5000),
@@ -60,7 +67,8 @@ pub struct Args {
     /// W4 batch sizes (W3 always uses batch 1).
     #[arg(long, num_args = 1.., default_values_t = vec![1usize])]
     batch: Vec<usize>,
-    /// W1/W2 repetitions per size (default 5 up to n = 2500, 3 above; W2: 3, 2 at 5000).
+    /// W1/W2 repetitions per size (default 5 up to n = 2500, 3 above; W2: 3, 2 at 5000); W5
+    /// repetitions (default 1).
     #[arg(long)]
     reps: Option<usize>,
     /// W3/W4 measured samples at batch 1 (default 30, 8 for N ≥ 6400), or
@@ -79,6 +87,23 @@ pub struct Args {
     /// W1/W2 steps (1000 = 1 simulated second).
     #[arg(long, default_value_t = 1000)]
     steps: usize,
+    /// W5 scale (11,250 neurons at 1; the in-degrees do not scale).
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// W5 simulated seconds, measured (NEST's hpc_benchmark.py: 0.25).
+    #[arg(long, default_value_t = 0.25)]
+    seconds: f64,
+    /// W5 with static E → E synapses (no STDP), for diagnosis.
+    #[arg(long)]
+    static_ee: bool,
+    /// W5: also `mean_w_ee_nest_view`, the E → E weights as NEST reports
+    /// them (each as of its source's last spike: NEST applies potentiation
+    /// lazily); runs one step per call, so not for timing.
+    #[arg(long)]
+    nest_weights: bool,
+    /// W5 presimulation before the measured time (ms; not measured).
+    #[arg(long, default_value_t = 50.0)]
+    presim_ms: f64,
     /// Per-phase timing (propagate / integrate / learn / observe / normalise),
     /// added to each JSON line and summarised on stderr.
     #[arg(long)]
@@ -129,6 +154,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             Workload::W3 => diehl_cook::run(a, true)?,
             Workload::W4 => diehl_cook::run(a, false)?,
             Workload::Paper => paper::run(a)?,
+            Workload::W5 => w5::run(a)?,
         }
         Ok(ExitCode::SUCCESS)
     };

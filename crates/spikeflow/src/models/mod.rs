@@ -4,12 +4,14 @@
 
 mod diehl_cook_2015;
 pub mod diehl_cook_paper;
+pub mod hpc_benchmark;
 mod increasing_inhibition;
 mod locally_connected;
 mod presenter;
 mod two_layer;
 
 pub use diehl_cook_2015::{DiehlAndCook2015, DiehlAndCook2015v2};
+pub use hpc_benchmark::HpcBenchmark;
 pub use increasing_inhibition::IncreasingInhibitionNetwork;
 pub use locally_connected::LocallyConnectedNetwork;
 pub use presenter::{PoissonPresenter, Presenter};

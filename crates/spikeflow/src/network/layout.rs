@@ -10,7 +10,8 @@
 //! its cells — which must agree where several cells show one weight (a
 //! shared kernel, the single weight of an "all but self" connection) — and
 //! a non-zero value where there is no synapse is refused: the connection
-//! keeps its structure.
+//! keeps its structure. A connection with multapses (several synapses
+//! between one pair, whose cell shows their sum) is refused too.
 
 use super::Network;
 use crate::error::{Error, Result};
@@ -35,6 +36,13 @@ impl Network {
         c.flush_learning();
         let name = c.name.clone();
         let unsupported = || Error::Unsupported(format!("connection {name} has no weights"));
+        if c.topology.multapses() {
+            return Err(Error::Unsupported(format!(
+                "connection {name} has multapses (several synapses between one pair): BindsNET's \
+                 layout shows their sums and cannot say which synapse a value is for; write the \
+                 weights per synapse (Network::weights_mut)"
+            )));
+        }
         let stored = c.topology.weights_mut().ok_or_else(unsupported)?;
         let n = stored.len();
         if n >= EXACT {

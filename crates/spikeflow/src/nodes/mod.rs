@@ -76,6 +76,7 @@ mod izhikevich;
 mod lif;
 mod mcculloch_pitts;
 mod param;
+mod poisson_generator;
 mod srm0;
 
 pub(crate) use crate::spikes::SpikeValue;
@@ -92,6 +93,7 @@ pub use izhikevich::{IzhikevichNodes, IzhikevichParams};
 pub use lif::LifNodes;
 pub use mcculloch_pitts::McCullochPitts;
 pub use param::Param;
+pub use poisson_generator::PoissonGenerator;
 pub use srm0::Srm0Nodes;
 
 use crate::error::{positive, Error, Result};

@@ -14,6 +14,7 @@ mod conv;
 mod delay_ring;
 mod delayed;
 mod dense;
+mod fixed_indegree;
 mod local;
 mod local_nd;
 mod mean_field;
@@ -25,6 +26,7 @@ pub use all_but_self::AllButSelf;
 pub use conv::Conv;
 pub use delayed::{uniform_delay_steps, Delayed, MAX_DELAY_STEPS};
 pub use dense::Dense;
+pub use fixed_indegree::FixedIndegree;
 pub use local::LocalConnection;
 pub use local_nd::{LocalGeometry, LocalNd};
 pub use mean_field::{MeanField, MeanFieldOverBatch};
@@ -166,6 +168,12 @@ pub trait Topology: Send + Sync + std::fmt::Debug {
     fn weights_dense(&self) -> Option<(Vec<usize>, Vec<f32>)>;
     /// The synapse map learning rules walk, or `None` without weights.
     fn synapses(&self) -> Option<SynapseMap<'_>>;
+    /// Whether several stored weights join one `(pre, post)` pair
+    /// (multapses): BindsNET's layout ([`weights_dense`](Self::weights_dense))
+    /// then shows their sum, and cannot be written or masked through.
+    fn multapses(&self) -> bool {
+        false
+    }
     /// The synapse map together with the mutable weights (for learning).
     fn learn_view(&mut self) -> Option<(SynapseMap<'_>, &mut [f32])>;
     /// Whether `norm` means something for this topology.

@@ -5,6 +5,18 @@
 //! rows of spiking sources; post-triggered learning walks the transposed
 //! index of spiking targets. Unlike BindsNET, bounds, clamping and `norm`
 //! all work.
+//!
+//! Multapses — several synapses joining one `(pre, post)` pair, as NEST's
+//! `fixed_indegree` draws with `allow_multapses` — are refused unless asked
+//! for ([`Sparse::Multapses`], [`FixedIndegree`](super::FixedIndegree)).
+//! Each multapse is then its own synapse with its own weight: propagation
+//! sums them, learning rules update each on its own, and
+//! [`Network::weights`](crate::Network::weights) lists each. BindsNET's
+//! dense layout has one cell per pair, so
+//! [`Network::weights_tensor`](crate::Network::weights_tensor) (and a
+//! weight monitor) shows the *sum* of a pair's synapses — what the pair
+//! transmits — and writing or masking through that layout is refused
+//! (it cannot say which synapse of a pair a value is for).
 
 use super::{check_len, Ends, NormMode, SharedPropagation, SynapseMap, Topology, TopologySpec};
 use crate::error::{Error, Result};
@@ -22,10 +34,13 @@ pub struct Csr {
     col_ptr: Vec<u32>,
     t_row: Vec<u32>,
     t_widx: Vec<u32>,
+    /// Whether some `(pre, post)` pair has several synapses.
+    multapses: bool,
 }
 
 impl Csr {
-    /// Builds from `(pre, post)` pairs sorted by pre then post, distinct.
+    /// Builds from `(pre, post)` pairs sorted by pre then post (a pair
+    /// repeats for multapses).
     fn from_sorted(n_pre: usize, n_post: usize, pairs: &[(u32, u32)]) -> Self {
         let mut row_ptr = vec![0u32; n_pre + 1];
         for &(i, _) in pairs {
@@ -35,21 +50,35 @@ impl Csr {
             row_ptr[i + 1] += row_ptr[i];
         }
         let col: Vec<u32> = pairs.iter().map(|&(_, j)| j).collect();
+        Self::from_rows(n_pre, n_post, row_ptr, col)
+    }
+
+    /// Builds from compressed rows: the synapses of source `i` are
+    /// `row_ptr[i]..row_ptr[i + 1]`, their targets `col[..]` in
+    /// non-decreasing order within a row (equal targets: multapses). The
+    /// transposed index lists each target's synapses by source.
+    pub(crate) fn from_rows(n_pre: usize, n_post: usize, row_ptr: Vec<u32>, col: Vec<u32>) -> Self {
+        debug_assert_eq!(row_ptr.len(), n_pre + 1);
         let mut col_ptr = vec![0u32; n_post + 1];
-        for &(_, j) in pairs {
+        for &j in &col {
             col_ptr[j as usize + 1] += 1;
         }
         for j in 0..n_post {
             col_ptr[j + 1] += col_ptr[j];
         }
         let mut fill = col_ptr.clone();
-        let mut t_row = vec![0u32; pairs.len()];
-        let mut t_widx = vec![0u32; pairs.len()];
-        for (k, &(i, j)) in pairs.iter().enumerate() {
-            let p = fill[j as usize] as usize;
-            t_row[p] = i;
-            t_widx[p] = k as u32;
-            fill[j as usize] += 1;
+        let mut t_row = vec![0u32; col.len()];
+        let mut t_widx = vec![0u32; col.len()];
+        let mut multapses = false;
+        for i in 0..n_pre {
+            let (a, b) = (row_ptr[i] as usize, row_ptr[i + 1] as usize);
+            multapses |= col[a..b].windows(2).any(|p| p[0] == p[1]);
+            for (k, &j) in col.iter().enumerate().take(b).skip(a) {
+                let p = fill[j as usize] as usize;
+                t_row[p] = i as u32;
+                t_widx[p] = k as u32;
+                fill[j as usize] += 1;
+            }
         }
         Csr {
             n_pre,
@@ -59,7 +88,13 @@ impl Csr {
             col_ptr,
             t_row,
             t_widx,
+            multapses,
         }
+    }
+
+    /// Whether some `(pre, post)` pair has several synapses (multapses).
+    pub fn has_multapses(&self) -> bool {
+        self.multapses
     }
 
     /// Number of synapses.
@@ -93,11 +128,12 @@ impl Csr {
         }
     }
 
-    /// The weights written densely `[n_pre × n_post]`.
+    /// The weights written densely `[n_pre × n_post]`, a pair's multapses
+    /// summed.
     pub(crate) fn to_dense(&self, w: &[f32]) -> Vec<f32> {
         let mut d = vec![0.0; self.n_pre * self.n_post];
         for i in 0..self.n_pre {
-            self.for_each_out(i, |j, k| d[i * self.n_post + j] = w[k]);
+            self.for_each_out(i, |j, k| d[i * self.n_post + j] += w[k]);
         }
         d
     }
@@ -110,6 +146,10 @@ pub enum Sparse {
     FromDense(Vec<f32>),
     /// `(pre, post, weight)` triplets (any order, no duplicates).
     Triplets(Vec<(u32, u32, f32)>),
+    /// `(pre, post, weight)` triplets (any order) where a pair may repeat:
+    /// each repeat is a synapse of its own (a multapse), stored in `(pre,
+    /// post)` order, repeats in the order given.
+    Multapses(Vec<(u32, u32, f32)>),
     /// Each synapse exists with probability `p`, drawn from `seed`; weights
     /// drawn as for a dense connection.
     Random {
@@ -146,7 +186,7 @@ impl TopologySpec for Sparse {
                 }
                 t
             }
-            Sparse::Triplets(t) => {
+            Sparse::Triplets(t) | Sparse::Multapses(t) => {
                 for &(i, j, w) in t {
                     if i as usize >= n_pre || j as usize >= n_post || !w.is_finite() {
                         return Err(Error::param(
@@ -183,12 +223,18 @@ impl TopologySpec for Sparse {
             }
         };
         let _ = rng;
+        // Stable: a pair's multapses keep the order given.
         trip.sort_by_key(|&(i, j, _)| (i, j));
-        if trip
-            .windows(2)
-            .any(|p| (p[0].0, p[0].1) == (p[1].0, p[1].1))
+        if !matches!(self, Sparse::Multapses(_))
+            && trip
+                .windows(2)
+                .any(|p| (p[0].0, p[0].1) == (p[1].0, p[1].1))
         {
-            return Err(Error::param(ends.name, "duplicate synapse in triplets"));
+            return Err(Error::param(
+                ends.name,
+                "duplicate synapse in triplets (give Sparse::Multapses for several synapses \
+                 between one pair)",
+            ));
         }
         let pairs: Vec<(u32, u32)> = trip.iter().map(|&(i, j, _)| (i, j)).collect();
         Ok(Box::new(SparseTopology::new(
@@ -304,6 +350,9 @@ impl Topology for SparseTopology {
     }
     fn synapses(&self) -> Option<SynapseMap<'_>> {
         Some(SynapseMap::Sparse(&self.csr))
+    }
+    fn multapses(&self) -> bool {
+        self.csr.has_multapses()
     }
     fn norm_mode(&self) -> NormMode {
         self.norm_mode

@@ -176,6 +176,9 @@ impl Topology for DelayLine {
     fn synapses(&self) -> Option<SynapseMap<'_>> {
         self.inner.synapses()
     }
+    fn multapses(&self) -> bool {
+        self.inner.multapses()
+    }
     fn learn_view(&mut self) -> Option<(SynapseMap<'_>, &mut [f32])> {
         self.inner.learn_view()
     }

@@ -3,7 +3,13 @@
 //! xoshiro256++ (Blackman & Vigna) seeded through SplitMix64: small, fast,
 //! and stable across versions and platforms, so that a seed gives
 //! bit-identical results everywhere. No global generator exists in the
-//! library: the network and each encoder own theirs.
+//! library: the network and each encoder own theirs. Where draws must not
+//! depend on their order (a network split over threads or processes), the
+//! counter-based [`Keyed`] draws are keyed by global index instead.
+
+mod keyed;
+
+pub use keyed::{Keyed, PoissonTable};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,181 @@
+//! NEST's `poisson_generator` connected to many targets: one independent
+//! Poisson spike train per neuron of this population, emitted as the
+//! *number* of spikes per step.
+//!
+//! ```text
+//! s[b, j](t) ~ Poisson(rate · dt)        (a count; 0 most steps at low rates)
+//! ```
+//!
+//! NEST draws, per target and per step, a Poisson count of spikes, which
+//! the target receives as `count · weight`; connect this population one to
+//! one to the targets (with their weight and delay) to get the same input
+//! — e.g. `hpc_benchmark`'s 20.9 kHz external drive, about two spikes per
+//! neuron per 0.1 ms step, at the cost of one draw per neuron per step.
+//!
+//! The draws are counter-based ([`Keyed`]): count `(j, t)` of batch row
+//! `b` is a pure function of `seed`, `b`, the neuron's global index
+//! `first_index + j` and the population's step `t`, so a population split
+//! over processes draws what one process would. The step counter restarts
+//! at [`reset_state`](Population::reset_state); it is not part of a
+//! snapshot (a restored network draws its drive again from step 0).
+//!
+//! ```
+//! use spikeflow::prelude::*;
+//! use spikeflow::nodes::PoissonGenerator;
+//! let mut b = Network::builder().dt(0.1);
+//! let drive = PoissonGenerator { rate_hz: 20_000.0, seed: 1, first_index: 0 };
+//! b.add_population("P", &[1000], drive, NodeOptions::default());
+//! let mut net = b.build()?;
+//! net.add_monitor("s", MonitorSpec::new("P", &["s"]))?;
+//! net.run(&[], 100, &RunOptions::default())?;
+//! let mean: f32 = net.monitor("s")?.get("s")?.data().iter().sum::<f32>() / 1e5;
+//! assert!((mean - 2.0).abs() < 0.05, "{mean}"); // 20 kHz × 0.1 ms
+//! # Ok::<(), spikeflow::Error>(())
+//! ```
+
+use super::{BuildContext, NodeCore, NodeModel, Population, Result, StepContext};
+use crate::error::Error;
+use crate::rng::{Keyed, PoissonTable};
+
+/// Largest mean count per step: inversion sampling costs about one
+/// iteration per unit of the mean.
+const MAX_MEAN_PER_STEP: f64 = 100.0;
+
+/// Independent Poisson trains, one per neuron (NEST's `poisson_generator`
+/// with one train per target).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoissonGenerator {
+    /// Rate of each train (Hz). Default 0.
+    pub rate_hz: f64,
+    /// Seed of the draws. Default 0.
+    pub seed: u64,
+    /// Global index of this population's first neuron (what the draws are
+    /// keyed by). Default 0.
+    pub first_index: u64,
+}
+
+impl Default for PoissonGenerator {
+    fn default() -> Self {
+        PoissonGenerator {
+            rate_hz: 0.0,
+            seed: 0,
+            first_index: 0,
+        }
+    }
+}
+
+impl NodeModel for PoissonGenerator {
+    fn type_name(&self) -> &'static str {
+        "PoissonGenerator"
+    }
+    fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>> {
+        let mean = self.rate_hz * f64::from(ctx.dt) * 1e-3;
+        if !(0.0..=MAX_MEAN_PER_STEP).contains(&mean) {
+            return Err(Error::param(
+                ctx.name,
+                format!(
+                    "rate_hz {} gives a mean of {mean} spikes per step of {} ms (must be in \
+                     [0, {MAX_MEAN_PER_STEP}])",
+                    self.rate_hz, ctx.dt
+                ),
+            ));
+        }
+        Ok(Box::new(PoissonGeneratorPopulation {
+            core: NodeCore::new(ctx)?,
+            counts: PoissonTable::new(mean),
+            seed: self.seed,
+            first_index: self.first_index,
+            t: 0,
+        }))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct PoissonGeneratorPopulation {
+    core: NodeCore,
+    /// The distribution of a step's count.
+    counts: PoissonTable,
+    seed: u64,
+    first_index: u64,
+    /// Steps since the last reset.
+    t: u64,
+}
+
+impl Population for PoissonGeneratorPopulation {
+    population_accessors!();
+    fn type_name(&self) -> &'static str {
+        "PoissonGenerator"
+    }
+    fn step(&mut self, input: &mut [f32], _ctx: &mut StepContext<'_>) {
+        let n = self.core.n();
+        let first_row = self.core.first_row();
+        for b in 0..self.core.batch() {
+            let draws = Keyed::new(self.seed, (first_row + b) as u64);
+            let (s, active) = self.core.spikes.row_mut(b);
+            active.clear();
+            for (j, x) in s[..n].iter_mut().enumerate() {
+                let c = self
+                    .counts
+                    .sample(draws, self.first_index + j as u64, self.t);
+                *x = c as f32;
+                if c > 0 {
+                    active.push(j as u32);
+                }
+            }
+        }
+        let binary = (0..self.core.batch()).all(|b| {
+            let row = self.core.spikes.row(b);
+            self.core
+                .spikes
+                .active(b)
+                .iter()
+                .all(|&j| row[j as usize] == 1.0)
+        });
+        self.core.spikes.set_binary(binary);
+        self.t += 1;
+        let len = self.core.batch() * n;
+        self.core.finish_step(&input[..len]);
+    }
+    fn reset_state(&mut self) {
+        self.core.reset();
+        self.t = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::nodes::PoissonGenerator;
+    use crate::prelude::*;
+
+    fn counts(seed: u64, first_index: u64, n: usize, steps: usize) -> Vec<f32> {
+        let mut b = Network::builder().dt(0.1);
+        let g = PoissonGenerator {
+            rate_hz: 20_856.04,
+            seed,
+            first_index,
+        };
+        b.add_population("P", &[n], g, NodeOptions::default());
+        let mut net = b.build().unwrap();
+        net.add_monitor("s", MonitorSpec::new("P", &["s"])).unwrap();
+        net.run(&[], steps, &RunOptions::default()).unwrap();
+        net.monitor("s").unwrap().get("s").unwrap().data().to_vec()
+    }
+
+    #[test]
+    fn mean_and_variance_are_rate_times_dt_and_keyed_by_global_index() {
+        let (n, steps) = (200, 500);
+        let c = counts(5, 0, n, steps);
+        let m = c.iter().map(|&x| f64::from(x)).sum::<f64>() / c.len() as f64;
+        let v = c.iter().map(|&x| (f64::from(x) - m).powi(2)).sum::<f64>() / c.len() as f64;
+        assert!((m - 2.085_604).abs() < 0.02, "{m}");
+        assert!((v - 2.085_604).abs() < 0.06, "{v}");
+        assert!(c.iter().all(|x| x.fract() == 0.0 && *x >= 0.0));
+        // Neurons 100..200 alone (first_index 100) draw what they drew as
+        // part of the whole population; a reset draws the same again.
+        let half = counts(5, 100, 100, steps);
+        for t in 0..steps {
+            assert_eq!(&c[t * n + 100..(t + 1) * n], &half[t * 100..(t + 1) * 100]);
+        }
+        assert_ne!(c, counts(6, 0, n, steps));
+    }
+}
