@@ -16,8 +16,10 @@
 //! `b` is a pure function of `seed`, `b`, the neuron's global index
 //! `first_index + j` and the population's step `t`, so a population split
 //! over processes draws what one process would. The step counter restarts
-//! at [`reset_state`](Population::reset_state); it is not part of a
-//! snapshot (a restored network draws its drive again from step 0).
+//! at [`reset_state`](Population::reset_state) and is the population's state
+//! variable `"step"` (two exact `f32` halves, `t = step[0] + 65536·step[1]`),
+//! so a snapshot restores it and a resumed run draws what the uninterrupted
+//! one drew.
 //!
 //! ```
 //! use spikeflow::prelude::*;
@@ -85,7 +87,7 @@ impl NodeModel for PoissonGenerator {
             counts: PoissonTable::new(mean),
             seed: self.seed,
             first_index: self.first_index,
-            t: 0,
+            step: [0.0; 2],
         }))
     }
 }
@@ -97,26 +99,32 @@ struct PoissonGeneratorPopulation {
     counts: PoissonTable,
     seed: u64,
     first_index: u64,
-    /// Steps since the last reset.
-    t: u64,
+    /// Steps since the last reset, `step[0] + 65536·step[1]`: whole numbers
+    /// below 2^16 and 2^24, exact in `f32` (snapshots save `f32` arrays).
+    step: [f32; 2],
+}
+
+impl PoissonGeneratorPopulation {
+    fn t(&self) -> u64 {
+        self.step[0] as u64 + ((self.step[1] as u64) << 16)
+    }
 }
 
 impl Population for PoissonGeneratorPopulation {
-    population_accessors!();
+    population_accessors!("step" => step);
     fn type_name(&self) -> &'static str {
         "PoissonGenerator"
     }
     fn step(&mut self, input: &mut [f32], _ctx: &mut StepContext<'_>) {
         let n = self.core.n();
         let first_row = self.core.first_row();
+        let t = self.t();
         for b in 0..self.core.batch() {
             let draws = Keyed::new(self.seed, (first_row + b) as u64);
             let (s, active) = self.core.spikes.row_mut(b);
             active.clear();
             for (j, x) in s[..n].iter_mut().enumerate() {
-                let c = self
-                    .counts
-                    .sample(draws, self.first_index + j as u64, self.t);
+                let c = self.counts.sample(draws, self.first_index + j as u64, t);
                 *x = c as f32;
                 if c > 0 {
                     active.push(j as u32);
@@ -132,13 +140,14 @@ impl Population for PoissonGeneratorPopulation {
                 .all(|&j| row[j as usize] == 1.0)
         });
         self.core.spikes.set_binary(binary);
-        self.t += 1;
+        let next = t + 1;
+        self.step = [(next & 0xFFFF) as f32, (next >> 16) as f32];
         let len = self.core.batch() * n;
         self.core.finish_step(&input[..len]);
     }
     fn reset_state(&mut self) {
         self.core.reset();
-        self.t = 0;
+        self.step = [0.0; 2];
     }
 }
 
@@ -177,5 +186,34 @@ mod tests {
             assert_eq!(&c[t * n + 100..(t + 1) * n], &half[t * 100..(t + 1) * 100]);
         }
         assert_ne!(c, counts(6, 0, n, steps));
+    }
+
+    #[test]
+    fn a_restored_network_draws_what_the_uninterrupted_one_drew() {
+        let build = || {
+            let mut b = Network::builder().dt(0.1);
+            let g = PoissonGenerator {
+                rate_hz: 20_000.0,
+                seed: 3,
+                first_index: 0,
+            };
+            b.add_population("P", &[50], g, NodeOptions::default());
+            let mut net = b.build().unwrap();
+            net.add_monitor("s", MonitorSpec::new("P", &["s"])).unwrap();
+            net
+        };
+        let mut whole = build();
+        whole.run(&[], 70_000, &RunOptions::default()).unwrap();
+        let mut first = build();
+        first.run(&[], 69_990, &RunOptions::default()).unwrap();
+        let snap = first.snapshot();
+        let mut resumed = build();
+        resumed.restore(&snap).unwrap();
+        resumed.run(&[], 10, &RunOptions::default()).unwrap();
+        let tail = |net: &Network, from: usize| {
+            net.monitor("s").unwrap().get("s").unwrap().data()[from * 50..].to_vec()
+        };
+        // Past 2^16 steps: both halves of the counter are in the snapshot.
+        assert_eq!(tail(&whole, 69_990), tail(&resumed, 0));
     }
 }
