@@ -135,94 +135,182 @@ impl TopologySpec for Delayed {
             n_pre,
             n_post,
             w,
-            // One byte per delay where they fit (the paper's ≤ 20 steps):
-            // propagation streams a row of delays with each row of weights.
-            delays: if d_max <= u16::from(u8::MAX) {
-                Delays::Narrow(self.delays.iter().map(|&d| d as u8).collect())
-            } else {
-                Delays::Wide(self.delays.clone())
-            },
+            delays: Delays::new(&self.delays, n_pre, n_post, slots),
             line: DelayRing::new(slots, ends.batch * n_post),
             batch: ends.batch,
-            offsets: Vec::with_capacity(slots),
         }))
     }
 }
 
-/// The delays in steps, `[n_pre × n_post]`, in the narrowest type that
-/// holds them.
+/// The delays, as propagation reads them.
 #[derive(Debug)]
 enum Delays {
+    /// Each source's targets grouped by delay (targets fit in 16 bits).
+    Grouped(ByDelay),
+    /// One delay per synapse, `[n_pre × n_post]`, in steps that fit a byte.
     Narrow(Vec<u8>),
+    /// One delay per synapse, in steps.
     Wide(Vec<u16>),
 }
 
-/// The ring of future input as one propagation step sees it.
-struct Ring<'a> {
-    ring: &'a mut [f32],
-    /// Per delay, the ring offset it reaches at this step.
-    offsets: &'a [usize],
+impl Delays {
+    fn new(delays: &[u16], n_pre: usize, n_post: usize, slots: usize) -> Self {
+        if n_post <= usize::from(u16::MAX) + 1 && n_pre * n_post <= u32::MAX as usize {
+            Delays::Grouped(ByDelay::new(delays, n_pre, n_post, slots))
+        } else if slots <= usize::from(u8::MAX) + 1 {
+            Delays::Narrow(delays.iter().map(|&d| d as u8).collect())
+        } else {
+            Delays::Wide(delays.to_vec())
+        }
+    }
+
+    /// Adds `s·w[i][j]` for the targets `j` in `first..first + rows[0].len()`
+    /// into `rows[d[i][j]][j − first]` (`rows[d]`: the slot delay `d`
+    /// reaches). `1·w` is `w`, bit for bit, so a spike adds `w`.
+    fn add_source(
+        &self,
+        w: &[f32],
+        i: usize,
+        s: f32,
+        n: usize,
+        rows: &mut [&mut [f32]],
+        first: usize,
+    ) {
+        let len = rows[0].len();
+        let wrow = &w[i * n..(i + 1) * n];
+        match self {
+            Delays::Grouped(g) if first == 0 && len == n => {
+                for (d, row) in rows.iter_mut().enumerate() {
+                    add_grouped(row, wrow, g.group(i, d), s);
+                }
+            }
+            Delays::Grouped(g) => {
+                // This block's columns of each group (ascending).
+                let (lo, hi) = (first as u16, (first + len - 1) as u16);
+                let wblock = &wrow[first..][..len];
+                for (d, row) in rows.iter_mut().enumerate() {
+                    let cols = g.group(i, d);
+                    let a = cols.partition_point(|&j| j < lo);
+                    let b = a + cols[a..].partition_point(|&j| j <= hi);
+                    for &j in &cols[a..b] {
+                        let j = j as usize - first;
+                        row[j] += if s == 1.0 { wblock[j] } else { s * wblock[j] };
+                    }
+                }
+            }
+            Delays::Narrow(d) => {
+                add_listed(&wrow[first..][..len], &d[i * n + first..][..len], rows, s)
+            }
+            Delays::Wide(d) => {
+                add_listed(&wrow[first..][..len], &d[i * n + first..][..len], rows, s)
+            }
+        }
+    }
+}
+
+/// One group: `row[j] += s·wrow[j]` for its targets `j` (a spike adds `w`).
+#[inline]
+fn add_grouped(row: &mut [f32], wrow: &[f32], cols: &[u16], s: f32) {
+    // Equal lengths: one bounds check per synapse covers both.
+    let row = &mut row[..wrow.len()];
+    if s == 1.0 {
+        for &j in cols {
+            row[j as usize] += wrow[j as usize];
+        }
+    } else {
+        for &j in cols {
+            row[j as usize] += s * wrow[j as usize];
+        }
+    }
+}
+
+/// One delay per synapse: each weight goes to the slot its delay names.
+#[inline]
+fn add_listed<D: Copy>(wrow: &[f32], drow: &[D], rows: &mut [&mut [f32]], s: f32)
+where
+    usize: From<D>,
+{
+    for (j, (&w, &d)) in wrow.iter().zip(drow).enumerate() {
+        rows[usize::from(d)][j] += if s == 1.0 { w } else { s * w };
+    }
+}
+
+/// Each source's targets grouped by delay, ascending within a group: a
+/// spike adds its weights slot by slot, one gather and one add per synapse,
+/// instead of looking each synapse's slot up (2 bytes per synapse).
+#[derive(Debug)]
+struct ByDelay {
+    slots: usize,
+    /// `[n_pre × slots + 1]`: group `(i, d)` is `cols[starts[i·slots + d]
+    /// .. starts[i·slots + d + 1]]`.
+    starts: Vec<u32>,
+    cols: Vec<u16>,
+}
+
+impl ByDelay {
+    fn new(delays: &[u16], n_pre: usize, n_post: usize, slots: usize) -> Self {
+        let mut starts = vec![0u32; n_pre * slots + 1];
+        for (i, row) in delays.chunks_exact(n_post).enumerate() {
+            for &d in row {
+                starts[i * slots + usize::from(d) + 1] += 1;
+            }
+        }
+        for k in 0..n_pre * slots {
+            starts[k + 1] += starts[k];
+        }
+        let mut fill = starts.clone();
+        let mut cols = vec![0u16; n_pre * n_post];
+        for (i, row) in delays.chunks_exact(n_post).enumerate() {
+            for (j, &d) in row.iter().enumerate() {
+                let f = &mut fill[i * slots + usize::from(d)];
+                cols[*f as usize] = j as u16;
+                *f += 1;
+            }
+        }
+        ByDelay {
+            slots,
+            starts,
+            cols,
+        }
+    }
+
+    /// Source `i`'s targets at delay `d`.
+    #[inline]
+    fn group(&self, i: usize, d: usize) -> &[u16] {
+        let k = i * self.slots + d;
+        &self.cols[self.starts[k] as usize..self.starts[k + 1] as usize]
+    }
+}
+
+/// Adds the weight rows of `src`'s spiking sources into the ring slots their
+/// delays point at; `head` is the slot delivered this step.
+fn propagate_into(
+    ring: &mut [f32],
     head: usize,
     batch: usize,
     n: usize,
-}
-
-impl Ring<'_> {
-    /// Adds the weight rows of `src`'s spiking sources into the slots their
-    /// delays point at.
-    fn add<D: Copy + Sync>(self, w: &[f32], delays: &[D], src: &Spikes)
-    where
-        usize: From<D>,
-    {
-        let Ring {
-            ring,
-            offsets,
-            head,
-            batch,
-            n,
-        } = self;
-        for b in 0..src.batch() {
-            let vals = src.row(b);
-            let active = src.active(b);
-            if crate::parallel::worth(active.len() * n, PAR_MIN_WORK) {
-                // Blocks of columns on the pool's threads: each ring element
-                // still receives the same additions in the same order.
-                // Batch row b of every slot, in delay order: rows[d] is
-                // slot (head + d) mod slots.
-                let mut rows: Vec<&mut [f32]> =
-                    ring.chunks_exact_mut(n).skip(b).step_by(batch).collect();
-                rows.rotate_left(head);
-                crate::parallel::for_column_blocks(rows, n, &|rows, first| {
-                    let len = rows[0].len();
-                    for &i in active {
-                        let i = i as usize;
-                        let s = vals[i];
-                        let wrow = &w[i * n + first..][..len];
-                        let drow = &delays[i * n + first..][..len];
-                        for (j, (&w, &d)) in wrow.iter().zip(drow).enumerate() {
-                            // `1·w` is `w`, bit for bit.
-                            rows[usize::from(d)][j] += if s == 1.0 { w } else { s * w };
-                        }
-                    }
-                });
-                continue;
-            }
-            let ring = &mut ring[b * n..];
-            for &i in active {
-                let i = i as usize;
-                let s = vals[i];
-                let wrow = &w[i * n..(i + 1) * n];
-                let drow = &delays[i * n..(i + 1) * n];
-                if s == 1.0 {
-                    // A spike: `1·w` is `w`, bit for bit.
-                    for (j, (&w, &d)) in wrow.iter().zip(drow).enumerate() {
-                        ring[offsets[usize::from(d)] + j] += w;
-                    }
-                } else {
-                    for (j, (&w, &d)) in wrow.iter().zip(drow).enumerate() {
-                        ring[offsets[usize::from(d)] + j] += s * w;
-                    }
+    w: &[f32],
+    delays: &Delays,
+    src: &Spikes,
+) {
+    for b in 0..src.batch() {
+        let vals = src.row(b);
+        let active = src.active(b);
+        // Batch row b of every slot, in delay order: rows[d] is slot
+        // (head + d) mod slots.
+        let mut rows: Vec<&mut [f32]> = ring.chunks_exact_mut(n).skip(b).step_by(batch).collect();
+        rows.rotate_left(head);
+        if crate::parallel::worth(active.len() * n, PAR_MIN_WORK) {
+            // Blocks of columns on the pool's threads: each ring element
+            // still receives the same additions in the same order.
+            crate::parallel::for_column_blocks(rows, n, &|rows, first| {
+                for &i in active {
+                    delays.add_source(w, i as usize, vals[i as usize], n, rows, first);
                 }
+            });
+        } else {
+            for &i in active {
+                delays.add_source(w, i as usize, vals[i as usize], n, &mut rows, 0);
             }
         }
     }
@@ -236,8 +324,6 @@ struct DelayedTopology {
     delays: Delays,
     line: DelayRing,
     batch: usize,
-    /// Per delay, the ring offset it reaches at this step (scratch).
-    offsets: Vec<usize>,
 }
 
 impl Topology for DelayedTopology {
@@ -245,27 +331,17 @@ impl Topology for DelayedTopology {
         "DelayedConnection"
     }
     fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
-        let n = self.n_post;
-        let slot_len = self.batch * n;
-        let (head, slots) = (self.line.head(), self.line.slots);
-        // Where each delay lands this step: slot (head + d) mod slots, as
-        // an offset into the ring (one table lookup per synapse instead of
-        // a wrap test and a multiplication).
-        self.offsets.clear();
-        self.offsets
-            .extend((0..slots).map(|d| (head + d) % slots * slot_len));
-        let ring = Ring {
-            ring: &mut self.line.ring,
-            offsets: &self.offsets,
+        let (n, head) = (self.n_post, self.line.head());
+        propagate_into(
+            &mut self.line.ring,
             head,
-            batch: self.batch,
+            self.batch,
             n,
-        };
-        match &self.delays {
-            Delays::Narrow(d) => ring.add(&self.w, d, src),
-            Delays::Wide(d) => ring.add(&self.w, d, src),
-        }
-        self.line.deliver(out, slot_len);
+            &self.w,
+            &self.delays,
+            src,
+        );
+        self.line.deliver(out, self.batch * n);
     }
     fn variable_names(&self) -> &'static [&'static str] {
         DelayRing::NAMES
@@ -382,6 +458,67 @@ mod tests {
                         (got - want).abs() < 1e-5,
                         "t {t} b {b} j {j}: {got} vs {want}"
                     );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn grouped_and_listed_delays_add_the_same_bits() {
+        // Every layout of the delays, sequential and in column blocks, with
+        // spikes and graded values: the same ring, bit for bit.
+        let (n_pre, n_post, batch, slots) = (9, 37, 2, 6);
+        let mut rng = Rng::seed_from_u64(5);
+        let w: Vec<f32> = (0..n_pre * n_post).map(|_| rng.normal_f32()).collect();
+        let d: Vec<u16> = (0..n_pre * n_post)
+            .map(|_| rng.below(slots) as u16)
+            .collect();
+        let layouts = [
+            Delays::Grouped(ByDelay::new(&d, n_pre, n_post, slots)),
+            Delays::Narrow(d.iter().map(|&x| x as u8).collect()),
+            Delays::Wide(d.clone()),
+        ];
+        let mut spikes = Spikes::new(batch, n_pre);
+        let rings: Vec<Vec<f32>> = layouts
+            .iter()
+            .map(|delays| {
+                let mut ring = vec![0.0f32; slots * batch * n_post];
+                let mut rng = Rng::seed_from_u64(9);
+                for t in 0..40 {
+                    let v: Vec<f32> = (0..batch * n_pre)
+                        .map(|k| match rng.below(4) {
+                            0 => 1.0,
+                            1 if k % 3 == 0 => 0.5,
+                            _ => 0.0,
+                        })
+                        .collect();
+                    spikes.set_values(&v);
+                    propagate_into(&mut ring, t % slots, batch, n_post, &w, delays, &spikes);
+                }
+                ring
+            })
+            .collect();
+        assert_eq!(rings[0], rings[1]);
+        assert_eq!(rings[0], rings[2]);
+        // Column blocks: every block of the grouped layout from a column on.
+        for first in [0, 1, 16, 36] {
+            for delays in &layouts {
+                let mut ring = vec![0.0f32; slots * n_post];
+                let mut rows: Vec<&mut [f32]> = ring
+                    .chunks_exact_mut(n_post)
+                    .map(|r| &mut r[first..])
+                    .collect();
+                delays.add_source(&w, 4, 1.0, n_post, &mut rows, first);
+                for (dd, row) in ring.chunks_exact(n_post).enumerate() {
+                    for j in 0..n_post {
+                        let k = 4 * n_post + j;
+                        let want = if j >= first && usize::from(d[k]) == dd {
+                            w[k]
+                        } else {
+                            0.0
+                        };
+                        assert_eq!(row[j], want, "first {first} slot {dd} column {j}");
+                    }
                 }
             }
         }
