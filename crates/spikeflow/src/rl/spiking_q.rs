@@ -212,7 +212,8 @@ pub struct SpikingQRun {
     env: CartPole,
     recorder: EpisodeRecorder,
     episode: u64,
-    raster: Vec<bool>,
+    /// The input of a window, reused from window to window.
+    raster: SpikeRaster,
     // The episode in progress.
     active: bool,
     rng: Rng,
@@ -324,7 +325,7 @@ impl SpikingQ {
             env,
             recorder: EpisodeRecorder::default(),
             episode: 0,
-            raster: vec![false; self.window * n_in],
+            raster: SpikeRaster::zeros(vec![self.window, 1, n_in]),
             active: false,
             rng: Rng::seed_from_u64(0),
             epsilon: 0.0,
@@ -372,17 +373,20 @@ impl SpikingQRun {
     fn window(&mut self, b: usize) -> Result<[f32; 2]> {
         let n_in = self.cfg.boxes.n();
         self.net.reset_state();
-        self.raster.fill(false);
+        let raster = self.raster.data_mut();
+        raster.fill(false);
         for t in (0..self.cfg.window).step_by(self.cfg.input_period) {
-            self.raster[t * n_in + b] = true;
+            raster[t * n_in + b] = true;
         }
-        let x = SpikeRaster::new(vec![self.cfg.window, 1, n_in], self.raster.clone())?;
         let options = RunOptions {
             reward: Reward::Scalar(0.0),
             ..Default::default()
         };
-        self.net
-            .run_inputs(&[("X", RunInput::from(&x))], self.cfg.window, &options)?;
+        self.net.run_inputs(
+            &[("X", RunInput::from(&self.raster))],
+            self.cfg.window,
+            &options,
+        )?;
         let s = self.net.monitor(MONITOR)?.get("s")?;
         let k = self.cfg.per_action;
         let mut counts = [0u32; 2];
@@ -394,14 +398,15 @@ impl SpikingQRun {
         Ok(counts.map(|c| self.cfg.q_scale * c as f32))
     }
 
-    /// Box `b`'s eligibility onto `action`'s population, now.
-    fn eligibility(&self, b: usize, action: usize) -> Result<Vec<f32>> {
+    /// Keeps box `b`'s eligibility onto `action`'s population, now.
+    fn keep_eligibility(&mut self, b: usize, action: usize) -> Result<()> {
         let k = self.cfg.per_action;
         let e = self
             .net
             .connection_state(SPIKING_Q_CONNECTION, "eligibility")?;
         let row = b * 2 * k + action * k;
-        Ok(e[row..row + k].to_vec())
+        self.elig.copy_from_slice(&e[row..row + k]);
+        Ok(())
     }
 
     fn choose(&mut self, q: [f32; 2]) -> (usize, bool) {
@@ -465,7 +470,7 @@ impl SpikingQRun {
     fn step_inner(&mut self) -> Result<QStep> {
         let (b, q) = (self.state_box, self.q);
         let (action, explored) = self.choose(q);
-        self.elig = self.eligibility(b, action)?;
+        self.keep_eligibility(b, action)?;
         let step = self.env.step(action)?;
         self.episode_return += step.reward;
         self.steps += 1;
