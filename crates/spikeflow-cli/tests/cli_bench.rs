@@ -9,29 +9,25 @@ mod support;
 
 use support::BIN;
 
-#[test]
-fn paper_workload_prints_a_line_per_image_and_phase() {
-    let o = Command::new(BIN)
-        .args([
-            "bench",
-            "paper",
-            "--sizes",
-            "10",
-            "--samples",
-            "2",
-            "--warmup",
-            "1",
-            "--threads",
-            "2",
-        ])
-        .output()
-        .unwrap();
+/// The JSON lines `spikeflow bench ARGS` prints, after checking that it
+/// succeeded and began with its `meta` line.
+fn bench_lines(args: &[&str]) -> Vec<serde_json::Value> {
+    let o = Command::new(BIN).arg("bench").args(args).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines[0]["bench"], "meta");
+    lines
+}
+
+#[test]
+fn paper_workload_prints_a_line_per_image_and_phase() {
+    #[rustfmt::skip]
+    let lines = bench_lines(&[
+        "paper", "--sizes", "10", "--samples", "2", "--warmup", "1", "--threads", "2",
+    ]);
     let paper: Vec<_> = lines.iter().filter(|r| r["bench"] == "paper").collect();
     assert_eq!(
         paper.len(),
@@ -53,27 +49,10 @@ fn paper_workload_prints_a_line_per_image_and_phase() {
 /// `bench w5` at scale 0.01 (90 E, 22 I neurons, each with NEST's 9000 + 2200
 /// inputs: multapses) for 20 ms after 5 ms of presimulation.
 fn w5_line(threads: &str) -> serde_json::Value {
-    let o = Command::new(BIN)
-        .args([
-            "bench",
-            "w5",
-            "--scale",
-            "0.01",
-            "--seconds",
-            "0.02",
-            "--presim-ms",
-            "5",
-            "--threads",
-            threads,
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines[0]["bench"], "meta");
+    #[rustfmt::skip]
+    let lines = bench_lines(&[
+        "w5", "--scale", "0.01", "--seconds", "0.02", "--presim-ms", "5", "--threads", threads,
+    ]);
     let w5: Vec<_> = lines.into_iter().filter(|r| r["bench"] == "w5").collect();
     assert_eq!(w5.len(), 1, "one repetition");
     w5.into_iter().next().unwrap()
