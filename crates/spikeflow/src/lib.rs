@@ -31,6 +31,7 @@
 
 pub mod conformance;
 pub mod datasets;
+pub mod distributed;
 pub mod encoding;
 mod error;
 pub mod evaluation;

@@ -24,17 +24,17 @@ use std::collections::HashMap;
 /// ```
 #[derive(Debug)]
 pub struct NetworkBuilder {
-    dt: f32,
-    batch: usize,
-    learning: bool,
-    seed: u64,
-    layers: Vec<LayerSpec>,
-    conns: Vec<Connect>,
-    reward_fn: Option<Box<dyn RewardFn>>,
+    pub(crate) dt: f32,
+    pub(crate) batch: usize,
+    pub(crate) learning: bool,
+    pub(crate) seed: u64,
+    pub(crate) layers: Vec<LayerSpec>,
+    pub(crate) conns: Vec<Connect>,
+    pub(crate) reward_fn: Option<Box<dyn RewardFn>>,
 }
 
 /// A population waiting to be built: name, shape, model, options.
-type LayerSpec = (String, Vec<usize>, Box<dyn NodeModel>, NodeOptions);
+pub(crate) type LayerSpec = (String, Vec<usize>, Box<dyn NodeModel>, NodeOptions);
 
 impl Default for NetworkBuilder {
     fn default() -> Self {

@@ -178,6 +178,39 @@ impl Network {
         Tensor::new(shape, data)
     }
 
+    /// Each target neuron's incoming weights summed in `f64`, sources in
+    /// increasing order (a pair's multapses in their order): per target,
+    /// the same sum whichever other targets the connection holds — which
+    /// makes [`DistributedNetwork::weight_sum`](crate::distributed::DistributedNetwork::weight_sum)
+    /// independent of the number of processes.
+    ///
+    /// # Errors
+    /// Unknown connection, or one without weights.
+    pub fn weight_sums_by_target(&self, connection: &str) -> Result<Vec<f64>> {
+        let c = &self.conns[self.conn_index(connection)?];
+        let (Some(map), Some(w)) = (c.topology.synapses(), c.topology.weights()) else {
+            return Err(Error::Unsupported(format!(
+                "connection {} has no weights",
+                c.name
+            )));
+        };
+        let mut sums = vec![0.0f64; map.n_post()];
+        for i in 0..map.n_pre() {
+            map.for_each_out(i, |j, k| sums[j] += f64::from(w[k]));
+        }
+        Ok(sums)
+    }
+
+    /// The name of the population monitor `name` watches (`None` for a
+    /// monitor of a connection).
+    pub(crate) fn monitored_population(&self, name: &str) -> Result<Option<&str>> {
+        let m = self.monitor(name)?;
+        Ok(match m.target {
+            crate::monitor::MonitorTarget::Population(p) => Some(self.names[p].as_str()),
+            crate::monitor::MonitorTarget::Connection(_) => None,
+        })
+    }
+
     /// A connection's internal variable (`"firing_rates"` of pooling) or its
     /// rule's state (`"pre_trace"`, `"post_trace"`, `"eligibility"`).
     ///

@@ -51,6 +51,12 @@ impl NodeModel for CurrentLifNodes {
         p.reset_state();
         Ok(Box::new(p))
     }
+    fn slice(&self, range: std::ops::Range<usize>) -> Option<Box<dyn NodeModel>> {
+        Some(Box::new(CurrentLifNodes {
+            lif: self.lif.sliced(range.clone()),
+            tc_i_decay: self.tc_i_decay.slice(range),
+        }))
+    }
 }
 
 #[derive(Debug, Clone)]

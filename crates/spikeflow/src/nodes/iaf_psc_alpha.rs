@@ -188,6 +188,21 @@ impl NodeModel for IafPscAlphaNodes {
         p.reset_state();
         Ok(Box::new(p))
     }
+    fn slice(&self, range: std::ops::Range<usize>) -> Option<Box<dyn NodeModel>> {
+        let cut = |p: &Param| p.slice(range.clone());
+        Some(Box::new(IafPscAlphaNodes {
+            e_l: cut(&self.e_l),
+            c_m: cut(&self.c_m),
+            tau_m: cut(&self.tau_m),
+            t_ref: cut(&self.t_ref),
+            v_th: cut(&self.v_th),
+            v_reset: cut(&self.v_reset),
+            tau_syn_ex: cut(&self.tau_syn_ex),
+            tau_syn_in: cut(&self.tau_syn_in),
+            i_e: cut(&self.i_e),
+            v_init: cut(&self.v_init),
+        }))
+    }
 }
 
 #[derive(Debug, Clone)]

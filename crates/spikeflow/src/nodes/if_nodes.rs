@@ -54,6 +54,14 @@ impl NodeModel for IfNodes {
         p.reset_state();
         Ok(Box::new(p))
     }
+    fn slice(&self, range: std::ops::Range<usize>) -> Option<Box<dyn NodeModel>> {
+        Some(Box::new(IfNodes {
+            thresh: self.thresh.slice(range.clone()),
+            reset: self.reset.slice(range.clone()),
+            refrac: self.refrac.slice(range),
+            lbound: self.lbound,
+        }))
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -18,6 +18,9 @@ impl NodeModel for Input {
             core: NodeCore::new(ctx)?,
         }))
     }
+    fn slice(&self, _range: std::ops::Range<usize>) -> Option<Box<dyn NodeModel>> {
+        Some(Box::new(Input))
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -45,6 +45,20 @@ impl Default for LifNodes {
     }
 }
 
+impl LifNodes {
+    /// The parameters of neurons `range` alone.
+    pub(crate) fn sliced(&self, range: std::ops::Range<usize>) -> LifNodes {
+        LifNodes {
+            thresh: self.thresh.slice(range.clone()),
+            rest: self.rest.slice(range.clone()),
+            reset: self.reset.slice(range.clone()),
+            refrac: self.refrac.slice(range.clone()),
+            tc_decay: self.tc_decay.slice(range),
+            lbound: self.lbound,
+        }
+    }
+}
+
 impl NodeModel for LifNodes {
     fn type_name(&self) -> &'static str {
         "LIFNodes"
@@ -62,6 +76,9 @@ impl NodeModel for LifNodes {
         };
         p.reset_state();
         Ok(Box::new(p))
+    }
+    fn slice(&self, range: std::ops::Range<usize>) -> Option<Box<dyn NodeModel>> {
+        Some(Box::new(self.sliced(range)))
     }
 }
 

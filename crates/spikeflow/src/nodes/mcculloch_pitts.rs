@@ -29,6 +29,11 @@ impl NodeModel for McCullochPitts {
             core,
         }))
     }
+    fn slice(&self, range: std::ops::Range<usize>) -> Option<Box<dyn NodeModel>> {
+        Some(Box::new(McCullochPitts {
+            thresh: self.thresh.slice(range),
+        }))
+    }
 }
 
 #[derive(Debug, Clone)]

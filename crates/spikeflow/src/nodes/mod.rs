@@ -126,6 +126,18 @@ pub struct NodeOptions {
     pub sum_input: bool,
 }
 
+impl NodeOptions {
+    /// The options of neurons `range` alone (per-neuron trace parameters
+    /// cut to the range).
+    pub fn slice(&self, range: Range<usize>) -> NodeOptions {
+        NodeOptions {
+            tc_trace: self.tc_trace.slice(range.clone()),
+            trace_scale: self.trace_scale.slice(range),
+            ..self.clone()
+        }
+    }
+}
+
 impl Default for NodeOptions {
     fn default() -> Self {
         NodeOptions {
@@ -187,6 +199,17 @@ pub trait NodeModel: std::fmt::Debug {
     /// # Errors
     /// [`Error::InvalidParameter`] naming the population and the parameter.
     fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>>;
+    /// The same model for neurons `range` of the population alone, as one
+    /// process of a [distributed](crate::distributed) network builds it:
+    /// per-neuron parameters cut to the range, counter-based draws keyed
+    /// by the neurons' index in the whole population. `None` (the default)
+    /// for a model that cannot be cut so that the part steps exactly as it
+    /// would in the whole: one that draws from the network's generator
+    /// (which a part would consume differently) or couples its neurons
+    /// (one-spike, winner-take-all).
+    fn slice(&self, _range: Range<usize>) -> Option<Box<dyn NodeModel>> {
+        None
+    }
 }
 
 /// A population of neurons as the network steps it.

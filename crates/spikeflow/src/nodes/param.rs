@@ -25,6 +25,20 @@ impl From<Vec<f32>> for Param {
 }
 
 impl Param {
+    /// The values of neurons `range` alone (a scalar stays a scalar): the
+    /// parameter of one process's part of a distributed population. A
+    /// per-neuron array too short for the range is cut as far as it goes
+    /// (the build then reports its length).
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Param {
+        match self {
+            Param::Scalar(x) => Param::Scalar(*x),
+            Param::PerNeuron(v) => {
+                let end = range.end.min(v.len());
+                Param::PerNeuron(v[range.start.min(end)..end].to_vec())
+            }
+        }
+    }
+
     /// One value per neuron; every value must be finite.
     ///
     /// # Errors

@@ -90,6 +90,14 @@ impl NodeModel for PoissonGenerator {
             step: [0.0; 2],
         }))
     }
+    /// The part's trains are drawn with the keys of their neurons in the
+    /// whole population (`first_index` moves by the range's start).
+    fn slice(&self, range: std::ops::Range<usize>) -> Option<Box<dyn NodeModel>> {
+        Some(Box::new(PoissonGenerator {
+            first_index: self.first_index + range.start as u64,
+            ..self.clone()
+        }))
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -117,6 +117,26 @@ impl TopologySpec for Dense {
     fn type_name(&self) -> &'static str {
         "Connection"
     }
+    /// Given weights' columns `targets` (drawn weights cannot be cut: the
+    /// network's generator would draw them differently).
+    fn restrict_targets(
+        &self,
+        n_pre: usize,
+        n_post: usize,
+        targets: std::ops::Range<usize>,
+    ) -> Option<Box<dyn TopologySpec>> {
+        let w = self.w.as_ref().filter(|w| w.len() == n_pre * n_post)?;
+        let b = match &self.b {
+            Some(b) if b.len() == n_post => Some(b[targets.clone()].to_vec()),
+            Some(_) => return None,
+            None => None,
+        };
+        let w = (0..n_pre)
+            .flat_map(|i| w[i * n_post + targets.start..i * n_post + targets.end].iter())
+            .copied()
+            .collect();
+        Some(Box::new(Dense { w: Some(w), b }))
+    }
     fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
         let (n_pre, n_post) = (ends.n_pre(), ends.n_post());
         // All-to-all: n_pre × n_post weights of 4 bytes (more with delays).

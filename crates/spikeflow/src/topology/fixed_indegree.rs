@@ -78,6 +78,43 @@ impl TopologySpec for FixedIndegree {
         "SparseConnection"
     }
     fn build(&self, ends: &Ends<'_>, _rng: &mut Rng) -> Result<Box<dyn Topology>> {
+        self.build_targets(ends, 0)
+    }
+    fn restrict_targets(
+        &self,
+        _n_pre: usize,
+        _n_post: usize,
+        targets: std::ops::Range<usize>,
+    ) -> Option<Box<dyn TopologySpec>> {
+        Some(Box::new(FixedIndegreePart {
+            whole: self.clone(),
+            first_target: targets.start,
+        }))
+    }
+}
+
+/// The synapses of a [`FixedIndegree`] onto the targets from
+/// `first_target` on (as many as the part's target population has), drawn
+/// with the keys of the whole connection.
+#[derive(Debug, Clone, PartialEq)]
+struct FixedIndegreePart {
+    whole: FixedIndegree,
+    first_target: usize,
+}
+
+impl TopologySpec for FixedIndegreePart {
+    fn type_name(&self) -> &'static str {
+        "SparseConnection"
+    }
+    fn build(&self, ends: &Ends<'_>, _rng: &mut Rng) -> Result<Box<dyn Topology>> {
+        self.whole.build_targets(ends, self.first_target)
+    }
+}
+
+impl FixedIndegree {
+    /// The synapses onto `ends`' targets, the first of which is target
+    /// `first_target` of the whole connection (its draws' key).
+    fn build_targets(&self, ends: &Ends<'_>, first_target: usize) -> Result<Box<dyn Topology>> {
         let (n_pre, n_post) = (ends.n_pre(), ends.n_post());
         let nnz = n_post as u128 * self.indegree as u128;
         if nnz >= u128::from(u32::MAX) {
@@ -120,7 +157,7 @@ impl TopologySpec for FixedIndegree {
         let mut row_ptr = vec![0u32; n_pre + 1];
         for j in 0..n_post {
             for k in 0..self.indegree {
-                row_ptr[self.source(draws, j, k, m) as usize + 1] += 1;
+                row_ptr[self.source(draws, first_target + j, k, m) as usize + 1] += 1;
             }
         }
         for i in 0..n_pre {
@@ -131,7 +168,7 @@ impl TopologySpec for FixedIndegree {
         let mut col = vec![0u32; nnz as usize];
         for j in 0..n_post {
             for k in 0..self.indegree {
-                let i = self.source(draws, j, k, m) as usize;
+                let i = self.source(draws, first_target + j, k, m) as usize;
                 col[fill[i] as usize] = j as u32;
                 fill[i] += 1;
             }

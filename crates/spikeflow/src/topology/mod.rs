@@ -140,6 +140,43 @@ pub trait TopologySpec: std::fmt::Debug {
     fn norm_scale(&self) -> f32 {
         1.0
     }
+    /// The synapses onto targets `targets` alone, target `j` renumbered
+    /// `j − targets.start`, in the order the whole connection keeps them
+    /// (so every target sums its input in the same order): the part of a
+    /// connection one process of a [distributed](crate::distributed)
+    /// network owns. `n_pre` and `n_post` are the whole connection's ends.
+    /// `None` (the default) for a topology that cannot be cut that way
+    /// (weights drawn from the network's generator, shared kernels).
+    fn restrict_targets(
+        &self,
+        _n_pre: usize,
+        _n_post: usize,
+        _targets: std::ops::Range<usize>,
+    ) -> Option<Box<dyn TopologySpec>> {
+        None
+    }
+}
+
+/// A boxed spec is a spec (a wrapper such as [`WithDelays`] around a part
+/// of a connection).
+impl TopologySpec for Box<dyn TopologySpec> {
+    fn type_name(&self) -> &'static str {
+        self.as_ref().type_name()
+    }
+    fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
+        self.as_ref().build(ends, rng)
+    }
+    fn norm_scale(&self) -> f32 {
+        self.as_ref().norm_scale()
+    }
+    fn restrict_targets(
+        &self,
+        n_pre: usize,
+        n_post: usize,
+        targets: std::ops::Range<usize>,
+    ) -> Option<Box<dyn TopologySpec>> {
+        self.as_ref().restrict_targets(n_pre, n_post, targets)
+    }
 }
 
 /// How weights are normalised (`norm`), per BindsNET topology.

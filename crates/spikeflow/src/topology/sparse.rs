@@ -164,6 +164,32 @@ impl TopologySpec for Sparse {
     fn type_name(&self) -> &'static str {
         "SparseConnection"
     }
+    /// Given synapses (not `Random`, whose draws depend on the bounds) onto
+    /// `targets`, in the order given.
+    fn restrict_targets(
+        &self,
+        n_pre: usize,
+        n_post: usize,
+        targets: std::ops::Range<usize>,
+    ) -> Option<Box<dyn TopologySpec>> {
+        let keep = |t: &[(u32, u32, f32)]| -> Vec<(u32, u32, f32)> {
+            t.iter()
+                .filter(|s| targets.contains(&(s.1 as usize)))
+                .map(|&(i, j, w)| (i, j - targets.start as u32, w))
+                .collect()
+        };
+        Some(Box::new(match self {
+            Sparse::FromDense(w) if w.len() == n_pre * n_post => Sparse::FromDense(
+                (0..n_pre)
+                    .flat_map(|i| w[i * n_post + targets.start..i * n_post + targets.end].iter())
+                    .copied()
+                    .collect(),
+            ),
+            Sparse::Triplets(t) => Sparse::Triplets(keep(t)),
+            Sparse::Multapses(t) => Sparse::Multapses(keep(t)),
+            Sparse::FromDense(_) | Sparse::Random { .. } => return None,
+        }))
+    }
     fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
         let (n_pre, n_post) = (ends.n_pre(), ends.n_post());
         let mut trip: Vec<(u32, u32, f32)> = match self {

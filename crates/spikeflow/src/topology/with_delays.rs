@@ -67,6 +67,22 @@ impl<T: TopologySpec> TopologySpec for WithDelays<T> {
     fn type_name(&self) -> &'static str {
         self.inner.type_name()
     }
+    /// One delay for all synapses only (a delay per weight follows the
+    /// whole connection's weight order, which a part does not know).
+    fn restrict_targets(
+        &self,
+        n_pre: usize,
+        n_post: usize,
+        targets: std::ops::Range<usize>,
+    ) -> Option<Box<dyn TopologySpec>> {
+        if self.delays.len() != 1 {
+            return None;
+        }
+        Some(Box::new(WithDelays {
+            inner: self.inner.restrict_targets(n_pre, n_post, targets)?,
+            delays: self.delays.clone(),
+        }))
+    }
     fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
         let inner = self.inner.build(ends, rng)?;
         let refuse = |why: &str| {

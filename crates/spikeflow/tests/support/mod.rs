@@ -1,6 +1,8 @@
 //! Helpers shared by several test files (each file uses what it needs).
 #![allow(dead_code)]
 
+pub mod distributed;
+
 use spikeflow::learning::{Nu, Phases, Requirements, StdpPowerLaw, Synapse, SynapseRule};
 use spikeflow::prelude::*;
 

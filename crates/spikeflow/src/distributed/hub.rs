@@ -1,0 +1,349 @@
+//! The spike exchange inside a step, and the two kinds of population that
+//! use it.
+//!
+//! A process's network holds its part of every population, and for every
+//! population some connection leaves, a *mirror*: an input population of
+//! the whole population's size whose spikes at step `t` are the whole
+//! population's spikes at step `t`. The mirrors come after every other
+//! population, so by the time the first of them steps, every part has
+//! stepped and *published* its spikes to the [`Hub`]; the first mirror then
+//! runs the step's one all-gather, and every mirror takes its population's
+//! spikes from it and updates its trace exactly as the whole population
+//! does (same trace options, same spikes). Connections leave the mirrors:
+//! propagation at `t + 1`, and learning at `t` with presynaptic spikes and
+//! traces, see what they would see in one process.
+//!
+//! Wire format of one process's spikes of one population, per step:
+//! `[binary, then per batch row: count, local indices…, (value bits…)]`,
+//! the values only when some spike is not 1 (graded spikes, Poisson
+//! counts).
+
+use super::exchange::Exchange;
+use crate::error::Result;
+use crate::nodes::{BuildContext, Input, NodeCore, NodeModel, Population, StepContext};
+use crate::spikes::Spikes;
+use std::ops::Range;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The exchange and the spikes passing through it.
+pub(crate) struct Hub {
+    exchange: Box<dyn Exchange>,
+    pops: Vec<Exchanged>,
+    send: Vec<u32>,
+    recv: Vec<u32>,
+    counts: Vec<usize>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("rank", &self.rank())
+            .field("ranks", &self.ranks())
+            .field("populations", &self.pops.len())
+            .finish()
+    }
+}
+
+/// One exchanged population.
+struct Exchanged {
+    /// Neurons of the whole population.
+    n: usize,
+    /// Every rank's neurons.
+    ranges: Vec<Range<usize>>,
+    /// This process's spikes of this step, encoded.
+    local: Vec<u32>,
+    /// The whole population's spikes of this step, `[batch × n]`.
+    whole: Vec<f32>,
+}
+
+/// The hub, shared by the populations of one process's network.
+pub(crate) type SharedHub = Arc<Mutex<Hub>>;
+
+fn lock(hub: &SharedHub) -> MutexGuard<'_, Hub> {
+    hub.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Hub {
+    pub fn new(exchange: Box<dyn Exchange>) -> Self {
+        Hub {
+            exchange,
+            pops: Vec::new(),
+            send: Vec::new(),
+            recv: Vec::new(),
+            counts: Vec::new(),
+        }
+    }
+
+    /// The exchange, for another network.
+    pub fn into_exchange(self) -> Box<dyn Exchange> {
+        self.exchange
+    }
+
+    pub fn rank(&self) -> usize {
+        self.exchange.rank()
+    }
+
+    pub fn ranks(&self) -> usize {
+        self.exchange.ranks()
+    }
+
+    /// Registers a population of `n` neurons cut into `ranges`; its slot.
+    pub fn add(&mut self, n: usize, batch: usize, ranges: Vec<Range<usize>>) -> usize {
+        self.pops.push(Exchanged {
+            n,
+            ranges,
+            local: Vec::new(),
+            whole: vec![0.0; batch * n],
+        });
+        self.pops.len() - 1
+    }
+
+    /// Every process's `local`, in rank order (a collective).
+    pub fn all_gather(&mut self, local: &[u32]) -> (Vec<u32>, Vec<usize>) {
+        let (mut out, mut counts) = (Vec::new(), Vec::new());
+        self.exchange.all_gather(local, &mut out, &mut counts);
+        (out, counts)
+    }
+
+    /// Records this process's spikes of population `slot` for this step.
+    fn publish(&mut self, slot: usize, spikes: &Spikes) {
+        let local = &mut self.pops[slot].local;
+        local.clear();
+        let binary = spikes.is_binary();
+        local.push(u32::from(binary));
+        for b in 0..spikes.batch() {
+            let active = spikes.active(b);
+            local.push(active.len() as u32);
+            local.extend_from_slice(active);
+            if !binary {
+                let row = spikes.row(b);
+                local.extend(active.iter().map(|&j| row[j as usize].to_bits()));
+            }
+        }
+    }
+
+    /// The step's all-gather: every population's spikes from every process
+    /// into its whole array.
+    fn exchange(&mut self) {
+        self.send.clear();
+        for p in &self.pops {
+            self.send.push(p.local.len() as u32);
+            self.send.extend_from_slice(&p.local);
+        }
+        self.exchange
+            .all_gather(&self.send, &mut self.recv, &mut self.counts);
+        for p in &mut self.pops {
+            p.whole.fill(0.0);
+        }
+        let mut at = 0;
+        for (rank, &count) in self.counts.iter().enumerate() {
+            let chunk = &self.recv[at..at + count];
+            at += count;
+            let mut k = 0;
+            for p in &mut self.pops {
+                let len = chunk[k] as usize;
+                p.decode(rank, &chunk[k + 1..k + 1 + len]);
+                k += 1 + len;
+            }
+        }
+    }
+}
+
+impl Exchanged {
+    /// Writes rank `rank`'s encoded spikes into the whole array.
+    fn decode(&mut self, rank: usize, words: &[u32]) {
+        let range = &self.ranges[rank];
+        let (n_local, n) = (range.len(), self.n);
+        let binary = words[0] == 1;
+        let mut k = 1;
+        let mut b = 0;
+        while k < words.len() {
+            let count = words[k] as usize;
+            let idx = &words[k + 1..k + 1 + count];
+            k += 1 + count;
+            let row = &mut self.whole[b * n + range.start..b * n + range.start + n_local];
+            if binary {
+                for &j in idx {
+                    row[j as usize] = 1.0;
+                }
+            } else {
+                for (&j, &v) in idx.iter().zip(&words[k..k + count]) {
+                    row[j as usize] = f32::from_bits(v);
+                }
+                k += count;
+            }
+            b += 1;
+        }
+    }
+}
+
+/// A process's part of a population some connection leaves: the model's
+/// population, publishing its spikes after every step.
+pub(crate) struct PublishedModel {
+    pub inner: Box<dyn NodeModel>,
+    pub hub: SharedHub,
+    pub slot: usize,
+}
+
+impl std::fmt::Debug for PublishedModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Published")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl NodeModel for PublishedModel {
+    fn type_name(&self) -> &'static str {
+        self.inner.type_name()
+    }
+    fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>> {
+        Ok(Box::new(Published {
+            inner: self.inner.build(ctx)?,
+            hub: Arc::clone(&self.hub),
+            slot: self.slot,
+        }))
+    }
+}
+
+struct Published {
+    inner: Box<dyn Population>,
+    hub: SharedHub,
+    slot: usize,
+}
+
+impl std::fmt::Debug for Published {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Published")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl Published {
+    fn publish(&mut self) {
+        if self.inner.core().clamps.pending() {
+            self.inner.core_mut().apply_clamps();
+        }
+        lock(&self.hub).publish(self.slot, self.inner.core().spikes());
+    }
+}
+
+impl Population for Published {
+    fn type_name(&self) -> &'static str {
+        self.inner.type_name()
+    }
+    fn core(&self) -> &NodeCore {
+        self.inner.core()
+    }
+    fn core_mut(&mut self) -> &mut NodeCore {
+        self.inner.core_mut()
+    }
+    fn step(&mut self, input: &mut [f32], ctx: &mut StepContext<'_>) {
+        self.inner.step(input, ctx);
+        self.publish();
+    }
+    fn step_external(&mut self, external: &[f32], buffer: &mut [f32], ctx: &mut StepContext<'_>) {
+        self.inner.step_external(external, buffer, ctx);
+        self.publish();
+    }
+    fn step_external_spikes(
+        &mut self,
+        spikes: &[bool],
+        buffer: &mut [f32],
+        ctx: &mut StepContext<'_>,
+    ) {
+        self.inner.step_external_spikes(spikes, buffer, ctx);
+        self.publish();
+    }
+    fn reset_state(&mut self) {
+        self.inner.reset_state();
+    }
+    fn variable(&self, name: &str) -> Option<&[f32]> {
+        self.inner.variable(name)
+    }
+    fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
+        self.inner.variable_mut(name)
+    }
+    fn variable_names(&self) -> &'static [&'static str] {
+        self.inner.variable_names()
+    }
+    fn input_channels(&self) -> usize {
+        self.inner.input_channels()
+    }
+}
+
+/// The mirror of a whole population (see the module docs); `leader` runs
+/// the step's exchange.
+pub(crate) struct MirrorModel {
+    pub hub: SharedHub,
+    pub slot: usize,
+    pub leader: bool,
+}
+
+impl std::fmt::Debug for MirrorModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mirror").field("slot", &self.slot).finish()
+    }
+}
+
+impl NodeModel for MirrorModel {
+    fn type_name(&self) -> &'static str {
+        "Input"
+    }
+    fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>> {
+        Ok(Box::new(Mirror {
+            inner: Input.build(ctx)?,
+            hub: Arc::clone(&self.hub),
+            slot: self.slot,
+            leader: self.leader,
+        }))
+    }
+}
+
+struct Mirror {
+    inner: Box<dyn Population>,
+    hub: SharedHub,
+    slot: usize,
+    leader: bool,
+}
+
+impl std::fmt::Debug for Mirror {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mirror").field("slot", &self.slot).finish()
+    }
+}
+
+impl Population for Mirror {
+    fn type_name(&self) -> &'static str {
+        "Input"
+    }
+    fn core(&self) -> &NodeCore {
+        self.inner.core()
+    }
+    fn core_mut(&mut self) -> &mut NodeCore {
+        self.inner.core_mut()
+    }
+    fn step(&mut self, input: &mut [f32], ctx: &mut StepContext<'_>) {
+        {
+            let mut hub = lock(&self.hub);
+            if self.leader {
+                hub.exchange();
+            }
+            input.copy_from_slice(&hub.pops[self.slot].whole);
+        }
+        self.inner.step(input, ctx);
+    }
+    fn reset_state(&mut self) {
+        self.inner.reset_state();
+    }
+    fn variable(&self, name: &str) -> Option<&[f32]> {
+        self.inner.variable(name)
+    }
+    fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
+        self.inner.variable_mut(name)
+    }
+    fn variable_names(&self) -> &'static [&'static str] {
+        self.inner.variable_names()
+    }
+}

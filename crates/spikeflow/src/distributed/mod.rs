@@ -1,0 +1,85 @@
+//! One network over several processes, with the same spikes and weights
+//! as one process (NEST's scheme, on any [`Exchange`]: MPI with the
+//! feature `mpi`, threads for tests).
+//!
+//! Every process is given the same [`NetworkBuilder`](crate::NetworkBuilder)
+//! and builds its part of it with [`DistributedNetwork::build`]:
+//!
+//! - every population is cut into contiguous blocks of neurons, one per
+//!   process ([`block`]); a process steps its block
+//!   ([`NodeModel::slice`](crate::nodes::NodeModel::slice) cuts the
+//!   per-neuron parameters; counter-based draws stay keyed by the neuron's
+//!   index in the whole population);
+//! - a process owns the synapses *onto* its neurons, with their weights,
+//!   delays and learning-rule state
+//!   ([`TopologySpec::restrict_targets`](crate::topology::TopologySpec::restrict_targets)),
+//!   so every rule stays local to a process and is written once, as in one
+//!   process;
+//! - the spikes of every population some connection leaves are exchanged
+//!   once per step by one all-gather ([`Exchange::all_gather`]) into a
+//!   *mirror* of the whole population (`"<name>@all"`) whose trace is
+//!   updated as the population's own; connections leave the mirrors.
+//!
+//! Each target neuron therefore sums the same inputs in the same order,
+//! and each synapse learns from the same spikes and traces, whatever the
+//! number of processes: spikes, voltages and weights are bit for bit those
+//! of one process (`tests/distributed.rs` checks 1, 2 and 3 processes
+//! against [`Network`](crate::Network) with every rule family, delays,
+//! monitors and a checkpoint). Spikes are exchanged every step, the
+//! minimum delay of this engine's step order (a connection delivers at the
+//! next step at the earliest).
+//!
+//! What can be cut: `Input`, `IFNodes`, `LIFNodes`, `CurrentLIFNodes`,
+//! `McCullochPitts`, `IafPscAlphaNodes` and `PoissonGenerator`; dense
+//! connections with given weights, sparse connections with given synapses
+//! (`Sparse::{FromDense, Triplets, Multapses}`) and
+//! [`FixedIndegree`](crate::topology::FixedIndegree), each optionally with
+//! one delay for all synapses ([`WithDelays`](crate::topology::WithDelays)).
+//! Others are refused by name when the network is built: models that draw
+//! from the network's generator (Izhikevich, SRM0, adaptive thresholds) or
+//! couple their neurons (one-spike), drawn dense weights, convolutions and
+//! local connections (shared or windowed kernels).
+//!
+//! ```
+//! use spikeflow::distributed::{local_cluster, DistributedNetwork};
+//! use spikeflow::prelude::*;
+//! use spikeflow::topology::FixedIndegree;
+//!
+//! fn builder() -> NetworkBuilder {
+//!     let mut b = Network::builder().seed(7);
+//!     b.add_population("P", &[40], PoissonGenerator { rate_hz: 200.0, seed: 1, first_index: 0 },
+//!                      NodeOptions::default());
+//!     b.add_population("E", &[30], LifNodes::default(), NodeOptions::default());
+//!     let fixed = FixedIndegree { indegree: 20, weight: 4.0, autapses: true, seed: 2 };
+//!     b.connect(Connect::new("P", "E", fixed));
+//!     b
+//! }
+//! let spikes_of = |net: DistributedNetwork| -> Vec<f32> {
+//!     let mut net = net;
+//!     net.network_mut().add_monitor("e", MonitorSpec::new("E", &["s"])).unwrap();
+//!     net.run(100, &RunOptions::default()).unwrap();
+//!     net.gather_recording("e", "s").unwrap().data().to_vec()
+//! };
+//! // Two processes as two threads of this one.
+//! let parts: Vec<_> = local_cluster(2)
+//!     .into_iter()
+//!     .map(|x| std::thread::spawn(move || spikes_of(DistributedNetwork::build(builder(), x).unwrap())))
+//!     .collect();
+//! let one = spikes_of(DistributedNetwork::build(builder(), spikeflow::distributed::Solo).unwrap());
+//! for p in parts {
+//!     assert_eq!(p.join().unwrap(), one);
+//! }
+//! ```
+
+mod exchange;
+mod hub;
+#[cfg(feature = "mpi")]
+mod mpi;
+mod network;
+mod partition;
+
+pub use exchange::{local_cluster, Exchange, LocalExchange, Solo};
+#[cfg(feature = "mpi")]
+pub use mpi::MpiExchange;
+pub use network::DistributedNetwork;
+pub use partition::block;

@@ -1,0 +1,568 @@
+//! [`DistributedNetwork`]: one process's part of a network cut across
+//! processes, built from the same [`NetworkBuilder`] every process is
+//! given.
+
+use super::exchange::Exchange;
+use super::hub::{Hub, MirrorModel, PublishedModel, SharedHub};
+use super::partition::block;
+use crate::error::{Error, Result};
+use crate::learning::Nu;
+use crate::network::{Mask, RunInput, RunOptions, Snapshot};
+use crate::nodes::{NodeModel, NodeOptions};
+use crate::topology::Bound;
+use crate::{Connect, Network, NetworkBuilder, SpikeRaster, Tensor};
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+/// Suffix of a mirror's name: `"E@all"` holds the spikes of the whole of
+/// population `"E"`.
+const MIRROR: &str = "@all";
+
+/// The snapshot array naming the partition a part belongs to: `[rank,
+/// ranks]`.
+const PARTITION: &str = "distributed/partition";
+
+/// One process's part of a distributed network (see the [module
+/// docs](super)). Every method that returns whole arrays (`gather_*`,
+/// [`weight_sum`](Self::weight_sum)) and every run is a collective: every
+/// process calls it, in the same order, with the same arguments.
+#[derive(Debug)]
+pub struct DistributedNetwork {
+    net: Network,
+    hub: SharedHub,
+    rank: usize,
+    ranks: usize,
+    parts: Vec<Part>,
+    /// Whole connection name → this process's connection name.
+    conns: Vec<(String, String)>,
+}
+
+/// A population of the whole network, and this process's neurons of it.
+#[derive(Debug)]
+struct Part {
+    name: String,
+    shape: Vec<usize>,
+    n: usize,
+    ranges: Vec<Range<usize>>,
+}
+
+impl DistributedNetwork {
+    /// This process's part of the network `builder` describes: its block of
+    /// every population ([`block`]), the synapses onto those neurons with
+    /// their rules' state, and a mirror of every population a connection
+    /// leaves. Every process builds from the same builder and the same
+    /// kind of exchange.
+    ///
+    /// # Errors
+    /// What [`NetworkBuilder::build`] refuses, and: a population with
+    /// fewer neurons than processes; a neuron model or topology that cannot
+    /// be cut ([`NodeModel::slice`],
+    /// [`TopologySpec::restrict_targets`](crate::topology::TopologySpec::restrict_targets)
+    /// return `None`: models drawing from the network's generator, drawn
+    /// dense weights, convolutions…); per-synapse bounds or learning rates.
+    pub fn build(builder: NetworkBuilder, exchange: impl Exchange + 'static) -> Result<Self> {
+        let (rank, ranks) = (exchange.rank(), exchange.ranks());
+        if ranks == 0 || rank >= ranks {
+            return Err(Error::param(
+                "distributed network",
+                format!("rank {rank} of {ranks} processes"),
+            ));
+        }
+        let NetworkBuilder {
+            dt,
+            batch,
+            learning,
+            seed,
+            layers,
+            conns,
+            reward_fn,
+        } = builder;
+        let hub: SharedHub = Arc::new(Mutex::new(Hub::new(Box::new(exchange))));
+        let sources: HashSet<String> = conns.iter().map(|c| c.source.clone()).collect();
+        let mut local = NetworkBuilder {
+            dt,
+            batch,
+            learning,
+            seed,
+            layers: Vec::new(),
+            conns: Vec::new(),
+            reward_fn,
+        };
+        let mut parts = Vec::new();
+        let mut mirrors = Vec::new();
+        for (name, shape, model, options) in layers {
+            let n: usize = shape.iter().product();
+            if n < ranks {
+                return Err(Error::param(
+                    format!("population {name}"),
+                    format!(
+                        "{n} neurons cannot be cut into {ranks} parts (at least one neuron per \
+                         process)"
+                    ),
+                ));
+            }
+            let ranges: Vec<_> = (0..ranks).map(|r| block(n, r, ranks)).collect();
+            let mine = ranges[rank].clone();
+            let part: Box<dyn NodeModel> = model.slice(mine.clone()).ok_or_else(|| {
+                Error::Unsupported(format!(
+                    "population {name} ({}) cannot be distributed: the model draws from the \
+                     network's generator or couples its neurons",
+                    model.type_name()
+                ))
+            })?;
+            let part = if sources.contains(&name) {
+                let slot = lock(&hub).add(n, batch, ranges.clone());
+                mirrors.push((name.clone(), shape.clone(), options.clone(), slot));
+                Box::new(PublishedModel {
+                    inner: part,
+                    hub: Arc::clone(&hub),
+                    slot,
+                })
+            } else {
+                part
+            };
+            local
+                .layers
+                .push((name.clone(), vec![mine.len()], part, options.slice(mine)));
+            parts.push(Part {
+                name,
+                shape,
+                n,
+                ranges,
+            });
+        }
+        for (k, (name, shape, options, slot)) in mirrors.into_iter().enumerate() {
+            let mirror = MirrorModel {
+                hub: Arc::clone(&hub),
+                slot,
+                leader: k == 0,
+            };
+            let options = NodeOptions {
+                sum_input: false,
+                ..options
+            };
+            local
+                .layers
+                .push((format!("{name}{MIRROR}"), shape, Box::new(mirror), options));
+        }
+        let mut names = Vec::new();
+        for c in conns {
+            let whole = format!("{} -> {}", c.source, c.target);
+            let find = |p: &str| {
+                parts.iter().find(|q| q.name == p).ok_or_else(|| {
+                    Error::Name(format!("connection {whole}: no population named {p:?}"))
+                })
+            };
+            let (src, tgt) = (find(&c.source)?, find(&c.target)?);
+            let per_synapse = matches!(c.wmin, Bound::PerSynapse(_))
+                || matches!(c.wmax, Bound::PerSynapse(_))
+                || matches!(c.options.nu, Nu::PerSynapse(..));
+            if per_synapse {
+                return Err(Error::Unsupported(format!(
+                    "connection {whole}: per-synapse bounds or learning rates cannot be \
+                     distributed (give one value for every synapse)"
+                )));
+            }
+            let topology = c
+                .topology
+                .restrict_targets(src.n, tgt.n, tgt.ranges[rank].clone())
+                .ok_or_else(|| {
+                    Error::Unsupported(format!(
+                        "connection {whole} ({}) cannot be distributed: only given dense \
+                         weights, given or fixed in-degree sparse synapses, with one delay for \
+                         all, can be cut by target",
+                        c.topology.type_name()
+                    ))
+                })?;
+            let source = format!("{}{MIRROR}", c.source);
+            names.push((whole, format!("{source} -> {}", c.target)));
+            local.conns.push(Connect {
+                source,
+                topology,
+                ..c
+            });
+        }
+        Ok(DistributedNetwork {
+            net: local.build()?,
+            hub,
+            rank,
+            ranks,
+            parts,
+            conns: names,
+        })
+    }
+
+    /// Ends this part and hands its exchange back, e.g. to build the part
+    /// again and restore a checkpoint into it (MPI is started once per
+    /// process).
+    pub fn into_exchange(self) -> Box<dyn Exchange> {
+        let DistributedNetwork { net, hub, .. } = self;
+        // The populations hold the other references to the hub.
+        drop(net);
+        let hub = Arc::try_unwrap(hub)
+            .expect("the network's populations, the only other owners of the hub, are dropped");
+        hub.into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_exchange()
+    }
+
+    /// This process's rank.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+    /// The number of processes.
+    pub fn ranks(&self) -> usize {
+        self.ranks
+    }
+    /// This process's network: its part of every population (under the
+    /// population's name), the mirrors (`"<name>@all"`) and its part of
+    /// every connection (from the source's mirror: see
+    /// [`local_connection`](Self::local_connection)).
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    /// This process's network, mutable (monitors, learning on or off).
+    pub fn network_mut(&mut self) -> &mut Network {
+        &mut self.net
+    }
+
+    fn part(&self, pop: &str) -> Result<&Part> {
+        self.parts.iter().find(|p| p.name == pop).ok_or_else(|| {
+            Error::Name(format!(
+                "no population named {pop:?} (have {:?})",
+                self.parts.iter().map(|p| &p.name).collect::<Vec<_>>()
+            ))
+        })
+    }
+
+    /// The neurons of population `pop` this process owns (flat indices of
+    /// the whole population).
+    ///
+    /// # Errors
+    /// An unknown population.
+    pub fn neurons(&self, pop: &str) -> Result<Range<usize>> {
+        Ok(self.part(pop)?.ranges[self.rank].clone())
+    }
+
+    /// The name in this process's network of the whole network's
+    /// connection `name` (`"E -> E"` is `"E@all -> E"`).
+    ///
+    /// # Errors
+    /// An unknown connection.
+    pub fn local_connection(&self, name: &str) -> Result<&str> {
+        let key: String = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.conns
+            .iter()
+            .find(|(whole, _)| *whole == key)
+            .map(|(_, local)| local.as_str())
+            .ok_or_else(|| Error::Name(format!("no connection named {name:?}")))
+    }
+
+    /// Runs `steps` steps without external input; see
+    /// [`run_inputs`](Self::run_inputs).
+    ///
+    /// # Errors
+    /// As [`run_inputs`](Self::run_inputs).
+    pub fn run(&mut self, steps: usize, options: &RunOptions) -> Result<()> {
+        self.run_inputs(&[], steps, options)
+    }
+
+    /// Runs `steps` steps of every process's part, exchanging spikes once
+    /// per step. `inputs` are the whole populations' inputs (every process
+    /// is given the same; each takes its neurons), clamps name whole
+    /// populations' neurons; the reward is shared.
+    ///
+    /// # Errors
+    /// As [`Network::run_inputs`], checked on the whole inputs so that
+    /// every process refuses the same run; and, refused because one
+    /// process alone could act on them (leaving the others waiting):
+    /// `one_step`, `cancel`, weight masks and voltage injection.
+    pub fn run_inputs(
+        &mut self,
+        inputs: &[(&str, RunInput<'_>)],
+        steps: usize,
+        options: &RunOptions,
+    ) -> Result<()> {
+        let refuse = |what: &str| {
+            Err(Error::Unsupported(format!(
+                "a distributed run does not take {what}"
+            )))
+        };
+        if options.one_step {
+            return refuse("one_step");
+        }
+        if options.cancel.is_some() {
+            return refuse("cancel (one process alone would stop)");
+        }
+        if !options.weight_masks.is_empty() {
+            return refuse("weight masks");
+        }
+        if !options.inject_v.is_empty() {
+            return refuse("voltage injection");
+        }
+        let mut local_options = options.clone();
+        local_options.clamp = self.local_masks(&options.clamp, steps)?;
+        local_options.unclamp = self.local_masks(&options.unclamp, steps)?;
+        let mut values = Vec::new();
+        let mut spikes = Vec::new();
+        for &(name, input) in inputs {
+            let part = self.part(name)?;
+            let shape = input.shape();
+            let rows = shape.first().copied().unwrap_or(0) * self.net.batch_size();
+            if rows == 0 || input.len() != rows * part.n {
+                return Err(Error::shape(
+                    format!("input of {name}"),
+                    format!(
+                        "shape {shape:?} for [steps, {}, {:?}]",
+                        self.net.batch_size(),
+                        part.shape
+                    ),
+                ));
+            }
+            let mine = part.ranges[self.rank].clone();
+            let mut local_shape = vec![shape[0], self.net.batch_size(), mine.len()];
+            match input {
+                RunInput::Values(t) => {
+                    if let Some(bad) = t.data().iter().find(|x| !x.is_finite()) {
+                        return Err(Error::param(
+                            format!("input of {name}"),
+                            format!("values must be finite, got {bad}"),
+                        ));
+                    }
+                    let data = cut_rows(t.data(), part.n, &mine);
+                    values.push((name, Tensor::new(local_shape.clone(), data)?));
+                }
+                RunInput::Spikes(s) => {
+                    let data = cut_rows(s.data(), part.n, &mine);
+                    local_shape.truncate(3);
+                    spikes.push((name, SpikeRaster::new(local_shape, data)?));
+                }
+            }
+        }
+        let local: Vec<(&str, RunInput<'_>)> = values
+            .iter()
+            .map(|(n, t)| (*n, RunInput::Values(t)))
+            .chain(spikes.iter().map(|(n, s)| (*n, RunInput::Spikes(s))))
+            .collect();
+        self.net.run_inputs(&local, steps, &local_options)
+    }
+
+    /// Clamp masks of whole populations, as this process's neurons.
+    fn local_masks(&self, masks: &[(String, Mask)], steps: usize) -> Result<Vec<(String, Mask)>> {
+        let mut out = Vec::new();
+        for (name, mask) in masks {
+            let part = self.part(name)?;
+            let mine = part.ranges[self.rank].clone();
+            let cut = |v: &[usize]| -> Result<Vec<usize>> {
+                if let Some(bad) = v.iter().find(|&&i| i >= part.n) {
+                    return Err(Error::param(
+                        format!("clamp of {name}"),
+                        format!("neuron {bad} of {}", part.n),
+                    ));
+                }
+                Ok(v.iter()
+                    .filter(|i| mine.contains(i))
+                    .map(|i| i - mine.start)
+                    .collect())
+            };
+            let local = match mask {
+                Mask::Always(v) => Mask::Always(cut(v)?),
+                Mask::PerStep(v) => {
+                    if v.len() != steps {
+                        return Err(Error::shape(
+                            format!("clamp of {name}"),
+                            format!("{} steps of masks for {steps} steps", v.len()),
+                        ));
+                    }
+                    Mask::PerStep(v.iter().map(|s| cut(s)).collect::<Result<_>>()?)
+                }
+            };
+            out.push((name.clone(), local));
+        }
+        Ok(out)
+    }
+
+    /// This process's part of the state (a checkpoint: each process saves
+    /// its own), marked with the partition it belongs to.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut snap = self.net.snapshot();
+        snap.arrays.push((
+            PARTITION.to_string(),
+            vec![self.rank as f32, self.ranks as f32],
+        ));
+        snap
+    }
+
+    /// Restores this process's part from its [`snapshot`](Self::snapshot).
+    ///
+    /// # Errors
+    /// [`Error::Format`] for a snapshot of another process or another
+    /// number of processes (a part's arrays only fit the same partition), or
+    /// one not taken from a distributed network; then as
+    /// [`Network::restore`].
+    pub fn restore(&mut self, snap: &Snapshot) -> Result<()> {
+        let mark = snap.arrays.iter().find(|(name, _)| name == PARTITION);
+        let (rank, ranks) = match mark.map(|(_, v)| v.as_slice()) {
+            Some(&[rank, ranks]) => (rank as usize, ranks as usize),
+            _ => {
+                return Err(Error::format(
+                    "snapshot",
+                    format!("not of a distributed network's part (no {PARTITION:?})"),
+                ))
+            }
+        };
+        if (rank, ranks) != (self.rank, self.ranks) {
+            return Err(Error::format(
+                "snapshot",
+                format!(
+                    "of rank {rank} of {ranks} processes; this process is rank {} of {}: \
+                     restore with the same number of processes",
+                    self.rank, self.ranks
+                ),
+            ));
+        }
+        let mut local = snap.clone();
+        local.arrays.retain(|(name, _)| name != PARTITION);
+        self.net.restore(&local)
+    }
+
+    /// Every process's `local` values, in rank order.
+    fn gather(&self, local: &[f32]) -> Vec<Vec<f32>> {
+        let words: Vec<u32> = local.iter().map(|x| x.to_bits()).collect();
+        let (all, counts) = lock(&self.hub).all_gather(&words);
+        let mut at = 0;
+        counts
+            .iter()
+            .map(|&c| {
+                at += c;
+                all[at - c..at].iter().map(|&w| f32::from_bits(w)).collect()
+            })
+            .collect()
+    }
+
+    /// Arrays whose rows hold one value per neuron of this process's part
+    /// of `pop`, as the whole population's rows (every process's part side
+    /// by side).
+    fn gather_rows(&self, pop: &str, local: &[f32]) -> Result<Vec<f32>> {
+        let part = self.part(pop)?;
+        let all = self.gather(local);
+        let rows = local.len() / part.ranges[self.rank].len();
+        let mut whole = vec![0.0; rows * part.n];
+        for (range, values) in part.ranges.iter().zip(&all) {
+            for (r, row) in values.chunks_exact(range.len()).enumerate() {
+                whole[r * part.n + range.start..r * part.n + range.end].copy_from_slice(row);
+            }
+        }
+        Ok(whole)
+    }
+
+    /// A variable of a whole population (`"s"`, `"x"`, `"v"`, …), shaped
+    /// `[batch, *shape]`. A collective.
+    ///
+    /// # Errors
+    /// An unknown population or variable (on every process alike).
+    pub fn gather_population(&self, pop: &str, var: &str) -> Result<Tensor> {
+        let p = self.net.population(pop)?;
+        let local = p
+            .core()
+            .variable(var)
+            .or_else(|| p.variable(var))
+            .ok_or_else(|| Error::Name(format!("population {pop} has no variable {var:?}")))?;
+        let whole = self.gather_rows(pop, local)?;
+        let mut shape = vec![self.net.batch_size()];
+        shape.extend_from_slice(&self.part(pop)?.shape);
+        Tensor::new(shape, whole)
+    }
+
+    /// What monitor `monitor` recorded of `var` on the whole population it
+    /// watches, `[time, batch, *shape]` (summed monitors: their shape with
+    /// the whole population). A collective.
+    ///
+    /// # Errors
+    /// An unknown monitor or variable, or a monitor of a connection.
+    pub fn gather_recording(&self, monitor: &str, var: &str) -> Result<Tensor> {
+        let watched = self.net.monitored_population(monitor)?;
+        let pop = watched
+            .filter(|p| self.part(p).is_ok())
+            .ok_or_else(|| {
+                Error::Unsupported(format!(
+                    "monitor {monitor} does not watch a population of the whole network"
+                ))
+            })?
+            .to_string();
+        let part = self.part(&pop)?;
+        let local = self.net.monitor(monitor)?.get(var)?;
+        let whole = self.gather_rows(&pop, local.data())?;
+        let mut shape = local.shape().to_vec();
+        shape.pop();
+        shape.extend_from_slice(&part.shape);
+        Tensor::new(shape, whole)
+    }
+
+    /// A connection's weights, dense `[n_pre, n_post]` as
+    /// [`Network::weights_tensor`] gives them for the whole network (pairs'
+    /// multapses summed in their order). A collective; every process holds
+    /// the whole matrix, so keep it to connections that fit.
+    ///
+    /// # Errors
+    /// An unknown connection or one without weights.
+    pub fn gather_weights(&self, connection: &str) -> Result<Tensor> {
+        let local = self
+            .net
+            .weights_tensor(self.local_connection(connection)?)?;
+        let target = connection
+            .split("->")
+            .nth(1)
+            .map(str::trim)
+            .unwrap_or_default();
+        let whole = self.gather_rows(target, local.data())?;
+        let n_post = self.part(target)?.n;
+        Tensor::new(vec![whole.len() / n_post, n_post], whole)
+    }
+
+    /// The sum of a connection's weights, the same to the last bit for any
+    /// number of processes: each target's weights summed in `f64` in the
+    /// connection's order, then the targets' sums in target order. A
+    /// collective.
+    ///
+    /// # Errors
+    /// An unknown connection or one without weights.
+    pub fn weight_sum(&self, connection: &str) -> Result<f64> {
+        let per_target = self
+            .net
+            .weight_sums_by_target(self.local_connection(connection)?)?;
+        let words: Vec<u32> = per_target
+            .iter()
+            .flat_map(|x| {
+                let b = x.to_bits();
+                [b as u32, (b >> 32) as u32]
+            })
+            .collect();
+        let (all, _) = lock(&self.hub).all_gather(&words);
+        Ok(all
+            .chunks_exact(2)
+            .map(|w| f64::from_bits(u64::from(w[0]) | (u64::from(w[1]) << 32)))
+            .sum())
+    }
+
+    /// A sum over every process of a count (spikes, say), exactly. A
+    /// collective.
+    pub fn sum_count(&self, local: u64) -> u64 {
+        let (all, _) = lock(&self.hub).all_gather(&[local as u32, (local >> 32) as u32]);
+        all.chunks_exact(2)
+            .map(|w| u64::from(w[0]) | (u64::from(w[1]) << 32))
+            .sum()
+    }
+}
+
+fn lock(hub: &SharedHub) -> std::sync::MutexGuard<'_, Hub> {
+    hub.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Columns `mine` of every row of `n` values.
+fn cut_rows<T: Copy>(data: &[T], n: usize, mine: &Range<usize>) -> Vec<T> {
+    data.chunks_exact(n)
+        .flat_map(|row| row[mine.clone()].iter().copied())
+        .collect()
+}

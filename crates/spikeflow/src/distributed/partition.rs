@@ -1,0 +1,39 @@
+//! Which neurons a process owns: every population is cut into contiguous
+//! blocks, one per rank, as even as integer division allows.
+
+use std::ops::Range;
+
+/// The neurons of a population of `n` that rank `rank` of `ranks` owns:
+/// `[⌊n·rank/ranks⌋, ⌊n·(rank+1)/ranks⌋)`. The blocks tile `0..n` in rank
+/// order and differ in size by at most one.
+///
+/// ```
+/// use spikeflow::distributed::block;
+/// assert_eq!([block(10, 0, 3), block(10, 1, 3), block(10, 2, 3)], [0..3, 3..6, 6..10]);
+/// ```
+pub fn block(n: usize, rank: usize, ranks: usize) -> Range<usize> {
+    let at = |r: usize| (n as u128 * r as u128 / ranks as u128) as usize;
+    at(rank)..at(rank + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_tile_the_population_evenly() {
+        for n in [1, 2, 7, 100, 11_250] {
+            for ranks in 1..=7usize.min(n) {
+                let blocks: Vec<_> = (0..ranks).map(|r| block(n, r, ranks)).collect();
+                assert_eq!(blocks[0].start, 0);
+                assert_eq!(blocks[ranks - 1].end, n);
+                for w in blocks.windows(2) {
+                    assert_eq!(w[0].end, w[1].start);
+                }
+                let sizes: Vec<_> = blocks.iter().map(|b| b.len()).collect();
+                let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+                assert!(hi - lo <= 1 && *lo > 0, "{n} over {ranks}: {sizes:?}");
+            }
+        }
+    }
+}

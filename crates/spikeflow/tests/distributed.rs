@@ -1,0 +1,135 @@
+//! A network cut across processes (`spikeflow::distributed`) gives the
+//! spikes, voltages, traces and weights of one process bit for bit: 1, 2
+//! and 3 processes (threads of this test, `local_cluster`; uneven blocks at
+//! 3) against a plain `Network`, with every rule family that can be cut
+//! (PostPre, WeightDependentPostPre, Hebbian, DiehlAndCook, MSTDP, MSTDPET,
+//! power-law STDP), delays on sparse and fixed in-degree connections,
+//! multapses, Poisson generators, a batch of 2, external input, reward,
+//! clamps, monitors and a checkpoint; what cannot be cut is refused by
+//! name. The same network over MPI ranks: `examples/distributed_check.rs`
+//! (feature `mpi`, run by `.ci/run` under `mpirun`).
+
+mod support;
+
+use spikeflow::distributed::{local_cluster, DistributedNetwork, Solo};
+use spikeflow::prelude::*;
+use spikeflow::topology::Bound;
+use spikeflow::NetworkBuilder;
+use support::distributed::{builder, one_process, options, part, Outcome, BATCH, STEPS};
+
+fn on_threads(ranks: usize, phases: std::ops::Range<usize>, restore: bool) -> Vec<Outcome> {
+    let handles: Vec<_> = local_cluster(ranks)
+        .into_iter()
+        .map(|x| {
+            let phases = phases.clone();
+            std::thread::spawn(move || part(Box::new(x), phases, restore))
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
+#[test]
+fn any_number_of_processes_gives_the_one_process_run_bit_for_bit() {
+    let one = one_process(0..2);
+    let spikes_e: f32 = f32::from_bits(0)
+        + one.records[0]
+            .iter()
+            .map(|&b| f32::from_bits(b))
+            .sum::<f32>();
+    let spikes_i: f32 = one.records[3].iter().map(|&b| f32::from_bits(b)).sum();
+    assert!(
+        spikes_e > 20.0 && spikes_i > 5.0,
+        "too few spikes: E {spikes_e}, I {spikes_i}"
+    );
+    assert_eq!(part(Box::new(Solo), 0..2, false), one, "1 process (Solo)");
+    for ranks in [1, 2, 3] {
+        for (rank, got) in on_threads(ranks, 0..2, false).into_iter().enumerate() {
+            assert!(
+                got == one,
+                "{ranks} processes: rank {rank} differs from one process"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_checkpoint_restores_each_part_and_refuses_another_partition() {
+    let one = one_process(0..2);
+    for (rank, got) in on_threads(2, 0..2, true).into_iter().enumerate() {
+        assert!(got == one, "restored at 2 processes: rank {rank} differs");
+    }
+    // A part's snapshot in a part of another partition.
+    let snap = DistributedNetwork::build(builder(), Solo)
+        .unwrap()
+        .snapshot();
+    let handles: Vec<_> = local_cluster(2)
+        .into_iter()
+        .map(|x| {
+            let snap = snap.clone();
+            std::thread::spawn(move || {
+                let mut net = DistributedNetwork::build(builder(), x).unwrap();
+                net.restore(&snap).unwrap_err().to_string()
+            })
+        })
+        .collect();
+    for h in handles {
+        let e = h.join().unwrap();
+        assert!(e.contains("rank 0 of 1") && e.contains("of 2"), "{e}");
+    }
+}
+
+#[test]
+fn what_cannot_be_cut_is_refused_by_name() {
+    let refused = |b: NetworkBuilder, ranks: usize| {
+        let x = local_cluster(ranks).into_iter().next().unwrap();
+        DistributedNetwork::build(b, x).unwrap_err().to_string()
+    };
+    let mut b = Network::builder();
+    b.add_population(
+        "Z",
+        &[8],
+        IzhikevichNodes::default(),
+        NodeOptions::default(),
+    );
+    let e = refused(b, 1);
+    assert!(e.contains("Z") && e.contains("IzhikevichNodes"), "{e}");
+
+    let mut b = Network::builder();
+    b.add_population("A", &[4], Input, NodeOptions::default());
+    b.add_population("B", &[4], LifNodes::default(), NodeOptions::default());
+    b.connect(Connect::new("A", "B", Dense::default()));
+    let e = refused(b, 2);
+    assert!(
+        e.contains("A -> B") && e.contains("cannot be distributed"),
+        "{e}"
+    );
+
+    let mut b = Network::builder();
+    b.add_population("A", &[2], Input, NodeOptions::default());
+    let e = refused(b, 3);
+    assert!(e.contains("population A") && e.contains("2 neurons"), "{e}");
+
+    let mut b = Network::builder();
+    b.add_population("A", &[4], Input, NodeOptions::default());
+    b.add_population("B", &[4], LifNodes::default(), NodeOptions::default());
+    b.connect(
+        Connect::new("A", "B", Dense::with_weights(vec![1.0; 16]))
+            .wmin(Bound::PerSynapse(vec![0.0; 16])),
+    );
+    let e = refused(b, 1);
+    assert!(e.contains("per-synapse"), "{e}");
+
+    let mut net = DistributedNetwork::build(builder(), Solo).unwrap();
+    let one_step = RunOptions {
+        one_step: true,
+        ..Default::default()
+    };
+    let e = net.run(3, &one_step).unwrap_err().to_string();
+    assert!(e.contains("one_step"), "{e}");
+    let bad = Tensor::zeros(vec![STEPS, BATCH, 9]);
+    let e = net
+        .run_inputs(&[("X", RunInput::from(&bad))], STEPS, &options(0))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("input of X"), "{e}");
+}

@@ -1,0 +1,235 @@
+//! The network `tests/distributed.rs` and `tests/distributed_mpi.rs` cut
+//! across processes, and how both run it: in one plain process, and as
+//! one process's part returning the gathered whole.
+
+use super::{spikes, traced, with_rule_family};
+use spikeflow::distributed::{DistributedNetwork, Exchange};
+use spikeflow::prelude::*;
+use spikeflow::rng::Rng;
+use spikeflow::topology::{FixedIndegree, Sparse, WithDelays};
+use spikeflow::NetworkBuilder;
+
+pub const STEPS: usize = 40;
+pub const BATCH: usize = 2;
+
+fn uniform(n: usize, lo: f32, hi: f32, seed: u64) -> Vec<f32> {
+    let mut r = Rng::seed_from_u64(seed);
+    (0..n).map(|_| lo + (hi - lo) * r.uniform_f32()).collect()
+}
+
+/// Random `(pre, post, w)` synapses, `repeats` of them repeated (multapses).
+fn triplets(n_pre: u32, n_post: u32, p: f32, repeats: bool, seed: u64) -> Vec<(u32, u32, f32)> {
+    let mut r = Rng::seed_from_u64(seed);
+    let mut t = Vec::new();
+    for i in 0..n_pre {
+        for j in 0..n_post {
+            if r.uniform_f32() < p {
+                t.push((i, j, 0.5 + r.uniform_f32()));
+                if repeats && r.uniform_f32() < 0.3 {
+                    t.push((i, j, 0.2 + r.uniform_f32()));
+                }
+            }
+        }
+    }
+    t
+}
+
+/// The network: X `[2, 5]` input, P 12 Poisson trains, E 13 LIF, I 7
+/// current-based LIF; eight connections, seven of them learning.
+pub fn builder() -> NetworkBuilder {
+    let mut b = Network::builder().batch_size(BATCH).seed(21);
+    b.add_population("X", &[2, 5], Input, traced());
+    let poisson = PoissonGenerator {
+        rate_hz: 250.0,
+        seed: 3,
+        first_index: 0,
+    };
+    b.add_population("P", &[12], poisson, traced());
+    let thresholds: Vec<f32> = (0..13).map(|k| -60.0 + 0.25 * k as f32).collect();
+    let lif = LifNodes {
+        thresh: thresholds.into(),
+        refrac: 2.0.into(),
+        ..Default::default()
+    };
+    let options = NodeOptions {
+        tc_trace: Param::PerNeuron((0..13).map(|k| 10.0 + k as f32).collect()),
+        ..traced()
+    };
+    b.add_population("E", &[13], lif, options);
+    let current = CurrentLifNodes {
+        lif: LifNodes {
+            thresh: (-62.0).into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    b.add_population("I", &[7], current, traced());
+    let bounded = |c: Connect, lo: f32, hi: f32| c.wmin(lo).wmax(hi);
+    let nu = (2e-2, 3e-2);
+    let conns = [
+        bounded(
+            Connect::new("X", "E", Dense::with_weights(uniform(10 * 13, 0.0, 3.0, 1))),
+            0.0,
+            3.0,
+        )
+        .norm(15.0),
+        bounded(
+            Connect::new(
+                "P",
+                "E",
+                WithDelays::new(Sparse::Triplets(triplets(12, 13, 0.4, false, 2)), vec![3]),
+            ),
+            0.0,
+            2.0,
+        ),
+        bounded(
+            Connect::new(
+                "E",
+                "E",
+                WithDelays::new(
+                    FixedIndegree {
+                        indegree: 6,
+                        weight: 1.5,
+                        autapses: false,
+                        seed: 9,
+                    },
+                    vec![2],
+                ),
+            ),
+            0.0,
+            4.0,
+        ),
+        bounded(
+            Connect::new("E", "I", Sparse::Multapses(triplets(13, 7, 0.5, true, 4))),
+            0.0,
+            3.0,
+        ),
+        bounded(
+            Connect::new("I", "E", Dense::with_weights(uniform(7 * 13, -2.0, 0.0, 5))),
+            -3.0,
+            0.0,
+        ),
+        bounded(
+            Connect::new("X", "I", Dense::with_weights(uniform(10 * 7, 0.0, 2.0, 6))),
+            0.0,
+            2.0,
+        ),
+        bounded(
+            Connect::new(
+                "I",
+                "I",
+                WithDelays::new(Sparse::FromDense(uniform(49, -1.0, 0.0, 7)), vec![1]),
+            ),
+            -2.0,
+            0.0,
+        ),
+        Connect::new("P", "I", Sparse::Triplets(triplets(12, 7, 0.3, false, 8))),
+    ];
+    // Families 0–5 and 7 (not Rmax: its SRM0 target draws from the
+    // network's generator); the last connection stays static.
+    for (c, family) in conns.into_iter().zip([0, 1, 2, 3, 4, 5, 7, 99]) {
+        b.connect(with_rule_family(c, family, nu));
+    }
+    b
+}
+
+const CONNS: [&str; 8] = [
+    "X -> E", "P -> E", "E -> E", "E -> I", "I -> E", "X -> I", "I -> I", "P -> I",
+];
+
+pub fn options(phase: usize) -> RunOptions {
+    RunOptions {
+        reward: Reward::PerStep((0..STEPS).map(|t| ((t + phase) % 3) as f32 - 0.8).collect()),
+        clamp: vec![("E".into(), Mask::Always(vec![4]))],
+        unclamp: vec![(
+            "I".into(),
+            Mask::PerStep((0..STEPS).map(|t| vec![t % 7]).collect()),
+        )],
+        ..Default::default()
+    }
+}
+
+fn input(phase: usize) -> Tensor {
+    let x = spikes(STEPS, BATCH, 10, 0.3, 100 + phase as u64);
+    Tensor::new(vec![STEPS, BATCH, 2, 5], x.data().to_vec()).unwrap()
+}
+
+/// Everything compared: E's and I's spikes, E's voltage and trace per
+/// step of each phase, and every connection's weights after each phase.
+#[derive(Debug, PartialEq)]
+pub struct Outcome {
+    pub records: Vec<Vec<u32>>,
+    pub weights: Vec<Vec<u32>>,
+}
+
+fn bits(t: &Tensor) -> Vec<u32> {
+    t.data().iter().map(|x| x.to_bits()).collect()
+}
+
+/// The last phase's steps of a recording `[time, batch, …]`.
+fn last_phase(t: &Tensor) -> Vec<u32> {
+    let all = bits(t);
+    let per_step = all.len() / t.shape()[0];
+    all[all.len() - STEPS * per_step..].to_vec()
+}
+
+pub fn watch(net: &mut Network) {
+    net.add_monitor("e", MonitorSpec::new("E", &["s", "v", "x"]))
+        .unwrap();
+    net.add_monitor("i", MonitorSpec::new("I", &["s"])).unwrap();
+}
+
+/// The plain network's outcome over phases `phases`.
+pub fn one_process(phases: std::ops::Range<usize>) -> Outcome {
+    let mut net = builder().build().unwrap();
+    watch(&mut net);
+    let mut out = Outcome {
+        records: Vec::new(),
+        weights: Vec::new(),
+    };
+    for phase in phases {
+        net.run(&[("X", &input(phase))], STEPS, &options(phase))
+            .unwrap();
+        for (m, var) in [("e", "s"), ("e", "v"), ("e", "x"), ("i", "s")] {
+            out.records
+                .push(last_phase(&net.monitor(m).unwrap().get(var).unwrap()));
+        }
+        for c in CONNS {
+            out.weights.push(bits(&net.weights_tensor(c).unwrap()));
+        }
+    }
+    out
+}
+
+/// One process's part, run over `phases`; every process returns the whole
+/// outcome (gathered). With `restore`, the part is checkpointed after the
+/// first phase and the second phase runs in a part built afresh (as after
+/// a crash) from that checkpoint.
+pub fn part(exchange: Box<dyn Exchange>, phases: std::ops::Range<usize>, restore: bool) -> Outcome {
+    let mut net = DistributedNetwork::build(builder(), exchange).unwrap();
+    watch(net.network_mut());
+    let mut out = Outcome {
+        records: Vec::new(),
+        weights: Vec::new(),
+    };
+    for phase in phases {
+        let x = input(phase);
+        net.run_inputs(&[("X", RunInput::from(&x))], STEPS, &options(phase))
+            .unwrap();
+        for (m, var) in [("e", "s"), ("e", "v"), ("e", "x"), ("i", "s")] {
+            out.records
+                .push(last_phase(&net.gather_recording(m, var).unwrap()));
+        }
+        for c in CONNS {
+            out.weights.push(bits(&net.gather_weights(c).unwrap()));
+        }
+        if restore && phase == 0 {
+            let snap = net.snapshot();
+            let exchange = net.into_exchange();
+            net = DistributedNetwork::build(builder(), exchange).unwrap();
+            watch(net.network_mut());
+            net.restore(&snap).unwrap();
+        }
+    }
+    out
+}
