@@ -11,6 +11,7 @@ mod eval;
 mod model_choice;
 mod plots;
 mod pool;
+mod ranks;
 mod replay;
 mod rl;
 mod train;

@@ -122,6 +122,12 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     if a.threads == 0 {
         bail!("--threads must be ≥ 1");
     }
+    // MPI starts on the main thread, before the pool.
+    let ranks = crate::ranks::join()?;
+    if a.workload != Workload::W5 {
+        crate::ranks::refuse_many(&ranks, "this workload")?;
+    }
+    let root = ranks.as_ref().is_none_or(|x| x.rank() == 0);
     let pinned = crate::pool::init(a.threads)?;
     spikeflow::parallel::set_threshold_scale(a.parallel_scale)?;
     let mut meta = Map::new();
@@ -138,8 +144,14 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     meta.insert("cpu".into(), json!(system::cpu_model()));
     meta.insert("nproc".into(), json!(system::nproc()));
     meta.insert("debug_build".into(), json!(cfg!(debug_assertions)));
-    report::emit(meta);
-    if cfg!(debug_assertions) {
+    meta.insert(
+        "ranks".into(),
+        json!(ranks.as_ref().map_or(1, |x| x.ranks())),
+    );
+    if root {
+        report::emit(meta);
+    }
+    if cfg!(debug_assertions) && root {
         eprintln!("warning: this is a debug build; measure with --release");
     }
     let body = || -> Result<ExitCode> {
@@ -154,7 +166,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             Workload::W3 => diehl_cook::run(a, true)?,
             Workload::W4 => diehl_cook::run(a, false)?,
             Workload::Paper => paper::run(a)?,
-            Workload::W5 => w5::run(a)?,
+            Workload::W5 => w5::run(a, ranks)?,
         }
         Ok(ExitCode::SUCCESS)
     };

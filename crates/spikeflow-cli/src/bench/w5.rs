@@ -6,6 +6,13 @@
 //! `sum_w_ee` and `mean_w_ee` (E → E weights after the run, pA), wall
 //! seconds per simulated second, the peak resident memory and bytes per
 //! synapse (Linux `/proc/self/status`; `NaN` elsewhere).
+//!
+//! Under `mpirun -np K` (built with `--features mpi`) each rank builds and
+//! runs its part ([`DistributedNetwork`]) and rank 0 prints the line, with
+//! the totals over the ranks: `out_spikes` and `sum_w_ee` are the same for
+//! every K (`sum_w_ee` sums each target's weights, then the targets in
+//! order, in one process too), the memory is each rank's peak
+//! (`peak_rss_bytes_per_rank`, `peak_rss_bytes` their maximum).
 
 use super::lazy_weights::LazyWeights;
 use super::report::{emit, profile_json, profile_line};
@@ -13,6 +20,7 @@ use super::system::loadavg;
 use super::Args;
 use anyhow::{bail, Result};
 use serde_json::{json, Map};
+use spikeflow::distributed::{DistributedNetwork, Exchange};
 use spikeflow::models::{hpc_benchmark, HpcBenchmark};
 use spikeflow::prelude::*;
 use std::time::Instant;
@@ -33,14 +41,87 @@ fn proc_status_bytes(field: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Spikes counted by the summed monitor `name`.
-fn spikes_of(net: &Network, name: &str) -> Result<f64> {
-    let s = net.monitor(name)?.get("s")?;
-    Ok(s.data().iter().map(|&x| f64::from(x)).sum())
+/// W5's network: whole in this process, or this rank's part of it.
+enum W5Net {
+    Whole(Network),
+    Part(DistributedNetwork),
 }
 
-/// Runs W5 at `--scale` for `--reps` repetitions (default 1).
-pub(super) fn run(a: &Args) -> Result<()> {
+impl W5Net {
+    fn build(model: &HpcBenchmark, ranks: Option<Box<dyn Exchange>>) -> Result<Self> {
+        Ok(match ranks {
+            None => W5Net::Whole(model.build()?),
+            Some(x) => W5Net::Part(DistributedNetwork::build(model.builder()?, x)?),
+        })
+    }
+    /// The exchange back, for the next repetition.
+    fn into_ranks(self) -> Option<Box<dyn Exchange>> {
+        match self {
+            W5Net::Whole(_) => None,
+            W5Net::Part(d) => Some(d.into_exchange()),
+        }
+    }
+    fn net(&self) -> &Network {
+        match self {
+            W5Net::Whole(n) => n,
+            W5Net::Part(d) => d.network(),
+        }
+    }
+    fn net_mut(&mut self) -> &mut Network {
+        match self {
+            W5Net::Whole(n) => n,
+            W5Net::Part(d) => d.network_mut(),
+        }
+    }
+    fn rank(&self) -> usize {
+        match self {
+            W5Net::Whole(_) => 0,
+            W5Net::Part(d) => d.rank(),
+        }
+    }
+    fn run(&mut self, steps: usize) -> Result<()> {
+        match self {
+            W5Net::Whole(n) => n.run(&[], steps, &RunOptions::default())?,
+            W5Net::Part(d) => d.run(steps, &RunOptions::default())?,
+        }
+        Ok(())
+    }
+    /// The name of `E -> E` in this process's network.
+    fn ee(&self) -> Result<&str> {
+        Ok(match self {
+            W5Net::Whole(_) => "E -> E",
+            W5Net::Part(d) => d.local_connection("E -> E")?,
+        })
+    }
+    /// Every rank's `local` (one value in one process).
+    fn per_rank(&self, local: u64) -> Vec<u64> {
+        match self {
+            W5Net::Whole(_) => vec![local],
+            W5Net::Part(d) => d.gather_count(local),
+        }
+    }
+    /// Spikes counted by the summed monitor `name`, over every rank.
+    fn spikes_of(&self, name: &str) -> Result<f64> {
+        let s = self.net().monitor(name)?.get("s")?;
+        let local: f64 = s.data().iter().map(|&x| f64::from(x)).sum();
+        Ok(self.per_rank(local as u64).iter().sum::<u64>() as f64)
+    }
+    /// The sum of the E → E weights, the same for any number of ranks.
+    fn sum_w_ee(&self) -> Result<f64> {
+        Ok(match self {
+            W5Net::Whole(n) => n.weight_sums_by_target("E -> E")?.iter().sum(),
+            W5Net::Part(d) => d.weight_sum("E -> E")?,
+        })
+    }
+}
+
+/// Runs W5 at `--scale` for `--reps` repetitions (default 1), over the
+/// MPI ranks `ranks` when given.
+pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> {
+    let k = ranks.as_ref().map_or(1, |x| x.ranks());
+    if a.nest_weights && k > 1 {
+        bail!("--nest-weights runs in one process (it reads every E → E weight each step)");
+    }
     let valid = a.seconds.is_finite() && a.seconds > 0.0 && a.presim_ms.is_finite();
     if !valid || a.presim_ms < 0.0 {
         bail!("--seconds must be > 0 and --presim-ms ≥ 0");
@@ -58,29 +139,37 @@ pub(super) fn run(a: &Args) -> Result<()> {
     for rep in 0..a.reps.unwrap_or(1) {
         let rss0 = proc_status_bytes("VmRSS:");
         let t0 = Instant::now();
-        let mut net = model.build()?;
+        let mut net = W5Net::build(&model, ranks.take())?;
         let build_s = t0.elapsed().as_secs_f64();
         let rss_built = proc_status_bytes("VmRSS:");
-        eprintln!(
-            "[w5] scale={} NE={ne} NI={ni} CE={} CI={} synapses={synapses} threads={} (build {build_s:.2}s)",
-            a.scale,
-            model.c_e(),
-            model.c_i(),
-            a.threads
-        );
+        let root = net.rank() == 0;
+        if root {
+            eprintln!(
+                "[w5] scale={} NE={ne} NI={ni} CE={} CI={} synapses={synapses} ranks={k} threads={} (build {build_s:.2}s)",
+                a.scale,
+                model.c_e(),
+                model.c_i(),
+                a.threads
+            );
+        }
         let mut lazy = if a.nest_weights {
-            Some(LazyWeights::new(&net, "E -> E", "E", model.je_pa() as f32)?)
+            Some(LazyWeights::new(
+                net.net(),
+                "E -> E",
+                "E",
+                model.je_pa() as f32,
+            )?)
         } else {
             None
         };
         // With --nest-weights, one step per call (to see each step's spikes).
-        let mut run = |net: &mut Network, steps: usize| -> Result<()> {
+        let mut run = |net: &mut W5Net, steps: usize| -> Result<()> {
             match &mut lazy {
-                None => net.run(&[], steps, &RunOptions::default())?,
+                None => net.run(steps)?,
                 Some(l) => {
                     for _ in 0..steps {
-                        net.run(&[], 1, &RunOptions::default())?;
-                        l.observe(net)?;
+                        net.run(1)?;
+                        l.observe(net.net())?;
                     }
                 }
             }
@@ -92,17 +181,33 @@ pub(super) fn run(a: &Args) -> Result<()> {
         }
         let presim_s = t.elapsed().as_secs_f64();
         for p in ["E", "I"] {
-            net.add_monitor(p, MonitorSpec::new(p, &["s"]).summed())?;
+            net.net_mut()
+                .add_monitor(p, MonitorSpec::new(p, &["s"]).summed())?;
         }
-        net.set_profiling(a.profile);
+        net.net_mut().set_profiling(a.profile);
         let t = Instant::now();
         run(&mut net, steps)?;
         let sim_s = t.elapsed().as_secs_f64();
-        let (n_e, n_i) = (spikes_of(&net, "E")?, spikes_of(&net, "I")?);
-        let w = net.weights("E -> E")?;
-        let sum_w: f64 = w.iter().map(|&x| f64::from(x)).sum();
+        let (n_e, n_i) = (net.spikes_of("E")?, net.spikes_of("I")?);
+        let n_ee: u64 = net
+            .per_rank(net.net().weights(net.ee()?)?.len() as u64)
+            .iter()
+            .sum();
+        let sum_w = net.sum_w_ee()?;
         let sim_sec = steps as f64 * dt / 1000.0;
-        let peak = proc_status_bytes("VmHWM:");
+        // Bytes as whole numbers, so the ranks can gather them (NaN: 0).
+        let peaks = net.per_rank(proc_status_bytes("VmHWM:") as u64);
+        let built: u64 = net
+            .per_rank((rss_built - rss0).max(0.0) as u64)
+            .iter()
+            .sum();
+        let peak = peaks.iter().copied().max().unwrap_or(0) as f64;
+        let peak_total = peaks.iter().sum::<u64>() as f64;
+        let profile = a.profile.then(|| profile_json(net.net()));
+        ranks = net.into_ranks();
+        if !root {
+            continue;
+        }
         let mut rec = Map::new();
         rec.insert("bench".into(), json!("w5"));
         rec.insert("workload".into(), json!("hpc-benchmark"));
@@ -110,6 +215,7 @@ pub(super) fn run(a: &Args) -> Result<()> {
         rec.insert("rep".into(), json!(rep));
         rec.insert("scale".into(), json!(a.scale));
         rec.insert("threads".into(), json!(a.threads));
+        rec.insert("ranks".into(), json!(k));
         rec.insert("n_e".into(), json!(ne));
         rec.insert("n_i".into(), json!(ni));
         rec.insert("ce".into(), json!(model.c_e()));
@@ -121,7 +227,7 @@ pub(super) fn run(a: &Args) -> Result<()> {
         rec.insert("seed".into(), json!(a.seed));
         rec.insert("plastic".into(), json!(!a.static_ee));
         rec.insert("synapses".into(), json!(synapses));
-        rec.insert("n_ee".into(), json!(w.len()));
+        rec.insert("n_ee".into(), json!(n_ee));
         rec.insert("build_s".into(), json!(build_s));
         rec.insert("presim_s".into(), json!(presim_s));
         rec.insert("sim_s".into(), json!(sim_s));
@@ -130,20 +236,24 @@ pub(super) fn run(a: &Args) -> Result<()> {
         rec.insert("rate_e_hz".into(), json!(n_e / ne as f64 / sim_sec));
         rec.insert("rate_i_hz".into(), json!(n_i / ni as f64 / sim_sec));
         rec.insert("sum_w_ee".into(), json!(sum_w));
-        rec.insert("mean_w_ee".into(), json!(sum_w / w.len().max(1) as f64));
+        rec.insert("mean_w_ee".into(), json!(sum_w / n_ee.max(1) as f64));
         if let Some(l) = &lazy {
             rec.insert("mean_w_ee_nest_view".into(), json!(l.mean()));
         }
         rec.insert("peak_rss_bytes".into(), json!(peak));
-        rec.insert("bytes_per_synapse".into(), json!(peak / synapses as f64));
+        rec.insert("peak_rss_bytes_per_rank".into(), json!(peaks));
+        rec.insert(
+            "bytes_per_synapse".into(),
+            json!(peak_total / synapses as f64),
+        );
         rec.insert(
             "build_bytes_per_synapse".into(),
-            json!((rss_built - rss0) / synapses as f64),
+            json!(built as f64 / synapses as f64),
         );
         rec.insert("loadavg1".into(), json!(loadavg()));
-        if a.profile {
-            let p = profile_json(&net);
-            profile_line(&format!("w5 scale {}", a.scale), &p);
+        if let Some(p) = profile {
+            let of = if k > 1 { " (rank 0)" } else { "" };
+            profile_line(&format!("w5 scale {}{of}", a.scale), &p);
             rec.insert("profile".into(), p);
         }
         eprintln!(
@@ -151,7 +261,7 @@ pub(super) fn run(a: &Args) -> Result<()> {
             sim_s / sim_sec,
             n_e / ne as f64 / sim_sec,
             n_i / ni as f64 / sim_sec,
-            sum_w / w.len().max(1) as f64
+            sum_w / n_ee.max(1) as f64
         );
         emit(rec);
     }

@@ -546,13 +546,13 @@ impl DistributedNetwork {
             .sum())
     }
 
-    /// A sum over every process of a count (spikes, say), exactly. A
-    /// collective.
-    pub fn sum_count(&self, local: u64) -> u64 {
+    /// Every process's `local` number (a count, bytes of memory), in rank
+    /// order. A collective.
+    pub fn gather_count(&self, local: u64) -> Vec<u64> {
         let (all, _) = lock(&self.hub).all_gather(&[local as u32, (local >> 32) as u32]);
         all.chunks_exact(2)
             .map(|w| u64::from(w[0]) | (u64::from(w[1]) << 32))
-            .sum()
+            .collect()
     }
 }
 

@@ -45,7 +45,7 @@
 
 use crate::error::{Error, Result};
 use crate::learning::StdpPowerLaw;
-use crate::network::{Connect, Network};
+use crate::network::{Connect, Network, NetworkBuilder};
 use crate::nodes::{IafPscAlphaNodes, NodeOptions, Param, PoissonGenerator};
 use crate::rng::Keyed;
 use crate::topology::{FixedIndegree, Sparse, WithDelays};
@@ -148,6 +148,16 @@ impl HpcBenchmark {
     /// A scale that is not positive and finite or that leaves a population
     /// with fewer than two neurons.
     pub fn build(&self) -> Result<Network> {
+        self.builder()?.build()
+    }
+
+    /// The network's description, e.g. for each process of a
+    /// [`DistributedNetwork`](crate::distributed::DistributedNetwork) to
+    /// build its part (every population and connection of W5 can be cut).
+    ///
+    /// # Errors
+    /// As [`build`](Self::build).
+    pub fn builder(&self) -> Result<NetworkBuilder> {
         if !(self.scale.is_finite() && self.scale > 0.0) || self.n_i() < 2 {
             return Err(Error::param(
                 "HpcBenchmark",
@@ -216,7 +226,7 @@ impl HpcBenchmark {
             |n: usize| WithDelays::new(Sparse::Triplets(super::diagonal(n, je)), d.clone());
         b.connect(Connect::new("PE", "E", one_to_one(ne)));
         b.connect(Connect::new("PI", "I", one_to_one(ni)));
-        b.build()
+        Ok(b)
     }
 }
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The MPI checks `.ci/run` runs (needs OpenMPI, see there):
+#  1. tests/distributed_mpi.rs under `mpirun -np 2` and `-np 3`: every rank's
+#     part of the test network gives one process's spikes, voltages, traces
+#     and weights bit for bit, a checkpoint restored included;
+#  2. `spikeflow bench w5` at scale 0.03 alone (the whole network, no MPI)
+#     and over 1, 2 and 3 ranks: the same `out_spikes` and `sum_w_ee` to the
+#     last digit.
+# Every mpirun is under `timeout`, so a hung rank fails instead of stalling.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run=(timeout 600 mpirun --oversubscribe)
+if [ "$(id -u)" = 0 ]; then
+    run+=(--allow-run-as-root)
+fi
+
+exe=$(cargo test -p spikeflow --features mpi --test distributed_mpi --no-run \
+    --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") \
+            and m["target"]["name"] == "distributed_mpi":
+        print(m["executable"])')
+for np in 2 3; do
+    "${run[@]}" -np "$np" "$exe" --quiet
+    echo "mpi: tests/distributed_mpi.rs passed on $np ranks"
+done
+
+cargo build -q -p spikeflow-cli --features mpi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+w5=(target/debug/spikeflow bench w5 --scale 0.03 --presim-ms 50 --seconds 0.05 --threads 1)
+for np in 0 1 2 3; do
+    if [ "$np" = 0 ]; then launch=(); else launch=("${run[@]}" -np "$np"); fi
+    "${launch[@]}" "${w5[@]}" 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    if r.get("bench") == "w5":
+        print(r["ranks"], repr(r["out_spikes"]), repr(r["sum_w_ee"]))' > "$tmp/$np"
+    echo "mpi: w5 on $np ranks (0: alone): ranks, out_spikes, sum_w_ee = $(cat "$tmp/$np")"
+done
+python3 - "$tmp" <<'PY'
+import sys
+rows = [open(f"{sys.argv[1]}/{k}").read().split() for k in (0, 1, 2, 3)]
+assert [r[0] for r in rows] == ["1", "1", "2", "3"], rows
+assert len({tuple(r[1:]) for r in rows}) == 1, f"W5 totals depend on the ranks: {rows}"
+assert float(rows[0][1]) > 0, f"no spikes: {rows}"
+print("mpi: w5 totals identical alone and on 1, 2 and 3 ranks")
+PY
