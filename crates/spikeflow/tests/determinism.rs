@@ -7,6 +7,8 @@
 //! whole-matrix clamping) with 2 threads and skips them with 1; every spike
 //! of every step and every weight must agree bit for bit.
 
+mod support;
+
 use spikeflow::models::DiehlAndCook2015;
 use spikeflow::prelude::*;
 use spikeflow::rng::Rng;
@@ -271,6 +273,64 @@ fn diehl_cook_batched_inference_is_bit_identical_for_1_and_2_threads() {
 #[test]
 fn diehl_cook_batched_training_is_bit_identical_for_1_and_2_threads() {
     same_for_1_and_2_threads(|| diehl_cook(1024, 4, true, true, 1));
+}
+
+/// Poisson trains onto 240 LIF neurons and a recurrent fixed in-degree
+/// connection, each with one delay for all synapses, learning with
+/// power-law STDP: sparse delayed delivery, the targets in blocks.
+fn sparse_delayed(steps: usize) -> Trace {
+    use spikeflow::topology::{FixedIndegree, Sparse, WithDelays};
+    let mut b = Network::builder().batch_size(2).seed(3);
+    let poisson = PoissonGenerator {
+        rate_hz: 150.0,
+        seed: 4,
+        first_index: 0,
+    };
+    b.add_population("P", &[300], poisson, support::traced());
+    let lif = LifNodes {
+        thresh: (-62.0).into(),
+        ..Default::default()
+    };
+    b.add_population("E", &[240], lif, support::traced());
+    let mut r = Rng::seed_from_u64(8);
+    let mut t = Vec::new();
+    for i in 0..300 {
+        for j in 0..240 {
+            if r.uniform_f32() < 0.1 {
+                t.push((i, j, 1.5 * r.uniform_f32()));
+            }
+        }
+    }
+    b.connect(Connect::new(
+        "P",
+        "E",
+        WithDelays::new(Sparse::Triplets(t), vec![1]),
+    ));
+    let fixed = FixedIndegree {
+        indegree: 40,
+        weight: 0.8,
+        autapses: false,
+        seed: 5,
+    };
+    let ee = Connect::new("E", "E", WithDelays::new(fixed, vec![2]))
+        .wmin(0.0)
+        .wmax(3.0);
+    b.connect(support::with_rule_family(ee, 7, (1e-2, 1e-2)));
+    let mut net = b.build().unwrap();
+    net.add_monitor("e", MonitorSpec::new("E", &["s", "v"]))
+        .unwrap();
+    net.run(&[], steps, &RunOptions::default()).unwrap();
+    let m = net.monitor("e").unwrap();
+    Trace {
+        spikes: vec![bits(m.get("s").unwrap().data())],
+        weights: vec![bits(net.weights("E -> E").unwrap())],
+        extra: vec![bits(m.get("v").unwrap().data())],
+    }
+}
+
+#[test]
+fn sparse_delayed_delivery_is_bit_identical_for_1_and_2_threads() {
+    same_for_1_and_2_threads(|| sparse_delayed(60));
 }
 
 #[test]

@@ -110,6 +110,14 @@ impl Csr {
         self.n_post
     }
 
+    /// The synapses of `pre`: the weight index of the first, and their
+    /// targets (non-decreasing).
+    #[inline]
+    pub(crate) fn row(&self, pre: usize) -> (usize, &[u32]) {
+        let (a, b) = (self.row_ptr[pre] as usize, self.row_ptr[pre + 1] as usize);
+        (a, &self.col[a..b])
+    }
+
     /// Calls `f(post, weight)` for the synapses of `pre`.
     #[inline]
     pub fn for_each_out(&self, pre: usize, mut f: impl FnMut(usize, usize)) {

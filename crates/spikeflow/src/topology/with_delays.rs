@@ -41,6 +41,7 @@
 //! ```
 
 use super::delay_ring::DelayRing;
+use super::sparse::Csr;
 use super::{Ends, NormMode, SynapseMap, Topology, TopologySpec, MAX_DELAY_STEPS};
 use crate::error::{Error, Result};
 use crate::rng::Rng;
@@ -124,9 +125,14 @@ impl<T: TopologySpec> TopologySpec for WithDelays<T> {
         let slots = usize::from(d_max) + 1;
         let n_post = ends.n_post();
         let no_spikes = inner.bias().map(|_| Spikes::new(ends.batch, ends.n_pre()));
+        let uniform = delays
+            .iter()
+            .all(|&d| d == d_max)
+            .then_some(usize::from(d_max));
         Ok(Box::new(DelayLine {
             no_spikes,
             inner,
+            uniform,
             delays,
             n_post,
             batch: ends.batch,
@@ -138,12 +144,66 @@ impl<T: TopologySpec> TopologySpec for WithDelays<T> {
     }
 }
 
+/// Synaptic events above which a step's delivery on a sparse connection
+/// with one delay splits its targets over the pool's threads (a fork/join
+/// costs tens of µs on the 2-core VMs; an event ~1 ns).
+const PARALLEL_EVENTS: usize = 32 * 1024;
+
+/// One delay for all and compressed rows (NEST's `hpc_benchmark`): every
+/// synapse of a spiking source lands in the same slot, `slot[j] += s·w`,
+/// targets in blocks on the pool's threads when the step has enough
+/// events. Each target's sum keeps its order (sources in order, a row's
+/// synapses in order), so the bits do not depend on the threads.
+fn uniform_sparse(csr: &Csr, w: &[f32], src: &Spikes, slot: &mut [f32], n_post: usize) {
+    let events: usize = (0..src.batch())
+        .map(|b| {
+            src.active(b)
+                .iter()
+                .map(|&i| csr.row(i as usize).1.len())
+                .sum::<usize>()
+        })
+        .sum();
+    // Adds batch row `b`'s events onto targets `first..first + row.len()`.
+    let deliver = |b: usize, row: &mut [f32], first: usize| {
+        let vals = src.row(b);
+        let whole = row.len() == n_post;
+        for &i in src.active(b) {
+            let s = vals[i as usize];
+            let (k0, cols) = csr.row(i as usize);
+            let (lo, hi) = if whole {
+                (0, cols.len())
+            } else {
+                let lo = cols.partition_point(|&j| (j as usize) < first);
+                let end = first + row.len();
+                (lo, lo + cols[lo..].partition_point(|&j| (j as usize) < end))
+            };
+            for (k, &j) in (lo..hi).zip(&cols[lo..hi]) {
+                row[j as usize - first] += s * w[k0 + k];
+            }
+        }
+    };
+    if crate::parallel::worth(events, PARALLEL_EVENTS) {
+        let rows: Vec<&mut [f32]> = slot.chunks_mut(n_post).collect();
+        crate::parallel::for_column_blocks(rows, n_post, &|rows, first| {
+            for (b, row) in rows.iter_mut().enumerate() {
+                deliver(b, row, first);
+            }
+        });
+    } else {
+        for (b, row) in slot.chunks_mut(n_post).enumerate() {
+            deliver(b, row, 0);
+        }
+    }
+}
+
 #[derive(Debug)]
 struct DelayLine {
     inner: Box<dyn Topology>,
     /// With a bias: a step without spikes, through which the wrapped
     /// topology adds exactly its bias.
     no_spikes: Option<Spikes>,
+    /// The delay when every synapse has the same one.
+    uniform: Option<usize>,
     delays: Vec<u16>,
     n_post: usize,
     batch: usize,
@@ -161,6 +221,16 @@ impl Topology for DelayLine {
         let (Some(map), Some(w)) = (self.inner.synapses(), self.inner.weights()) else {
             return; // refused at build
         };
+        if let (Some(d), SynapseMap::Sparse(csr)) = (self.uniform, map) {
+            let slot = (head + d) % slots;
+            let target = &mut ring[slot * slot_len..(slot + 1) * slot_len];
+            uniform_sparse(csr, w, src, target, self.n_post);
+            self.line.deliver(out, slot_len);
+            if let Some(none) = &self.no_spikes {
+                self.inner.propagate(none, out);
+            }
+            return;
+        }
         for b in 0..src.batch() {
             let vals = src.row(b);
             let row = b * self.n_post;
