@@ -42,6 +42,11 @@ fn any_number_of_processes_gives_the_one_process_run_bit_for_bit() {
         "too few spikes: E {spikes_e}, I {spikes_i}"
     );
     assert_eq!(part(Box::new(Solo), 0..2, false), one, "1 process (Solo)");
+    // Only what crosses processes is exchanged: not the one-to-one drive.
+    let net = DistributedNetwork::build(builder(), Solo).unwrap();
+    let names = net.network().population_names();
+    assert!(names.iter().any(|n| n == "E@all"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "D@all"), "{names:?}");
     for ranks in [1, 2, 3] {
         for (rank, got) in on_threads(ranks, 0..2, false).into_iter().enumerate() {
             assert!(

@@ -82,4 +82,4 @@ pub use exchange::{local_cluster, Exchange, LocalExchange, Solo};
 #[cfg(feature = "mpi")]
 pub use mpi::MpiExchange;
 pub use network::DistributedNetwork;
-pub use partition::block;
+pub use partition::{block, owner};

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::learning::Nu;
 use crate::network::{Mask, RunInput, RunOptions, Snapshot};
 use crate::nodes::{NodeModel, NodeOptions};
-use crate::topology::Bound;
+use crate::topology::{Bound, TopologySpec};
 use crate::{Connect, Network, NetworkBuilder, SpikeRaster, Tensor};
 use std::collections::HashSet;
 use std::ops::Range;
@@ -79,7 +79,30 @@ impl DistributedNetwork {
             reward_fn,
         } = builder;
         let hub: SharedHub = Arc::new(Mutex::new(Hub::new(Box::new(exchange))));
-        let sources: HashSet<String> = conns.iter().map(|c| c.source.clone()).collect();
+        // Connections whose synapses stay within each process's blocks (a
+        // one-to-one drive) read their source's own part; only the sources
+        // of the others are exchanged.
+        let size = |name: &str| {
+            layers
+                .iter()
+                .find(|l| l.0 == name)
+                .map(|l| l.1.iter().product::<usize>())
+        };
+        let within: Vec<Option<Box<dyn TopologySpec>>> = conns
+            .iter()
+            .map(|c| match (size(&c.source), size(&c.target)) {
+                (Some(n_pre), Some(n_post)) if n_pre >= ranks && n_post >= ranks => c
+                    .topology
+                    .restrict_within_blocks(n_pre, n_post, ranks, rank),
+                _ => None,
+            })
+            .collect();
+        let sources: HashSet<String> = conns
+            .iter()
+            .zip(&within)
+            .filter(|(_, w)| w.is_none())
+            .map(|(c, _)| c.source.clone())
+            .collect();
         let mut local = NetworkBuilder {
             dt,
             batch,
@@ -147,7 +170,7 @@ impl DistributedNetwork {
                 .push((format!("{name}{MIRROR}"), shape, Box::new(mirror), options));
         }
         let mut names = Vec::new();
-        for c in conns {
+        for (c, within) in conns.into_iter().zip(within) {
             let whole = format!("{} -> {}", c.source, c.target);
             let find = |p: &str| {
                 parts.iter().find(|q| q.name == p).ok_or_else(|| {
@@ -163,6 +186,11 @@ impl DistributedNetwork {
                     "connection {whole}: per-synapse bounds or learning rates cannot be \
                      distributed (give one value for every synapse)"
                 )));
+            }
+            if let Some(topology) = within {
+                names.push((whole.clone(), whole));
+                local.conns.push(Connect { topology, ..c });
+                continue;
             }
             let topology = c
                 .topology
@@ -508,17 +536,30 @@ impl DistributedNetwork {
     /// # Errors
     /// An unknown connection or one without weights.
     pub fn gather_weights(&self, connection: &str) -> Result<Tensor> {
-        let local = self
-            .net
-            .weights_tensor(self.local_connection(connection)?)?;
-        let target = connection
-            .split("->")
-            .nth(1)
-            .map(str::trim)
-            .unwrap_or_default();
-        let whole = self.gather_rows(target, local.data())?;
-        let n_post = self.part(target)?.n;
-        Tensor::new(vec![whole.len() / n_post, n_post], whole)
+        let name = self.local_connection(connection)?;
+        let local = self.net.weights_tensor(name)?;
+        let mut ends = connection.split("->").map(str::trim);
+        let (source, target) = (
+            ends.next().unwrap_or_default(),
+            ends.next().unwrap_or_default(),
+        );
+        let tgt = self.part(target)?;
+        if name.contains(MIRROR) {
+            // From the whole source: every process holds whole rows.
+            let whole = self.gather_rows(target, local.data())?;
+            return Tensor::new(vec![whole.len() / tgt.n, tgt.n], whole);
+        }
+        // Within blocks: each process holds its diagonal block.
+        let src = self.part(source)?;
+        let mut whole = vec![0.0; src.n * tgt.n];
+        for (r, values) in self.gather(local.data()).iter().enumerate() {
+            let (rows, cols) = (&src.ranges[r], &tgt.ranges[r]);
+            for (a, row) in values.chunks_exact(cols.len()).enumerate() {
+                let at = (rows.start + a) * tgt.n + cols.start;
+                whole[at..at + cols.len()].copy_from_slice(row);
+            }
+        }
+        Tensor::new(vec![src.n, tgt.n], whole)
     }
 
     /// The sum of a connection's weights, the same to the last bit for any

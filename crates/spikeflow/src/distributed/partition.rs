@@ -16,6 +16,17 @@ pub fn block(n: usize, rank: usize, ranks: usize) -> Range<usize> {
     at(rank)..at(rank + 1)
 }
 
+/// The rank whose [`block`] of a population of `n` holds neuron `i`:
+/// `⌊((i + 1)·ranks − 1) / n⌋`.
+///
+/// ```
+/// use spikeflow::distributed::owner;
+/// assert_eq!((0..10).map(|i| owner(i, 10, 3)).collect::<Vec<_>>(), [0, 0, 0, 1, 1, 1, 2, 2, 2, 2]);
+/// ```
+pub fn owner(i: usize, n: usize, ranks: usize) -> usize {
+    (((i as u128 + 1) * ranks as u128 - 1) / n as u128) as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,6 +40,12 @@ mod tests {
                 assert_eq!(blocks[ranks - 1].end, n);
                 for w in blocks.windows(2) {
                     assert_eq!(w[0].end, w[1].start);
+                }
+                for (r, b) in blocks.iter().enumerate() {
+                    assert!(
+                        b.clone().all(|i| owner(i, n, ranks) == r),
+                        "{n} over {ranks}"
+                    );
                 }
                 let sizes: Vec<_> = blocks.iter().map(|b| b.len()).collect();
                 let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());

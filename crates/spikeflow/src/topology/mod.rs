@@ -155,6 +155,22 @@ pub trait TopologySpec: std::fmt::Debug {
     ) -> Option<Box<dyn TopologySpec>> {
         None
     }
+    /// When every synapse joins a source and a target that the same
+    /// process owns once both populations are cut into `ranks`
+    /// [blocks](crate::distributed::block) (a one-to-one drive), the part
+    /// of process `rank` with its sources renumbered from its block's start
+    /// too: the part then reads its own block of the source, and nothing
+    /// crosses processes. The answer must not depend on `rank`. `None`
+    /// (the default) otherwise.
+    fn restrict_within_blocks(
+        &self,
+        _n_pre: usize,
+        _n_post: usize,
+        _ranks: usize,
+        _rank: usize,
+    ) -> Option<Box<dyn TopologySpec>> {
+        None
+    }
 }
 
 /// A boxed spec is a spec (a wrapper such as [`WithDelays`] around a part
@@ -176,6 +192,16 @@ impl TopologySpec for Box<dyn TopologySpec> {
         targets: std::ops::Range<usize>,
     ) -> Option<Box<dyn TopologySpec>> {
         self.as_ref().restrict_targets(n_pre, n_post, targets)
+    }
+    fn restrict_within_blocks(
+        &self,
+        n_pre: usize,
+        n_post: usize,
+        ranks: usize,
+        rank: usize,
+    ) -> Option<Box<dyn TopologySpec>> {
+        self.as_ref()
+            .restrict_within_blocks(n_pre, n_post, ranks, rank)
     }
 }
 

@@ -198,6 +198,39 @@ impl TopologySpec for Sparse {
             Sparse::FromDense(_) | Sparse::Random { .. } => return None,
         }))
     }
+    /// Given synapses all within one process's blocks (checked over every
+    /// synapse, the same on every process).
+    fn restrict_within_blocks(
+        &self,
+        n_pre: usize,
+        n_post: usize,
+        ranks: usize,
+        rank: usize,
+    ) -> Option<Box<dyn TopologySpec>> {
+        use crate::distributed::{block, owner};
+        let t = match self {
+            Sparse::Triplets(t) | Sparse::Multapses(t) => t,
+            Sparse::FromDense(_) | Sparse::Random { .. } => return None,
+        };
+        let within = |&(i, j, _): &(u32, u32, f32)| {
+            (i as usize) < n_pre
+                && (j as usize) < n_post
+                && owner(i as usize, n_pre, ranks) == owner(j as usize, n_post, ranks)
+        };
+        if !t.iter().all(within) {
+            return None;
+        }
+        let (sources, targets) = (block(n_pre, rank, ranks), block(n_post, rank, ranks));
+        let part = t
+            .iter()
+            .filter(|s| targets.contains(&(s.1 as usize)))
+            .map(|&(i, j, w)| (i - sources.start as u32, j - targets.start as u32, w))
+            .collect();
+        Some(Box::new(match self {
+            Sparse::Multapses(_) => Sparse::Multapses(part),
+            _ => Sparse::Triplets(part),
+        }))
+    }
     fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
         let (n_pre, n_post) = (ends.n_pre(), ends.n_post());
         let mut trip: Vec<(u32, u32, f32)> = match self {

@@ -84,6 +84,23 @@ impl<T: TopologySpec> TopologySpec for WithDelays<T> {
             delays: self.delays.clone(),
         }))
     }
+    fn restrict_within_blocks(
+        &self,
+        n_pre: usize,
+        n_post: usize,
+        ranks: usize,
+        rank: usize,
+    ) -> Option<Box<dyn TopologySpec>> {
+        if self.delays.len() != 1 {
+            return None;
+        }
+        Some(Box::new(WithDelays {
+            inner: self
+                .inner
+                .restrict_within_blocks(n_pre, n_post, ranks, rank)?,
+            delays: self.delays.clone(),
+        }))
+    }
     fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
         let inner = self.inner.build(ends, rng)?;
         let refuse = |why: &str| {

@@ -35,7 +35,8 @@ fn triplets(n_pre: u32, n_post: u32, p: f32, repeats: bool, seed: u64) -> Vec<(u
 }
 
 /// The network: X `[2, 5]` input, P 12 Poisson trains, E 13 LIF, I 7
-/// current-based LIF; eight connections, seven of them learning.
+/// current-based LIF, D 13 Poisson trains driving E one to one; nine
+/// connections, eight of them learning.
 pub fn builder() -> NetworkBuilder {
     let mut b = Network::builder().batch_size(BATCH).seed(21);
     b.add_population("X", &[2, 5], Input, traced());
@@ -64,6 +65,13 @@ pub fn builder() -> NetworkBuilder {
         ..Default::default()
     };
     b.add_population("I", &[7], current, traced());
+    // A one-to-one drive: within each process's blocks, not exchanged.
+    let drive = PoissonGenerator {
+        rate_hz: 120.0,
+        seed: 5,
+        first_index: 0,
+    };
+    b.add_population("D", &[13], drive, traced());
     let bounded = |c: Connect, lo: f32, hi: f32| c.wmin(lo).wmax(hi);
     let nu = (2e-2, 3e-2);
     let conns = [
@@ -124,17 +132,29 @@ pub fn builder() -> NetworkBuilder {
             0.0,
         ),
         Connect::new("P", "I", Sparse::Triplets(triplets(12, 7, 0.3, false, 8))),
+        bounded(
+            Connect::new(
+                "D",
+                "E",
+                WithDelays::new(
+                    Sparse::Triplets((0..13).map(|i| (i, i, 1.0 + 0.1 * i as f32)).collect()),
+                    vec![1],
+                ),
+            ),
+            0.0,
+            3.0,
+        ),
     ];
     // Families 0–5 and 7 (not Rmax: its SRM0 target draws from the
     // network's generator); the last connection stays static.
-    for (c, family) in conns.into_iter().zip([0, 1, 2, 3, 4, 5, 7, 99]) {
+    for (c, family) in conns.into_iter().zip([0, 1, 2, 3, 4, 5, 7, 99, 2]) {
         b.connect(with_rule_family(c, family, nu));
     }
     b
 }
 
-const CONNS: [&str; 8] = [
-    "X -> E", "P -> E", "E -> E", "E -> I", "I -> E", "X -> I", "I -> I", "P -> I",
+const CONNS: [&str; 9] = [
+    "X -> E", "P -> E", "E -> E", "E -> I", "I -> E", "X -> I", "I -> I", "P -> I", "D -> E",
 ];
 
 pub fn options(phase: usize) -> RunOptions {
