@@ -13,6 +13,7 @@
 #               CARGO_TARGET_DIR=target/mpi cargo build --release -p spikeflow-cli --features mpi)
 #   NEST_PY     a python with nest-simulator 3.10 (default the peer venv's)
 #   SCALE, SEED, STATIC_MS, PLASTIC_MS, OUT (default target/w5_ranks/<UTC time>)
+#   TABLE_ONLY=1 with OUT=<an earlier run>: only print its table again
 #
 # Output: $OUT/<run>.jsonl (the JSON line of each run) and $OUT/table.md.
 set -euo pipefail
@@ -39,6 +40,7 @@ for l in sys.stdin:
         print(json.dumps(r))'; }
 
 for mode in static plastic; do
+    [ "${TABLE_ONLY:-0}" = 1 ] && break
     if [ "$mode" = static ]; then ms=$STATIC_MS; flag=(--static-ee); else ms=$PLASTIC_MS; flag=(); fi
     sf=(bench w5 --scale "$SCALE" --seconds "$(python3 -c "print($ms/1000)")" --seed "$SEED" "${flag[@]}")
     echo "[w5_ranks] $mode: spikeflow 1 thread, 2 threads, 2 ranks; NEST 1 and 2 threads" >&2
@@ -58,7 +60,7 @@ out = sys.argv[1]
 def load(name):
     with open(os.path.join(out, name + ".jsonl")) as f:
         return json.loads(f.readline())
-print("| E→E | run | ranks × threads | s per simulated s | E / I (Hz) | peak RSS per rank (MB) | B per synapse | NEST ÷ spikeflow |")
+print("| E→E | run | ranks × threads | s per simulated s | E / I (Hz) | peak RSS per rank (MB) | B per synapse | NEST ÷ spikeflow: time, time per spike |")
 print("|---|---|---|---|---|---|---|---|")
 for mode in ("static", "plastic"):
     nest = {t: load(f"nest_{mode}_t{t}") for t in (1, 2)}
@@ -66,9 +68,10 @@ for mode in ("static", "plastic"):
         r = load(f"spikeflow_{mode}_{name}")
         peaks = r.get("peak_rss_bytes_per_rank", [r["peak_rss_bytes"]])
         ratio = nest[peer]["wall_s_per_sim_s"] / r["wall_s_per_sim_s"]
+        per_spike = ratio * r["out_spikes"] / max(nest[peer]["out_spikes"], 1)
         print(f"| {mode} | spikeflow | {ranks} × {threads} | {r['wall_s_per_sim_s']:.3f} | "
               f"{r['rate_e_hz']:.1f} / {r['rate_i_hz']:.1f} | {', '.join(f'{p / 1e6:.0f}' for p in peaks)} | "
-              f"{r['bytes_per_synapse']:.1f} | {ratio:.1f}× (NEST {peer} thread{'s' if peer > 1 else ''}) |")
+              f"{r['bytes_per_synapse']:.1f} | {ratio:.1f}×, {per_spike:.1f}× (NEST 1 × {peer}) |")
     for t in (1, 2):
         n = nest[t]
         syn = load(f"spikeflow_{mode}_t1")["synapses"]
