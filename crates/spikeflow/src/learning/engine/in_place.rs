@@ -105,7 +105,13 @@ pub(crate) struct StepParams {
 
 impl StepParams {
     #[inline]
-    fn synapse<'s>(&self, w: f32, pre: Side<'s>, post: Side<'s>, reward: f32) -> Synapse<'s> {
+    pub(super) fn synapse<'s>(
+        &self,
+        w: f32,
+        pre: Side<'s>,
+        post: Side<'s>,
+        reward: f32,
+    ) -> Synapse<'s> {
         Synapse {
             w,
             wmin: self.lo,
@@ -120,7 +126,7 @@ impl StepParams {
     }
 
     #[inline]
-    fn store(&self, w: &mut f32, d: f32) {
+    pub(super) fn store(&self, w: &mut f32, d: f32) {
         let x = *w + d;
         *w = if self.bounded {
             x.max(self.lo).min(self.hi)
@@ -230,9 +236,12 @@ impl<R: SynapseRule> SynapticLearner<R> {
             return false;
         }
         let bounded = tail.bounded() && tail.decay == 1.0 && !*tail.dirty;
+        // The rule reads the bounds (WeightDependentPostPre): scalar ones,
+        // or none at all; per-synapse bounds take the generic loop.
+        let unbounded = !tail.wmin.any_finite() && !tail.wmax.any_finite();
         let (lo, hi) = match (tail.wmin, tail.wmax) {
             (Bound::Scalar(a), Bound::Scalar(b)) => (*a, *b),
-            _ if !bounded => (f32::NEG_INFINITY, f32::INFINITY),
+            _ if unbounded => (f32::NEG_INFINITY, f32::INFINITY),
             _ => return false,
         };
         let params = StepParams {

@@ -25,6 +25,7 @@ mod changes;
 mod deferred;
 mod eligibility;
 mod in_place;
+mod sparse_in_place;
 mod traces;
 
 pub use array::{ArrayRule, Block, Phase, SynapseBatch};
@@ -425,6 +426,10 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             return;
         }
         self.log.flush(&self.rule, w, map.n_post());
+        if self.try_sparse_in_place(map, &mut *w, pre, post, post_aux, reward, dt, &mut tail) {
+            self.finish(pre, post, post_aux, dt);
+            return;
+        }
         let (pre_spikes, post_spikes) = match (&self.prev_pre, &self.prev_post) {
             (Some(a), Some(b)) => (a, b),
             _ => (
