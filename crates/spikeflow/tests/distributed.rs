@@ -28,6 +28,19 @@ fn on_threads(ranks: usize, phases: std::ops::Range<usize>, restore: bool) -> Ve
     handles.into_iter().map(|h| h.join().unwrap()).collect()
 }
 
+/// Builds each rank's part on its own thread; what each build returned.
+fn on_cluster(
+    ranks: usize,
+    builder: fn(usize) -> NetworkBuilder,
+) -> Vec<spikeflow::Result<DistributedNetwork>> {
+    let handles: Vec<_> = local_cluster(ranks)
+        .into_iter()
+        .enumerate()
+        .map(|(r, x)| std::thread::spawn(move || DistributedNetwork::build(builder(r), x)))
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
 #[test]
 fn any_number_of_processes_gives_the_one_process_run_bit_for_bit() {
     let one = one_process(0..2);
@@ -123,6 +136,36 @@ fn what_cannot_be_cut_is_refused_by_name() {
     );
     let e = refused(b, 1);
     assert!(e.contains("per-synapse"), "{e}");
+
+    // A synapse outside the ends is refused on every process, not dropped
+    // by the process that does not own its (missing) target.
+    fn bad_synapse(_rank: usize) -> NetworkBuilder {
+        let mut b = Network::builder();
+        b.add_population("A", &[4], Input, NodeOptions::default());
+        b.add_population("B", &[4], LifNodes::default(), NodeOptions::default());
+        let t = vec![(0, 1, 1.0), (2, 4, 1.0)];
+        b.connect(Connect::new(
+            "A",
+            "B",
+            spikeflow::topology::Sparse::Triplets(t),
+        ));
+        b
+    }
+    for e in on_cluster(2, bad_synapse) {
+        assert!(e.unwrap_err().to_string().contains("A -> B"));
+    }
+    // Processes given different networks refuse them alike.
+    fn other(rank: usize) -> NetworkBuilder {
+        let mut b = builder();
+        if rank == 1 {
+            b.add_population("Z", &[3], Input, NodeOptions::default());
+        }
+        b
+    }
+    for e in on_cluster(2, other) {
+        let e = e.unwrap_err().to_string();
+        assert!(e.contains("rank 1 was given another network"), "{e}");
+    }
 
     let mut net = DistributedNetwork::build(builder(), Solo).unwrap();
     let one_step = RunOptions {

@@ -211,14 +211,45 @@ impl DistributedNetwork {
                 ..c
             });
         }
-        Ok(DistributedNetwork {
-            net: local.build()?,
+        let net = DistributedNetwork {
+            net: local.build().map_err(whole_names)?,
             hub,
             rank,
             ranks,
             parts,
             conns: names,
-        })
+        };
+        net.check_same_network()?;
+        Ok(net)
+    }
+
+    /// Refuses, on every process alike, a cluster whose processes were
+    /// given different networks: each process's description (populations,
+    /// connections, batch, `dt`) is hashed and the hashes compared (one
+    /// all-gather), before any step could exchange spikes that do not fit.
+    fn check_same_network(&self) -> Result<()> {
+        let mut h = Fnv::default();
+        for p in &self.parts {
+            h.write(p.name.as_bytes());
+            h.write(&(p.n as u64).to_le_bytes());
+        }
+        for (whole, local) in &self.conns {
+            h.write(whole.as_bytes());
+            h.write(&[u8::from(whole == local)]);
+        }
+        h.write(&(self.net.batch_size() as u64).to_le_bytes());
+        h.write(&self.net.dt().to_bits().to_le_bytes());
+        let all = self.gather_count(h.0);
+        match all.iter().position(|&x| x != all[0]) {
+            None => Ok(()),
+            Some(r) => Err(Error::param(
+                "distributed network",
+                format!(
+                    "rank {r} was given another network than rank 0 (build every rank from the \
+                     same description)"
+                ),
+            )),
+        }
     }
 
     /// Ends this part and hands its exchange back, e.g. to build the part
@@ -594,6 +625,55 @@ impl DistributedNetwork {
         all.chunks_exact(2)
             .map(|w| u64::from(w[0]) | (u64::from(w[1]) << 32))
             .collect()
+    }
+}
+
+/// An error of a process's network in the whole network's names: the
+/// mirrors' connections (`"E@all -> E"`) are the user's `"E -> E"`.
+fn whole_names(e: Error) -> Error {
+    let fix = |s: String| s.replace(&format!("{MIRROR} -> "), " -> ");
+    match e {
+        Error::InvalidParameter { object, message } => Error::InvalidParameter {
+            object: fix(object),
+            message: fix(message),
+        },
+        Error::Shape { object, message } => Error::Shape {
+            object: fix(object),
+            message: fix(message),
+        },
+        Error::Name(m) => Error::Name(fix(m)),
+        Error::Rule {
+            connection,
+            rule,
+            message,
+        } => Error::Rule {
+            connection: fix(connection),
+            rule,
+            message: fix(message),
+        },
+        Error::Unsupported(m) => Error::Unsupported(fix(m)),
+        other => other,
+    }
+}
+
+/// FNV-1a, 64 bits: a description's fingerprint (not a defence against
+/// anyone, only against mistakes).
+#[derive(Debug)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        // A separator, so that ("ab", "c") and ("a", "bc") differ.
+        self.0 = (self.0 ^ 0xff).wrapping_mul(0x0100_0000_01b3);
     }
 }
 

@@ -125,12 +125,13 @@ impl TopologySpec for Dense {
         n_post: usize,
         targets: std::ops::Range<usize>,
     ) -> Option<Box<dyn TopologySpec>> {
-        let w = self.w.as_ref().filter(|w| w.len() == n_pre * n_post)?;
-        let b = match &self.b {
-            Some(b) if b.len() == n_post => Some(b[targets.clone()].to_vec()),
-            Some(_) => return None,
-            None => None,
-        };
+        let w = self.w.as_ref()?;
+        if w.len() != n_pre * n_post || self.b.as_ref().is_some_and(|b| b.len() != n_post) {
+            // Wrong sizes: the whole spec, for the part's build to refuse
+            // on every process.
+            return Some(Box::new(self.clone()));
+        }
+        let b = self.b.as_ref().map(|b| b[targets.clone()].to_vec());
         let w = (0..n_pre)
             .flat_map(|i| w[i * n_post + targets.start..i * n_post + targets.end].iter())
             .copied()

@@ -180,6 +180,17 @@ impl TopologySpec for Sparse {
         n_post: usize,
         targets: std::ops::Range<usize>,
     ) -> Option<Box<dyn TopologySpec>> {
+        // Synapses outside the ends: the whole list, for the part's build
+        // to refuse on every process (filtering would drop them silently).
+        let valid = |t: &[(u32, u32, f32)]| {
+            t.iter()
+                .all(|&(i, j, w)| (i as usize) < n_pre && (j as usize) < n_post && w.is_finite())
+        };
+        if let Sparse::Triplets(t) | Sparse::Multapses(t) = self {
+            if !valid(t) {
+                return Some(Box::new(self.clone()));
+            }
+        }
         let keep = |t: &[(u32, u32, f32)]| -> Vec<(u32, u32, f32)> {
             t.iter()
                 .filter(|s| targets.contains(&(s.1 as usize)))
@@ -195,7 +206,9 @@ impl TopologySpec for Sparse {
             ),
             Sparse::Triplets(t) => Sparse::Triplets(keep(t)),
             Sparse::Multapses(t) => Sparse::Multapses(keep(t)),
-            Sparse::FromDense(_) | Sparse::Random { .. } => return None,
+            // A matrix of the wrong size: the part's build says so.
+            Sparse::FromDense(_) => self.clone(),
+            Sparse::Random { .. } => return None,
         }))
     }
     /// Given synapses all within one process's blocks (checked over every
