@@ -201,11 +201,49 @@ pub(crate) fn post_terms<R: SynapseRule>(
 }
 
 impl<R: SynapseRule> SynapticLearner<R> {
-    /// Any rule on a dense connection with batch 1, a linear reduction, a
-    /// scalar pair of rates and scalar bounds, whose terms are plain pre/post
-    /// terms (no lag, no per-step term, no eligibility): the generic loop's
-    /// result, bit for bit (see the module docs). Returns false (doing
-    /// nothing) when the case does not apply.
+    /// The parameters of an in-place step, or `None` when the rule's step
+    /// needs the generic loop: batch 1, a linear reduction, a scalar pair of
+    /// rates, plain pre/post terms (no lag, no per-step term, no
+    /// eligibility, no neuron state), and bounds the rule can read as two
+    /// numbers (scalar ones, or none at all: per-synapse bounds go through
+    /// the generic loop, which hands each synapse its own). Weights are
+    /// clamped per update when the whole matrix needs no decay or clamp.
+    pub(super) fn in_place_params(&self, tail: &Tail<'_>, dt: f32) -> Option<StepParams> {
+        let Nu::Pair(nu_pre, nu_post) = self.nu else {
+            return None;
+        };
+        if self.batch != 1
+            || self.per_row()
+            || self.lagged
+            || self.phases.every_step
+            || self.phases.eligibility
+            || self.kstate != crate::learning::NeuronState::default()
+            || !self.changes.is_empty()
+        {
+            return None;
+        }
+        let bounded = tail.bounded() && tail.decay == 1.0 && !*tail.dirty;
+        let unbounded = !tail.wmin.any_finite() && !tail.wmax.any_finite();
+        let (lo, hi) = match (tail.wmin, tail.wmax) {
+            (Bound::Scalar(a), Bound::Scalar(b)) => (*a, *b),
+            _ if unbounded => (f32::NEG_INFINITY, f32::INFINITY),
+            _ => return None,
+        };
+        Some(StepParams {
+            nu_pre,
+            nu_post,
+            lo,
+            hi,
+            bounded,
+            dt,
+        })
+    }
+
+    /// A dense connection whose rule's step can run in place
+    /// ([`in_place_params`](Self::in_place_params)) and sees postsynaptic
+    /// spikes when they happen: the generic loop's result, bit for bit (see
+    /// the module docs). Returns false (doing nothing) when the case does
+    /// not apply.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn try_dense_in_place(
         &mut self,
@@ -221,37 +259,13 @@ impl<R: SynapseRule> SynapticLearner<R> {
         let SynapseMap::Dense { n_pre, n_post } = map else {
             return false;
         };
-        let Nu::Pair(nu_pre, nu_post) = self.nu else {
-            return false;
-        };
-        if self.batch != 1
-            || self.per_row()
-            || self.lagged
-            || !self.post_history.is_empty()
-            || self.phases.every_step
-            || self.phases.eligibility
-            || self.kstate != crate::learning::NeuronState::default()
-            || !self.changes.is_empty()
-        {
+        if !self.post_history.is_empty() {
             return false;
         }
-        let bounded = tail.bounded() && tail.decay == 1.0 && !*tail.dirty;
-        // The rule reads the bounds (WeightDependentPostPre): scalar ones,
-        // or none at all; per-synapse bounds take the generic loop.
-        let unbounded = !tail.wmin.any_finite() && !tail.wmax.any_finite();
-        let (lo, hi) = match (tail.wmin, tail.wmax) {
-            (Bound::Scalar(a), Bound::Scalar(b)) => (*a, *b),
-            _ if unbounded => (f32::NEG_INFINITY, f32::INFINITY),
-            _ => return false,
+        let Some(params) = self.in_place_params(tail, dt) else {
+            return false;
         };
-        let params = StepParams {
-            nu_pre,
-            nu_post,
-            lo,
-            hi,
-            bounded,
-            dt,
-        };
+        let bounded = params.bounded;
         // Weights change only through the rule's terms.
         let defer = tail.decay == 1.0 && (bounded || !tail.bounded());
         if self.log.params().is_some_and(|p| !defer || p != params) {

@@ -13,17 +13,16 @@
 
 use super::in_place::StepParams;
 use super::{SynapticLearner, Tail};
-use crate::learning::{Nu, Side, SynapseRule};
+use crate::learning::{Side, SynapseRule};
 use crate::nodes::NodeCore;
 use crate::spikes::Spikes;
-use crate::topology::{Bound, Csr, SynapseMap};
+use crate::topology::{Csr, SynapseMap};
 
 impl<R: SynapseRule> SynapticLearner<R> {
-    /// Any rule on compressed rows with batch 1, a linear reduction, a
-    /// scalar pair of rates and scalar bounds, whose terms are plain
-    /// pre/post terms (no lag, no per-step term, no eligibility, no neuron
-    /// state); postsynaptic spikes may be seen late. Returns false (doing
-    /// nothing) when the case does not apply.
+    /// Compressed rows whose rule's step can run in place
+    /// ([`in_place_params`](Self::in_place_params)); postsynaptic spikes
+    /// may be seen late. Returns false (doing nothing) when the case does
+    /// not apply.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn try_sparse_in_place(
         &mut self,
@@ -39,38 +38,13 @@ impl<R: SynapseRule> SynapticLearner<R> {
         let SynapseMap::Sparse(csr) = map else {
             return false;
         };
-        let Nu::Pair(nu_pre, nu_post) = self.nu else {
+        let Some(params) = self.in_place_params(tail, dt) else {
             return false;
         };
-        if self.batch != 1
-            || self.per_row()
-            || self.lagged
-            || self.phases.every_step
-            || self.phases.eligibility
-            || self.kstate != crate::learning::NeuronState::default()
-            || !self.changes.is_empty()
-        {
-            return false;
-        }
-        let bounded = tail.bounded() && tail.decay == 1.0 && !*tail.dirty;
-        // The rule reads the bounds (WeightDependentPostPre): scalar ones,
-        // or none at all; per-synapse bounds take the generic loop.
-        let unbounded = !tail.wmin.any_finite() && !tail.wmax.any_finite();
-        let (lo, hi) = match (tail.wmin, tail.wmax) {
-            (Bound::Scalar(a), Bound::Scalar(b)) => (*a, *b),
-            _ if unbounded => (f32::NEG_INFINITY, f32::INFINITY),
-            _ => return false,
-        };
+        let bounded = params.bounded;
         let step = SparseStep {
             rule: &self.rule,
-            params: StepParams {
-                nu_pre,
-                nu_post,
-                lo,
-                hi,
-                bounded,
-                dt,
-            },
+            params,
             csr,
             pre_s: pre.spikes(),
             post_s: self.post_history.front().unwrap_or(post.spikes()),
