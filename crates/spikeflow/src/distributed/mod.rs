@@ -19,13 +19,19 @@
 //!   once per step by one all-gather ([`Exchange::all_gather`]) into a
 //!   *mirror* of the whole population (`"<name>@all"`) whose trace is
 //!   updated as the population's own; connections leave the mirrors.
+//!   A connection whose synapses all stay within each process's blocks (a
+//!   one-to-one drive, [`TopologySpec::restrict_within_blocks`](crate::topology::TopologySpec::restrict_within_blocks))
+//!   reads its source's own part instead, and a population only such
+//!   connections leave is not exchanged (as NEST keeps its devices local).
 //!
 //! Each target neuron therefore sums the same inputs in the same order,
 //! and each synapse learns from the same spikes and traces, whatever the
 //! number of processes: spikes, voltages and weights are bit for bit those
 //! of one process (`tests/distributed.rs` checks 1, 2 and 3 processes
-//! against [`Network`](crate::Network) with every rule family, delays,
-//! monitors and a checkpoint). Spikes are exchanged every step, the
+//! against [`Network`](crate::Network) with every rule family that can be
+//! cut, delays, multapses, a batch, reward, clamps, monitors and a
+//! checkpoint). Processes given different networks refuse them at build (a
+//! fingerprint of the description is compared). Spikes are exchanged every step, the
 //! minimum delay of this engine's step order (a connection delivers at the
 //! next step at the earliest).
 //!
