@@ -3,7 +3,9 @@
 #  1. tests/distributed_mpi.rs under `mpirun -np 2` and `-np 3`: every rank's
 #     part of the test network gives one process's spikes, voltages, traces
 #     and weights bit for bit, a checkpoint restored included;
-#  2. `spikeflow bench w5` at scale 0.03 alone (the whole network, no MPI)
+#  2. a spikeflow built without MPI refuses to run under `mpirun -np 2`
+#     (every rank exits with the build command to use);
+#  3. `spikeflow bench w5` at scale 0.03 alone (the whole network, no MPI)
 #     and over 1, 2 and 3 ranks: the same `out_spikes` and `sum_w_ee` to the
 #     last digit.
 # Every mpirun is under `timeout`, so a hung rank fails instead of stalling.
@@ -26,6 +28,18 @@ for np in 2 3; do
     "${run[@]}" -np "$np" "$exe" --quiet
     echo "mpi: tests/distributed_mpi.rs passed on $np ranks"
 done
+
+cargo build -q -p spikeflow-cli
+set +e
+refused=$("${run[@]}" -np 2 target/debug/spikeflow bench w5 --scale 0.03 --seconds 0.01 2>&1)
+rc=$?
+set -e
+if [ "$rc" = 0 ] || ! grep -q "built without MPI" <<<"$refused"; then
+    echo "mpi: a build without MPI ran under mpirun -np 2 (exit $rc):" >&2
+    echo "$refused" >&2
+    exit 1
+fi
+echo "mpi: a build without MPI refuses mpirun -np 2 (exit $rc)"
 
 cargo build -q -p spikeflow-cli --features mpi
 tmp=$(mktemp -d)
