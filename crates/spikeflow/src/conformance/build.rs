@@ -2,17 +2,18 @@
 //! recording what the case expects.
 
 use super::connections::*;
+use super::engine::Engine;
 use super::json::*;
 use super::layers::*;
 use crate::error::Result;
 use crate::monitor::MonitorSpec;
-use crate::network::{Mask, Network, Reward, RunOptions};
+use crate::network::{Mask, Network, NetworkBuilder, Reward, RunOptions};
 use crate::tensor::Tensor;
 use serde_json::Value;
 
 /// What a replay recorded, for comparison.
-pub(crate) struct Recording {
-    pub net: Network,
+pub(crate) struct Recording<E: Engine = Network> {
+    pub net: E,
     /// Per connection: weights after each run call (run_per_step).
     pub w_after_each_run: Vec<Vec<f32>>,
     pub layer_order: Vec<String>,
@@ -100,7 +101,7 @@ fn check_expected(exp: &Value) -> Result<()> {
 fn spike_clamps(
     case: &Value,
     key: &str,
-    net: &Network,
+    net: &impl Engine,
     steps: usize,
 ) -> Result<Vec<(String, Vec<Vec<usize>>)>> {
     let Some(m) = case.get(key).filter(|x| !x.is_null()) else {
@@ -111,11 +112,9 @@ fn spike_clamps(
         .ok_or_else(|| invalid(format!("{key} must be an object")))?;
     let mut out = Vec::new();
     for (name, rows) in m {
-        let n = net
-            .population(name)
-            .map_err(|_| invalid(format!("{key}: no layer {name:?}")))?
-            .core()
-            .n();
+        let (n, _) = net
+            .population_info(name)
+            .map_err(|_| invalid(format!("{key}: no layer {name:?}")))?;
         let data = flat(rows)?;
         if data.len() != steps * n {
             return Err(invalid(format!(
@@ -157,8 +156,17 @@ fn options_for(
     }
 }
 
-/// Builds and runs a case.
+/// Builds and runs a case on one network.
 pub(crate) fn replay(case: &Value) -> Result<Recording> {
+    replay_on(case, NetworkBuilder::build)
+}
+
+/// Builds a case's network with `build` (one network, or one process's
+/// part) and runs it.
+pub(crate) fn replay_on<E: Engine>(
+    case: &Value,
+    build: impl FnOnce(NetworkBuilder) -> Result<E>,
+) -> Result<Recording<E>> {
     known_fields(case, TOP_FIELDS, "the case")?;
     if let Some(v) = case.get("format_version") {
         if v.as_u64() != Some(1) {
@@ -228,7 +236,7 @@ pub(crate) fn replay(case: &Value) -> Result<Recording> {
         conn_names.push(name);
         b.connect(spec);
     }
-    let mut net = b.build()?;
+    let mut net = build(b)?;
 
     // Monitors for everything the case expects.
     if let Some(el) = exp.get("layers").and_then(Value::as_object) {
@@ -280,13 +288,12 @@ pub(crate) fn replay(case: &Value) -> Result<Recording> {
                     )))
                 }
             }
-            let pop = net.population(name)?;
-            if pop.type_name() == "CSRMNodes" {
+            let (n, type_name) = net.population_info(name)?;
+            if type_name == "CSRMNodes" {
                 return Err(unsupported(format!(
                     "{what}: external input to CSRMNodes (BindsNET's CSRM takes none)"
                 )));
             }
-            let n: usize = pop.core().n();
             inputs.push((
                 name.clone(),
                 Tensor::new(vec![steps, batch, n], data)
@@ -335,7 +342,7 @@ pub(crate) fn replay(case: &Value) -> Result<Recording> {
                 let options = options_for(&clamps, &unclamps, &masks, t..t + 1, reward);
                 net.run(&refs, 1, &options)?;
                 for (i, name) in conn_names.iter().enumerate() {
-                    if let Ok(w) = net.weights_tensor(name) {
+                    if let Ok(w) = net.weights(name) {
                         w_after_each_run[i].extend_from_slice(w.data());
                     }
                 }

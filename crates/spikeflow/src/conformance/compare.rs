@@ -1,6 +1,7 @@
 //! Compares a replay with a case's `expected` states.
 
 use super::build::Recording;
+use super::engine::Engine;
 use super::json::flat;
 use crate::error::{Error, Result};
 use serde_json::Value;
@@ -112,7 +113,7 @@ fn check(
     })
 }
 
-pub(crate) fn compare(case: &Value, rec: &Recording) -> Result<Option<Mismatch>> {
+pub(crate) fn compare<E: Engine>(case: &Value, rec: &Recording<E>) -> Result<Option<Mismatch>> {
     let tol = case
         .get("tolerance")
         .ok_or_else(|| Error::format("case", "missing tolerance"))?;
@@ -125,9 +126,9 @@ pub(crate) fn compare(case: &Value, rec: &Recording) -> Result<Option<Mismatch>>
     let exp = &case["expected"];
     if let Some(el) = exp.get("layers").and_then(Value::as_object) {
         for name in rec.layer_order.iter().filter(|n| el.contains_key(*n)) {
-            let mon = net.monitor(&format!("layer {name}"))?;
+            let mon = format!("layer {name}");
             for (var, val) in el[name].as_object().into_iter().flatten() {
-                let got = mon.get(var)?;
+                let got = net.recording(&mon, var)?;
                 let want = flat(val)?;
                 let per_step = got.stride0();
                 let b = (var != "theta").then_some(batch);
@@ -157,7 +158,7 @@ pub(crate) fn compare(case: &Value, rec: &Recording) -> Result<Option<Mismatch>>
     {
         let cname = &rec.conn_names[i];
         if let Some(val) = ce.get("w_every_step") {
-            let got = net.monitor(&format!("conn {i}"))?.get("w")?;
+            let got = net.recording(&format!("conn {i}"), "w")?;
             if let Some(m) = check(
                 cname,
                 "w_every_step",
@@ -174,7 +175,7 @@ pub(crate) fn compare(case: &Value, rec: &Recording) -> Result<Option<Mismatch>>
             }
         }
         if let Some(val) = ce.get("firing_rates") {
-            let got = net.monitor(&format!("conn {i}"))?.get("firing_rates")?;
+            let got = net.recording(&format!("conn {i}"), "firing_rates")?;
             if let Some(m) = check(
                 cname,
                 "firing_rates",
@@ -192,7 +193,7 @@ pub(crate) fn compare(case: &Value, rec: &Recording) -> Result<Option<Mismatch>>
         }
         if let Some(val) = ce.get("w_after_each_run") {
             let got = &rec.w_after_each_run[i];
-            let per = net.weights_tensor(cname)?.data().len();
+            let per = net.weights(cname)?.data().len();
             if let Some(m) = check(
                 cname,
                 "w_after_each_run",
@@ -209,7 +210,7 @@ pub(crate) fn compare(case: &Value, rec: &Recording) -> Result<Option<Mismatch>>
             }
         }
         if let Some(val) = ce.get("w_final") {
-            let got = net.weights_tensor(cname)?;
+            let got = net.weights(cname)?;
             if let Some(m) = check(
                 cname,
                 "w_final",
@@ -252,8 +253,8 @@ pub(crate) fn compare(case: &Value, rec: &Recording) -> Result<Option<Mismatch>>
 }
 
 /// BindsNET's names for a reward rule's state, from spikeflow's.
-fn rule_state(rec: &Recording, cname: &str, var: &str) -> Result<Vec<f32>> {
-    let net = &rec.net;
+fn rule_state<E: Engine>(rec: &Recording<E>, cname: &str, var: &str) -> Result<Vec<f32>> {
+    let net = rec.net.whole()?;
     match var {
         "p_plus" => Ok(net.connection_state(cname, "pre_trace")?.to_vec()),
         "p_minus" => Ok(net.connection_state(cname, "post_trace")?.to_vec()),

@@ -35,6 +35,7 @@
 mod build;
 mod compare;
 mod connections;
+mod engine;
 mod json;
 mod layers;
 
@@ -86,6 +87,18 @@ impl std::fmt::Display for CaseResult {
 
 /// Reads and replays one case file.
 pub fn run_case_file(path: &Path) -> CaseResult {
+    with_case_file(path, run_case)
+}
+
+/// Reads one case file and replays it cut across `ranks` processes
+/// (threads; see [`run_case_ranks`]).
+pub fn run_case_file_ranks(path: &Path, ranks: usize) -> CaseResult {
+    with_case_file(path, |case, name| run_case_ranks(case, name, ranks))
+}
+
+/// Reads a case file and hands it to `replay` with its file name, or says
+/// why it could not be read.
+fn with_case_file(path: &Path, replay: impl FnOnce(&Value, &str) -> CaseResult) -> CaseResult {
     let fallback = path.file_stem().map_or_else(
         || path.display().to_string(),
         |s| s.to_string_lossy().into_owned(),
@@ -100,7 +113,7 @@ pub fn run_case_file(path: &Path) -> CaseResult {
         }
     };
     match serde_json::from_str::<Value>(&text) {
-        Ok(v) => run_case(&v, &fallback),
+        Ok(v) => replay(&v, &fallback),
         Err(e) => CaseResult {
             name: fallback,
             outcome: Outcome::Invalid(format!("{}: not JSON: {e}", path.display())),
@@ -115,16 +128,64 @@ pub fn run_case(case: &Value, fallback_name: &str) -> CaseResult {
         .and_then(Value::as_str)
         .unwrap_or(fallback_name)
         .to_string();
-    let outcome = match build::replay(case) {
+    let outcome = outcome(case, build::replay(case));
+    CaseResult { name, outcome }
+}
+
+/// Replays a parsed case cut across `ranks` processes — threads of this
+/// one, each building its part ([`crate::distributed`]) — and compares the
+/// gathered states with the case's expected ones, as [`run_case`] does.
+/// What cannot be cut (models drawing from the network's generator,
+/// convolutions, weight masks…) or is not gathered across processes (a
+/// connection's weights every step, rule state) is `Unsupported`, saying
+/// so; every process must reach the same outcome, or the case is
+/// `Invalid`.
+pub fn run_case_ranks(case: &Value, fallback_name: &str, ranks: usize) -> CaseResult {
+    let name = case
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(fallback_name)
+        .to_string();
+    let outcomes: Vec<std::thread::Result<Outcome>> = std::thread::scope(|s| {
+        let handles: Vec<_> = crate::distributed::local_cluster(ranks)
+            .into_iter()
+            .map(|x| {
+                s.spawn(move || {
+                    let built = build::replay_on(case, |b| {
+                        crate::distributed::DistributedNetwork::build(b, x)
+                    });
+                    outcome(case, built)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect()
+    });
+    let mut outcomes = outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|_| Outcome::Invalid("a process's replay panicked".into())));
+    let first = outcomes
+        .next()
+        .unwrap_or_else(|| Outcome::Invalid(format!("{ranks} processes")));
+    let outcome = if outcomes.all(|o| o == first) {
+        first
+    } else {
+        Outcome::Invalid("the processes' replays disagree".into())
+    };
+    CaseResult { name, outcome }
+}
+
+/// A replay's outcome: compared, or why it could not be.
+fn outcome<E: engine::Engine>(case: &Value, built: Result<build::Recording<E>>) -> Outcome {
+    match built {
         Ok(rec) => match compare::compare(case, &rec) {
             Ok(None) => Outcome::Pass,
             Ok(Some(m)) => Outcome::Fail(m),
+            Err(Error::Unsupported(u)) => Outcome::Unsupported(u),
             Err(e) => Outcome::Invalid(e.to_string()),
         },
         Err(Error::Unsupported(u)) => Outcome::Unsupported(u),
         Err(e) => Outcome::Invalid(e.to_string()),
-    };
-    CaseResult { name, outcome }
+    }
 }
 
 /// The case files of a folder (`*.json` except `index.json`), sorted; or

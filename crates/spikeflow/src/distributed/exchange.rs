@@ -4,7 +4,8 @@
 //! one process ([`local_cluster`], for tests and for trying a partition
 //! without MPI) and alone ([`Solo`]).
 
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 /// The collective a distributed network needs. Every process calls it at
 /// the same point of the run (once per step when any connection leaves a
@@ -52,8 +53,9 @@ impl Exchange for Solo {
 
 /// `ranks` exchanges for threads of one process, one per rank: run each
 /// rank's part on its own thread. Every thread must call the collective
-/// the same number of times (as MPI ranks must); a thread that stops early
-/// leaves the others waiting.
+/// the same number of times (as MPI ranks must); a rank that waits more
+/// than [`LOCAL_TIMEOUT`] for the others (one stopped early, or the ranks
+/// diverged) panics with that message rather than waiting for ever.
 ///
 /// ```
 /// use spikeflow::distributed::{local_cluster, Exchange};
@@ -74,8 +76,13 @@ impl Exchange for Solo {
 /// ```
 pub fn local_cluster(ranks: usize) -> Vec<LocalExchange> {
     let shared = Arc::new(LocalShared {
-        barrier: Barrier::new(ranks),
-        slots: Mutex::new(vec![Vec::new(); ranks]),
+        round: Mutex::new(Round {
+            slots: vec![Vec::new(); ranks],
+            arrived: 0,
+            generation: 0,
+            result: Arc::new(Vec::new()),
+        }),
+        done: Condvar::new(),
     });
     (0..ranks)
         .map(|rank| LocalExchange {
@@ -85,6 +92,10 @@ pub fn local_cluster(ranks: usize) -> Vec<LocalExchange> {
         })
         .collect()
 }
+
+/// How long a rank of a [`local_cluster`] waits for the others in one
+/// all-gather before it gives up (panics).
+pub const LOCAL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One rank of a [`local_cluster`].
 #[derive(Debug)]
@@ -96,8 +107,18 @@ pub struct LocalExchange {
 
 #[derive(Debug)]
 struct LocalShared {
-    barrier: Barrier,
-    slots: Mutex<Vec<Vec<u32>>>,
+    round: Mutex<Round>,
+    done: Condvar,
+}
+
+/// The all-gather in progress: the slots written so far; the last rank to
+/// arrive moves them into `result` and starts the next generation.
+#[derive(Debug)]
+struct Round {
+    slots: Vec<Vec<u32>>,
+    arrived: usize,
+    generation: u64,
+    result: Arc<Vec<Vec<u32>>>,
 }
 
 impl Exchange for LocalExchange {
@@ -108,23 +129,39 @@ impl Exchange for LocalExchange {
         self.ranks
     }
     fn all_gather(&mut self, local: &[u32], out: &mut Vec<u32>, counts: &mut Vec<usize>) {
-        {
-            let mut slots = self.shared.slots.lock().unwrap_or_else(|e| e.into_inner());
-            slots[self.rank].clear();
-            slots[self.rank].extend_from_slice(local);
-        }
-        // Everyone has written before anyone reads …
-        self.shared.barrier.wait();
-        {
-            let slots = self.shared.slots.lock().unwrap_or_else(|e| e.into_inner());
-            out.clear();
-            counts.clear();
-            for s in slots.iter() {
-                out.extend_from_slice(s);
-                counts.push(s.len());
+        let mut round = self.shared.round.lock().unwrap_or_else(|e| e.into_inner());
+        round.slots[self.rank] = local.to_vec();
+        round.arrived += 1;
+        let generation = round.generation;
+        if round.arrived == self.ranks {
+            let slots = std::mem::replace(&mut round.slots, vec![Vec::new(); self.ranks]);
+            round.result = Arc::new(slots);
+            round.arrived = 0;
+            round.generation += 1;
+            self.shared.done.notify_all();
+        } else {
+            let (r, timeout) = self
+                .shared
+                .done
+                .wait_timeout_while(round, LOCAL_TIMEOUT, |r| r.generation == generation)
+                .unwrap_or_else(|e| e.into_inner());
+            round = r;
+            if timeout.timed_out() {
+                panic!(
+                    "rank {} of a local cluster waited {} s for the other ranks' all-gather: \
+                     a rank stopped early or the ranks diverged",
+                    self.rank,
+                    LOCAL_TIMEOUT.as_secs()
+                );
             }
         }
-        // … and everyone has read before anyone writes the next round.
-        self.shared.barrier.wait();
+        let result = Arc::clone(&round.result);
+        drop(round);
+        out.clear();
+        counts.clear();
+        for s in result.iter() {
+            out.extend_from_slice(s);
+            counts.push(s.len());
+        }
     }
 }

@@ -48,6 +48,7 @@
 //!
 //! ```
 //! use spikeflow::distributed::{local_cluster, DistributedNetwork};
+//! use spikeflow::NetworkBuilder;
 //! use spikeflow::prelude::*;
 //! use spikeflow::topology::FixedIndegree;
 //!
@@ -84,7 +85,7 @@ mod mpi;
 mod network;
 mod partition;
 
-pub use exchange::{local_cluster, Exchange, LocalExchange, Solo};
+pub use exchange::{local_cluster, Exchange, LocalExchange, Solo, LOCAL_TIMEOUT};
 #[cfg(feature = "mpi")]
 pub use mpi::MpiExchange;
 pub use network::DistributedNetwork;

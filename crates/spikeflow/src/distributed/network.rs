@@ -7,6 +7,7 @@ use super::hub::{Hub, MirrorModel, PublishedModel, SharedHub};
 use super::partition::block;
 use crate::error::{Error, Result};
 use crate::learning::Nu;
+use crate::monitor::MonitorSpec;
 use crate::network::{Mask, RunInput, RunOptions, Snapshot};
 use crate::nodes::{NodeModel, NodeOptions};
 use crate::topology::{Bound, TopologySpec};
@@ -304,6 +305,14 @@ impl DistributedNetwork {
         Ok(self.part(pop)?.ranges[self.rank].clone())
     }
 
+    /// The number of neurons of the whole population `pop`.
+    ///
+    /// # Errors
+    /// An unknown population.
+    pub fn population_len(&self, pop: &str) -> Result<usize> {
+        Ok(self.part(pop)?.n)
+    }
+
     /// The name in this process's network of the whole network's
     /// connection `name` (`"E -> E"` is `"E@all -> E"`).
     ///
@@ -534,13 +543,45 @@ impl DistributedNetwork {
         Tensor::new(shape, whole)
     }
 
-    /// What monitor `monitor` recorded of `var` on the whole population it
-    /// watches, `[time, batch, *shape]` (summed monitors: their shape with
-    /// the whole population). A collective.
+    /// Adds a monitor to this process's part: of a population (its part),
+    /// or of a connection of the whole network by its whole name (`"E ->
+    /// E"`; its part's weights, `"w"`). Read the whole recording with
+    /// [`gather_recording`](Self::gather_recording).
     ///
     /// # Errors
-    /// An unknown monitor or variable, or a monitor of a connection.
+    /// As [`Network::add_monitor`].
+    pub fn add_monitor(&mut self, name: &str, mut spec: MonitorSpec) -> Result<()> {
+        if spec.target.contains("->") && self.net.population(&spec.target).is_err() {
+            spec.target = self.local_connection(&spec.target)?.to_string();
+        }
+        self.net.add_monitor(name, spec)
+    }
+
+    /// What monitor `monitor` recorded of `var`: of a population, the whole
+    /// population's `[time, batch, *shape]` (summed monitors: their shape
+    /// with the whole population); of a connection, its whole weights
+    /// `[time, n_pre, n_post]` (`"w"` only). A collective.
+    ///
+    /// # Errors
+    /// An unknown monitor or variable, a monitor of a mirror, or a
+    /// connection variable other than `"w"`.
     pub fn gather_recording(&self, monitor: &str, var: &str) -> Result<Tensor> {
+        if let Some(local) = self.net.monitored_connection(monitor)? {
+            let whole = self
+                .conns
+                .iter()
+                .find(|(_, l)| l == local)
+                .map(|(w, _)| w.clone())
+                .ok_or_else(|| Error::Name(format!("monitor {monitor}: connection {local}")))?;
+            if var != "w" {
+                return Err(Error::Unsupported(format!(
+                    "{var:?} of connection {whole} over processes (only \"w\" is gathered)"
+                )));
+            }
+            let recorded = self.net.monitor(monitor)?.get(var)?;
+            let records = recorded.shape().first().copied().unwrap_or(0);
+            return self.whole_weights(&whole, recorded.data(), records);
+        }
         let watched = self.net.monitored_population(monitor)?;
         let pop = watched
             .filter(|p| self.part(p).is_ok())
@@ -567,30 +608,45 @@ impl DistributedNetwork {
     /// # Errors
     /// An unknown connection or one without weights.
     pub fn gather_weights(&self, connection: &str) -> Result<Tensor> {
+        let local = self
+            .net
+            .weights_tensor(self.local_connection(connection)?)?;
+        let whole = self.whole_weights(connection, local.data(), 1)?;
+        let mut shape = whole.shape().to_vec();
+        shape.remove(0);
+        Tensor::new(shape, whole.into_data())
+    }
+
+    /// `records` dense weight matrices of this process's part of
+    /// `connection`, gathered into the whole connection's `[records, n_pre,
+    /// n_post]`.
+    fn whole_weights(&self, connection: &str, local: &[f32], records: usize) -> Result<Tensor> {
         let name = self.local_connection(connection)?;
-        let local = self.net.weights_tensor(name)?;
         let mut ends = connection.split("->").map(str::trim);
         let (source, target) = (
             ends.next().unwrap_or_default(),
             ends.next().unwrap_or_default(),
         );
-        let tgt = self.part(target)?;
+        let (src, tgt) = (self.part(source)?, self.part(target)?);
         if name.contains(MIRROR) {
             // From the whole source: every process holds whole rows.
-            let whole = self.gather_rows(target, local.data())?;
-            return Tensor::new(vec![whole.len() / tgt.n, tgt.n], whole);
+            let whole = self.gather_rows(target, local)?;
+            return Tensor::new(vec![records, src.n, tgt.n], whole);
         }
         // Within blocks: each process holds its diagonal block.
-        let src = self.part(source)?;
-        let mut whole = vec![0.0; src.n * tgt.n];
-        for (r, values) in self.gather(local.data()).iter().enumerate() {
+        let size = src.n * tgt.n;
+        let mut whole = vec![0.0; records * size];
+        for (r, values) in self.gather(local).iter().enumerate() {
             let (rows, cols) = (&src.ranges[r], &tgt.ranges[r]);
-            for (a, row) in values.chunks_exact(cols.len()).enumerate() {
-                let at = (rows.start + a) * tgt.n + cols.start;
-                whole[at..at + cols.len()].copy_from_slice(row);
+            let block = rows.len() * cols.len();
+            for (t, m) in values.chunks_exact(block.max(1)).enumerate() {
+                for (a, row) in m.chunks_exact(cols.len()).enumerate() {
+                    let at = t * size + (rows.start + a) * tgt.n + cols.start;
+                    whole[at..at + cols.len()].copy_from_slice(row);
+                }
             }
         }
-        Tensor::new(vec![src.n, tgt.n], whole)
+        Tensor::new(vec![records, src.n, tgt.n], whole)
     }
 
     /// The sum of a connection's weights, the same to the last bit for any

@@ -211,6 +211,16 @@ impl Network {
         })
     }
 
+    /// The name of the connection monitor `name` watches (`None` for a
+    /// monitor of a population).
+    pub(crate) fn monitored_connection(&self, name: &str) -> Result<Option<&str>> {
+        let m = self.monitor(name)?;
+        Ok(match m.target {
+            crate::monitor::MonitorTarget::Connection(c) => Some(self.conns[c].name.as_str()),
+            crate::monitor::MonitorTarget::Population(_) => None,
+        })
+    }
+
     /// A connection's internal variable (`"firing_rates"` of pooling) or its
     /// rule's state (`"pre_trace"`, `"post_trace"`, `"eligibility"`).
     ///
