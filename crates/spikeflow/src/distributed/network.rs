@@ -389,7 +389,7 @@ impl DistributedNetwork {
                 ));
             }
             let mine = part.ranges[self.rank].clone();
-            let mut local_shape = vec![shape[0], self.net.batch_size(), mine.len()];
+            let local_shape = vec![shape[0], self.net.batch_size(), mine.len()];
             match input {
                 RunInput::Values(t) => {
                     if let Some(bad) = t.data().iter().find(|x| !x.is_finite()) {
@@ -403,7 +403,6 @@ impl DistributedNetwork {
                 }
                 RunInput::Spikes(s) => {
                     let data = cut_rows(s.data(), part.n, &mine);
-                    local_shape.truncate(3);
                     spikes.push((name, SpikeRaster::new(local_shape, data)?));
                 }
             }
