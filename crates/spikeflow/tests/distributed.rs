@@ -71,6 +71,52 @@ fn any_number_of_processes_gives_the_one_process_run_bit_for_bit() {
 }
 
 #[test]
+fn spike_rasters_and_values_give_the_same_parts() {
+    // Each process takes its neurons of the whole input, as values or as
+    // a raster of the same spikes.
+    let handles: Vec<_> = local_cluster(3)
+        .into_iter()
+        .map(|x| {
+            std::thread::spawn(move || {
+                let mut net = DistributedNetwork::build(builder(), x).unwrap();
+                support::distributed::watch(net.network_mut());
+                let t = support::distributed::input(0);
+                let raster = SpikeRaster::new(
+                    t.shape().to_vec(),
+                    t.data().iter().map(|&v| v != 0.0).collect(),
+                )
+                .unwrap();
+                net.run_inputs(&[("X", RunInput::from(&t))], STEPS, &options(0))
+                    .unwrap();
+                net.run_inputs(&[("X", RunInput::from(&raster))], STEPS, &options(0))
+                    .unwrap();
+                let s = net.gather_recording("e", "s").unwrap();
+                let half = s.data().len() / 2;
+                (s.data()[..half].to_vec(), s.data()[half..].to_vec())
+            })
+        })
+        .collect();
+    let one = {
+        let mut net = builder().build().unwrap();
+        support::distributed::watch(&mut net);
+        let t = support::distributed::input(0);
+        net.run(&[("X", &t)], STEPS, &options(0)).unwrap();
+        let raster = SpikeRaster::new(
+            t.shape().to_vec(),
+            t.data().iter().map(|&v| v != 0.0).collect(),
+        )
+        .unwrap();
+        net.run_inputs(&[("X", RunInput::from(&raster))], STEPS, &options(0))
+            .unwrap();
+        net.monitor("e").unwrap().get("s").unwrap().data().to_vec()
+    };
+    for h in handles {
+        let (values, spikes) = h.join().unwrap();
+        assert_eq!([values, spikes].concat(), one);
+    }
+}
+
+#[test]
 fn a_checkpoint_restores_each_part_and_refuses_another_partition() {
     let one = one_process(0..2);
     for (rank, got) in on_threads(2, 0..2, true).into_iter().enumerate() {

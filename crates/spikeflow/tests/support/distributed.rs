@@ -169,7 +169,7 @@ pub fn options(phase: usize) -> RunOptions {
     }
 }
 
-fn input(phase: usize) -> Tensor {
+pub fn input(phase: usize) -> Tensor {
     let x = spikes(STEPS, BATCH, 10, 0.3, 100 + phase as u64);
     Tensor::new(vec![STEPS, BATCH, 2, 5], x.data().to_vec()).unwrap()
 }
