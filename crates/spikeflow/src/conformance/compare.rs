@@ -254,18 +254,18 @@ pub(crate) fn compare<E: Engine>(case: &Value, rec: &Recording<E>) -> Result<Opt
 
 /// BindsNET's names for a reward rule's state, from spikeflow's.
 fn rule_state<E: Engine>(rec: &Recording<E>, cname: &str, var: &str) -> Result<Vec<f32>> {
-    let net = rec.net.whole()?;
+    let net = &rec.net;
     match var {
-        "p_plus" => Ok(net.connection_state(cname, "pre_trace")?.to_vec()),
-        "p_minus" => Ok(net.connection_state(cname, "post_trace")?.to_vec()),
-        "eligibility_trace" => Ok(net.connection_state(cname, "eligibility")?.to_vec()),
+        "p_plus" => net.connection_state(cname, "pre_trace"),
+        "p_minus" => net.connection_state(cname, "post_trace"),
+        "eligibility_trace" => net.connection_state(cname, "eligibility"),
         "eligibility" => {
             // ζ[b,i,j] = p⁺[b,i]·s_post[b,j] + s_pre[b,i]·p⁻[b,j] from the final state.
             let (src, tgt) = cname
                 .split_once(" -> ")
                 .ok_or_else(|| Error::Name(cname.into()))?;
-            let pre = net.population(src)?.core().spikes().values().to_vec();
-            let post = net.population(tgt)?.core().spikes().values().to_vec();
+            let pre = net.spikes(src)?;
+            let post = net.spikes(tgt)?;
             let pp = net.connection_state(cname, "pre_trace")?;
             let pm = net.connection_state(cname, "post_trace")?;
             let b = net.batch_size();

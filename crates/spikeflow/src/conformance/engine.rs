@@ -3,7 +3,7 @@
 //! protocol, compared against the same expected states.
 
 use crate::distributed::DistributedNetwork;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::monitor::MonitorSpec;
 use crate::network::{Network, RunInput, RunOptions};
 use crate::tensor::Tensor;
@@ -22,8 +22,11 @@ pub(crate) trait Engine {
     fn recording(&self, monitor: &str, var: &str) -> Result<Tensor>;
     /// A connection's weights in BindsNET's layout.
     fn weights(&self, connection: &str) -> Result<Tensor>;
-    /// The network itself, where the replay reads rule state directly.
-    fn whole(&self) -> Result<&Network>;
+    /// A connection's rule state (`"pre_trace"`, `"post_trace"`,
+    /// `"eligibility"`), as one network holds it.
+    fn connection_state(&self, connection: &str, var: &str) -> Result<Vec<f32>>;
+    /// A population's spikes of the last step, `[batch × n]`.
+    fn spikes(&self, pop: &str) -> Result<Vec<f32>>;
 }
 
 impl Engine for Network {
@@ -51,8 +54,11 @@ impl Engine for Network {
     fn weights(&self, connection: &str) -> Result<Tensor> {
         self.weights_tensor(connection)
     }
-    fn whole(&self) -> Result<&Network> {
-        Ok(self)
+    fn connection_state(&self, connection: &str, var: &str) -> Result<Vec<f32>> {
+        Ok(Network::connection_state(self, connection, var)?.to_vec())
+    }
+    fn spikes(&self, pop: &str) -> Result<Vec<f32>> {
+        Ok(self.population(pop)?.core().spikes().values().to_vec())
     }
 }
 
@@ -85,9 +91,10 @@ impl Engine for DistributedNetwork {
     fn weights(&self, connection: &str) -> Result<Tensor> {
         self.gather_weights(connection)
     }
-    fn whole(&self) -> Result<&Network> {
-        Err(Error::Unsupported(
-            "a rule's state over processes (each holds a part)".into(),
-        ))
+    fn connection_state(&self, connection: &str, var: &str) -> Result<Vec<f32>> {
+        self.gather_connection_state(connection, var)
+    }
+    fn spikes(&self, pop: &str) -> Result<Vec<f32>> {
+        Ok(self.gather_population(pop, "s")?.into_data())
     }
 }

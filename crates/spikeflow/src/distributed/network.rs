@@ -648,6 +648,37 @@ impl DistributedNetwork {
         Tensor::new(vec![records, src.n, tgt.n], whole)
     }
 
+    /// A connection's rule state as one network holds it: `"pre_trace"`
+    /// (`[batch × n_pre]`), `"post_trace"` (`[batch × n_post]`), or a dense
+    /// connection's `"eligibility"` (`[batch × n_pre × n_post]`). A
+    /// collective.
+    ///
+    /// # Errors
+    /// An unknown connection or state; another state, or the eligibility
+    /// of a connection whose parts are not dense rows (`Unsupported`).
+    pub fn gather_connection_state(&self, connection: &str, var: &str) -> Result<Vec<f32>> {
+        let name = self.local_connection(connection)?;
+        let local = self.net.connection_state(name, var)?;
+        let mut ends = connection.split("->").map(str::trim);
+        let (source, target) = (
+            ends.next().unwrap_or_default(),
+            ends.next().unwrap_or_default(),
+        );
+        let from_mirror = name.contains(MIRROR);
+        let n_local = self.part(target)?.ranges[self.rank].len();
+        let dense_rows = self.net.weights(name)?.len() == self.part(source)?.n * n_local;
+        match var {
+            // From the mirror every process holds the whole source's trace.
+            "pre_trace" if from_mirror => Ok(local.to_vec()),
+            "pre_trace" => self.gather_rows(source, local),
+            "post_trace" => self.gather_rows(target, local),
+            "eligibility" if from_mirror && dense_rows => self.gather_rows(target, local),
+            _ => Err(Error::Unsupported(format!(
+                "state {var:?} of connection {connection} over processes"
+            ))),
+        }
+    }
+
     /// The sum of a connection's weights, the same to the last bit for any
     /// number of processes: each target's weights summed in `f64` in the
     /// connection's order, then the targets' sums in target order. A
