@@ -120,9 +120,9 @@ pub struct Engine {
 /// A run expected (from the last run's time per step) to take at most this
 /// long steps on the calling thread, without the hand-over to a pool worker
 /// and back: Ctrl-C is then seen when it returns. Measured on the Python
-/// Diehl & Cook loop (0.5 ms runs) on the 2-core VM: 1.50–1.51× the CLI's
-/// time per image with the hand-over, 1.25–1.26× without; W3 from Python
-/// 1.27–1.29× against 1.11–1.18× the CLI's.
+/// Diehl & Cook loop (0.5 ms runs) on the 2-core VM, builds alternating:
+/// 1.37–1.48× the CLI's time per image with the hand-over, 1.21–1.26×
+/// without (`docs/performance.md`, "Python, side by side").
 const SHORT_RUN: f64 = 0.1;
 
 #[pymethods]
