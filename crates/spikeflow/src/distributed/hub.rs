@@ -177,6 +177,37 @@ impl Exchanged {
     }
 }
 
+/// The [`Population`] methods both wrappers below hand to the population
+/// they wrap (`self.inner`): everything but stepping.
+macro_rules! forward_to_inner {
+    () => {
+        fn type_name(&self) -> &'static str {
+            self.inner.type_name()
+        }
+        fn core(&self) -> &NodeCore {
+            self.inner.core()
+        }
+        fn core_mut(&mut self) -> &mut NodeCore {
+            self.inner.core_mut()
+        }
+        fn reset_state(&mut self) {
+            self.inner.reset_state();
+        }
+        fn variable(&self, name: &str) -> Option<&[f32]> {
+            self.inner.variable(name)
+        }
+        fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
+            self.inner.variable_mut(name)
+        }
+        fn variable_names(&self) -> &'static [&'static str] {
+            self.inner.variable_names()
+        }
+        fn input_channels(&self) -> usize {
+            self.inner.input_channels()
+        }
+    };
+}
+
 /// A process's part of a population some connection leaves: the model's
 /// population, publishing its spikes after every step.
 pub(crate) struct PublishedModel {
@@ -230,15 +261,7 @@ impl Published {
 }
 
 impl Population for Published {
-    fn type_name(&self) -> &'static str {
-        self.inner.type_name()
-    }
-    fn core(&self) -> &NodeCore {
-        self.inner.core()
-    }
-    fn core_mut(&mut self) -> &mut NodeCore {
-        self.inner.core_mut()
-    }
+    forward_to_inner!();
     fn step(&mut self, input: &mut [f32], ctx: &mut StepContext<'_>) {
         self.inner.step(input, ctx);
         self.publish();
@@ -255,21 +278,6 @@ impl Population for Published {
     ) {
         self.inner.step_external_spikes(spikes, buffer, ctx);
         self.publish();
-    }
-    fn reset_state(&mut self) {
-        self.inner.reset_state();
-    }
-    fn variable(&self, name: &str) -> Option<&[f32]> {
-        self.inner.variable(name)
-    }
-    fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
-        self.inner.variable_mut(name)
-    }
-    fn variable_names(&self) -> &'static [&'static str] {
-        self.inner.variable_names()
-    }
-    fn input_channels(&self) -> usize {
-        self.inner.input_channels()
     }
 }
 
@@ -315,15 +323,7 @@ impl std::fmt::Debug for Mirror {
 }
 
 impl Population for Mirror {
-    fn type_name(&self) -> &'static str {
-        "Input"
-    }
-    fn core(&self) -> &NodeCore {
-        self.inner.core()
-    }
-    fn core_mut(&mut self) -> &mut NodeCore {
-        self.inner.core_mut()
-    }
+    forward_to_inner!();
     fn step(&mut self, input: &mut [f32], ctx: &mut StepContext<'_>) {
         {
             let mut hub = lock(&self.hub);
@@ -333,17 +333,5 @@ impl Population for Mirror {
             input.copy_from_slice(&hub.pops[self.slot].whole);
         }
         self.inner.step(input, ctx);
-    }
-    fn reset_state(&mut self) {
-        self.inner.reset_state();
-    }
-    fn variable(&self, name: &str) -> Option<&[f32]> {
-        self.inner.variable(name)
-    }
-    fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
-        self.inner.variable_mut(name)
-    }
-    fn variable_names(&self) -> &'static [&'static str] {
-        self.inner.variable_names()
     }
 }
