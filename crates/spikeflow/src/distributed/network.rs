@@ -229,18 +229,16 @@ impl DistributedNetwork {
     /// connections, batch, `dt`) is hashed and the hashes compared (one
     /// all-gather), before any step could exchange spikes that do not fit.
     fn check_same_network(&self) -> Result<()> {
-        let mut h = Fnv::default();
+        // The standard hasher's fixed keys: the same value in every process
+        // of one build (a different build may disagree, and is refused too).
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
         for p in &self.parts {
-            h.write(p.name.as_bytes());
-            h.write(&(p.n as u64).to_le_bytes());
+            (&p.name, p.n).hash(&mut h);
         }
-        for (whole, local) in &self.conns {
-            h.write(whole.as_bytes());
-            h.write(&[u8::from(whole == local)]);
-        }
-        h.write(&(self.net.batch_size() as u64).to_le_bytes());
-        h.write(&self.net.dt().to_bits().to_le_bytes());
-        let all = self.gather_count(h.0);
+        self.conns.hash(&mut h);
+        (self.net.batch_size(), self.net.dt().to_bits()).hash(&mut h);
+        let all = self.gather_count(h.finish());
         match all.iter().position(|&x| x != all[0]) {
             None => Ok(()),
             Some(r) => Err(Error::param(
@@ -739,27 +737,6 @@ fn whole_names(e: Error) -> Error {
         },
         Error::Unsupported(m) => Error::Unsupported(fix(m)),
         other => other,
-    }
-}
-
-/// FNV-1a, 64 bits: a description's fingerprint (not a defence against
-/// anyone, only against mistakes).
-#[derive(Debug)]
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        // A separator, so that ("ab", "c") and ("a", "bc") differ.
-        self.0 = (self.0 ^ 0xff).wrapping_mul(0x0100_0000_01b3);
     }
 }
 
