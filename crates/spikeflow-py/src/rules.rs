@@ -106,11 +106,7 @@ impl PySynapseRule {
     }
 
     fn call(&self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
-        let (idx, phase) = match syn.phase {
-            Phase::Pre => (0, "pre"),
-            Phase::Post => (1, "post"),
-            _ => (2, "every_step"),
-        };
+        let (idx, phase) = phase_key(syn.phase);
         Python::attach(|py| {
             self.call_py(py, syn, &self.reads[idx].fields, phase, dw)
                 .map_err(|e| keep(&self.slot, py, e))
@@ -171,6 +167,15 @@ impl PySynapseRule {
             .expect("dw holds one change per synapse")
             .assign(&b);
         Ok(())
+    }
+}
+
+/// A phase's index in [`PySynapseRule::reads`] and its name in Python.
+fn phase_key(phase: Phase) -> (usize, &'static str) {
+    match phase {
+        Phase::Pre => (0, "pre"),
+        Phase::Post => (1, "post"),
+        Phase::EveryStep => (2, "every_step"),
     }
 }
 
@@ -309,6 +314,14 @@ impl ArrayRule for PySynapseRule {
             every_step: self.reads[2].on,
             eligibility: false,
         }
+    }
+    /// Only phases whose code mentions `w` are handed the weights, so the
+    /// others' terms need not see them current.
+    fn reads_weights(&self, phase: Phase) -> bool {
+        self.reads[phase_key(phase).0]
+            .fields
+            .iter()
+            .any(|f| f == "w")
     }
     fn on_pre(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
         self.call(syn, dw)

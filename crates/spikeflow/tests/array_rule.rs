@@ -3,7 +3,9 @@
 //! built-in takes its in-place path —, batch 3 with every reduction, a
 //! convolution with shared kernels, a sparse connection), each phase sees
 //! exactly the synapses it should, and a failing rule stops the run with
-//! `Error::Rule` after the step in which it failed.
+//! `Error::Rule` after the step in which it failed. A rule whose post terms
+//! do not read the weights has them logged and added row by row on a dense
+//! connection: the same bits as added at once.
 
 mod support;
 
@@ -19,6 +21,29 @@ const XY: &str = "X -> Y";
 /// PostPre over arrays, written as a NumPy user would: gather, multiply.
 #[derive(Debug, Default)]
 struct ArrayPostPre;
+
+/// The same rule, saying that its post terms do not read the weights: a
+/// dense connection logs them (`TermLog`) and adds them row by row.
+#[derive(Debug, Default)]
+struct LoggedPostPre(ArrayPostPre);
+
+impl ArrayRule for LoggedPostPre {
+    fn name(&self) -> &str {
+        "LoggedPostPre"
+    }
+    fn requirements(&self) -> Requirements {
+        self.0.requirements()
+    }
+    fn reads_weights(&self, phase: Phase) -> bool {
+        phase != Phase::Post
+    }
+    fn on_pre(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+        self.0.on_pre(syn, dw)
+    }
+    fn on_post(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+        self.0.on_post(syn, dw)
+    }
+}
 
 impl ArrayRule for ArrayPostPre {
     fn name(&self) -> &str {
@@ -107,12 +132,71 @@ fn array_postpre_equals_builtin_postpre_dense() {
             &mut dense_net(batch, |c| opts(c).array_rule(ArrayPostPre)),
             &x,
         );
+        let wc = run(
+            &mut dense_net(batch, |c| opts(c).array_rule(LoggedPostPre::default())),
+            &x,
+        );
         assert_ne!(
             wa,
             dense_net(batch, |c| c).weights(XY).unwrap(),
             "nothing learned"
         );
         assert_eq!(wa, wb, "batch {batch}, {red:?}, bounded {bounded}");
+        assert_eq!(wa, wc, "logged: batch {batch}, {red:?}, bounded {bounded}");
+    }
+}
+
+/// `X` [60] → `Y` [40] with PostPre's array form, logged or not: long
+/// stretches between a source's spikes (rows wait for many logged steps),
+/// targets spiking often, bounds, runs split in two, a weight monitor.
+#[test]
+fn logged_post_terms_equal_eager_ones() {
+    let net = |logged: bool, bounds: bool, watch: bool| {
+        let mut b = Network::builder().seed(9);
+        b.add_population("X", &[60], Input, traced());
+        let lif = LifNodes {
+            thresh: (-63.0).into(),
+            ..Default::default()
+        };
+        b.add_population("Y", &[40], lif, traced());
+        let w: Vec<f32> = (0..2400).map(|k| 0.2 + (k % 13) as f32 * 0.05).collect();
+        let mut c = Connect::new("X", "Y", Dense::with_weights(w)).nu((0.004, 0.01));
+        if bounds {
+            c = c.wmin(0.1).wmax(0.8);
+        }
+        b.connect(if logged {
+            c.array_rule(LoggedPostPre::default())
+        } else {
+            c.array_rule(ArrayPostPre)
+        });
+        let mut n = b.build().unwrap();
+        if watch {
+            n.add_monitor("w", MonitorSpec::new(XY, &["w"])).unwrap();
+        }
+        n.add_monitor("y", MonitorSpec::new("Y", &["s"])).unwrap();
+        n
+    };
+    let x = spikes(400, 1, 60, 0.04, 21);
+    let (first, second) = x.data().split_at(250 * 60);
+    let first = Tensor::new(vec![250, 1, 60], first.to_vec()).unwrap();
+    let second = Tensor::new(vec![150, 1, 60], second.to_vec()).unwrap();
+    for (bounds, watch) in [(false, false), (true, false), (true, true)] {
+        let runs = |logged: bool| {
+            let mut n = net(logged, bounds, watch);
+            let mut y = Vec::new();
+            for x in [&first, &second] {
+                n.run(&[("X", x)], x.shape()[0], &RunOptions::default())
+                    .unwrap();
+                y.extend_from_slice(n.weights(XY).unwrap());
+            }
+            y.extend_from_slice(n.monitor("y").unwrap().get("s").unwrap().data());
+            y
+        };
+        let (eager, logged) = (runs(false), runs(true));
+        let s = &eager[2 * 2400..];
+        let fired = s.iter().filter(|&&s| s != 0.0).count();
+        assert!(fired > s.len() / 10, "Y should fire often: {fired}");
+        assert_eq!(eager, logged, "bounds {bounds}, weight monitor {watch}");
     }
 }
 

@@ -331,6 +331,15 @@ pub trait ArrayRule: Send + Sync + std::fmt::Debug {
     fn phases(&self, nu: &Nu) -> Phases {
         Phases::from_rates(nu)
     }
+    /// Whether the phase's terms read the weights ([`SynapseBatch::w`],
+    /// [`gather_w`](SynapseBatch::gather_w)). A rule whose post terms do
+    /// not lets the learner of a dense connection add them to each row when
+    /// the row is next read instead of down whole columns every step (the
+    /// same bits, far less memory traffic). True unless the rule says
+    /// otherwise.
+    fn reads_weights(&self, _phase: Phase) -> bool {
+        true
+    }
     /// Terms of the synapses of sources that spiked.
     fn on_pre(&mut self, _syn: &SynapseBatch<'_>, _dw: &mut [f32]) -> Result<(), String> {
         Ok(())

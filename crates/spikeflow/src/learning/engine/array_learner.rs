@@ -1,9 +1,12 @@
 //! The learner that drives an [`ArrayRule`]: per phase it gathers the
 //! synapses the phase touches through the topology's [`SynapseMap`], calls
 //! the rule once, and scatters its changes through [`WeightChanges`] (see
-//! the `array` module's docs for the order and the failure contract).
+//! the `array` module's docs for the order and the failure contract). On a
+//! dense connection (batch 1) post terms that do not read the weights wait
+//! in a [`TermLog`] until their rows are read.
 
 use super::array::{ArrayRule, Layout, Phase, SynapseBatch};
+use super::term_log::TermLog;
 use super::{LearnContext, Learner, Tail, WeightChanges};
 use crate::learning::{ConnectionInfo, Nu, Phases, Reduction, Requirements};
 use crate::topology::{Bound, SynapseMap};
@@ -128,6 +131,8 @@ pub(crate) struct ArrayLearner {
     /// the pre phase (`u32::MAX`: did not spike).
     post_mask: Vec<bool>,
     row_of: Vec<u32>,
+    /// Dense batch 1: post terms not yet added to their rows.
+    log: TermLog,
     error: Option<String>,
 }
 
@@ -144,6 +149,7 @@ impl ArrayLearner {
             bufs: Default::default(),
             post_mask: Vec::new(),
             row_of: Vec::new(),
+            log: TermLog::default(),
             error: None,
         }
     }
@@ -159,27 +165,54 @@ impl ArrayLearner {
     /// Dense batch 1 without every-step terms and with the mean or sum
     /// (over one row both are the identity): each weight's terms
     /// (`0 + pre + post`, the generic loop's sum) are added in one pass over
-    /// the touched rows and columns, without the change buffer.
-    fn apply_dense(&mut self, w: &mut [f32], n_pre: usize, n_post: usize, tail: &Tail<'_>) {
+    /// the touched rows and columns, without the change buffer. With `log`
+    /// (the scalar bounds the log clamps to, if any), only the rows of the
+    /// sources that spiked take this step's post terms now; the others'
+    /// wait in the log.
+    fn apply_dense(
+        &mut self,
+        w: &mut [f32],
+        n_pre: usize,
+        n_post: usize,
+        tail: &Tail<'_>,
+        log: Option<Option<(f32, f32)>>,
+    ) {
         let bounded = tail.bounded() && tail.decay == 1.0 && !*tail.dirty;
+        let logged = log.is_some();
         match (bounded, tail.wmin, tail.wmax) {
-            (false, ..) => self.dense_terms(w, n_pre, n_post, |_, x| x),
+            (false, ..) => self.dense_terms(w, n_pre, n_post, logged, |_, x| x),
             (true, Bound::Scalar(lo), Bound::Scalar(hi)) => {
                 let (lo, hi) = (*lo, *hi);
-                self.dense_terms(w, n_pre, n_post, |_, x| x.max(lo).min(hi))
+                self.dense_terms(w, n_pre, n_post, logged, |_, x| x.max(lo).min(hi))
             }
-            (true, lo, hi) => {
-                self.dense_terms(w, n_pre, n_post, |k, x| x.max(lo.at(k)).min(hi.at(k)))
+            (true, lo, hi) => self.dense_terms(w, n_pre, n_post, logged, |k, x| {
+                x.max(lo.at(k)).min(hi.at(k))
+            }),
+        }
+        let Some(bounds) = log else { return };
+        if self.phases.post && !self.bufs[1].sel.is_empty() {
+            let block = std::mem::take(&mut self.bufs[1].dw);
+            self.bufs[1].dw = self.log.push(&self.bufs[1].sel, block, bounds);
+            if self.phases.pre {
+                for &i in &self.bufs[0].sel {
+                    self.log.set_applied(i as usize);
+                }
             }
+        }
+        if self.log.is_full() {
+            self.log.flush(w);
         }
     }
 
+    /// The pass of [`apply_dense`](Self::apply_dense); with `logged`, the
+    /// post terms go only to the rows of the sources that spiked.
     #[inline]
     fn dense_terms(
         &mut self,
         w: &mut [f32],
         n_pre: usize,
         n_post: usize,
+        logged: bool,
         clamp: impl Fn(usize, f32) -> f32,
     ) {
         debug_assert_eq!(self.batch, 1);
@@ -202,11 +235,12 @@ impl ArrayLearner {
         }
         if !cols.is_empty() {
             let m = cols.len();
-            for i in 0..n_pre {
+            let row_of = &self.row_of;
+            let mut col_terms = |i: usize| {
                 let base = i * n_post;
                 let terms = &q.dw[i * m..(i + 1) * m];
                 let row = &mut w[base..base + n_post];
-                let r = self.row_of[i];
+                let r = row_of[i];
                 if r == u32::MAX {
                     for (&j, &t) in cols.iter().zip(terms) {
                         let j = j as usize;
@@ -219,6 +253,11 @@ impl ArrayLearner {
                         row[j] = clamp(base + j, row[j] + ((0.0 + pre[j]) + t));
                     }
                 }
+            };
+            if logged {
+                rows.iter().for_each(|&i| col_terms(i as usize));
+            } else {
+                (0..n_pre).for_each(col_terms);
             }
         }
         for &j in cols {
@@ -227,6 +266,28 @@ impl ArrayLearner {
         for &i in rows {
             self.row_of[i as usize] = u32::MAX;
         }
+    }
+
+    /// Whether this step's post terms may wait in the log, and the scalar
+    /// bounds they are clamped to (`Some(None)`: unbounded): dense batch 1
+    /// on the one-pass path, post terms that do not read the weights, and
+    /// nothing but those terms changing the weights (no decay; clamped, if
+    /// at all, to the same scalar bounds as the terms already logged).
+    fn log_bounds(&self, fast: bool, tail: &Tail<'_>) -> Option<Option<(f32, f32)>> {
+        if !fast || !self.phases.post || self.rule.reads_weights(Phase::Post) || tail.decay != 1.0 {
+            return None;
+        }
+        let bounds = if !tail.bounded() {
+            None
+        } else if *tail.dirty {
+            return None;
+        } else {
+            match (tail.wmin, tail.wmax) {
+                (Bound::Scalar(lo), Bound::Scalar(hi)) => Some((*lo, *hi)),
+                _ => return None,
+            }
+        };
+        self.log.accepts(bounds).then_some(bounds)
     }
 }
 
@@ -257,6 +318,16 @@ impl Learner for ArrayLearner {
         self.changes = WeightChanges::with_rows(batch, n_w, self.reduction.clone(), per_row);
         self.post_mask = vec![false; n_post];
         self.row_of = vec![u32::MAX; n_pre];
+        self.log.resize(n_pre, n_post);
+    }
+    fn pending(&self) -> bool {
+        !self.log.is_empty()
+    }
+    fn flush(&mut self, _map: SynapseMap<'_>, w: &mut [f32]) {
+        self.log.flush(w);
+    }
+    fn catch_up_rows(&mut self, _map: SynapseMap<'_>, w: &mut [f32], sources: &[u32]) {
+        self.log.catch_up_rows(w, sources);
     }
     fn reset_state(&mut self) {}
     fn state(&self, _name: &str) -> Option<&[f32]> {
@@ -285,6 +356,18 @@ impl Learner for ArrayLearner {
         } = ctx;
         let (pre_s, post_s) = (pre.spikes(), post.spikes());
         let dense = matches!(map, SynapseMap::Dense { .. }) && pre_s.batch() == 1;
+        let fast = dense
+            && self.batch == 1
+            && !self.phases.every_step
+            && !matches!(self.reduction, Reduction::Custom(_));
+        let log = self.log_bounds(fast, &tail);
+        // The rule reads the weights before this step: the rows it reads
+        // (or all of them) take their logged terms first.
+        if log.is_some() {
+            self.log.catch_up_rows(w, pre_s.active(0));
+        } else {
+            self.log.flush(w);
+        }
         // Gather every phase's synapses (the generic loop's order), call the
         // rule on each; apply nothing if one fails.
         for (phase, idx) in PHASES.into_iter().zip(0..) {
@@ -330,12 +413,8 @@ impl Learner for ArrayLearner {
                 return;
             }
         }
-        if dense
-            && self.batch == 1
-            && !self.phases.every_step
-            && !matches!(self.reduction, Reduction::Custom(_))
-        {
-            self.apply_dense(w, map.n_pre(), map.n_post(), &tail);
+        if fast {
+            self.apply_dense(w, map.n_pre(), map.n_post(), &tail, log);
             let bounded = tail.bounded() && tail.decay == 1.0 && !*tail.dirty;
             if !bounded {
                 tail.apply_all(w);

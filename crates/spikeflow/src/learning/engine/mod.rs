@@ -26,6 +26,7 @@ mod deferred;
 mod eligibility;
 mod in_place;
 mod sparse_in_place;
+mod term_log;
 mod traces;
 
 pub use array::{ArrayRule, Block, Phase, SynapseBatch};
