@@ -115,14 +115,21 @@ pub struct Engine {
     /// Seconds per step of the last run of more than one step, to tell
     /// short runs (see [`SHORT_RUN`]).
     step_seconds: Option<f64>,
+    /// Whether that run entered parallel regions (each costs two thread
+    /// hand-overs when entered from the calling thread).
+    entered_regions: bool,
 }
 
 /// A run expected (from the last run's time per step) to take at most this
-/// long steps on the calling thread, without the hand-over to a pool worker
-/// and back: Ctrl-C is then seen when it returns. Measured on the Python
-/// Diehl & Cook loop (0.5 ms runs) on the 2-core VM, builds alternating:
-/// 1.37–1.48× the CLI's time per image with the hand-over, 1.21–1.26×
-/// without (`docs/performance.md`, "Python, side by side").
+/// long, and whose network entered no parallel region in the last run,
+/// steps on the calling thread, without the hand-over to a pool worker and
+/// back: Ctrl-C is then seen when it returns. Measured on the 2-core VM,
+/// builds alternating: the Python Diehl & Cook loop (N = 100, 0.5 ms runs,
+/// no region) 1.37–1.48× the CLI's time per image with the hand-over,
+/// 1.21–1.26× without; W3 at N = 400 (1 ms runs that do enter regions, one
+/// injected per region from the calling thread) 1.11–1.15 ms per sample
+/// with the hand-over, 1.36–1.47 without (`docs/performance.md`, "Python,
+/// side by side").
 const SHORT_RUN: f64 = 0.1;
 
 #[pymethods]
@@ -166,6 +173,7 @@ impl Engine {
             net,
             rule_errors,
             step_seconds: None,
+            entered_regions: false,
         })
     }
 
@@ -181,6 +189,7 @@ impl Engine {
             net,
             rule_errors: Vec::new(),
             step_seconds: None,
+            entered_regions: false,
         })
     }
 
@@ -293,10 +302,12 @@ impl Engine {
                 net.run_inputs(&inputs, steps, &options).map_err(to_py)
             })
         };
-        let short = self
-            .step_seconds
-            .is_some_and(|s| s * steps as f64 <= SHORT_RUN);
+        let short = !self.entered_regions
+            && self
+                .step_seconds
+                .is_some_and(|s| s * steps as f64 <= SHORT_RUN);
         let started = std::time::Instant::now();
+        let regions = spikeflow::parallel::regions_entered();
         let r = if steps <= 1 || short {
             // One step, or a short run: no worker hand-over; Ctrl-C is seen
             // when it returns.
@@ -306,6 +317,7 @@ impl Engine {
         };
         if steps > 1 && r.is_ok() {
             self.step_seconds = Some(started.elapsed().as_secs_f64() / steps as f64);
+            self.entered_regions = spikeflow::parallel::regions_entered() != regions;
         }
         // A rule written in Python raised: the run stopped after that step;
         // re-raise the rule's own exception.

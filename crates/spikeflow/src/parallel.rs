@@ -26,7 +26,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// The scale as `f32` bits (1.0 by default).
 static SCALE: AtomicU32 = AtomicU32::new(0x3f80_0000);
@@ -53,12 +53,30 @@ pub fn threshold_scale() -> f32 {
     f32::from_bits(SCALE.load(Ordering::Relaxed))
 }
 
+/// Parallel regions entered so far, in this process.
+static REGIONS: AtomicU64 = AtomicU64::new(0);
+
+/// How many parallel regions the engine has entered in this process so far
+/// (every network, every thread). A region entered from a thread outside
+/// the pool costs two thread hand-overs (the job is injected and the thread
+/// sleeps until it is done); a caller that steps a network on its own
+/// thread can compare the counter before and after a run to decide where
+/// to run the next one (the Python package hands runs that enter regions
+/// to a pool worker).
+pub fn regions_entered() -> u64 {
+    REGIONS.load(Ordering::Relaxed)
+}
+
 /// Whether `work` (in the call site's unit) is worth a parallel region
-/// whose unscaled threshold is `threshold`.
+/// whose unscaled threshold is `threshold` (counted when it is).
 #[inline]
 pub(crate) fn worth(work: usize, threshold: usize) -> bool {
-    rayon::current_num_threads() > 1
-        && work as f64 >= threshold as f64 * f64::from(threshold_scale())
+    let yes = rayon::current_num_threads() > 1
+        && work as f64 >= threshold as f64 * f64::from(threshold_scale());
+    if yes {
+        REGIONS.fetch_add(1, Ordering::Relaxed);
+    }
+    yes
 }
 
 /// Tasks per pool thread when rows of uneven cost are spread. More than
@@ -176,6 +194,20 @@ fn column_blocks(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_region_worth_entering_is_counted() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            // Other tests may count regions meanwhile: only a lower bound.
+            let before = regions_entered();
+            assert!(worth(usize::MAX / 2, 1));
+            assert!(regions_entered() > before);
+        });
+    }
 
     #[test]
     fn balanced_rows_visit_each_row_once_with_its_own_values() {

@@ -226,8 +226,14 @@ impl Plan<'_> {
             let Some(RunInput::Values(x)) = x else {
                 continue;
             };
-            // A raster is millions of values: blocks over the pool's threads.
-            if x.data().par_chunks(1 << 16).all(all_finite) {
+            // A raster can be millions of values: blocks over the pool's
+            // threads.
+            let ok = if crate::parallel::worth(x.data().len(), 1 << 18) {
+                x.data().par_chunks(1 << 16).all(all_finite)
+            } else {
+                all_finite(x.data())
+            };
+            if ok {
                 continue;
             }
             if let Some(bad) = x.data().iter().find(|v| !v.is_finite()) {
