@@ -267,7 +267,7 @@ fn flush(g: f32) -> f32 {
 
 /// Neurons above which one batch row's update is split over the pool's
 /// threads.
-const PAR_MIN_NEURONS: usize = 4096;
+const PAR_MIN_NEURONS: usize = 1 << 15;
 
 /// A neuron parameter as the kernel reads it: one value per neuron, or
 /// one value for all (read once, not streamed from memory per neuron).

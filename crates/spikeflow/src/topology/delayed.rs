@@ -33,7 +33,7 @@ use crate::spikes::Spikes;
 
 /// Synapse visits of one batch row's step (spikes × targets) above which
 /// propagation splits the targets over the pool's threads.
-const PAR_MIN_WORK: usize = 1 << 14;
+const PAR_MIN_WORK: usize = 1 << 16;
 
 /// Largest supported delay, in steps.
 pub const MAX_DELAY_STEPS: u16 = 4096;

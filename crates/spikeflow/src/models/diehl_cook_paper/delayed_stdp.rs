@@ -11,7 +11,7 @@ const HISTORY: usize = 8;
 const NEVER: i64 = i64::MIN / 4;
 /// Depressed synapses per step (pending input spikes × targets) above
 /// which the depression splits the targets over the pool's threads.
-const PAR_MIN_DEPRESSION: usize = 1 << 14;
+const PAR_MIN_DEPRESSION: usize = 1 << 16;
 
 /// [`PaperStdp`](super::PaperStdp) with per-synapse delays and Brian 1's
 /// arrival-time semantics, for a dense `[n_pre × n_post]` connection such as
