@@ -59,7 +59,10 @@ def main():
     ap.add_argument("--neurons", type=int, default=100)
     ap.add_argument("--images", type=int, default=20)
     ap.add_argument("--threads", type=int, default=1, help="OpenMP threads of the standalone binary")
-    ap.add_argument("--mnist", default="/work/shared/data/mnist/train-images-idx3-ubyte.gz")
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--mnist", default=os.path.join(here, "..", "..", "shared", "data", "mnist",
+                                                    "train-images-idx3-ubyte.gz"),
+                    help="MNIST training images (IDX, gz)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dir", default=None, help="build directory (default: a temporary one)")
     args = ap.parse_args()
