@@ -22,6 +22,18 @@ use rayon::prelude::*;
 /// thread.
 const PAR_MIN_WORK: usize = 1 << 16;
 
+/// A replayed post term (a scattered read-modify-write) against one weight
+/// of a row's pre terms (a vectorised pass), in the cost of a row that
+/// catches up with the log: W3 at N = 6400 (rows of 6400 weights, few post
+/// terms) lost ~30 % to its per-step region when both counted alike, while
+/// W2 at n = 1000 (rows of 1000, ~2000 post terms each) needs its region.
+const REPLAY_COST: usize = 8;
+
+/// Below this much row cost (weights of the rows plus `REPLAY_COST` per
+/// post term replayed), the rows of spiking sources stay on the calling
+/// thread.
+const PAR_MIN_ROW_COST: usize = 1 << 18;
+
 thread_local! {
     /// Each pool thread's scratch for the old weights of spiking targets,
     /// kept between steps so that parallel row updates do not allocate.
@@ -329,14 +341,14 @@ impl<R: SynapseRule> SynapticLearner<R> {
             let log = &self.log;
             let work: usize = active
                 .iter()
-                .map(|&i| n_post + log.pending(i as usize, now))
+                .map(|&i| n_post + REPLAY_COST * log.pending(i as usize, now))
                 .sum();
             let one = |wrow: &mut [f32], i: usize, old: &mut Vec<f32>| {
                 log.catch_up(&self.rule, wrow, i, now);
                 row.apply(wrow, i, pre_on, old);
             };
-            if crate::parallel::worth(work, PAR_MIN_WORK) {
-                let cost = |i: u32| n_post + log.pending(i as usize, now);
+            if crate::parallel::worth(work, PAR_MIN_ROW_COST) {
+                let cost = |i: u32| n_post + REPLAY_COST * log.pending(i as usize, now);
                 let rows = &mut w[..n_pre * n_post];
                 let tasks = &mut self.task_ends;
                 crate::parallel::for_rows_balanced(
