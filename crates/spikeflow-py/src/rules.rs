@@ -315,6 +315,11 @@ impl ArrayRule for PySynapseRule {
             eligibility: false,
         }
     }
+    /// `call_py` writes every term when it succeeds (a whole array or one
+    /// broadcast to the whole block).
+    fn fills_terms(&self) -> bool {
+        true
+    }
     /// Only phases whose code mentions `w` are handed the weights, so the
     /// others' terms need not see them current.
     fn reads_weights(&self, phase: Phase) -> bool {

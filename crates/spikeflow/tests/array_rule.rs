@@ -22,8 +22,9 @@ const XY: &str = "X -> Y";
 #[derive(Debug, Default)]
 struct ArrayPostPre;
 
-/// The same rule, saying that its post terms do not read the weights: a
-/// dense connection logs them (`TermLog`) and adds them row by row.
+/// The same rule, saying that its post terms do not read the weights (a
+/// dense connection logs them, `TermLog`, and adds them row by row) and that
+/// it writes every term (its buffers are reused without zeroing).
 #[derive(Debug, Default)]
 struct LoggedPostPre(ArrayPostPre);
 
@@ -36,6 +37,9 @@ impl ArrayRule for LoggedPostPre {
     }
     fn reads_weights(&self, phase: Phase) -> bool {
         phase != Phase::Post
+    }
+    fn fills_terms(&self) -> bool {
+        true
     }
     fn on_pre(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
         self.0.on_pre(syn, dw)

@@ -306,8 +306,9 @@ impl SynapseBatch<'_> {
 /// A learning rule that computes a whole phase's terms at once, from
 /// arrays ([`SynapseBatch`]): for rules written in another language, or
 /// vectorised by hand. The learner gathers and scatters; the rule fills
-/// `dw` (one term per synapse, zeroed before the call) and returns `Err`
-/// with a message if it cannot (the run then stops after this step).
+/// `dw` (one term per synapse, zeroed before the call unless the rule
+/// writes every one, [`fills_terms`](ArrayRule::fills_terms)) and returns
+/// `Err` with a message if it cannot (the run then stops after this step).
 ///
 /// Terms are weight changes, computed from the weights before the step,
 /// exactly as [`SynapseRule::on_pre`](crate::learning::SynapseRule::on_pre)
@@ -330,6 +331,12 @@ pub trait ArrayRule: Send + Sync + std::fmt::Debug {
     /// `nu_post` is. `eligibility` must stay false.
     fn phases(&self, nu: &Nu) -> Phases {
         Phases::from_rates(nu)
+    }
+    /// Whether the rule writes every element of `dw` whenever it returns
+    /// `Ok` (false by default). The learner then hands the buffer over as
+    /// it was, without zeroing it first.
+    fn fills_terms(&self) -> bool {
+        false
     }
     /// Whether the phase's terms read the weights ([`SynapseBatch::w`],
     /// [`gather_w`](SynapseBatch::gather_w)). A rule whose post terms do

@@ -377,7 +377,10 @@ impl Learner for ArrayLearner {
             let buf = &mut self.bufs[idx];
             buf.gather(phase, map, pre_s, post_s, dense);
             let mut dw = std::mem::take(&mut buf.dw);
-            dw.clear();
+            if !self.rule.fills_terms() {
+                dw.clear();
+            }
+            // A rule that writes every term gets the buffer as it was.
             dw.resize(buf.len, 0.0);
             if buf.len == 0 {
                 buf.dw = dw;

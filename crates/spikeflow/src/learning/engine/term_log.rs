@@ -152,10 +152,11 @@ impl TermLog {
         // capacity of the largest step it ever held.
         let cap = CAP_MATRICES * self.n_pre * self.n_post;
         let mut kept = self.spare.iter().map(Vec::capacity).sum::<usize>();
-        for mut b in self.blocks.drain(..) {
+        for b in self.blocks.drain(..) {
+            // Not cleared: the learner zeroes a buffer unless its rule
+            // writes every term.
             if kept + b.capacity() <= cap {
                 kept += b.capacity();
-                b.clear();
                 self.spare.push(b);
             }
         }
