@@ -266,7 +266,9 @@ fn flush(g: f32) -> f32 {
 }
 
 /// Neurons above which one batch row's update is split over the pool's
-/// threads.
+/// threads. The paper model's 6,400 stay below: their kernel takes ~3 µs a
+/// step, less than a region costs (`docs/performance.md`, "Per-step regions
+/// at 6400 neurons").
 const PAR_MIN_NEURONS: usize = 1 << 15;
 
 /// A neuron parameter as the kernel reads it: one value per neuron, or

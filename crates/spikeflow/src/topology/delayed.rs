@@ -32,7 +32,8 @@ use crate::rng::Rng;
 use crate::spikes::Spikes;
 
 /// Synapse visits of one batch row's step (spikes × targets) above which
-/// propagation splits the targets over the pool's threads.
+/// propagation splits the targets over the pool's threads (measured on the
+/// paper model: `docs/performance.md`, "Per-step regions at 6400 neurons").
 const PAR_MIN_WORK: usize = 1 << 16;
 
 /// Largest supported delay, in steps.

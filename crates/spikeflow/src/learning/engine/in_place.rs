@@ -26,7 +26,8 @@ const PAR_MIN_WORK: usize = 1 << 16;
 /// of a row's pre terms (a vectorised pass), in the cost of a row that
 /// catches up with the log: W3 at N = 6400 (rows of 6400 weights, few post
 /// terms) lost ~30 % to its per-step region when both counted alike, while
-/// W2 at n = 1000 (rows of 1000, ~2000 post terms each) needs its region.
+/// W2 at n = 1000 (rows of 1000, an estimated ~2000 pending post terms each)
+/// needs its region (`docs/performance.md`, "Parallel thresholds").
 const REPLAY_COST: usize = 8;
 
 /// Below this much row cost (weights of the rows plus `REPLAY_COST` per
