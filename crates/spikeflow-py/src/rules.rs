@@ -14,13 +14,13 @@
 //! library as a failed update: the run stops after that step and
 //! `Engine.run` re-raises the original exception.
 
-use numpy::ndarray::{Array2, ArrayViewMutD, IxDyn};
+use numpy::ndarray::{Array2, ArrayViewD, ArrayViewMutD, IxDyn};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikeflow::learning::{
     ArrayRule, Block, ConnectionInfo, ConnectionRule, Nu, Phase, Phases, Requirements,
-    SynapseBatch, WholeConnection,
+    SynapseBatch, Terms, WholeConnection,
 };
 use std::sync::{Arc, Mutex};
 
@@ -105,10 +105,10 @@ impl PySynapseRule {
         })
     }
 
-    fn call(&self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+    fn call(&self, syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
         let (idx, phase) = phase_key(syn.phase);
         Python::attach(|py| {
-            self.call_py(py, syn, &self.reads[idx].fields, phase, dw)
+            self.call_py(py, syn, &self.reads[idx].fields, phase, terms)
                 .map_err(|e| keep(&self.slot, py, e))
         })
     }
@@ -119,7 +119,7 @@ impl PySynapseRule {
         syn: &SynapseBatch<'_>,
         fields: &[String],
         phase: &str,
-        dw: &mut [f32],
+        terms: &mut Terms,
     ) -> PyResult<()> {
         let d = PyDict::new(py);
         let block = if self.block { syn.block() } else { None };
@@ -147,13 +147,36 @@ impl PySynapseRule {
         // `_spikeflow_phase` checked dtype and shape; check again here.
         let a: PyReadonlyArrayDyn<'_, f32> = out.extract()?;
         let v = a.as_array();
-        if v.len() == dw.len() && (v.ndim() == 1 || v.shape() == shape.as_slice()) {
+        if v.len() == terms.len() && (v.ndim() == 1 || v.shape() == shape.as_slice()) {
             // Every change given: row-major, as the synapses.
-            match v.as_slice() {
-                Some(src) => dw.copy_from_slice(src),
-                None => dw.iter_mut().zip(v.iter()).for_each(|(d, s)| *d = *s),
-            }
+            copy_into(terms.per_synapse(), &v);
             return Ok(());
+        }
+        // On a block, NumPy's broadcast results keep their form: `(rows,
+        // 1)` is a term per source, `(1, cols)` (or `(cols,)`) one per
+        // target, `(1, 1)` one for all.
+        if let Some(bk) = &block {
+            let s = v.shape();
+            let (a0, a1) = match s.len() {
+                0 => (1, 1),
+                1 => (1, s[0]),
+                _ if s.len() == 2 => (s[0], s[1]),
+                _ => (0, 0),
+            };
+            let (r, c) = bk.shape;
+            if a1 == c && a0 == 1 {
+                copy_into(terms.per_column().expect("a block"), &v);
+                return Ok(());
+            }
+            if a0 == r && a1 == 1 {
+                copy_into(terms.per_row().expect("a block"), &v);
+                return Ok(());
+            }
+            if (a0, a1) == (1, 1) {
+                let x = v.iter().next().copied().unwrap_or(0.0);
+                terms.per_row().expect("a block").fill(x);
+                return Ok(());
+            }
         }
         let Some(b) = v.broadcast(IxDyn(&shape)) else {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
@@ -163,10 +186,18 @@ impl PySynapseRule {
                 shape
             )));
         };
-        ArrayViewMutD::from_shape(IxDyn(&shape), dw)
-            .expect("dw holds one change per synapse")
+        ArrayViewMutD::from_shape(IxDyn(&shape), terms.per_synapse())
+            .expect("one change per synapse")
             .assign(&b);
         Ok(())
+    }
+}
+
+/// Copies `v`'s elements, in order, into `dst` (of the same length).
+fn copy_into(dst: &mut [f32], v: &ArrayViewD<'_, f32>) {
+    match v.as_slice() {
+        Some(src) => dst.copy_from_slice(src),
+        None => dst.iter_mut().zip(v.iter()).for_each(|(d, s)| *d = *s),
     }
 }
 
@@ -252,6 +283,18 @@ fn block_fields(
             None => a.to_vec(),
         }
     };
+    // The spikes of the side that started the phase (the block's rows in
+    // `on_pre`, its columns in `on_post`) are one value all along the block
+    // when they are binary: `(1, 1)`, so that a product with them stays the
+    // other side's shape (PostPre's `pre_s * (post_x * -nu_pre)` is then
+    // `(1, cols)`, a term per target) instead of filling the block.
+    let spikes = |started: bool, shape: (usize, usize), v: Vec<f32>| {
+        if started && v.first().is_some_and(|&s| v.iter().all(|&x| x == s)) {
+            arr(py, (1, 1), vec![v[0]])
+        } else {
+            arr(py, shape, v)
+        }
+    };
     let bound = |x: &spikeflow::topology::Bound, per: fn(&SynapseBatch<'_>) -> Vec<f32>| match x {
         spikeflow::topology::Bound::Scalar(v) => arr(py, (1, 1), vec![*v]),
         spikeflow::topology::Bound::PerSynapse(_) => arr(py, (r, c), per(syn)),
@@ -288,9 +331,9 @@ fn block_fields(
                 Nu::Pair(_, a) => arr(py, (1, 1), vec![*a]),
                 Nu::PerSynapse(..) => arr(py, (r, c), syn.gather_nu_post()),
             },
-            "pre_s" => arr(py, (r, 1), at_rows(Some(syn.pre_s))),
+            "pre_s" => spikes(syn.phase == Phase::Pre, (r, 1), at_rows(Some(syn.pre_s))),
             "pre_x" => arr(py, (r, 1), at_rows(syn.pre_x)),
-            "post_s" => arr(py, (1, c), at_cols(Some(syn.post_s))),
+            "post_s" => spikes(syn.phase == Phase::Post, (1, c), at_cols(Some(syn.post_s))),
             "post_x" => arr(py, (1, c), at_cols(syn.post_x)),
             "reward" => arr(py, (1, 1), vec![syn.reward[b]]),
             _ => continue,
@@ -328,14 +371,14 @@ impl ArrayRule for PySynapseRule {
             .iter()
             .any(|f| f == "w")
     }
-    fn on_pre(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
-        self.call(syn, dw)
+    fn on_pre(&mut self, syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
+        self.call(syn, terms)
     }
-    fn on_post(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
-        self.call(syn, dw)
+    fn on_post(&mut self, syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
+        self.call(syn, terms)
     }
-    fn every_step(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
-        self.call(syn, dw)
+    fn every_step(&mut self, syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
+        self.call(syn, terms)
     }
 }
 

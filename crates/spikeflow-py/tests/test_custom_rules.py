@@ -307,6 +307,96 @@ def test_broadcast_forms_equal_builtin(rule, batch):
         np.testing.assert_array_equal(out[0], out[1])
 
 
+class Forms(SynapseRule):
+    """Terms of a given NumPy form on a block: a term per source (``(rows,
+    1)``), per target (``(1, cols)`` or 1-D ``(cols,)``), one for all
+    (``(1, 1)``, a NumPy scalar); ``full`` writes the same terms out as the
+    whole block. The engine keeps the factored forms as vectors: the weights
+    must be the full block's, bit for bit."""
+
+    requires = ("pre_traces", "post_traces")
+    form = None
+    full = False
+
+    def _out(self, syn, t):
+        return np.broadcast_to(t, syn.shape).copy() if self.full else t
+
+    def on_pre(self, syn):
+        t = {"rows": syn.pre_x * np.float32(-0.002), "cols": syn.post_x * -syn.nu_pre,
+             "flat": (syn.post_x * -syn.nu_pre).ravel(), "one": np.float32(-0.001) * syn.nu_pre,
+             "scalar": np.float32(-0.001)}[self.form]
+        return self._out(syn, t)
+
+    def on_post(self, syn):
+        t = {"rows": syn.pre_x * syn.nu_post, "cols": syn.post_x * np.float32(0.003),
+             "flat": (syn.post_x * np.float32(0.003)).ravel(), "one": np.float32(0.002) * syn.nu_post,
+             "scalar": np.float32(0.002)}[self.form]
+        return self._out(syn, t)
+
+
+@pytest.mark.parametrize("form", ["rows", "cols", "flat", "one", "scalar"])
+@pytest.mark.parametrize("kw", [{}, dict(wmin=-0.5, wmax=0.5)])
+def test_factored_block_terms_equal_the_full_block(form, kw):
+    rng = np.random.default_rng(8)
+    w0 = rng.normal(0.2, 0.3, (50, 30)).astype(np.float32)
+    x = rng.random((200, 1, 50)) < rng.uniform(0.0, 0.3, 50)
+    out = []
+    for full in (True, False):
+        rule = type("F", (Forms,), {"form": form, "full": full})
+        net = Network(dt=1.0)
+        a, b = Input(n=50, traces=True), LIFNodes(n=30, traces=True, thresh=-63.0)
+        net.add_layer(a, "X")
+        net.add_layer(b, "Y")
+        c = Connection(a, b, w=w0, update_rule=rule, nu=(1e-3, 5e-3), **kw)
+        net.add_connection(c, "X", "Y")
+        mon = Monitor(b, ["s"])
+        net.add_monitor(mon, "Y")
+        net.run({"X": x[:120]}, time=120)
+        net.run({"X": x[120:]}, time=80)
+        out.append((c.w, mon.get("s")))
+    assert out[0][1].sum() > 100, "Y should spike often"
+    assert not np.array_equal(out[0][0], w0)
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+
+
+class SpikeShapes(SynapseRule):
+    """Records the shapes of both sides' spikes and traces per phase."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.shapes = []
+
+    def on_pre(self, syn):
+        self.shapes.append(("pre", syn.shape, syn.pre_s.shape, syn.pre_x.shape, syn.post_s.shape))
+        return np.zeros(syn.shape, np.float32)
+
+    def on_post(self, syn):
+        self.shapes.append(("post", syn.shape, syn.post_s.shape, syn.post_x.shape, syn.pre_s.shape))
+        return np.zeros(syn.shape, np.float32)
+
+
+def test_spikes_that_start_a_block_phase_are_one_value():
+    # Sources 0 and 2 spike at step 0; targets 1 and 2 are clamped at step 1.
+    net = Network()
+    a, b = Input(n=3, traces=True), LIFNodes(n=3, thresh=1000.0, traces=True)
+    net.add_layer(a, "X")
+    net.add_layer(b, "Y")
+    c = Connection(a, b, w=np.ones((3, 3)), update_rule=SpikeShapes, nu=1.0)
+    net.add_connection(c, "X", "Y")
+    x = np.zeros((2, 3), bool)
+    x[0, [0, 2]] = True
+    clamp = np.zeros((2, 3), bool)
+    clamp[1, [1, 2]] = True
+    net.run({"X": x}, time=2, clamp={"Y": clamp})
+    # The starting side's spikes (all 1) as (1, 1); its traces and the
+    # other side's spikes keep their (rows, 1) / (1, cols) shapes.
+    assert c.update_rule.shapes == [
+        ("pre", (2, 3), (1, 1), (2, 1), (1, 3)),
+        ("post", (3, 2), (1, 1), (1, 2), (3, 1)),
+    ]
+
+
 class TracePost(LearningRule):
     """BindsNET style: w += nu_post * outer(x_pre, s_post) (hand-checked)."""
 

@@ -9,7 +9,7 @@
 
 mod support;
 
-use spikeflow::learning::{ArrayRule, Phase, Phases, Requirements, SynapseBatch};
+use spikeflow::learning::{ArrayRule, Nu, Phase, Phases, Requirements, SynapseBatch, Terms};
 use spikeflow::prelude::*;
 use spikeflow::topology::Sparse;
 use spikeflow::Error;
@@ -24,16 +24,31 @@ struct ArrayPostPre;
 
 /// The same rule, saying that its post terms do not read the weights (a
 /// dense connection logs them, `TermLog`, and adds them row by row) and that
-/// it writes every term (its buffers are reused without zeroing).
+/// it writes every term (its buffers are reused without zeroing). With
+/// `factored`, a block phase returns one term per column (pre: `−nu_pre ·
+/// x_post`, where every block row's spike is 1) or per row (post: `x_pre ·
+/// nu_post`), as the Python package hands NumPy's broadcast results over.
 #[derive(Debug, Default)]
-struct LoggedPostPre(ArrayPostPre);
+struct LoggedPostPre {
+    rule: ArrayPostPre,
+    factored: bool,
+}
+
+impl LoggedPostPre {
+    fn factored() -> Self {
+        LoggedPostPre {
+            factored: true,
+            ..Default::default()
+        }
+    }
+}
 
 impl ArrayRule for LoggedPostPre {
     fn name(&self) -> &str {
         "LoggedPostPre"
     }
     fn requirements(&self) -> Requirements {
-        self.0.requirements()
+        self.rule.requirements()
     }
     fn reads_weights(&self, phase: Phase) -> bool {
         phase != Phase::Post
@@ -41,11 +56,32 @@ impl ArrayRule for LoggedPostPre {
     fn fills_terms(&self) -> bool {
         true
     }
-    fn on_pre(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
-        self.0.on_pre(syn, dw)
+    fn on_pre(&mut self, syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
+        if let (true, Some(bk), Nu::Pair(nu, _), Some(x)) =
+            (self.factored, syn.block(), syn.nu, syn.post_x)
+        {
+            let rows = bk.rows.unwrap();
+            if rows.iter().all(|&i| syn.pre_s[i as usize] == 1.0) {
+                let t = terms.per_column().unwrap();
+                for (t, x) in t.iter_mut().zip(x) {
+                    *t = -(1.0 * (x * nu));
+                }
+                return Ok(());
+            }
+        }
+        self.rule.on_pre(syn, terms)
     }
-    fn on_post(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
-        self.0.on_post(syn, dw)
+    fn on_post(&mut self, syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
+        if let (true, Some(_), Nu::Pair(_, nu), Some(x)) =
+            (self.factored, syn.block(), syn.nu, syn.pre_x)
+        {
+            let t = terms.per_row().unwrap();
+            for (t, x) in t.iter_mut().zip(x) {
+                *t = x * (1.0 * nu);
+            }
+            return Ok(());
+        }
+        self.rule.on_post(syn, terms)
     }
 }
 
@@ -60,7 +96,8 @@ impl ArrayRule for ArrayPostPre {
             ..Default::default()
         }
     }
-    fn on_pre(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+    fn on_pre(&mut self, syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
+        let dw = terms.per_synapse();
         let s = syn.gather_pre(Some(syn.pre_s));
         let x = syn.gather_post(syn.post_x);
         let nu = syn.gather_nu_pre();
@@ -69,7 +106,8 @@ impl ArrayRule for ArrayPostPre {
         }
         Ok(())
     }
-    fn on_post(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+    fn on_post(&mut self, syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
+        let dw = terms.per_synapse();
         let x = syn.gather_pre(syn.pre_x);
         let s = syn.gather_post(Some(syn.post_s));
         let nu = syn.gather_nu_post();
@@ -112,7 +150,8 @@ fn array_postpre_equals_builtin_postpre_dense() {
         (3, Reduction::Mean, 0),
         (3, Reduction::Sum, 1),
         (3, Reduction::Mean, 2),
-        (3, custom, 0),
+        (3, custom.clone(), 0),
+        (1, custom, 2),
     ];
     for (batch, red, bounded) in cases {
         let opts = |c: Connect| {
@@ -145,8 +184,13 @@ fn array_postpre_equals_builtin_postpre_dense() {
             dense_net(batch, |c| c).weights(XY).unwrap(),
             "nothing learned"
         );
+        let wd = run(
+            &mut dense_net(batch, |c| opts(c).array_rule(LoggedPostPre::factored())),
+            &x,
+        );
         assert_eq!(wa, wb, "batch {batch}, {red:?}, bounded {bounded}");
         assert_eq!(wa, wc, "logged: batch {batch}, {red:?}, bounded {bounded}");
+        assert_eq!(wa, wd, "factored: batch {batch}, {red:?}, bounded {bounded}");
     }
 }
 
@@ -155,7 +199,8 @@ fn array_postpre_equals_builtin_postpre_dense() {
 /// targets spiking often, bounds, runs split in two, a weight monitor.
 #[test]
 fn logged_post_terms_equal_eager_ones() {
-    let net = |logged: bool, bounds: bool, watch: bool| {
+    // 0: eager, per synapse; 1: logged, per synapse; 2: logged, factored.
+    let net = |form: u8, bounds: bool, watch: bool| {
         let mut b = Network::builder().seed(9);
         b.add_population("X", &[60], Input, traced());
         let lif = LifNodes {
@@ -168,10 +213,10 @@ fn logged_post_terms_equal_eager_ones() {
         if bounds {
             c = c.wmin(0.1).wmax(0.8);
         }
-        b.connect(if logged {
-            c.array_rule(LoggedPostPre::default())
-        } else {
-            c.array_rule(ArrayPostPre)
+        b.connect(match form {
+            0 => c.array_rule(ArrayPostPre),
+            1 => c.array_rule(LoggedPostPre::default()),
+            _ => c.array_rule(LoggedPostPre::factored()),
         });
         let mut n = b.build().unwrap();
         if watch {
@@ -185,8 +230,8 @@ fn logged_post_terms_equal_eager_ones() {
     let first = Tensor::new(vec![250, 1, 60], first.to_vec()).unwrap();
     let second = Tensor::new(vec![150, 1, 60], second.to_vec()).unwrap();
     for (bounds, watch) in [(false, false), (true, false), (true, true)] {
-        let runs = |logged: bool| {
-            let mut n = net(logged, bounds, watch);
+        let runs = |form: u8| {
+            let mut n = net(form, bounds, watch);
             let mut y = Vec::new();
             for x in [&first, &second] {
                 n.run(&[("X", x)], x.shape()[0], &RunOptions::default())
@@ -196,11 +241,12 @@ fn logged_post_terms_equal_eager_ones() {
             y.extend_from_slice(n.monitor("y").unwrap().get("s").unwrap().data());
             y
         };
-        let (eager, logged) = (runs(false), runs(true));
+        let (eager, logged, factored) = (runs(0), runs(1), runs(2));
         let s = &eager[2 * 2400..];
         let fired = s.iter().filter(|&&s| s != 0.0).count();
         assert!(fired > s.len() / 10, "Y should fire often: {fired}");
         assert_eq!(eager, logged, "bounds {bounds}, weight monitor {watch}");
+        assert_eq!(eager, factored, "factored: bounds {bounds}, weight monitor {watch}");
     }
 }
 
@@ -287,19 +333,19 @@ impl ArrayRule for Recorder {
             eligibility: false,
         }
     }
-    fn on_pre(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+    fn on_pre(&mut self, syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
         self.log(syn);
-        dw.fill(-1.0);
+        terms.per_synapse().fill(-1.0);
         Ok(())
     }
-    fn on_post(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+    fn on_post(&mut self, syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
         self.log(syn);
-        dw.fill(10.0);
+        terms.per_synapse().fill(10.0);
         Ok(())
     }
-    fn every_step(&mut self, syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+    fn every_step(&mut self, syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
         self.log(syn);
-        dw.fill(100.0);
+        terms.per_synapse().fill(100.0);
         Ok(())
     }
 }
@@ -369,12 +415,12 @@ impl ArrayRule for Failing {
             eligibility: false,
         }
     }
-    fn every_step(&mut self, _syn: &SynapseBatch<'_>, dw: &mut [f32]) -> Result<(), String> {
+    fn every_step(&mut self, _syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
         self.calls += 1;
         if self.calls == self.fail_at {
             return Err("boom".into());
         }
-        dw.fill(1.0);
+        terms.per_synapse().fill(1.0);
         Ok(())
     }
 }

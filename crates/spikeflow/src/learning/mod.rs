@@ -48,7 +48,7 @@ mod stdp_pl;
 
 pub use connection_rule::{ConnectionInfo, ConnectionRule, WholeConnection};
 pub use diehl_cook::DiehlAndCook;
-pub use engine::{ArrayRule, Block, Phase, SynapseBatch, WeightChanges};
+pub use engine::{ArrayRule, Block, Phase, SynapseBatch, TermShape, Terms, WeightChanges};
 pub use hebbian::Hebbian;
 pub use reward::{Mstdp, MstdpEt};
 pub use reward_fn::{MovingAvgRpe, RewardFn};

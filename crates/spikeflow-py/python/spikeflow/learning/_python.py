@@ -39,10 +39,16 @@ class Synapses:
     ``post_s``, ``post_x``) ``(1, cols)``, ones that are the same
     everywhere (``row``, ``reward``, scalar ``nu_*`` / ``wmin`` / ``wmax``)
     ``(1, 1)``, per-weight ones (``w``, ``weight``, per-synapse ``nu_*`` /
-    bounds) ``(rows, cols)``. Elementwise NumPy code works unchanged on
-    both, and on the block it costs one pass per operation over the block,
-    without gathering per-neuron values per synapse. Set ``block = False``
-    on the class to always get the 1-D form.
+    bounds) ``(rows, cols)``. The spikes of the side that started the phase
+    (``pre_s`` in ``on_pre``, ``post_s`` in ``on_post``) are 1 all over the
+    block when spikes are binary: they come as ``(1, 1)``. Elementwise
+    NumPy code works unchanged on both forms, and on the block it costs one
+    pass per operation, without gathering per-neuron values per synapse.
+    A result that stays ``(rows, 1)``, ``(1, cols)`` or ``(1, 1)`` (PostPre's
+    ``pre_s * (post_x * -nu_pre)`` is ``(1, cols)``) is kept as that vector:
+    the engine adds it to each weight of the block as NumPy would broadcast
+    it, without the block ever being written out. Set ``block = False`` on
+    the class to always get the 1-D form.
 
     Only the arrays the rule's phase method mentions are built (found in
     its code, and in the code of the rule's methods it calls); set
@@ -134,11 +140,14 @@ class SynapseRuleMixin:
     nu=(1e-4, 1e-2))``. An exception raised by a phase stops ``run`` after
     that step and is re-raised by ``run``.
 
-    Speed: on a dense ``Connection`` at batch size 1, an ``on_post`` whose
-    code does not mention ``w`` lets the engine keep its changes and add
-    them to each weight row when the row is next read, instead of down
-    whole columns every step (the same weights, bit for bit; the
-    Python-written PostPre of ``bench/python_rule_w2.py`` ran ~1.3× faster).
+    Speed, on a dense ``Connection`` at batch size 1: return the smallest
+    shape NumPy gives (a term per source or per target, see
+    :class:`Synapses`) rather than broadcasting to the block yourself; and
+    an ``on_post`` whose code does not mention ``w`` lets the engine keep
+    its changes and add them to each weight row when the row is next read,
+    instead of down whole columns every step (the same weights, bit for
+    bit). Both together took the Python-written PostPre of
+    ``bench/python_rule_w2.py`` from 0.26 to 0.09 s per simulated second.
 
     State of its own (traces of its own, an eligibility per synapse, as
     MSTDP/MSTDPET keep): keep it as attributes of the rule and update it in

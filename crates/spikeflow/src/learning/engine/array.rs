@@ -18,6 +18,7 @@
 //! the run at the end of that step with [`Error::Rule`](crate::Error::Rule).
 
 use crate::learning::{ConnectionInfo, Nu, Phases, Requirements};
+use super::terms::Terms;
 use crate::topology::Bound;
 
 /// Which phase a [`SynapseBatch`] describes.
@@ -306,9 +307,12 @@ impl SynapseBatch<'_> {
 /// A learning rule that computes a whole phase's terms at once, from
 /// arrays ([`SynapseBatch`]): for rules written in another language, or
 /// vectorised by hand. The learner gathers and scatters; the rule fills
-/// `dw` (one term per synapse, zeroed before the call unless the rule
-/// writes every one, [`fills_terms`](ArrayRule::fills_terms)) and returns
-/// `Err` with a message if it cannot (the run then stops after this step).
+/// [`Terms`] — one term per synapse ([`Terms::per_synapse`], zeroed
+/// before the call unless the rule writes every one,
+/// [`fills_terms`](ArrayRule::fills_terms)), or on a [`Block`] one per row
+/// or column where the terms are the same along the other axis — and
+/// returns `Err` with a message if it cannot (the run then stops after this
+/// step).
 ///
 /// Terms are weight changes, computed from the weights before the step,
 /// exactly as [`SynapseRule::on_pre`](crate::learning::SynapseRule::on_pre)
@@ -332,9 +336,9 @@ pub trait ArrayRule: Send + Sync + std::fmt::Debug {
     fn phases(&self, nu: &Nu) -> Phases {
         Phases::from_rates(nu)
     }
-    /// Whether the rule writes every element of `dw` whenever it returns
-    /// `Ok` (false by default). The learner then hands the buffer over as
-    /// it was, without zeroing it first.
+    /// Whether the rule writes every term of the form it picks whenever it
+    /// returns `Ok` (false by default). The learner then hands the
+    /// per-synapse buffer over as it was, without zeroing it first.
     fn fills_terms(&self) -> bool {
         false
     }
@@ -348,15 +352,15 @@ pub trait ArrayRule: Send + Sync + std::fmt::Debug {
         true
     }
     /// Terms of the synapses of sources that spiked.
-    fn on_pre(&mut self, _syn: &SynapseBatch<'_>, _dw: &mut [f32]) -> Result<(), String> {
+    fn on_pre(&mut self, _syn: &SynapseBatch<'_>, _terms: &mut Terms) -> Result<(), String> {
         Ok(())
     }
     /// Terms of the synapses of targets that spiked.
-    fn on_post(&mut self, _syn: &SynapseBatch<'_>, _dw: &mut [f32]) -> Result<(), String> {
+    fn on_post(&mut self, _syn: &SynapseBatch<'_>, _terms: &mut Terms) -> Result<(), String> {
         Ok(())
     }
     /// Terms of every synapse, every step.
-    fn every_step(&mut self, _syn: &SynapseBatch<'_>, _dw: &mut [f32]) -> Result<(), String> {
+    fn every_step(&mut self, _syn: &SynapseBatch<'_>, _terms: &mut Terms) -> Result<(), String> {
         Ok(())
     }
 }

@@ -7,6 +7,7 @@
 
 use super::array::{ArrayRule, Layout, Phase, SynapseBatch};
 use super::term_log::TermLog;
+use super::terms::{RowTerms, Terms};
 use super::{LearnContext, Learner, Tail, WeightChanges};
 use crate::learning::{ConnectionInfo, Nu, Phases, Reduction, Requirements};
 use crate::topology::{Bound, SynapseMap};
@@ -23,7 +24,7 @@ struct PhaseBuf {
     post: Vec<u32>,
     weight: Vec<u32>,
     len: usize,
-    dw: Vec<f32>,
+    terms: Terms,
 }
 
 impl PhaseBuf {
@@ -191,8 +192,8 @@ impl ArrayLearner {
         }
         let Some(bounds) = log else { return };
         if self.phases.post && !self.bufs[1].sel.is_empty() {
-            let block = std::mem::take(&mut self.bufs[1].dw);
-            self.bufs[1].dw = self.log.push(&self.bufs[1].sel, block, bounds);
+            let terms = self.bufs[1].terms.take(self.log.spare());
+            self.log.push(&self.bufs[1].sel, terms, bounds);
             if self.phases.pre {
                 for &i in &self.bufs[0].sel {
                     self.log.set_applied(i as usize);
@@ -222,35 +223,46 @@ impl ArrayLearner {
         for &j in cols {
             self.post_mask[j as usize] = true;
         }
+        let mask = &self.post_mask;
         for (r, &i) in rows.iter().enumerate() {
             self.row_of[i as usize] = r as u32;
             let base = i as usize * n_post;
-            let terms = &p.dw[r * n_post..(r + 1) * n_post];
             let row = &mut w[base..base + n_post];
-            for (j, (x, &t)) in row.iter_mut().zip(terms).enumerate() {
-                if !self.post_mask[j] {
+            let add = |j: usize, x: &mut f32, t: f32| {
+                if !mask[j] {
                     *x = clamp(base + j, *x + (0.0 + t));
                 }
+            };
+            // The two forms a pre block row takes, each its own loop.
+            match p.terms.row(r) {
+                RowTerms::Each(t) => row
+                    .iter_mut()
+                    .zip(t)
+                    .enumerate()
+                    .for_each(|(j, (x, &t))| add(j, x, t)),
+                RowTerms::Same(t) => row
+                    .iter_mut()
+                    .enumerate()
+                    .for_each(|(j, x)| add(j, x, t)),
             }
         }
         if !cols.is_empty() {
-            let m = cols.len();
             let row_of = &self.row_of;
             let mut col_terms = |i: usize| {
                 let base = i * n_post;
-                let terms = &q.dw[i * m..(i + 1) * m];
+                let terms = q.terms.row(i);
                 let row = &mut w[base..base + n_post];
                 let r = row_of[i];
                 if r == u32::MAX {
-                    for (&j, &t) in cols.iter().zip(terms) {
+                    for (c, &j) in cols.iter().enumerate() {
                         let j = j as usize;
-                        row[j] = clamp(base + j, row[j] + (0.0 + t));
+                        row[j] = clamp(base + j, row[j] + (0.0 + terms.at(c)));
                     }
                 } else {
-                    let pre = &p.dw[r as usize * n_post..(r as usize + 1) * n_post];
-                    for (&j, &t) in cols.iter().zip(terms) {
+                    let pre = p.terms.row(r as usize);
+                    for (c, &j) in cols.iter().enumerate() {
                         let j = j as usize;
-                        row[j] = clamp(base + j, row[j] + ((0.0 + pre[j]) + t));
+                        row[j] = clamp(base + j, row[j] + ((0.0 + pre.at(j)) + terms.at(c)));
                     }
                 }
             };
@@ -376,14 +388,16 @@ impl Learner for ArrayLearner {
             }
             let buf = &mut self.bufs[idx];
             buf.gather(phase, map, pre_s, post_s, dense);
-            let mut dw = std::mem::take(&mut buf.dw);
-            if !self.rule.fills_terms() {
-                dw.clear();
-            }
+            let mut terms = std::mem::take(&mut buf.terms);
+            let block = match buf.layout(phase) {
+                Layout::DenseRows { rows, .. } => Some((rows.len(), map.n_post())),
+                Layout::DenseCols { cols, .. } => Some((map.n_pre(), cols.len())),
+                Layout::Listed { .. } => None,
+            };
             // A rule that writes every term gets the buffer as it was.
-            dw.resize(buf.len, 0.0);
+            terms.prepare(buf.len, block, !self.rule.fills_terms());
             if buf.len == 0 {
-                buf.dw = dw;
+                buf.terms = terms;
                 continue;
             }
             let buf = &self.bufs[idx];
@@ -406,11 +420,11 @@ impl Learner for ArrayLearner {
                 n_post: map.n_post(),
             };
             let r = match phase {
-                Phase::Pre => self.rule.on_pre(&syn, &mut dw),
-                Phase::Post => self.rule.on_post(&syn, &mut dw),
-                Phase::EveryStep => self.rule.every_step(&syn, &mut dw),
+                Phase::Pre => self.rule.on_pre(&syn, &mut terms),
+                Phase::Post => self.rule.on_post(&syn, &mut terms),
+                Phase::EveryStep => self.rule.every_step(&syn, &mut terms),
             };
-            self.bufs[idx].dw = dw;
+            self.bufs[idx].terms = terms;
             if let Err(e) = r {
                 self.error = Some(e);
                 return;
@@ -428,6 +442,7 @@ impl Learner for ArrayLearner {
             if !self.on(phase) {
                 continue;
             }
+            self.bufs[idx].terms.expand();
             let buf = &self.bufs[idx];
             let syn_layout = SynapseBatch {
                 phase,
@@ -450,7 +465,7 @@ impl Learner for ArrayLearner {
             let changes = &mut self.changes;
             let mut n = 0;
             syn_layout.for_each(|b, _, _, k| {
-                changes.add(b, k, buf.dw[n]);
+                changes.add(b, k, buf.terms.at(n));
                 n += 1;
             });
         }

@@ -27,11 +27,13 @@ mod eligibility;
 mod in_place;
 mod sparse_in_place;
 mod term_log;
+mod terms;
 mod traces;
 
 pub use array::{ArrayRule, Block, Phase, SynapseBatch};
 pub(crate) use array_learner::ArrayLearner;
 pub use changes::WeightChanges;
+pub use terms::{TermShape, Terms};
 use deferred::PostLog;
 use in_place::PostCols;
 pub(crate) use traces::{decay_traces, increment_traces};

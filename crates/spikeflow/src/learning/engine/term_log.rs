@@ -12,10 +12,15 @@
 //! right when the rule's post terms do not read the weights
 //! ([`ArrayRule::reads_weights`](super::ArrayRule::reads_weights)).
 //!
+//! A rule may give its post terms one per source (PostPre's `nu_post ·
+//! x_pre`, [`TermShape::PerRow`]): the log then keeps that vector, and a
+//! row's catch-up adds the one value to each logged column.
+//!
 //! A replay gives each weight the eager update's operation for each logged
 //! step, in step order — `w = clamp(w + (0 + t))` — so the bits are
 //! identical; a row stays in L1 while its pending steps are added.
 
+use super::terms::{RowTerms, TermShape};
 use rayon::prelude::*;
 
 /// Steps kept before every row is brought up to date (bounds how stale a
@@ -42,12 +47,13 @@ pub(crate) struct TermLog {
     /// `cols[col_start[t]..col_start[t + 1]]` spiked at logged step `t`.
     cols: Vec<u32>,
     col_start: Vec<usize>,
-    /// Per logged step, the rule's post terms `[n_pre × spiking targets]`,
-    /// row-major (the rule's own buffers, moved in).
-    blocks: Vec<Vec<f32>>,
+    /// Per logged step, the rule's post terms in their form: `[n_pre ×
+    /// spiking targets]` row-major, one per source or one per spiking
+    /// target (the rule's own buffers, moved in).
+    blocks: Vec<(TermShape, Vec<f32>)>,
     /// Emptied blocks, handed back for the next steps' terms.
     spare: Vec<Vec<f32>>,
-    /// Logged terms in all.
+    /// Logged values in all (what the log holds in memory).
     terms: usize,
     /// Per row: how many logged steps it has had.
     applied: Vec<u32>,
@@ -83,17 +89,28 @@ impl TermLog {
         self.steps() >= CAP_STEPS || self.terms >= CAP_MATRICES * self.n_pre * self.n_post
     }
 
-    /// Logs one step's post terms (`block`, `[n_pre × cols]`) and returns
-    /// an empty buffer for the next step's.
-    pub fn push(&mut self, cols: &[u32], block: Vec<f32>, bounds: Option<(f32, f32)>) -> Vec<f32> {
+    /// An emptied buffer for a step's terms.
+    pub fn spare(&mut self) -> Vec<f32> {
+        self.spare.pop().unwrap_or_default()
+    }
+
+    /// Logs one step's post terms for the spiking targets `cols`, in their
+    /// form: `[n_pre × cols]`, `[n_pre]` or `[cols]`.
+    pub fn push(&mut self, cols: &[u32], terms: (TermShape, Vec<f32>), bounds: Option<(f32, f32)>) {
         debug_assert!(self.accepts(bounds));
-        debug_assert_eq!(block.len(), self.n_pre * cols.len());
+        debug_assert_eq!(
+            terms.1.len(),
+            match terms.0 {
+                TermShape::PerSynapse => self.n_pre * cols.len(),
+                TermShape::PerRow => self.n_pre,
+                TermShape::PerColumn => cols.len(),
+            }
+        );
         self.bounds = bounds;
         self.cols.extend_from_slice(cols);
         self.col_start.push(self.cols.len());
-        self.terms += block.len();
-        self.blocks.push(block);
-        self.spare.pop().unwrap_or_default()
+        self.terms += terms.1.len();
+        self.blocks.push(terms);
     }
 
     /// Marks row `i` as having had every logged step.
@@ -108,10 +125,14 @@ impl TermLog {
         if from == self.steps() {
             return;
         }
-        for (t, block) in self.blocks.iter().enumerate().skip(from) {
+        for (t, (shape, block)) in self.blocks.iter().enumerate().skip(from) {
             let cols = &self.cols[self.col_start[t]..self.col_start[t + 1]];
             let m = cols.len();
-            let terms = &block[i * m..(i + 1) * m];
+            let terms = match shape {
+                TermShape::PerSynapse => RowTerms::Each(&block[i * m..(i + 1) * m]),
+                TermShape::PerRow => RowTerms::Same(block[i]),
+                TermShape::PerColumn => RowTerms::Each(block),
+            };
             match self.bounds {
                 None => add_terms(wrow, cols, terms, |x| x),
                 Some((lo, hi)) => add_terms(wrow, cols, terms, |x| x.max(lo).min(hi)),
@@ -152,7 +173,7 @@ impl TermLog {
         // capacity of the largest step it ever held.
         let cap = CAP_MATRICES * self.n_pre * self.n_post;
         let mut kept = self.spare.iter().map(Vec::capacity).sum::<usize>();
-        for b in self.blocks.drain(..) {
+        for (_, b) in self.blocks.drain(..) {
             // Not cleared: the learner zeroes a buffer unless its rule
             // writes every term.
             if kept + b.capacity() <= cap {
@@ -173,10 +194,23 @@ impl TermLog {
 /// overhead was a fifth of the instructions of the same loop in the
 /// in-place path's replay).
 #[inline]
-fn add_terms(wrow: &mut [f32], cols: &[u32], terms: &[f32], clamp: impl Fn(f32) -> f32) {
+fn add_terms(wrow: &mut [f32], cols: &[u32], terms: RowTerms<'_>, clamp: impl Fn(f32) -> f32) {
     let mut add = |j: u32, d: f32| {
         let x = &mut wrow[j as usize];
         *x = clamp(*x + (0.0 + d));
+    };
+    let terms = match terms {
+        RowTerms::Each(t) => t,
+        RowTerms::Same(d) => {
+            for j in cols.chunks_exact(4) {
+                let j: &[u32; 4] = j.try_into().unwrap();
+                for u in 0..4 {
+                    add(j[u], d);
+                }
+            }
+            cols[cols.len() / 4 * 4..].iter().for_each(|&j| add(j, d));
+            return;
+        }
     };
     for (j, d) in cols.chunks_exact(4).zip(terms.chunks_exact(4)) {
         let (j, d): (&[u32; 4], &[f32; 4]) = (j.try_into().unwrap(), d.try_into().unwrap());
