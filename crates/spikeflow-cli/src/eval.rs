@@ -6,8 +6,8 @@ use crate::checkpoint;
 use crate::model_choice::ModelSpec;
 use crate::plots;
 use crate::train::{
-    assignment_from_rates, default_block, evaluate, load_mnist, readout_size, restore_presenter,
-    LearningOff, Phase, Readouts, N_LABELS,
+    assignment_from_rates, default_block, evaluate, label_from_training, load_mnist, readout_size,
+    restore_presenter, LearningOff, Phase, Readouts, N_LABELS,
 };
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget};
@@ -53,6 +53,13 @@ pub struct Args {
     /// Where to write the confusion-matrix PNG [default: --model-dir].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Label the neurons first, as `spikeflow train` does after its last
+    /// epoch: from the last N training images the model saw in its latest
+    /// epoch, shown again with learning off (60000: the whole training set,
+    /// Diehl & Cook's labelling). Replaces the saved read-out; with the
+    /// checkpoints kept at each epoch's end this measures every epoch.
+    #[arg(long)]
+    assign_window: Option<usize>,
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
@@ -70,6 +77,105 @@ fn eval_checkpoint(a: &Args) -> Result<ExitCode> {
         .with_context(|| format!("{} holds no usable model parameters", dir.display()))?;
     let mut p = restore_presenter(&l, &spec)?;
     let n = readout_size(p.as_ref())?;
+    if a.assign_window == Some(0) {
+        bail!("--assign-window must be at least 1");
+    }
+
+    let data_dir = a
+        .data_dir
+        .clone()
+        .or_else(|| l.meta["data_dir"].as_str().map(PathBuf::from));
+    let (mnist, data_dir) = load_mnist(data_dir.as_deref())?;
+    let split = match a.split {
+        SplitName::Test => mnist.test(),
+        SplitName::Validation => {
+            let v = params["validation"].as_u64().unwrap_or(0) as usize;
+            if v == 0 {
+                bail!("the model was trained without a validation hold-out (--validation)");
+            }
+            mnist.split_validation(v)?.1
+        }
+    };
+    let split = match a.n_test {
+        Some(0) => bail!("--n-test must be at least 1"),
+        Some(k) if k > split.len() => bail!(
+            "--n-test {k} exceeds the {} {} images of {}",
+            split.len(),
+            split.name(),
+            data_dir.display()
+        ),
+        Some(k) => split.take(k),
+        None => split,
+    };
+    let labelled = match (
+        a.assign_window,
+        l.meta["assignment"]["description"].as_str(),
+    ) {
+        (Some(k), _) => {
+            format!("labels from the last {k} training images of its latest epoch, learning off")
+        }
+        (None, Some(d)) => d.to_string(),
+        (None, None) => "labels from the class rates accumulated during training".into(),
+    };
+    eprintln!(
+        "evaluating {} ({}; {labelled}) on {} {} images of {}",
+        dir.display(),
+        spec.describe(),
+        split.len(),
+        split.name(),
+        data_dir.display()
+    );
+    let off = LearningOff::new(
+        &spec,
+        p.network().snapshot(),
+        a.eval_block.unwrap_or_else(|| default_block(&spec)),
+    );
+    let readouts = match a.assign_window {
+        None => saved_readouts(&l, n)?,
+        Some(k) => {
+            let lb = progress(k as u64, "labels");
+            let (assignment, used, secs) =
+                label_from_training(&l, &spec, &mnist, &off, p.as_mut(), k, Some(&lb))?;
+            lb.finish_and_clear();
+            eprintln!(
+                "labelled the neurons from {used} training images, learning off ({secs:.1} s)"
+            );
+            Readouts {
+                assignment: Some(assignment),
+                logreg: None,
+            }
+        }
+    };
+    let bar = progress(split.len() as u64, split.name());
+    let phase = match a.split {
+        SplitName::Test => Phase::Test,
+        SplitName::Validation => Phase::Validation,
+    };
+    let rows: Vec<usize> = (0..split.len()).collect();
+    let (counts, secs) = off.present(p.as_mut(), phase, &split, &rows, n, Some(&bar))?;
+    bar.finish_and_clear();
+    let ev = evaluate(&readouts, &counts, split.labels(), n)?;
+    for (k, cm) in &ev {
+        println!("{k}: {:.2}%", 100.0 * cm.accuracy());
+    }
+    println!(
+        "{:.3} ms/image, {:.1} read-out spikes/image",
+        1e3 * secs / split.len() as f64,
+        counts.iter().map(|&c| f64::from(c)).sum::<f64>() / split.len() as f64
+    );
+    let (k, cm) = &ev[0];
+    println!("confusion matrix ({k}):\n{cm}");
+    let out = a.out.clone().unwrap_or_else(|| a.model_dir.clone());
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let png = out.join(format!("confusion_{}.png", split.name()));
+    plots::confusion(&png, &format!("{} set, {k}", split.name()), cm)?;
+    println!("wrote {}", png.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The read-outs saved with the model.
+fn saved_readouts(l: &checkpoint::Loaded, n: usize) -> Result<Readouts> {
+    let dir = &l.dir;
     // The labels the run used: from its learning-off assignment window
     // (`readout/rates`) or, without one, from the training rates.
     let rates_key = if l.get("readout/rates").is_ok() {
@@ -114,80 +220,17 @@ fn eval_checkpoint(a: &Args) -> Result<ExitCode> {
             dir.display()
         );
     }
-    let readouts = Readouts { assignment, logreg };
+    Ok(Readouts { assignment, logreg })
+}
 
-    let data_dir = a
-        .data_dir
-        .clone()
-        .or_else(|| l.meta["data_dir"].as_str().map(PathBuf::from));
-    let (mnist, data_dir) = load_mnist(data_dir.as_deref())?;
-    let split = match a.split {
-        SplitName::Test => mnist.test(),
-        SplitName::Validation => {
-            let v = params["validation"].as_u64().unwrap_or(0) as usize;
-            if v == 0 {
-                bail!("the model was trained without a validation hold-out (--validation)");
-            }
-            mnist.split_validation(v)?.1
-        }
-    };
-    let split = match a.n_test {
-        Some(0) => bail!("--n-test must be at least 1"),
-        Some(k) if k > split.len() => bail!(
-            "--n-test {k} exceeds the {} {} images of {}",
-            split.len(),
-            split.name(),
-            data_dir.display()
-        ),
-        Some(k) => split.take(k),
-        None => split,
-    };
-    let labelled = match l.meta["assignment"]["description"].as_str() {
-        Some(d) => d.to_string(),
-        None => "labels from the class rates accumulated during training".into(),
-    };
-    eprintln!(
-        "evaluating {} ({}; {labelled}) on {} {} images of {}",
-        dir.display(),
-        spec.describe(),
-        split.len(),
-        split.name(),
-        data_dir.display()
-    );
+/// A progress bar on a terminal, hidden otherwise.
+fn progress(len: u64, prefix: &str) -> ProgressBar {
     let bar = if std::io::stderr().is_terminal() {
-        ProgressBar::with_draw_target(Some(split.len() as u64), ProgressDrawTarget::stderr())
+        ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
     } else {
         ProgressBar::hidden()
     };
     bar.set_style(crate::train::bar_style(false));
-    bar.set_prefix(split.name());
-    let off = LearningOff::new(
-        &spec,
-        p.network().snapshot(),
-        a.eval_block.unwrap_or_else(|| default_block(&spec)),
-    );
-    let phase = match a.split {
-        SplitName::Test => Phase::Test,
-        SplitName::Validation => Phase::Validation,
-    };
-    let rows: Vec<usize> = (0..split.len()).collect();
-    let (counts, secs) = off.present(p.as_mut(), phase, &split, &rows, n, Some(&bar))?;
-    bar.finish_and_clear();
-    let ev = evaluate(&readouts, &counts, split.labels(), n)?;
-    for (k, cm) in &ev {
-        println!("{k}: {:.2}%", 100.0 * cm.accuracy());
-    }
-    println!(
-        "{:.3} ms/image, {:.1} read-out spikes/image",
-        1e3 * secs / split.len() as f64,
-        counts.iter().map(|&c| f64::from(c)).sum::<f64>() / split.len() as f64
-    );
-    let (k, cm) = &ev[0];
-    println!("confusion matrix ({k}):\n{cm}");
-    let out = a.out.clone().unwrap_or_else(|| a.model_dir.clone());
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let png = out.join(format!("confusion_{}.png", split.name()));
-    plots::confusion(&png, &format!("{} set, {k}", split.name()), cm)?;
-    println!("wrote {}", png.display());
-    Ok(ExitCode::SUCCESS)
+    bar.set_prefix(prefix.to_string());
+    bar
 }

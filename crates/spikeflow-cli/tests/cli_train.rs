@@ -295,6 +295,88 @@ fn corrupt_checkpoints_are_refused_and_kept() {
     let _ = fs::remove_dir_all(&d);
 }
 
+/// The checkpoint written at an epoch's end is kept, and `spikeflow eval
+/// --assign-window` on it labels and tests as a run that ended there does.
+#[test]
+fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
+    let d = scratch("epochs");
+    let (two, one) = (d.join("two"), d.join("one"));
+    let common = [
+        "train",
+        "--neurons",
+        "30",
+        "--time",
+        "100",
+        "--n-train",
+        "100",
+        "--n-test",
+        "100",
+        "--update-interval",
+        "50",
+        "--checkpoint-every",
+        "50",
+        "--assign-window",
+        "60",
+        "--threads",
+        "1",
+        "--quiet",
+    ];
+    ok(&[
+        &common[..],
+        &["--epochs", "3", "--out", two.to_str().unwrap()],
+    ]
+    .concat());
+    ok(&[
+        &common[..],
+        &["--epochs", "1", "--out", one.to_str().unwrap()],
+    ]
+    .concat());
+    // Every 50 images; the newest two and the epoch ends (100, 200) stay.
+    let mut kept: Vec<String> = fs::read_dir(two.join("checkpoints"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    kept.sort();
+    assert_eq!(
+        kept,
+        [
+            "LATEST",
+            "ckpt-000000100",
+            "ckpt-000000200",
+            "ckpt-000000250"
+        ]
+    );
+    let ck = two.join("checkpoints/ckpt-000000100");
+    let o = ok(&[
+        "eval",
+        "--model-dir",
+        ck.to_str().unwrap(),
+        "--assign-window",
+        "60",
+        "--n-test",
+        "100",
+        "--threads",
+        "1",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let test = &summary(&one)["results"]["test"];
+    assert!(test["all_activity"].as_f64().unwrap() > 0.2, "{test}");
+    for k in ["all_activity", "proportion_weighting"] {
+        let want = format!("{k}: {:.2}%", 100.0 * test[k].as_f64().unwrap());
+        assert!(text.contains(&want), "eval lacks {want:?}:\n{text}");
+    }
+    one_line_error(&[
+        "eval",
+        "--model-dir",
+        ck.to_str().unwrap(),
+        "--assign-window",
+        "0",
+    ]);
+    let _ = fs::remove_dir_all(&d);
+}
+
 #[test]
 fn bad_flags_are_one_line_errors() {
     let d = scratch("flags");

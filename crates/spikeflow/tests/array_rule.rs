@@ -190,7 +190,10 @@ fn array_postpre_equals_builtin_postpre_dense() {
         );
         assert_eq!(wa, wb, "batch {batch}, {red:?}, bounded {bounded}");
         assert_eq!(wa, wc, "logged: batch {batch}, {red:?}, bounded {bounded}");
-        assert_eq!(wa, wd, "factored: batch {batch}, {red:?}, bounded {bounded}");
+        assert_eq!(
+            wa, wd,
+            "factored: batch {batch}, {red:?}, bounded {bounded}"
+        );
     }
 }
 
@@ -246,7 +249,10 @@ fn logged_post_terms_equal_eager_ones() {
         let fired = s.iter().filter(|&&s| s != 0.0).count();
         assert!(fired > s.len() / 10, "Y should fire often: {fired}");
         assert_eq!(eager, logged, "bounds {bounds}, weight monitor {watch}");
-        assert_eq!(eager, factored, "factored: bounds {bounds}, weight monitor {watch}");
+        assert_eq!(
+            eager, factored,
+            "factored: bounds {bounds}, weight monitor {watch}"
+        );
     }
 }
 

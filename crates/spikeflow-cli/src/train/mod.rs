@@ -537,3 +537,52 @@ fn describe(
     });
     (assignment, readouts)
 }
+
+/// Labels a saved model's neurons as `train` does after its last epoch:
+/// from the last `k` training images it saw in its latest epoch (in the
+/// order shown), presented again with learning off. For `spikeflow eval
+/// --assign-window` on the checkpoints kept at each epoch's end. Returns
+/// the assignment, the images used and the seconds taken.
+pub fn label_from_training(
+    l: &checkpoint::Loaded,
+    spec: &crate::model_choice::ModelSpec,
+    mnist: &spikeflow::datasets::Mnist,
+    off: &LearningOff<'_>,
+    p: &mut dyn Presenter,
+    k: usize,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<(spikeflow::evaluation::Assignment, usize, f64)> {
+    let params = &l.meta["params"];
+    let n = readout_size(p)?;
+    let validation = params["validation"].as_u64().unwrap_or(0) as usize;
+    let (train, _) = mnist.split_validation(validation)?;
+    let train = match params["n_train"].as_u64() {
+        Some(m) if m as usize > train.len() => {
+            bail!(
+                "the model was trained on {m} images; this MNIST has {}",
+                train.len()
+            )
+        }
+        Some(m) => train.take(m as usize),
+        None => train,
+    };
+    if l.meta["data_fingerprint"].as_u64() != Some(u64::from(crc_of_split(&train))) {
+        bail!("these training images differ from those the model was trained on");
+    }
+    let per_epoch = train.len() / spec.batch * spec.batch;
+    let st = load_state(l, n)?;
+    // The latest epoch: the one under way, or the one just ended.
+    let (epoch, end) = match (st.epoch, st.pos) {
+        (0, 0) => bail!("{} has seen no training image yet", l.dir.display()),
+        (e, 0) => (e - 1, per_epoch),
+        (e, pos) => (e, pos),
+    };
+    let order = epoch_order(train.len(), spec.seed, epoch);
+    let rows = order[end - k.min(end)..end].to_vec();
+    let w = Window::present(off, p, &train, &rows, n, bar)?;
+    Ok((
+        assignment_from_counts(&w.counts, &w.labels, n)?,
+        w.len(),
+        w.seconds,
+    ))
+}

@@ -158,12 +158,15 @@ pub(super) fn state_arrays(st: &State, p: &dyn Presenter) -> Arrays {
 }
 
 /// Writes `ckpt-<seen>` under `dir`, points `LATEST` at it and keeps the
-/// two newest checkpoints.
+/// two newest checkpoints, and those written at the end of an epoch (of
+/// `per_epoch` images): `spikeflow eval --assign-window` measures each
+/// epoch's accuracy on them.
 pub(super) fn save_checkpoint(
     dir: &Path,
     meta: &Value,
     st: &State,
     p: &dyn Presenter,
+    per_epoch: usize,
 ) -> Result<()> {
     let name = format!("ckpt-{:09}", st.seen);
     let dest = dir.join(&name);
@@ -184,8 +187,13 @@ pub(super) fn save_checkpoint(
         .filter(|f| f.starts_with("ckpt-"))
         .collect();
     all.sort();
+    let epoch_end = |name: &str| {
+        name.strip_prefix("ckpt-")
+            .and_then(|s| s.parse::<u64>().ok())
+            .is_some_and(|seen| seen > 0 && seen % per_epoch as u64 == 0)
+    };
     if all.len() > 2 {
-        for old in &all[..all.len() - 2] {
+        for old in all[..all.len() - 2].iter().filter(|n| !epoch_end(n)) {
             let _ = fs::remove_dir_all(dir.join(old));
         }
     }

@@ -122,11 +122,23 @@ pub(super) fn train(
                     // Record the epoch boundary as the next epoch's start.
                     st.epoch += 1;
                     st.pos = 0;
-                    save_checkpoint(o.ck_dir, &info.meta(st, presenter, false), st, presenter)?;
+                    save_checkpoint(
+                        o.ck_dir,
+                        &info.meta(st, presenter, false),
+                        st,
+                        presenter,
+                        per_epoch,
+                    )?;
                     st.epoch -= 1;
                     st.pos = per_epoch;
                 } else {
-                    save_checkpoint(o.ck_dir, &info.meta(st, presenter, false), st, presenter)?;
+                    save_checkpoint(
+                        o.ck_dir,
+                        &info.meta(st, presenter, false),
+                        st,
+                        presenter,
+                        per_epoch,
+                    )?;
                 }
                 t_last = Instant::now();
             }

@@ -17,8 +17,8 @@
 //! applies nothing for that step, keeps the reason, and the network stops
 //! the run at the end of that step with [`Error::Rule`](crate::Error::Rule).
 
-use crate::learning::{ConnectionInfo, Nu, Phases, Requirements};
 use super::terms::Terms;
+use crate::learning::{ConnectionInfo, Nu, Phases, Requirements};
 use crate::topology::Bound;
 
 /// Which phase a [`SynapseBatch`] describes.

@@ -240,10 +240,7 @@ impl ArrayLearner {
                     .zip(t)
                     .enumerate()
                     .for_each(|(j, (x, &t))| add(j, x, t)),
-                RowTerms::Same(t) => row
-                    .iter_mut()
-                    .enumerate()
-                    .for_each(|(j, x)| add(j, x, t)),
+                RowTerms::Same(t) => row.iter_mut().enumerate().for_each(|(j, x)| add(j, x, t)),
             }
         }
         if !cols.is_empty() {

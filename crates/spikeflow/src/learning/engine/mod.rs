@@ -33,9 +33,9 @@ mod traces;
 pub use array::{ArrayRule, Block, Phase, SynapseBatch};
 pub(crate) use array_learner::ArrayLearner;
 pub use changes::WeightChanges;
-pub use terms::{TermShape, Terms};
 use deferred::PostLog;
 use in_place::PostCols;
+pub use terms::{TermShape, Terms};
 pub(crate) use traces::{decay_traces, increment_traces};
 
 /// What a learner needs for one update.
