@@ -295,8 +295,10 @@ fn corrupt_checkpoints_are_refused_and_kept() {
     let _ = fs::remove_dir_all(&d);
 }
 
-/// The checkpoint written at an epoch's end is kept, and `spikeflow eval
-/// --assign-window` on it labels and tests as a run that ended there does.
+/// The checkpoint written at an epoch's end is kept; `spikeflow eval
+/// --assign-window` on it labels and tests as a run that ended there does,
+/// and `--resume` from it with more `--epochs` trains on as a run started
+/// with them.
 #[test]
 fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
     let d = scratch("epochs");
@@ -374,6 +376,30 @@ fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
         "--assign-window",
         "0",
     ]);
+
+    // The one-epoch run, finished, goes on for two more from its
+    // checkpoint at image 50: the three-epoch model, bit for bit.
+    let e = one_line_error(&["train", "--resume", one.to_str().unwrap(), "--epochs", "3"]);
+    assert!(e.contains("checkpoints/ckpt-N --epochs"), "{e}");
+    let ck50 = one.join("checkpoints/ckpt-000000050");
+    let resume = |epochs: &str| {
+        run(&[
+            "train",
+            "--resume",
+            ck50.to_str().unwrap(),
+            "--epochs",
+            epochs,
+            "--quiet",
+        ])
+    };
+    let e = one_line_error(&["train", "--resume", ck.to_str().unwrap(), "--epochs", "2"]);
+    assert!(e.contains("more may be given, not fewer"), "{e}");
+    assert!(resume("3").status.success());
+    assert_eq!(
+        fs::read(one.join("model/state.safetensors")).unwrap(),
+        fs::read(two.join("model/state.safetensors")).unwrap(),
+        "the extended run differs from the one started with three epochs"
+    );
     let _ = fs::remove_dir_all(&d);
 }
 

@@ -74,7 +74,9 @@ pub struct Args {
     /// Excitatory neurons [default: 100].
     #[arg(long)]
     neurons: Option<usize>,
-    /// Passes over the training images [default: 1].
+    /// Passes over the training images [default: 1]. With --resume, a
+    /// larger value trains on past the run's own epochs, as a run started
+    /// with that many would.
     #[arg(long)]
     epochs: Option<usize>,
     /// Training images per epoch (the first N of the training split, after
@@ -155,7 +157,9 @@ pub struct Args {
     #[arg(long)]
     checkpoint_every: Option<usize>,
     /// Continue the run whose folder (or checkpoint folder) this is, from
-    /// its latest checkpoint, exactly as if it had not stopped.
+    /// its latest checkpoint, exactly as if it had not stopped. A finished
+    /// run goes on for more --epochs from the checkpoint kept at the end of
+    /// one of its epochs (`--resume RUN/checkpoints/ckpt-N --epochs M`).
     #[arg(long)]
     resume: Option<PathBuf>,
     /// Start afresh in an --out folder that holds an unfinished run.

@@ -127,7 +127,10 @@ pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> 
         Some(dir) => {
             let finished = || {
                 anyhow::anyhow!(
-                    "{} is a finished run; evaluate it with `spikeflow eval --model-dir {}`",
+                    "{} is a finished run; evaluate it with `spikeflow eval --model-dir {}`, or \
+                     train it for more epochs from the checkpoint of an epoch's end \
+                     (--resume {}/checkpoints/ckpt-N --epochs M)",
+                    dir.display(),
                     dir.display(),
                     dir.display()
                 )
@@ -140,8 +143,12 @@ pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> 
             if l.meta["position"]["done"].as_bool() == Some(true) {
                 return Err(finished());
             }
-            let params = RunParams::from_json(&l.meta["params"])?;
+            let mut params = RunParams::from_json(&l.meta["params"])?;
             check_resume_flags(a, &params)?;
+            // More epochs go on from where the checkpoint is, as a run
+            // started with them would (each epoch's order depends only on
+            // the seed and the epoch's index).
+            params.epochs = a.epochs.unwrap_or(params.epochs);
             let run_dir = match ck.parent() {
                 Some(p) if p.file_name().is_some_and(|n| n == "checkpoints") => {
                     p.parent().map(Path::to_path_buf).unwrap_or_default()
@@ -203,6 +210,12 @@ pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> 
 fn check_resume_flags(a: &Args, p: &RunParams) -> Result<()> {
     let s = &p.spec;
     let mut bad = Vec::new();
+    if let Some(e) = a.epochs.filter(|&e| e < p.epochs) {
+        bad.push(format!(
+            "--epochs {e} (the run has {}; more may be given, not fewer)",
+            p.epochs
+        ));
+    }
     let mut cmp = |flag: &str, given: Option<String>, have: String| {
         if let Some(g) = given {
             if g != have {
@@ -221,11 +234,6 @@ fn check_resume_flags(a: &Args, p: &RunParams) -> Result<()> {
         "--neurons",
         a.neurons.and_then(|x| st(&x)),
         s.neurons.to_string(),
-    );
-    cmp(
-        "--epochs",
-        a.epochs.and_then(|x| st(&x)),
-        p.epochs.to_string(),
     );
     cmp("--time", a.time.and_then(|x| st(&x)), s.time_ms.to_string());
     cmp("--dt", a.dt.and_then(|x| st(&x)), s.dt.to_string());
