@@ -72,6 +72,22 @@ def test_synapse_rule_postpre_equals_builtin_dense(batch, kw):
     np.testing.assert_array_equal(out[0], out[1])
 
 
+def dense_two_runs(rule, w0, x, first, thresh, **kw):
+    """Input -> LIF (dense ``w0``, ``rule``) driven by ``x`` in two runs
+    split at step ``first``: the weights and the target's spikes."""
+    net = Network(dt=1.0)
+    a, b = Input(n=w0.shape[0], traces=True), LIFNodes(n=w0.shape[1], traces=True, thresh=thresh)
+    net.add_layer(a, "X")
+    net.add_layer(b, "Y")
+    c = Connection(a, b, w=w0, update_rule=rule, nu=(1e-3, 5e-3), **kw)
+    net.add_connection(c, "X", "Y")
+    mon = Monitor(b, ["s"])
+    net.add_monitor(mon, "Y")
+    net.run({"X": x[:first]}, time=first)
+    net.run({"X": x[first:]}, time=len(x) - first)
+    return c.w, mon.get("s")
+
+
 @pytest.mark.parametrize("kw", [{}, dict(wmin=-0.5, wmax=0.5)])
 def test_synapse_rule_postpre_equals_builtin_on_a_larger_dense_run(kw):
     # Many steps between a source's spikes and many targets spiking: the
@@ -81,19 +97,7 @@ def test_synapse_rule_postpre_equals_builtin_on_a_larger_dense_run(kw):
     rng = np.random.default_rng(5)
     w0 = rng.normal(0.0, 0.3, (120, 80)).astype(np.float32)
     x = rng.random((300, 1, 120)) < rng.uniform(0.0, 0.08, 120)
-    out = []
-    for rule in (PostPre, PyPostPre):
-        net = Network(dt=1.0)
-        a, b = Input(n=120, traces=True), LIFNodes(n=80, traces=True, thresh=-62.0)
-        net.add_layer(a, "X")
-        net.add_layer(b, "Y")
-        c = Connection(a, b, w=w0, update_rule=rule, nu=(1e-3, 5e-3), **kw)
-        net.add_connection(c, "X", "Y")
-        mon = Monitor(b, ["s"])
-        net.add_monitor(mon, "Y")
-        net.run({"X": x[:200]}, time=200)
-        net.run({"X": x[200:]}, time=100)
-        out.append((c.w, mon.get("s")))
+    out = [dense_two_runs(rule, w0, x, 200, -62.0, **kw) for rule in (PostPre, PyPostPre)]
     assert out[0][1].sum() > 300, "Y should spike often"
     assert not np.array_equal(out[0][0], w0)
     np.testing.assert_array_equal(out[0][0], out[1][0])
@@ -340,20 +344,8 @@ def test_factored_block_terms_equal_the_full_block(form, kw):
     rng = np.random.default_rng(8)
     w0 = rng.normal(0.2, 0.3, (50, 30)).astype(np.float32)
     x = rng.random((200, 1, 50)) < rng.uniform(0.0, 0.3, 50)
-    out = []
-    for full in (True, False):
-        rule = type("F", (Forms,), {"form": form, "full": full})
-        net = Network(dt=1.0)
-        a, b = Input(n=50, traces=True), LIFNodes(n=30, traces=True, thresh=-63.0)
-        net.add_layer(a, "X")
-        net.add_layer(b, "Y")
-        c = Connection(a, b, w=w0, update_rule=rule, nu=(1e-3, 5e-3), **kw)
-        net.add_connection(c, "X", "Y")
-        mon = Monitor(b, ["s"])
-        net.add_monitor(mon, "Y")
-        net.run({"X": x[:120]}, time=120)
-        net.run({"X": x[120:]}, time=80)
-        out.append((c.w, mon.get("s")))
+    out = [dense_two_runs(type("F", (Forms,), {"form": form, "full": full}), w0, x, 120, -63.0, **kw)
+           for full in (True, False)]
     assert out[0][1].sum() > 100, "Y should spike often"
     assert not np.array_equal(out[0][0], w0)
     np.testing.assert_array_equal(out[0][0], out[1][0])

@@ -118,27 +118,18 @@ pub(super) fn train(
             }
             if st.seen >= next_ck && st.seen < total {
                 next_ck += params.checkpoint_every as u64;
-                if st.pos >= per_epoch {
-                    // Record the epoch boundary as the next epoch's start.
+                // At an epoch's end, record the boundary as the next
+                // epoch's start.
+                let boundary = st.pos >= per_epoch;
+                if boundary {
                     st.epoch += 1;
                     st.pos = 0;
-                    save_checkpoint(
-                        o.ck_dir,
-                        &info.meta(st, presenter, false),
-                        st,
-                        presenter,
-                        per_epoch,
-                    )?;
+                }
+                let meta = info.meta(st, presenter, false);
+                save_checkpoint(o.ck_dir, &meta, st, presenter, per_epoch)?;
+                if boundary {
                     st.epoch -= 1;
                     st.pos = per_epoch;
-                } else {
-                    save_checkpoint(
-                        o.ck_dir,
-                        &info.meta(st, presenter, false),
-                        st,
-                        presenter,
-                        per_epoch,
-                    )?;
                 }
                 t_last = Instant::now();
             }
