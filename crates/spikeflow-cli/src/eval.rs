@@ -216,7 +216,8 @@ fn saved_readouts(l: &checkpoint::Loaded, n: usize) -> Result<Readouts> {
     };
     if assignment.is_none() && logreg.is_none() {
         bail!(
-            "{} has no trained read-out yet (no label assignment, no regression)",
+            "{} has no trained read-out yet (no label assignment, no regression); label it \
+             with --assign-window N",
             dir.display()
         );
     }
