@@ -61,6 +61,8 @@ fn requirements(names: &[String]) -> PyResult<Requirements> {
 struct Reads {
     on: bool,
     fields: Vec<String>,
+    /// Whether `fields` holds `w` (see [`ArrayRule::reads_weights`]).
+    w: bool,
 }
 
 /// A `spikeflow.learning.SynapseRule` instance as a library [`ArrayRule`].
@@ -88,9 +90,11 @@ impl PySynapseRule {
         for (r, key) in reads.iter_mut().zip(["pre", "post", "every_step"]) {
             let v = phases.get_item(key)?;
             if !v.is_none() {
+                let fields: Vec<String> = v.extract()?;
                 *r = Reads {
                     on: true,
-                    fields: v.extract()?,
+                    w: fields.iter().any(|f| f == "w"),
+                    fields,
                 };
             }
         }
@@ -366,10 +370,7 @@ impl ArrayRule for PySynapseRule {
     /// Only phases whose code mentions `w` are handed the weights, so the
     /// others' terms need not see them current.
     fn reads_weights(&self, phase: Phase) -> bool {
-        self.reads[phase_key(phase).0]
-            .fields
-            .iter()
-            .any(|f| f == "w")
+        self.reads[phase_key(phase).0].w
     }
     fn on_pre(&mut self, syn: &SynapseBatch<'_>, terms: &mut Terms) -> Result<(), String> {
         self.call(syn, terms)
