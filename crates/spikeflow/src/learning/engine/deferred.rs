@@ -17,14 +17,32 @@
 //! order, as the eager update, so the bits are identical. A row stays in L1
 //! while its pending steps are replayed, so the memory traffic drops from the
 //! whole matrix per step to the rows of spiking sources.
+//!
+//! Compressed rows (sparse and fixed in-degree connections) log the same
+//! way, as NEST applies facilitation at the next presynaptic spike: the
+//! eager update walks each spiking target's column through the transposed
+//! index, a random access into the weights per synapse (at NEST's
+//! `hpc_benchmark` scale 1, 324 MB of them), while a replay walks a row
+//! and finds, per synapse, the logged steps in which its target spiked
+//! ([`SpikesByTarget`]). The log holds the source traces of up to
+//! [`SPARSE_LOG_BYTES`] worth of steps, since every row must be walked
+//! whole when it is flushed.
 
 use super::in_place::{post_terms, PostCols, StepParams};
 use crate::learning::{Side, SynapseRule};
+use crate::topology::{Csr, SynapseMap};
 use rayon::prelude::*;
 
-/// Steps kept before every row is brought up to date. Bounds the log's
-/// memory (`CAP × n_pre` trace values) and how stale a row can get.
+/// Steps kept before every row of a dense matrix is brought up to date.
+/// Bounds the log's memory (`CAP × n_pre` trace values) and how stale a
+/// row can get.
 const CAP: usize = 64;
+
+/// On compressed rows, the steps kept are as many as this many bytes of
+/// source traces hold (at least [`CAP`], at most [`SPARSE_CAP_MAX`]): a
+/// full flush walks every synapse once, so it should come rarely.
+const SPARSE_LOG_BYTES: usize = 32 << 20;
+const SPARSE_CAP_MAX: usize = 4096;
 
 /// Below this many logged column updates, a full replay stays on the
 /// calling thread.
@@ -52,6 +70,21 @@ pub(crate) struct PostLog {
     busy: Vec<u32>,
     /// Per row: how many logged steps it has had.
     applied: Vec<u32>,
+    /// Steps kept before a full flush ([`CAP`] for dense matrices).
+    cap: usize,
+    /// Compressed rows: each target's logged spikes.
+    by_target: SpikesByTarget,
+}
+
+/// Per target, the logged steps in which it spiked (compressed rows only).
+#[derive(Debug, Default)]
+struct SpikesByTarget {
+    /// `1 +` the last logged step in which each target spiked (0: none).
+    last: Vec<u32>,
+    /// Per target: (logged step, position in `cols`), ascending.
+    at: Vec<Vec<(u32, u32)>>,
+    /// The targets with entries in `at`.
+    touched: Vec<u32>,
 }
 
 impl PostLog {
@@ -63,8 +96,25 @@ impl PostLog {
             kpost,
             applied: vec![0; n_pre],
             col_start: vec![0],
+            cap: CAP,
             ..Default::default()
         };
+    }
+
+    /// Readies the log for compressed rows into `n_post` targets (a no-op
+    /// once done).
+    pub fn use_rows(&mut self, n_post: usize) {
+        if self.by_target.last.len() == n_post {
+            return;
+        }
+        debug_assert!(self.is_empty());
+        self.by_target = SpikesByTarget {
+            last: vec![0; n_post],
+            at: vec![Vec::new(); n_post],
+            touched: Vec::new(),
+        };
+        let per_step = 4 * self.n_pre * (1 + self.kpre);
+        self.cap = (SPARSE_LOG_BYTES / per_step.max(1)).clamp(CAP, SPARSE_CAP_MAX);
     }
 
     fn clear(&mut self) {
@@ -78,6 +128,12 @@ impl PostLog {
         self.col_start.push(0);
         self.busy.clear();
         self.applied.fill(0);
+        let t = &mut self.by_target;
+        for &j in &t.touched {
+            t.at[j as usize].clear();
+            t.last[j as usize] = 0;
+        }
+        t.touched.clear();
     }
 
     pub fn is_empty(&self) -> bool {
@@ -85,7 +141,7 @@ impl PostLog {
     }
 
     pub fn is_full(&self) -> bool {
-        self.steps == CAP
+        self.steps == self.cap
     }
 
     /// The step constants of the logged steps (`None` when empty).
@@ -113,8 +169,20 @@ impl PostLog {
         if !cols.is_empty() {
             self.busy.push(self.steps as u32);
         }
+        let first = self.cols.len();
         self.cols.extend(cols);
         self.col_start.push(self.cols.len());
+        let t = &mut self.by_target;
+        if !t.last.is_empty() {
+            for (q, &j) in (first..).zip(&cols.j) {
+                let j = j as usize;
+                if t.at[j].is_empty() {
+                    t.touched.push(j as u32);
+                }
+                t.at[j].push((self.steps as u32, q as u32));
+                t.last[j] = self.steps as u32 + 1;
+            }
+        }
         self.steps += 1;
     }
 
@@ -165,30 +233,101 @@ impl PostLog {
         }
     }
 
-    /// Brings rows `rows` up to date (before they are read).
+    /// Replays into the compressed row of source `i` (`wrow`, its
+    /// synapses' weights; `targets`, their targets) the logged steps it
+    /// lacks before step `until`: for each synapse, the steps in which its
+    /// target spiked, in order.
+    #[inline]
+    pub fn catch_up_row<R: SynapseRule>(
+        &self,
+        rule: &R,
+        wrow: &mut [f32],
+        targets: &[u32],
+        i: usize,
+        until: usize,
+    ) {
+        let Some(p) = self.params else { return };
+        let from = self.applied[i];
+        if from as usize >= until {
+            return;
+        }
+        let (n, kpre, kpost) = (self.n_pre, self.kpre, self.kpost);
+        let (by, cols) = (&self.by_target, &self.cols);
+        for (w, &j) in wrow.iter_mut().zip(targets) {
+            let j = j as usize;
+            if by.last[j] <= from {
+                continue; // its target spiked in none of the steps
+            }
+            let hits = &by.at[j];
+            let start = hits.partition_point(|&(t, _)| t < from);
+            for &(t, q) in &hits[start..] {
+                let (t, q) = (t as usize, q as usize);
+                if t >= until {
+                    break;
+                }
+                let pre = Side {
+                    s: 0.0,
+                    x: self.pre_x[t * n + i],
+                    traces: &self.pre_tr[(t * n + i) * kpre..(t * n + i + 1) * kpre],
+                    state: &[],
+                    variable: 0.0,
+                };
+                let post = Side {
+                    s: cols.s[q],
+                    x: cols.x[q],
+                    traces: &cols.tr[q * kpost..(q + 1) * kpost],
+                    state: &[],
+                    variable: cols.aux[q],
+                };
+                let d = 0.0 + rule.on_post(&p.synapse(*w, pre, post, self.reward[t]));
+                p.store(w, d);
+            }
+        }
+    }
+
+    /// Brings the rows of `rows` up to date (before they are read).
     pub fn catch_up_rows<R: SynapseRule>(
         &mut self,
         rule: &R,
         w: &mut [f32],
-        n_post: usize,
+        map: SynapseMap<'_>,
         rows: &[u32],
     ) {
+        let until = self.steps;
         for &i in rows {
             let i = i as usize;
-            self.catch_up(rule, &mut w[i * n_post..(i + 1) * n_post], i, self.steps);
-            self.applied[i] = self.steps as u32;
+            match map {
+                SynapseMap::Sparse(csr) => {
+                    let (k0, targets) = csr.row(i);
+                    let wrow = &mut w[k0..k0 + targets.len()];
+                    self.catch_up_row(rule, wrow, targets, i, until);
+                }
+                _ => {
+                    let n = map.n_post();
+                    self.catch_up(rule, &mut w[i * n..(i + 1) * n], i, until);
+                }
+            }
+            self.applied[i] = until as u32;
         }
     }
 
     /// Brings every row up to date and empties the log. Rows are
     /// independent, so they run in parallel with the same bits.
-    pub fn flush<R: SynapseRule>(&mut self, rule: &R, w: &mut [f32], n_post: usize) {
+    pub fn flush<R: SynapseRule>(&mut self, rule: &R, w: &mut [f32], map: SynapseMap<'_>) {
         if self.steps == 0 {
             return;
         }
         let until = self.steps;
-        let rows = &mut w[..self.n_pre * n_post];
         let this = &*self;
+        if let SynapseMap::Sparse(csr) = map {
+            for_csr_rows(w, csr, &|wrow, targets, i| {
+                this.catch_up_row(rule, wrow, targets, i, until)
+            });
+            self.clear();
+            return;
+        }
+        let n_post = map.n_post();
+        let rows = &mut w[..self.n_pre * n_post];
         if crate::parallel::worth(this.cols.len() * this.n_pre, PAR_MIN_REPLAY) {
             rows.par_chunks_mut(n_post)
                 .enumerate()
@@ -200,4 +339,41 @@ impl PostLog {
         }
         self.clear();
     }
+}
+
+/// Calls `f(weights, targets, i)` for every compressed row `i`; blocks of
+/// rows of about equal synapse counts run in parallel.
+fn for_csr_rows(w: &mut [f32], csr: &Csr, f: &(impl Fn(&mut [f32], &[u32], usize) + Sync)) {
+    let n_pre = csr.n_pre();
+    let row = |i: usize, w: &mut [f32], base: usize| {
+        let (k0, targets) = csr.row(i);
+        f(&mut w[k0 - base..k0 - base + targets.len()], targets, i);
+    };
+    if !crate::parallel::worth(csr.nnz(), PAR_MIN_REPLAY) {
+        (0..n_pre).for_each(|i| row(i, &mut *w, 0));
+        return;
+    }
+    // Blocks of rows, each with its weights' slice.
+    let per_task = csr.nnz().div_ceil(4 * rayon::current_num_threads()).max(1);
+    let mut blocks = Vec::new();
+    let (mut rest, mut start) = (&mut w[..csr.nnz()], 0);
+    while start < n_pre {
+        let base = csr.row(start).0;
+        let mut end = start + 1;
+        while end < n_pre && csr.row(end).0 - base < per_task {
+            end += 1;
+        }
+        let len = if end < n_pre {
+            csr.row(end).0
+        } else {
+            csr.nnz()
+        } - base;
+        let (block, tail) = rest.split_at_mut(len);
+        blocks.push((start..end, base, block));
+        rest = tail;
+        start = end;
+    }
+    blocks
+        .into_par_iter()
+        .for_each(|(rows, base, block)| rows.for_each(|i| row(i, &mut *block, base)));
 }

@@ -282,7 +282,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
         // Weights change only through the rule's terms.
         let defer = tail.decay == 1.0 && (bounded || !tail.bounded());
         if self.log.params().is_some_and(|p| !defer || p != params) {
-            self.log.flush(&self.rule, w, n_post);
+            self.log.flush(&self.rule, w, map);
         }
         let (pre_s, post_s) = (pre.spikes(), post.spikes());
         let pre_on = self.phases.pre;
@@ -372,7 +372,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
                 self.log.set_applied(i as usize, applied);
             }
             if self.log.is_full() {
-                self.log.flush(&self.rule, w, n_post);
+                self.log.flush(&self.rule, w, map);
             }
             self.old_w = old;
             return true;

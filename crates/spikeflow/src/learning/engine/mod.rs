@@ -397,11 +397,11 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
     }
 
     fn flush(&mut self, map: SynapseMap<'_>, w: &mut [f32]) {
-        self.log.flush(&self.rule, w, map.n_post());
+        self.log.flush(&self.rule, w, map);
     }
 
     fn catch_up_rows(&mut self, map: SynapseMap<'_>, w: &mut [f32], sources: &[u32]) {
-        self.log.catch_up_rows(&self.rule, w, map.n_post(), sources);
+        self.log.catch_up_rows(&self.rule, w, map, sources);
     }
 
     fn state(&self, name: &str) -> Option<&[f32]> {
@@ -434,11 +434,11 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
             self.finish(pre, post, post_aux, dt);
             return;
         }
-        self.log.flush(&self.rule, w, map.n_post());
         if self.try_sparse_in_place(map, &mut *w, pre, post, post_aux, reward, dt, &mut tail) {
             self.finish(pre, post, post_aux, dt);
             return;
         }
+        self.log.flush(&self.rule, w, map);
         let (pre_spikes, post_spikes) = match (&self.prev_pre, &self.prev_post) {
             (Some(a), Some(b)) => (a, b),
             _ => (

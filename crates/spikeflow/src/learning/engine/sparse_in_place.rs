@@ -10,6 +10,13 @@
 //! whose source did not spike (their post term alone). Each weight belongs
 //! to one synapse and is updated once, from its value before the step, so
 //! the order of the two passes does not change a bit.
+//!
+//! When nothing but the rule's terms changes the weights (no weight decay;
+//! scalar bounds or none), the second pass is not made: the step is logged
+//! ([`PostLog`](super::deferred::PostLog)) and each row takes its logged
+//! post terms when it is next read — its source spikes, propagation reads
+//! it, or the log is flushed — as NEST's synapses apply facilitation at the
+//! next presynaptic spike.
 
 use super::in_place::StepParams;
 use super::{SynapticLearner, Tail};
@@ -42,6 +49,15 @@ impl<R: SynapseRule> SynapticLearner<R> {
             return false;
         };
         let bounded = params.bounded;
+        // Weights change only through the rule's terms.
+        let defer = tail.decay == 1.0 && (bounded || !tail.bounded());
+        if self.log.params().is_some_and(|p| !defer || p != params) {
+            self.log.flush(&self.rule, w, map);
+        }
+        if defer {
+            self.log_step(csr, w, params, pre, post, post_aux, reward);
+            return true;
+        }
         let step = SparseStep {
             rule: &self.rule,
             params,
@@ -62,6 +78,84 @@ impl<R: SynapseRule> SynapticLearner<R> {
             tail.apply_all(w);
         }
         true
+    }
+
+    /// The deferred step: this step's spiking targets and the source
+    /// traces join the log; the rows of spiking sources catch up with the
+    /// log, then take this step's terms (pre, and post where the target
+    /// spiked too), as the eager first pass gives them.
+    #[allow(clippy::too_many_arguments)]
+    fn log_step(
+        &mut self,
+        csr: &Csr,
+        w: &mut [f32],
+        params: StepParams,
+        pre: &NodeCore,
+        post: &NodeCore,
+        post_aux: Option<&[f32]>,
+        reward: &[f32],
+    ) {
+        let (n_pre, n_post) = (self.n_pre, self.n_post);
+        let post_s = self.post_history.front().unwrap_or(post.spikes());
+        let post_x = post.trace().unwrap_or(&self.zeros[..n_post]);
+        let aux = post_aux.unwrap_or(&self.zeros[..n_post]);
+        let kpost = self.traces.post.len();
+        let cols = &mut self.post_cols;
+        cols.clear();
+        if self.phases.post {
+            let vals = post_s.values();
+            for &jj in post_s.active(0) {
+                let j = jj as usize;
+                cols.j.push(jj);
+                cols.s.push(vals[j]);
+                cols.x.push(post_x[j]);
+                cols.aux.push(aux[j]);
+                cols.tr
+                    .extend_from_slice(&self.post_tr[j * kpost..(j + 1) * kpost]);
+            }
+        }
+        let pre_x = pre.trace().unwrap_or(&self.zeros[..n_pre]);
+        self.log.use_rows(n_post);
+        let logged = !self.post_cols.is_empty();
+        if logged {
+            self.log
+                .push(params, pre_x, &self.pre_tr, reward[0], &self.post_cols);
+        }
+        // The rows of spiking sources: up to this step through the log,
+        // then this step's own terms (their spike is not 0, so a replay
+        // could not give them).
+        {
+            let now = self.log.steps() - usize::from(logged);
+            let step = SparseStep {
+                rule: &self.rule,
+                params,
+                csr,
+                pre_s: pre.spikes(),
+                post_s,
+                pre_x,
+                post_x,
+                post_aux: aux,
+                pre_tr: &self.pre_tr,
+                post_tr: &self.post_tr,
+                kpre: self.traces.pre.len(),
+                kpost,
+                reward: reward[0],
+            };
+            for &i in pre.spikes().active(0) {
+                let (k0, targets) = csr.row(i as usize);
+                let wrow = &mut w[k0..k0 + targets.len()];
+                self.log
+                    .catch_up_row(&self.rule, wrow, targets, i as usize, now);
+                step.row(w, i as usize, self.phases.pre, logged);
+            }
+            let applied = self.log.steps();
+            for &i in pre.spikes().active(0) {
+                self.log.set_applied(i as usize, applied);
+            }
+        }
+        if self.log.is_full() {
+            self.log.flush(&self.rule, w, SynapseMap::Sparse(csr));
+        }
     }
 }
 
@@ -106,25 +200,40 @@ impl<R: SynapseRule> SparseStep<'_, R> {
         }
     }
 
-    fn run(&self, w: &mut [f32], pre_on: bool, post_on: bool) {
+    /// The row of spiking source `i`: every synapse's pre term (with
+    /// `pre_on`), plus its post term where the target spiked too (when
+    /// `posts`); a synapse with neither is left alone.
+    #[inline]
+    fn row(&self, w: &mut [f32], i: usize, pre_on: bool, posts: bool) {
         let p = &self.params;
         let post_vals = self.post_s.values();
+        let pre = self.pre_side(i);
+        let (k0, cols) = self.csr.row(i);
+        for (k, &j) in (k0..).zip(cols) {
+            let j = j as usize;
+            let spiked = posts && post_vals[j] != 0.0;
+            if !pre_on && !spiked {
+                continue;
+            }
+            let post = self.post_side(j);
+            let syn = p.synapse(w[k], pre, post, self.reward);
+            let mut d = 0.0;
+            if pre_on {
+                d += self.rule.on_pre(&syn);
+            }
+            if spiked {
+                d += self.rule.on_post(&syn);
+            }
+            p.store(&mut w[k], d);
+        }
+    }
+
+    fn run(&self, w: &mut [f32], pre_on: bool, post_on: bool) {
+        let p = &self.params;
         let posts: &[u32] = if post_on { self.post_s.active(0) } else { &[] };
         if pre_on {
             for &i in self.pre_s.active(0) {
-                let i = i as usize;
-                let pre = self.pre_side(i);
-                let (k0, cols) = self.csr.row(i);
-                for (k, &j) in (k0..).zip(cols) {
-                    let j = j as usize;
-                    let post = self.post_side(j);
-                    let syn = p.synapse(w[k], pre, post, self.reward);
-                    let mut d = 0.0 + self.rule.on_pre(&syn);
-                    if !posts.is_empty() && post_vals[j] != 0.0 {
-                        d += self.rule.on_post(&syn);
-                    }
-                    p.store(&mut w[k], d);
-                }
+                self.row(w, i as usize, true, !posts.is_empty());
             }
         }
         let pre_vals = self.pre_s.values();
