@@ -12,6 +12,7 @@ use crate::train::{
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use spikeflow::datasets::Dataset;
+use spikeflow::evaluation::ConfusionMatrix;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,17 +61,158 @@ pub struct Args {
     /// checkpoints kept at each epoch's end this measures every epoch.
     #[arg(long)]
     assign_window: Option<usize>,
+    /// With a run folder and --assign-window: evaluate each checkpoint
+    /// kept at an epoch's end, and write the accuracy after each epoch to
+    /// `epochs.json` and `epoch_accuracy.png` (in --out, default the run
+    /// folder).
+    #[arg(long)]
+    each_epoch: bool,
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
     // An error means the pool exists already (several commands in one
     // process, as in tests): it is kept.
     let _ = crate::pool::init(a.threads);
-    crate::pool::on_worker(|| eval_checkpoint(a))
+    crate::pool::on_worker(|| {
+        if a.each_epoch {
+            each_epoch(a)
+        } else {
+            eval_checkpoint(a)
+        }
+    })
+}
+
+/// One checkpoint's results on the split.
+struct Evaluated {
+    /// Each read-out's confusion matrix.
+    ev: Vec<(&'static str, ConfusionMatrix)>,
+    /// The split's name and size.
+    split: (&'static str, usize),
+    seconds: f64,
+    spikes_per_image: f64,
+    /// Training images seen, and the epochs done, when it was saved.
+    seen: u64,
+    epoch: u64,
 }
 
 fn eval_checkpoint(a: &Args) -> Result<ExitCode> {
     let dir = checkpoint::locate(&a.model_dir, true)?;
+    let r = evaluate_dir(a, &dir)?;
+    for (k, cm) in &r.ev {
+        println!("{k}: {:.2}%", 100.0 * cm.accuracy());
+    }
+    println!(
+        "{:.3} ms/image, {:.1} read-out spikes/image",
+        1e3 * r.seconds / r.split.1 as f64,
+        r.spikes_per_image
+    );
+    let (k, cm) = &r.ev[0];
+    println!("confusion matrix ({k}):\n{cm}");
+    let out = a.out.clone().unwrap_or_else(|| a.model_dir.clone());
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let png = out.join(format!("confusion_{}.png", r.split.0));
+    plots::confusion(&png, &format!("{} set, {k}", r.split.0), cm)?;
+    println!("wrote {}", png.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--each-epoch`: every checkpoint of the run kept at an epoch's end.
+fn each_epoch(a: &Args) -> Result<ExitCode> {
+    if a.assign_window.is_none() {
+        bail!("--each-epoch labels every checkpoint afresh: give --assign-window N");
+    }
+    let ck_dir = a.model_dir.join("checkpoints");
+    let mut found = Vec::new();
+    let entries = std::fs::read_dir(&ck_dir).with_context(|| {
+        format!(
+            "--each-epoch needs a run folder: cannot read {}",
+            ck_dir.display()
+        )
+    })?;
+    for e in entries {
+        let path = e?.path();
+        let meta = path.join(checkpoint::META);
+        if !meta.is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&meta)
+            .with_context(|| format!("cannot read {}", meta.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", meta.display()))?;
+        let pos = &v["position"];
+        if pos["index_in_epoch"].as_u64() == Some(0) && pos["epoch"].as_u64().unwrap_or(0) > 0 {
+            found.push((pos["samples"].as_u64().unwrap_or(0), path));
+        }
+    }
+    found.sort();
+    if found.is_empty() {
+        bail!(
+            "{} holds no checkpoint written at an epoch's end",
+            ck_dir.display()
+        );
+    }
+    let mut rows = Vec::new();
+    for (_, dir) in &found {
+        let r = evaluate_dir(a, dir)?;
+        let accs: Vec<String> =
+            r.ev.iter()
+                .map(|(k, cm)| format!("{k} {:.2}%", 100.0 * cm.accuracy()))
+                .collect();
+        println!(
+            "epoch {} ({} training images): {}",
+            r.epoch,
+            r.seen,
+            accs.join(", ")
+        );
+        rows.push(r);
+    }
+    let out = a.out.clone().unwrap_or_else(|| a.model_dir.clone());
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let json: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            let mut m = serde_json::Map::new();
+            m.insert("epoch".into(), r.epoch.into());
+            m.insert("training_images".into(), r.seen.into());
+            m.insert("split".into(), r.split.0.into());
+            m.insert("images".into(), r.split.1.into());
+            m.insert("assign_window".into(), a.assign_window.into());
+            for (k, cm) in &r.ev {
+                m.insert((*k).into(), cm.accuracy().into());
+            }
+            m.insert("seconds".into(), r.seconds.into());
+            serde_json::Value::Object(m)
+        })
+        .collect();
+    let path = out.join("epochs.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&json)? + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let names: Vec<&'static str> = rows[0].ev.iter().map(|(k, _)| *k).collect();
+    let series: Vec<plots::Series<'_>> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| plots::Series {
+            name,
+            points: rows
+                .iter()
+                .map(|r| (r.seen as f64, r.ev[i].1.accuracy()))
+                .collect(),
+        })
+        .collect();
+    let png = out.join("epoch_accuracy.png");
+    plots::accuracy_curve(
+        &png,
+        &format!("{} accuracy after each epoch", rows[0].split.0),
+        &series,
+    )?;
+    println!("wrote {} and {}", path.display(), png.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Labels (as saved, or afresh with --assign-window) and evaluates the
+/// checkpoint in `dir`.
+fn evaluate_dir(a: &Args, dir: &std::path::Path) -> Result<Evaluated> {
+    let dir = dir.to_path_buf();
     let l = checkpoint::read_checkpoint(&dir)?;
     let params = &l.meta["params"];
     let spec = ModelSpec::from_json(&params["model"])
@@ -155,22 +297,15 @@ fn eval_checkpoint(a: &Args) -> Result<ExitCode> {
     let (counts, secs) = off.present(p.as_mut(), phase, &split, &rows, n, Some(&bar))?;
     bar.finish_and_clear();
     let ev = evaluate(&readouts, &counts, split.labels(), n)?;
-    for (k, cm) in &ev {
-        println!("{k}: {:.2}%", 100.0 * cm.accuracy());
-    }
-    println!(
-        "{:.3} ms/image, {:.1} read-out spikes/image",
-        1e3 * secs / split.len() as f64,
-        counts.iter().map(|&c| f64::from(c)).sum::<f64>() / split.len() as f64
-    );
-    let (k, cm) = &ev[0];
-    println!("confusion matrix ({k}):\n{cm}");
-    let out = a.out.clone().unwrap_or_else(|| a.model_dir.clone());
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let png = out.join(format!("confusion_{}.png", split.name()));
-    plots::confusion(&png, &format!("{} set, {k}", split.name()), cm)?;
-    println!("wrote {}", png.display());
-    Ok(ExitCode::SUCCESS)
+    let pos = &l.meta["position"];
+    Ok(Evaluated {
+        ev,
+        split: (split.name(), split.len()),
+        seconds: secs,
+        spikes_per_image: counts.iter().map(|&c| f64::from(c)).sum::<f64>() / split.len() as f64,
+        seen: pos["samples"].as_u64().unwrap_or(0),
+        epoch: pos["epoch"].as_u64().unwrap_or(0),
+    })
 }
 
 /// The read-outs saved with the model.

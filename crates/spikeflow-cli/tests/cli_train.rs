@@ -377,6 +377,38 @@ fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
         "0",
     ]);
 
+    // Every kept epoch end at once: epochs 1 and 2 (the third is the model).
+    let curve = d.join("curve");
+    ok(&[
+        "eval",
+        "--model-dir",
+        two.to_str().unwrap(),
+        "--each-epoch",
+        "--assign-window",
+        "60",
+        "--n-test",
+        "100",
+        "--threads",
+        "1",
+        "--out",
+        curve.to_str().unwrap(),
+    ]);
+    let epochs: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(curve.join("epochs.json")).unwrap()).unwrap();
+    let epochs = epochs.as_array().unwrap();
+    assert_eq!(epochs.len(), 2, "{epochs:?}");
+    assert_eq!(
+        (
+            epochs[0]["epoch"].as_u64(),
+            epochs[1]["training_images"].as_u64()
+        ),
+        (Some(1), Some(200))
+    );
+    assert_eq!(epochs[0]["all_activity"], test["all_activity"]);
+    assert!(curve.join("epoch_accuracy.png").is_file());
+    let e = one_line_error(&["eval", "--model-dir", two.to_str().unwrap(), "--each-epoch"]);
+    assert!(e.contains("--assign-window"), "{e}");
+
     // The one-epoch run, finished, goes on for two more from its
     // checkpoint at image 50: the three-epoch model, bit for bit.
     let e = one_line_error(&["train", "--resume", one.to_str().unwrap(), "--epochs", "3"]);
