@@ -278,9 +278,9 @@ fn diehl_cook_batched_training_is_bit_identical_for_1_and_2_threads() {
 /// Poisson trains onto 240 LIF neurons and a recurrent fixed in-degree
 /// connection, each with one delay for all synapses, learning with
 /// power-law STDP: sparse delayed delivery, the targets in blocks.
-fn sparse_delayed(steps: usize) -> Trace {
+fn sparse_delayed(steps: usize, batch: usize) -> Trace {
     use spikeflow::topology::{FixedIndegree, Sparse, WithDelays};
-    let mut b = Network::builder().batch_size(2).seed(3);
+    let mut b = Network::builder().batch_size(batch).seed(3);
     let poisson = PoissonGenerator {
         rate_hz: 150.0,
         seed: 4,
@@ -330,7 +330,15 @@ fn sparse_delayed(steps: usize) -> Trace {
 
 #[test]
 fn sparse_delayed_delivery_is_bit_identical_for_1_and_2_threads() {
-    same_for_1_and_2_threads(|| sparse_delayed(60));
+    same_for_1_and_2_threads(|| sparse_delayed(60, 2));
+}
+
+/// Batch 1: the power-law STDP's post terms wait in the log, and the rows
+/// of each step's spiking sources catch up (and the last flush runs) on
+/// the pool's threads.
+#[test]
+fn logged_sparse_learning_is_bit_identical_for_1_and_2_threads() {
+    same_for_1_and_2_threads(|| sparse_delayed(150, 1));
 }
 
 #[test]

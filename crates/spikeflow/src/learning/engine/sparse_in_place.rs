@@ -24,6 +24,11 @@ use crate::learning::{Side, SynapseRule};
 use crate::nodes::NodeCore;
 use crate::spikes::Spikes;
 use crate::topology::{Csr, SynapseMap};
+use rayon::prelude::*;
+
+/// Synapses in the rows of a step's spiking sources above which the rows
+/// (catch-up and this step's terms) are spread over the pool.
+const PAR_MIN_ROWS: usize = 1 << 15;
 
 impl<R: SynapseRule> SynapticLearner<R> {
     /// Compressed rows whose rule's step can run in place
@@ -141,12 +146,18 @@ impl<R: SynapseRule> SynapticLearner<R> {
                 kpost,
                 reward: reward[0],
             };
-            for &i in pre.spikes().active(0) {
-                let (k0, targets) = csr.row(i as usize);
-                let wrow = &mut w[k0..k0 + targets.len()];
-                self.log
-                    .catch_up_row(&self.rule, wrow, targets, i as usize, now);
-                step.row(w, i as usize, self.phases.pre, logged);
+            let active = pre.spikes().active(0);
+            let (log, rule, pre_on) = (&self.log, &self.rule, self.phases.pre);
+            let one = |(i, wrow): (usize, &mut [f32])| {
+                log.catch_up_row(rule, wrow, csr.row(i).1, i, now);
+                step.row(wrow, i, pre_on, logged);
+            };
+            let rows = step.rows_of(w, active);
+            let work: usize = rows.iter().map(|(_, r)| r.len()).sum();
+            if crate::parallel::worth(work, PAR_MIN_ROWS) {
+                rows.into_par_iter().for_each(one);
+            } else {
+                rows.into_iter().for_each(one);
             }
             let applied = self.log.steps();
             for &i in pre.spikes().active(0) {
@@ -204,19 +215,19 @@ impl<R: SynapseRule> SparseStep<'_, R> {
     /// `pre_on`), plus its post term where the target spiked too (when
     /// `posts`); a synapse with neither is left alone.
     #[inline]
-    fn row(&self, w: &mut [f32], i: usize, pre_on: bool, posts: bool) {
+    fn row(&self, wrow: &mut [f32], i: usize, pre_on: bool, posts: bool) {
         let p = &self.params;
         let post_vals = self.post_s.values();
         let pre = self.pre_side(i);
-        let (k0, cols) = self.csr.row(i);
-        for (k, &j) in (k0..).zip(cols) {
+        let (_, cols) = self.csr.row(i);
+        for (w, &j) in wrow.iter_mut().zip(cols) {
             let j = j as usize;
             let spiked = posts && post_vals[j] != 0.0;
             if !pre_on && !spiked {
                 continue;
             }
             let post = self.post_side(j);
-            let syn = p.synapse(w[k], pre, post, self.reward);
+            let syn = p.synapse(*w, pre, post, self.reward);
             let mut d = 0.0;
             if pre_on {
                 d += self.rule.on_pre(&syn);
@@ -224,8 +235,23 @@ impl<R: SynapseRule> SparseStep<'_, R> {
             if spiked {
                 d += self.rule.on_post(&syn);
             }
-            p.store(&mut w[k], d);
+            p.store(w, d);
         }
+    }
+
+    /// The weights of the rows of `rows` (ascending, distinct), each with
+    /// its source.
+    fn rows_of<'w>(&self, w: &'w mut [f32], rows: &[u32]) -> Vec<(usize, &'w mut [f32])> {
+        let mut out = Vec::with_capacity(rows.len());
+        let (mut rest, mut at) = (w, 0);
+        for &i in rows {
+            let (k0, cols) = self.csr.row(i as usize);
+            let (_, tail) = rest.split_at_mut(k0 - at);
+            let (wrow, tail) = tail.split_at_mut(cols.len());
+            out.push((i as usize, wrow));
+            (rest, at) = (tail, k0 + cols.len());
+        }
+        out
     }
 
     fn run(&self, w: &mut [f32], pre_on: bool, post_on: bool) {
@@ -233,7 +259,13 @@ impl<R: SynapseRule> SparseStep<'_, R> {
         let posts: &[u32] = if post_on { self.post_s.active(0) } else { &[] };
         if pre_on {
             for &i in self.pre_s.active(0) {
-                self.row(w, i as usize, true, !posts.is_empty());
+                let (k0, cols) = self.csr.row(i as usize);
+                self.row(
+                    &mut w[k0..k0 + cols.len()],
+                    i as usize,
+                    true,
+                    !posts.is_empty(),
+                );
             }
         }
         let pre_vals = self.pre_s.values();
