@@ -348,21 +348,23 @@ fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
             "ckpt-000000250"
         ]
     );
+    // eval labelling afresh from the last 60 training images, on 100 tests.
+    let eval = |model: &Path, out: &Path, extra: &[&str]| {
+        let (model, out) = (model.to_str().unwrap(), out.to_str().unwrap());
+        let args = [
+            "eval",
+            "--model-dir",
+            model,
+            "--assign-window",
+            "60",
+            "--n-test",
+            "100",
+        ];
+        let o = ok(&[&args[..], &["--threads", "1", "--out", out], extra].concat());
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
     let ck = two.join("checkpoints/ckpt-000000100");
-    let o = ok(&[
-        "eval",
-        "--model-dir",
-        ck.to_str().unwrap(),
-        "--assign-window",
-        "60",
-        "--n-test",
-        "100",
-        "--threads",
-        "1",
-        "--out",
-        d.to_str().unwrap(),
-    ]);
-    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let text = eval(&ck, &d, &[]);
     let test = &summary(&one)["results"]["test"];
     assert!(test["all_activity"].as_f64().unwrap() > 0.2, "{test}");
     for k in ["all_activity", "proportion_weighting"] {
@@ -379,20 +381,7 @@ fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
 
     // Every kept epoch end at once: epochs 1 and 2 (the third is the model).
     let curve = d.join("curve");
-    ok(&[
-        "eval",
-        "--model-dir",
-        two.to_str().unwrap(),
-        "--each-epoch",
-        "--assign-window",
-        "60",
-        "--n-test",
-        "100",
-        "--threads",
-        "1",
-        "--out",
-        curve.to_str().unwrap(),
-    ]);
+    eval(&two, &curve, &["--each-epoch"]);
     let epochs: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(curve.join("epochs.json")).unwrap()).unwrap();
     let epochs = epochs.as_array().unwrap();

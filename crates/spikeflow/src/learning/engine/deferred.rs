@@ -201,12 +201,26 @@ impl PostLog {
         self.applied[i] = steps as u32;
     }
 
+    /// Source `i` at logged step `t`, as a replay sees it: it did not spike
+    /// (else its row would have caught up then), its traces as logged.
+    #[inline]
+    fn pre_side(&self, t: usize, i: usize) -> Side<'_> {
+        let (n, kpre) = (self.n_pre, self.kpre);
+        Side {
+            s: 0.0,
+            x: self.pre_x[t * n + i],
+            traces: &self.pre_tr[(t * n + i) * kpre..(t * n + i + 1) * kpre],
+            state: &[],
+            variable: 0.0,
+        }
+    }
+
     /// Replays into row `i` the logged steps it lacks before step `until`
     /// (its source did not spike in any of them, so its spike is 0).
     #[inline]
     pub fn catch_up<R: SynapseRule>(&self, rule: &R, wrow: &mut [f32], i: usize, until: usize) {
         let Some(p) = self.params else { return };
-        let (n, kpre, kpost) = (self.n_pre, self.kpre, self.kpost);
+        let kpost = self.kpost;
         let from = self.applied[i];
         let first = self.busy.partition_point(|&t| t < from);
         for &t in &self.busy[first..] {
@@ -214,13 +228,7 @@ impl PostLog {
             if t >= until {
                 break;
             }
-            let pre = Side {
-                s: 0.0,
-                x: self.pre_x[t * n + i],
-                traces: &self.pre_tr[(t * n + i) * kpre..(t * n + i + 1) * kpre],
-                state: &[],
-                variable: 0.0,
-            };
+            let pre = self.pre_side(t, i);
             let (a, b) = (self.col_start[t], self.col_start[t + 1]);
             post_terms(
                 rule,
@@ -251,7 +259,7 @@ impl PostLog {
         if from as usize >= until {
             return;
         }
-        let (n, kpre, kpost) = (self.n_pre, self.kpre, self.kpost);
+        let kpost = self.kpost;
         let (by, cols) = (&self.by_target, &self.cols);
         for (w, &j) in wrow.iter_mut().zip(targets) {
             let j = j as usize;
@@ -265,13 +273,7 @@ impl PostLog {
                 if t >= until {
                     break;
                 }
-                let pre = Side {
-                    s: 0.0,
-                    x: self.pre_x[t * n + i],
-                    traces: &self.pre_tr[(t * n + i) * kpre..(t * n + i + 1) * kpre],
-                    state: &[],
-                    variable: 0.0,
-                };
+                let pre = self.pre_side(t, i);
                 let post = Side {
                     s: cols.s[q],
                     x: cols.x[q],

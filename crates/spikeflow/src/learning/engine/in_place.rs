@@ -72,6 +72,28 @@ impl PostCols {
         self.j.is_empty()
     }
 
+    /// This step's spiking targets `posts` with their spike values, trace,
+    /// variable and `k` rule traces each (all per-target arrays).
+    pub fn gather(
+        &mut self,
+        posts: &[u32],
+        vals: &[f32],
+        x: &[f32],
+        aux: &[f32],
+        tr: &[f32],
+        k: usize,
+    ) {
+        self.clear();
+        for &jj in posts {
+            let j = jj as usize;
+            self.j.push(jj);
+            self.s.push(vals[j]);
+            self.x.push(x[j]);
+            self.aux.push(aux[j]);
+            self.tr.extend_from_slice(&tr[j * k..(j + 1) * k]);
+        }
+    }
+
     pub fn extend(&mut self, o: &PostCols) {
         self.j.extend_from_slice(&o.j);
         self.s.extend_from_slice(&o.s);
@@ -295,17 +317,8 @@ impl<R: SynapseRule> SynapticLearner<R> {
         let aux = post_aux.unwrap_or(&self.zeros[..n_post]);
         let post_vals = post_s.values();
         let kpost = self.traces.post.len();
-        let cols = &mut self.post_cols;
-        cols.clear();
-        for &jj in posts {
-            let j = jj as usize;
-            cols.j.push(jj);
-            cols.s.push(post_vals[j]);
-            cols.x.push(post_x[j]);
-            cols.aux.push(aux[j]);
-            cols.tr
-                .extend_from_slice(&self.post_tr[j * kpost..(j + 1) * kpost]);
-        }
+        self.post_cols
+            .gather(posts, post_vals, post_x, aux, &self.post_tr, kpost);
         let pre_x = pre.trace().unwrap_or(&self.zeros[..n_pre]);
         let row = RowUpdate {
             rule: &self.rule,

@@ -63,7 +63,27 @@ impl<R: SynapseRule> SynapticLearner<R> {
             self.log_step(csr, w, params, pre, post, post_aux, reward);
             return true;
         }
-        let step = SparseStep {
+        let step = self.sparse_step(csr, params, pre, post, post_aux, reward);
+        step.run(w, self.phases.pre, self.phases.post);
+        if !bounded {
+            tail.apply_all(w);
+        }
+        true
+    }
+
+    /// What one step's row updates read, `post_s` seen late where the rule
+    /// says so; zeros where a population keeps no trace or variable.
+    #[allow(clippy::too_many_arguments)]
+    fn sparse_step<'a>(
+        &'a self,
+        csr: &'a Csr,
+        params: StepParams,
+        pre: &'a NodeCore,
+        post: &'a NodeCore,
+        post_aux: Option<&'a [f32]>,
+        reward: &[f32],
+    ) -> SparseStep<'a, R> {
+        SparseStep {
             rule: &self.rule,
             params,
             csr,
@@ -77,12 +97,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
             kpre: self.traces.pre.len(),
             kpost: self.traces.post.len(),
             reward: reward[0],
-        };
-        step.run(w, self.phases.pre, self.phases.post);
-        if !bounded {
-            tail.apply_all(w);
         }
-        true
     }
 
     /// The deferred step: this step's spiking targets and the source
@@ -105,20 +120,13 @@ impl<R: SynapseRule> SynapticLearner<R> {
         let post_x = post.trace().unwrap_or(&self.zeros[..n_post]);
         let aux = post_aux.unwrap_or(&self.zeros[..n_post]);
         let kpost = self.traces.post.len();
-        let cols = &mut self.post_cols;
-        cols.clear();
-        if self.phases.post {
-            let vals = post_s.values();
-            for &jj in post_s.active(0) {
-                let j = jj as usize;
-                cols.j.push(jj);
-                cols.s.push(vals[j]);
-                cols.x.push(post_x[j]);
-                cols.aux.push(aux[j]);
-                cols.tr
-                    .extend_from_slice(&self.post_tr[j * kpost..(j + 1) * kpost]);
-            }
-        }
+        let posts: &[u32] = if self.phases.post {
+            post_s.active(0)
+        } else {
+            &[]
+        };
+        self.post_cols
+            .gather(posts, post_s.values(), post_x, aux, &self.post_tr, kpost);
         let pre_x = pre.trace().unwrap_or(&self.zeros[..n_pre]);
         self.log.use_rows(n_post);
         let logged = !self.post_cols.is_empty();
@@ -129,40 +137,24 @@ impl<R: SynapseRule> SynapticLearner<R> {
         // The rows of spiking sources: up to this step through the log,
         // then this step's own terms (their spike is not 0, so a replay
         // could not give them).
-        {
-            let now = self.log.steps() - usize::from(logged);
-            let step = SparseStep {
-                rule: &self.rule,
-                params,
-                csr,
-                pre_s: pre.spikes(),
-                post_s,
-                pre_x,
-                post_x,
-                post_aux: aux,
-                pre_tr: &self.pre_tr,
-                post_tr: &self.post_tr,
-                kpre: self.traces.pre.len(),
-                kpost,
-                reward: reward[0],
-            };
-            let active = pre.spikes().active(0);
-            let (log, rule, pre_on) = (&self.log, &self.rule, self.phases.pre);
-            let one = |(i, wrow): (usize, &mut [f32])| {
-                log.catch_up_row(rule, wrow, csr.row(i).1, i, now);
-                step.row(wrow, i, pre_on, logged);
-            };
-            let rows = step.rows_of(w, active);
-            let work: usize = rows.iter().map(|(_, r)| r.len()).sum();
-            if crate::parallel::worth(work, PAR_MIN_ROWS) {
-                rows.into_par_iter().for_each(one);
-            } else {
-                rows.into_iter().for_each(one);
-            }
-            let applied = self.log.steps();
-            for &i in pre.spikes().active(0) {
-                self.log.set_applied(i as usize, applied);
-            }
+        let now = self.log.steps() - usize::from(logged);
+        let step = self.sparse_step(csr, params, pre, post, post_aux, reward);
+        let active = pre.spikes().active(0);
+        let (log, rule, pre_on) = (&self.log, &self.rule, self.phases.pre);
+        let one = |(i, wrow): (usize, &mut [f32])| {
+            log.catch_up_row(rule, wrow, csr.row(i).1, i, now);
+            step.row(wrow, i, pre_on, logged);
+        };
+        let rows = step.rows_of(w, active);
+        let work: usize = rows.iter().map(|(_, r)| r.len()).sum();
+        if crate::parallel::worth(work, PAR_MIN_ROWS) {
+            rows.into_par_iter().for_each(one);
+        } else {
+            rows.into_iter().for_each(one);
+        }
+        let applied = self.log.steps();
+        for &i in active {
+            self.log.set_applied(i as usize, applied);
         }
         if self.log.is_full() {
             self.log.flush(&self.rule, w, SynapseMap::Sparse(csr));
