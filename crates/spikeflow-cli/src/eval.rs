@@ -62,9 +62,9 @@ pub struct Args {
     #[arg(long)]
     assign_window: Option<usize>,
     /// With a run folder and --assign-window: evaluate each checkpoint
-    /// kept at an epoch's end, and write the accuracy after each epoch to
-    /// `epochs.json` and `epoch_accuracy.png` (in --out, default the run
-    /// folder).
+    /// kept at an epoch's end, and the finished model (the last epoch's
+    /// end), and write the accuracy after each epoch to `epochs.json` and
+    /// `epoch_accuracy.png` (in --out, default the run folder).
     #[arg(long)]
     each_epoch: bool,
 }
@@ -129,8 +129,13 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
             ck_dir.display()
         )
     })?;
+    // The checkpoints, then the finished model (the last epoch's end).
+    let mut dirs = Vec::new();
     for e in entries {
-        let path = e?.path();
+        dirs.push(e?.path());
+    }
+    dirs.push(a.model_dir.join("model"));
+    for path in dirs {
         let meta = path.join(checkpoint::META);
         if !meta.is_file() {
             continue;
@@ -140,8 +145,11 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
         let v: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{} is not JSON", meta.display()))?;
         let pos = &v["position"];
-        if pos["index_in_epoch"].as_u64() == Some(0) && pos["epoch"].as_u64().unwrap_or(0) > 0 {
-            found.push((pos["samples"].as_u64().unwrap_or(0), path));
+        let samples = pos["samples"].as_u64().unwrap_or(0);
+        let epoch_end =
+            pos["index_in_epoch"].as_u64() == Some(0) && pos["epoch"].as_u64().unwrap_or(0) > 0;
+        if epoch_end && found.iter().all(|(s, _)| *s != samples) {
+            found.push((samples, path));
         }
     }
     found.sort();

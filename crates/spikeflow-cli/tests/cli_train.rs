@@ -379,20 +379,18 @@ fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
         "0",
     ]);
 
-    // Every kept epoch end at once: epochs 1 and 2 (the third is the model).
+    // Every epoch at once: the kept epoch ends (1, 2) and the model (3).
     let curve = d.join("curve");
     eval(&two, &curve, &["--each-epoch"]);
     let epochs: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(curve.join("epochs.json")).unwrap()).unwrap();
     let epochs = epochs.as_array().unwrap();
-    assert_eq!(epochs.len(), 2, "{epochs:?}");
-    assert_eq!(
-        (
-            epochs[0]["epoch"].as_u64(),
-            epochs[1]["training_images"].as_u64()
-        ),
-        (Some(1), Some(200))
-    );
+    let seen: Vec<_> = epochs
+        .iter()
+        .map(|e| (e["epoch"].as_u64(), e["training_images"].as_u64()))
+        .collect();
+    let want = [(1, 100), (2, 200), (3, 300)].map(|(e, n)| (Some(e), Some(n)));
+    assert_eq!(seen, want, "{epochs:?}");
     assert_eq!(epochs[0]["all_activity"], test["all_activity"]);
     assert!(curve.join("epoch_accuracy.png").is_file());
     let e = one_line_error(&["eval", "--model-dir", two.to_str().unwrap(), "--each-epoch"]);
