@@ -200,6 +200,23 @@ impl Spikes {
         self.binary = binary;
     }
 
+    /// Sets binary spikes from each row's spiking neurons (increasing),
+    /// writing only the entries that change: O(spikes), not O(n).
+    pub(crate) fn set_binary_active(&mut self, rows: &[Vec<u32>]) {
+        let n = self.n;
+        for (b, (list, new)) in self.active.iter_mut().zip(rows).enumerate() {
+            let values = &mut self.values[b * n..(b + 1) * n];
+            for &j in list.iter() {
+                values[j as usize] = 0.0;
+            }
+            for &j in new {
+                values[j as usize] = 1.0;
+            }
+            list.clone_from(new);
+        }
+        self.binary = true;
+    }
+
     /// Records whether every value is 0 or 1 (after rows were set with
     /// [`set_row`]).
     pub(crate) fn set_binary(&mut self, binary: bool) {

@@ -183,6 +183,33 @@ fn what_cannot_be_cut_is_refused_by_name() {
     let e = refused(b, 1);
     assert!(e.contains("per-synapse"), "{e}");
 
+    // A whole-connection rule that cannot be cut by target.
+    #[derive(Debug)]
+    struct Uncut;
+    impl spikeflow::learning::ConnectionRule for Uncut {
+        fn name(&self) -> &str {
+            "Uncut"
+        }
+        fn update(&mut self, _c: spikeflow::learning::WholeConnection<'_>) {}
+        fn restrict_targets(
+            &self,
+            _n_pre: usize,
+            _n_post: usize,
+            _targets: std::ops::Range<usize>,
+        ) -> spikeflow::learning::RulePart {
+            spikeflow::learning::RulePart::Refused
+        }
+    }
+    let mut b = Network::builder();
+    b.add_population("A", &[4], Input, NodeOptions::default());
+    b.add_population("B", &[4], LifNodes::default(), NodeOptions::default());
+    b.connect(Connect::new("A", "B", Dense::with_weights(vec![1.0; 16])).connection_rule(Uncut));
+    let e = refused(b, 2);
+    assert!(
+        e.contains("A -> B") && e.contains("rule Uncut cannot be cut"),
+        "{e}"
+    );
+
     // A synapse outside the ends is refused on every process, not dropped
     // by the process that does not own its (missing) target.
     fn bad_synapse(_rank: usize) -> NetworkBuilder {

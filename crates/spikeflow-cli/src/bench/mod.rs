@@ -108,6 +108,11 @@ pub struct Args {
     /// added to each JSON line and summarised on stderr.
     #[arg(long)]
     profile: bool,
+    /// Paper model: cut the network into this many parts, each on a thread
+    /// of its own for the whole run, meeting once per step (1: one network,
+    /// whose steps use the pool's threads where a phase is large enough).
+    #[arg(long, default_value_t = 1)]
+    parts: usize,
     /// Scale of the work thresholds above which a step's regions run in
     /// parallel (`spikeflow::parallel::set_threshold_scale`; smaller goes
     /// parallel sooner), to tune for a machine.

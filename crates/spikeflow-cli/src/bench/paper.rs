@@ -17,7 +17,7 @@ use super::Args;
 use anyhow::Result;
 use rayon::prelude::*;
 use serde_json::{json, Map};
-use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
+use spikeflow::models::diehl_cook_paper::{DiehlCookPaper, PaperParts, PaperPresenter};
 use spikeflow::models::Presenter;
 use std::time::Instant;
 
@@ -48,16 +48,20 @@ pub(super) fn run(a: &Args) -> Result<()> {
     for &n in &sizes {
         let (warm, measured) = plan(a, n, 1);
         let t0 = Instant::now();
-        let mut p = DiehlCookPaper {
+        let cfg = DiehlCookPaper {
             n_neurons: n,
             seed: a.seed,
             ..Default::default()
-        }
-        .build()?;
+        };
+        let mut p = if a.parts > 1 {
+            Model::Parts(cfg.build_parts(a.parts)?)
+        } else {
+            Model::One(Box::new(cfg.build()?))
+        };
         let build_s = t0.elapsed().as_secs_f64();
         eprintln!(
-            "[paper] N={n} threads={} warmup={warm} measured={measured} (build {build_s:.2}s)",
-            a.threads
+            "[paper] N={n} threads={} parts={} warmup={warm} measured={measured} (build {build_s:.2}s)",
+            a.threads, a.parts
         );
         for learn in [true, false] {
             let mut times = Vec::new();
@@ -89,6 +93,9 @@ pub(super) fn run(a: &Args) -> Result<()> {
             );
         }
         // Learning off in blocks: a copy per thread from the trained state.
+        let Model::One(p) = p else {
+            continue;
+        };
         let snap = p.network().snapshot();
         let blocks = a.threads.max(1);
         let mut copies = (0..blocks)
@@ -105,13 +112,13 @@ pub(super) fn run(a: &Args) -> Result<()> {
             .collect::<Result<Vec<_>>>()?;
         let show = |copies: &mut [_], range: std::ops::Range<usize>| -> Result<f64> {
             let t = Instant::now();
-            copies.par_iter_mut().try_for_each(
-                |q: &mut spikeflow::models::diehl_cook_paper::PaperPresenter| {
+            copies
+                .par_iter_mut()
+                .try_for_each(|q: &mut PaperPresenter| {
                     range
                         .clone()
                         .try_for_each(|k| q.present(&img(k), false).map(|_| ()))
-                },
-            )?;
+                })?;
             Ok(t.elapsed().as_secs_f64())
         };
         show(&mut copies, 0..warm)?;
@@ -128,6 +135,27 @@ pub(super) fn run(a: &Args) -> Result<()> {
     Ok(())
 }
 
+/// The network timed: one presenter, or one cut into parts on threads.
+enum Model {
+    One(Box<PaperPresenter>),
+    Parts(PaperParts),
+}
+
+impl Model {
+    fn present(&mut self, image: &[f32], learning: bool) -> spikeflow::Result<Vec<f32>> {
+        match self {
+            Model::One(p) => p.present(image, learning),
+            Model::Parts(p) => p.present(image, learning),
+        }
+    }
+    fn presentations(&self) -> u64 {
+        match self {
+            Model::One(p) => p.presentations(),
+            Model::Parts(p) => p.presentations(),
+        }
+    }
+}
+
 /// The fields every line of the workload has.
 fn record(a: &Args, n: usize, learning: bool, s_per_sample: f64) -> Map<String, serde_json::Value> {
     let mut rec = Map::new();
@@ -137,6 +165,7 @@ fn record(a: &Args, n: usize, learning: bool, s_per_sample: f64) -> Map<String, 
     rec.insert("n_neurons".into(), json!(n));
     rec.insert("n".into(), json!(n));
     rec.insert("threads".into(), json!(a.threads));
+    rec.insert("parts".into(), json!(a.parts));
     rec.insert("dt_ms".into(), json!(0.5));
     rec.insert("seed".into(), json!(a.seed));
     rec.insert("learning".into(), json!(learning));

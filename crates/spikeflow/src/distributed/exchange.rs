@@ -4,8 +4,9 @@
 //! one process ([`local_cluster`], for tests and for trying a partition
 //! without MPI) and alone ([`Solo`]).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The collective a distributed network needs. Every process calls it at
 /// the same point of the run (once per step when any connection leaves a
@@ -80,9 +81,11 @@ pub fn local_cluster(ranks: usize) -> Vec<LocalExchange> {
             slots: vec![Vec::new(); ranks],
             arrived: 0,
             generation: 0,
+            sleepers: 0,
             result: Arc::new(Vec::new()),
         }),
         done: Condvar::new(),
+        generation: AtomicU64::new(0),
     });
     (0..ranks)
         .map(|rank| LocalExchange {
@@ -97,6 +100,13 @@ pub fn local_cluster(ranks: usize) -> Vec<LocalExchange> {
 /// all-gather before it gives up (panics).
 pub const LOCAL_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long a rank of a [`local_cluster`] spins for the others before it
+/// sleeps. A network step exchanges once: ranks on cores of their own
+/// arrive within microseconds of each other, and a sleep and wake-up
+/// (a futex round trip, ~5–10 µs on a VM) would cost more than the step's
+/// work at a few thousand neurons per rank.
+const SPIN: Duration = Duration::from_micros(50);
+
 /// One rank of a [`local_cluster`].
 #[derive(Debug)]
 pub struct LocalExchange {
@@ -109,6 +119,8 @@ pub struct LocalExchange {
 struct LocalShared {
     round: Mutex<Round>,
     done: Condvar,
+    /// `Round::generation`, readable without the lock (for spinning).
+    generation: AtomicU64,
 }
 
 /// The all-gather in progress: the slots written so far; the last rank to
@@ -118,6 +130,9 @@ struct Round {
     slots: Vec<Vec<u32>>,
     arrived: usize,
     generation: u64,
+    /// Ranks waiting on the condition variable (the last to arrive wakes
+    /// them only if there are any).
+    sleepers: usize,
     result: Arc<Vec<Vec<u32>>>,
 }
 
@@ -129,7 +144,8 @@ impl Exchange for LocalExchange {
         self.ranks
     }
     fn all_gather(&mut self, local: &[u32], out: &mut Vec<u32>, counts: &mut Vec<usize>) {
-        let mut round = self.shared.round.lock().unwrap_or_else(|e| e.into_inner());
+        let shared = &*self.shared;
+        let mut round = shared.round.lock().unwrap_or_else(|e| e.into_inner());
         round.slots[self.rank] = local.to_vec();
         round.arrived += 1;
         let generation = round.generation;
@@ -138,21 +154,38 @@ impl Exchange for LocalExchange {
             round.result = Arc::new(slots);
             round.arrived = 0;
             round.generation += 1;
-            self.shared.done.notify_all();
+            shared.generation.store(round.generation, Ordering::Release);
+            if round.sleepers > 0 {
+                shared.done.notify_all();
+            }
         } else {
-            let (r, timeout) = self
-                .shared
-                .done
-                .wait_timeout_while(round, LOCAL_TIMEOUT, |r| r.generation == generation)
-                .unwrap_or_else(|e| e.into_inner());
-            round = r;
-            if timeout.timed_out() {
-                panic!(
-                    "rank {} of a local cluster waited {} s for the other ranks' all-gather: \
-                     a rank stopped early or the ranks diverged",
-                    self.rank,
-                    LOCAL_TIMEOUT.as_secs()
-                );
+            drop(round);
+            let start = Instant::now();
+            let mut spins = 0u32;
+            while shared.generation.load(Ordering::Acquire) == generation {
+                std::hint::spin_loop();
+                spins += 1;
+                if spins % 64 == 0 && start.elapsed() > SPIN {
+                    break;
+                }
+            }
+            round = shared.round.lock().unwrap_or_else(|e| e.into_inner());
+            if round.generation == generation {
+                round.sleepers += 1;
+                let (r, timeout) = shared
+                    .done
+                    .wait_timeout_while(round, LOCAL_TIMEOUT, |r| r.generation == generation)
+                    .unwrap_or_else(|e| e.into_inner());
+                round = r;
+                round.sleepers -= 1;
+                if timeout.timed_out() {
+                    panic!(
+                        "rank {} of a local cluster waited {} s for the other ranks' all-gather: \
+                         a rank stopped early or the ranks diverged",
+                        self.rank,
+                        LOCAL_TIMEOUT.as_secs()
+                    );
+                }
             }
         }
         let result = Arc::clone(&round.result);

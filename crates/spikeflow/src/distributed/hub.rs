@@ -52,8 +52,13 @@ struct Exchanged {
     ranges: Vec<Range<usize>>,
     /// This process's spikes of this step, encoded.
     local: Vec<u32>,
-    /// The whole population's spikes of this step, `[batch × n]`.
-    whole: Vec<f32>,
+    /// The whole population's spikes of this step: per batch row, the
+    /// spiking neurons (increasing) and, when some spike is not 1, their
+    /// values.
+    active: Vec<Vec<u32>>,
+    values: Vec<Vec<f32>>,
+    /// Whether every spike of this step is 1.
+    binary: bool,
 }
 
 /// The hub, shared by the populations of one process's network.
@@ -93,7 +98,9 @@ impl Hub {
             n,
             ranges,
             local: Vec::new(),
-            whole: vec![0.0; batch * n],
+            active: vec![Vec::new(); batch],
+            values: vec![Vec::new(); batch],
+            binary: true,
         });
         self.pops.len() - 1
     }
@@ -123,7 +130,7 @@ impl Hub {
     }
 
     /// The step's all-gather: every population's spikes from every process
-    /// into its whole array.
+    /// into its spike lists.
     fn exchange(&mut self) {
         self.send.clear();
         for p in &self.pops {
@@ -133,7 +140,9 @@ impl Hub {
         self.exchange
             .all_gather(&self.send, &mut self.recv, &mut self.counts);
         for p in &mut self.pops {
-            p.whole.fill(0.0);
+            p.active.iter_mut().for_each(Vec::clear);
+            p.values.iter_mut().for_each(Vec::clear);
+            p.binary = true;
         }
         let mut at = 0;
         for (rank, &count) in self.counts.iter().enumerate() {
@@ -150,29 +159,37 @@ impl Hub {
 }
 
 impl Exchanged {
-    /// Writes rank `rank`'s encoded spikes into the whole array.
+    /// Appends rank `rank`'s encoded spikes to the spike lists (ranks
+    /// arrive in order, so each row's list stays increasing).
     fn decode(&mut self, rank: usize, words: &[u32]) {
-        let range = &self.ranges[rank];
-        let (n_local, n) = (range.len(), self.n);
+        let start = self.ranges[rank].start as u32;
         let binary = words[0] == 1;
+        self.binary &= binary;
         let mut k = 1;
         let mut b = 0;
         while k < words.len() {
             let count = words[k] as usize;
             let idx = &words[k + 1..k + 1 + count];
             k += 1 + count;
-            let row = &mut self.whole[b * n + range.start..b * n + range.start + n_local];
+            self.active[b].extend(idx.iter().map(|&j| start + j));
             if binary {
-                for &j in idx {
-                    row[j as usize] = 1.0;
-                }
+                self.values[b].extend(std::iter::repeat_n(1.0, count));
             } else {
-                for (&j, &v) in idx.iter().zip(&words[k..k + count]) {
-                    row[j as usize] = f32::from_bits(v);
-                }
+                self.values[b].extend(words[k..k + count].iter().map(|&v| f32::from_bits(v)));
                 k += count;
             }
             b += 1;
+        }
+    }
+
+    /// This step's spikes as a dense `[batch × n]` input.
+    fn write_dense(&self, input: &mut [f32]) {
+        input.fill(0.0);
+        for (b, (active, values)) in self.active.iter().zip(&self.values).enumerate() {
+            let row = &mut input[b * self.n..(b + 1) * self.n];
+            for (&j, &v) in active.iter().zip(values) {
+                row[j as usize] = v;
+            }
         }
     }
 }
@@ -330,7 +347,17 @@ impl Population for Mirror {
             if self.leader {
                 hub.exchange();
             }
-            input.copy_from_slice(&hub.pops[self.slot].whole);
+            let pop = &hub.pops[self.slot];
+            let core = self.inner.core_mut();
+            if pop.binary && core.trace.is_none() && core.summed.is_none() && !core.clamps.pending()
+            {
+                // All the input step would do: set the spikes. Only the
+                // neurons that spiked at the last step or this one are
+                // touched, not the whole population.
+                core.spikes.set_binary_active(&pop.active);
+                return;
+            }
+            pop.write_dense(input);
         }
         self.inner.step(input, ctx);
     }

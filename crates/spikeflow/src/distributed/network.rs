@@ -204,11 +204,23 @@ impl DistributedNetwork {
                         c.topology.type_name()
                     ))
                 })?;
+            let rule = match c.rule {
+                Some(rule) => Some(
+                    rule.restrict_targets(src.n, tgt.n, tgt.ranges[rank].clone())
+                        .map_err(|name| {
+                            Error::Unsupported(format!(
+                                "connection {whole}: its rule {name} cannot be cut by target"
+                            ))
+                        })?,
+                ),
+                None => None,
+            };
             let source = format!("{}{MIRROR}", c.source);
             names.push((whole, format!("{source} -> {}", c.target)));
             local.conns.push(Connect {
                 source,
                 topology,
+                rule,
                 ..c
             });
         }
@@ -396,11 +408,11 @@ impl DistributedNetwork {
                             format!("values must be finite, got {bad}"),
                         ));
                     }
-                    let data = cut_rows(t.data(), part.n, &mine);
+                    let data = crate::topology::columns(t.data(), part.n, &mine);
                     values.push((name, Tensor::new(local_shape.clone(), data)?));
                 }
                 RunInput::Spikes(s) => {
-                    let data = cut_rows(s.data(), part.n, &mine);
+                    let data = crate::topology::columns(s.data(), part.n, &mine);
                     spikes.push((name, SpikeRaster::new(local_shape, data)?));
                 }
             }
@@ -742,11 +754,4 @@ fn whole_names(e: Error) -> Error {
 
 fn lock(hub: &SharedHub) -> std::sync::MutexGuard<'_, Hub> {
     hub.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Columns `mine` of every row of `n` values.
-fn cut_rows<T: Copy>(data: &[T], n: usize, mine: &Range<usize>) -> Vec<T> {
-    data.chunks_exact(n)
-        .flat_map(|row| row[mine.clone()].iter().copied())
-        .collect()
 }

@@ -131,6 +131,21 @@ pub trait ConnectionRule: Send + Sync + std::fmt::Debug {
     fn load_state(&mut self, _get: &mut dyn FnMut(&str) -> Option<Vec<f32>>) -> Result<(), String> {
         Ok(())
     }
+    /// The rule of the part of its connection onto targets `targets` of
+    /// `n_post` (target `j` renumbered `j − targets.start`, sources
+    /// unchanged), which one process of a
+    /// [distributed](crate::distributed) network owns. The default,
+    /// [`RulePart::Unchanged`], suits a rule that sizes everything it keeps
+    /// in [`resize`](Self::resize); a rule configured per synapse (delays,
+    /// masks) cuts its configuration ([`RulePart::Cut`]) or refuses.
+    fn restrict_targets(
+        &self,
+        _n_pre: usize,
+        _n_post: usize,
+        _targets: std::ops::Range<usize>,
+    ) -> RulePart {
+        RulePart::Unchanged
+    }
     /// Why the last [`update`](Self::update) failed, if it did (a rule
     /// written in another language raised); taken once. The network then
     /// stops the run after this step with
@@ -139,6 +154,18 @@ pub trait ConnectionRule: Send + Sync + std::fmt::Debug {
     fn take_error(&mut self) -> Option<String> {
         None
     }
+}
+
+/// What a [`ConnectionRule`] becomes on one process's part of its
+/// connection ([`ConnectionRule::restrict_targets`]).
+#[derive(Debug)]
+pub enum RulePart {
+    /// The rule serves the part as it is.
+    Unchanged,
+    /// The rule of the part.
+    Cut(Box<dyn ConnectionRule>),
+    /// The rule cannot learn on a part of its connection.
+    Refused,
 }
 
 /// Drives a [`ConnectionRule`] as a learner: keeps its rule traces, hands it

@@ -46,7 +46,7 @@ mod rmax;
 mod stdp;
 mod stdp_pl;
 
-pub use connection_rule::{ConnectionInfo, ConnectionRule, WholeConnection};
+pub use connection_rule::{ConnectionInfo, ConnectionRule, RulePart, WholeConnection};
 pub use diehl_cook::DiehlAndCook;
 pub use engine::{ArrayRule, Block, Phase, SynapseBatch, TermShape, Terms, WeightChanges};
 pub use hebbian::Hebbian;

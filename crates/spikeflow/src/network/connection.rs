@@ -3,7 +3,7 @@
 
 use crate::learning::connection_rule::WholeLearner;
 use crate::learning::engine::{ArrayLearner, LearnContext, Learner, SynapticLearner, Tail};
-use crate::learning::{ArrayRule, ConnectionRule, LearningOptions, SynapseRule};
+use crate::learning::{ArrayRule, ConnectionRule, LearningOptions, RulePart, SynapseRule};
 use crate::nodes::{NodeCore, Population};
 use crate::topology::{Bound, NormMode, SynapseMap, Topology, TopologySpec};
 
@@ -28,46 +28,80 @@ pub struct Connect {
 /// per-synapse and whole-connection rules alike.
 pub(crate) struct PendingRule {
     name: String,
-    make: Box<BuildLearner>,
+    make: Make,
 }
 
 /// Builds a learner from the connection's learning options and `dt`.
 type BuildLearner = dyn FnOnce(&LearningOptions, f32) -> Box<dyn Learner> + Send;
 
+/// How a pending rule becomes a learner. A whole-connection rule stays a
+/// rule until then, so that a distributed network can cut it
+/// ([`PendingRule::restrict_targets`]).
+enum Make {
+    Whole(Box<dyn ConnectionRule>),
+    Other(Box<BuildLearner>),
+}
+
 impl PendingRule {
     fn synaptic<R: SynapseRule>(rule: R) -> Self {
         PendingRule {
             name: rule.name().to_string(),
-            make: Box::new(move |o, dt| {
+            make: Make::Other(Box::new(move |o, dt| {
                 Box::new(SynapticLearner::new(
                     rule,
                     o.nu.clone(),
                     o.reduction.clone(),
                     dt,
                 ))
-            }),
+            })),
         }
     }
 
     fn whole(rule: Box<dyn ConnectionRule>) -> Self {
         PendingRule {
             name: rule.name().to_string(),
-            make: Box::new(move |o, dt| Box::new(WholeLearner::new(rule, o, dt))),
+            make: Make::Whole(rule),
         }
     }
 
     fn array(rule: Box<dyn ArrayRule>) -> Self {
         PendingRule {
             name: rule.name().to_string(),
-            make: Box::new(move |o, _dt| {
+            make: Make::Other(Box::new(move |o, _dt| {
                 Box::new(ArrayLearner::new(rule, o.nu.clone(), o.reduction.clone()))
-            }),
+            })),
         }
     }
 
     /// The learner, for these options and this time step.
     pub fn build(self, options: &LearningOptions, dt: f32) -> Box<dyn Learner> {
-        (self.make)(options, dt)
+        match self.make {
+            Make::Whole(rule) => Box::new(WholeLearner::new(rule, options, dt)),
+            Make::Other(make) => make(options, dt),
+        }
+    }
+
+    /// The rule of the part of its connection onto `targets` (see
+    /// [`ConnectionRule::restrict_targets`]); per-synapse and array rules
+    /// keep no per-synapse configuration and serve any part as they are.
+    /// `Err` names a whole-connection rule that cannot be cut.
+    pub fn restrict_targets(
+        self,
+        n_pre: usize,
+        n_post: usize,
+        targets: std::ops::Range<usize>,
+    ) -> std::result::Result<Self, String> {
+        match self.make {
+            Make::Whole(rule) => match rule.restrict_targets(n_pre, n_post, targets) {
+                RulePart::Cut(part) => Ok(PendingRule::whole(part)),
+                RulePart::Unchanged => Ok(PendingRule::whole(rule)),
+                RulePart::Refused => Err(self.name),
+            },
+            other => Ok(PendingRule {
+                name: self.name,
+                make: other,
+            }),
+        }
     }
 }
 

@@ -178,6 +178,29 @@ impl NodeModel for ConductanceLifNodes {
     fn type_name(&self) -> &'static str {
         "ConductanceLIFNodes"
     }
+    /// The parameters of neurons `range` alone (nothing is drawn: a part
+    /// of a distributed network steps as the whole population would).
+    fn slice(&self, range: std::ops::Range<usize>) -> Option<Box<dyn NodeModel>> {
+        let r = || range.clone();
+        Some(Box::new(ConductanceLifNodes {
+            v_rest: self.v_rest.slice(r()),
+            v_reset: self.v_reset.slice(r()),
+            v_thresh: self.v_thresh.slice(r()),
+            v_init: self.v_init.slice(r()),
+            refrac: self.refrac.slice(r()),
+            tau_m: self.tau_m.slice(r()),
+            tau_ge: self.tau_ge.slice(r()),
+            tau_gi: self.tau_gi.slice(r()),
+            e_exc: self.e_exc.slice(r()),
+            e_inh: self.e_inh.slice(r()),
+            theta: self.theta.as_ref().map(|a| AdaptiveThreshold {
+                theta_plus: a.theta_plus.slice(r()),
+                tau_theta: a.tau_theta.slice(r()),
+                theta_init: a.theta_init.slice(r()),
+                offset: a.offset,
+            }),
+        }))
+    }
     fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>> {
         let core = NodeCore::new(ctx)?;
         let n = core.n();

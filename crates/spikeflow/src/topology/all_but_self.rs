@@ -33,28 +33,84 @@ impl TopologySpec for AllButSelf {
                 ),
             ));
         }
-        if !self.weight.is_finite() {
-            return Err(Error::param(
+        AllButSelfTopology::build(ends, self.weight, 0)
+    }
+    /// Targets `targets` of the whole connection, from the whole source:
+    /// target `j` still leaves out source `targets.start + j`.
+    fn restrict_targets(
+        &self,
+        n_pre: usize,
+        n_post: usize,
+        targets: std::ops::Range<usize>,
+    ) -> Option<Box<dyn TopologySpec>> {
+        if n_pre != n_post {
+            // The whole spec, for the part's build to refuse on every process.
+            return Some(Box::new(*self));
+        }
+        Some(Box::new(AllButSelfPart {
+            weight: self.weight,
+            first: targets.start,
+        }))
+    }
+}
+
+/// Targets `first…` of an [`AllButSelf`] connection, from its whole
+/// source: one process's part of it in a distributed network.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct AllButSelfPart {
+    weight: f32,
+    first: usize,
+}
+
+impl TopologySpec for AllButSelfPart {
+    fn type_name(&self) -> &'static str {
+        "AllButSelf"
+    }
+    fn build(&self, ends: &Ends<'_>, _rng: &mut Rng) -> Result<Box<dyn Topology>> {
+        if self.first + ends.n_post() > ends.n_pre() {
+            return Err(Error::shape(
                 ends.name,
-                format!("weight must be finite, got {}", self.weight),
+                format!(
+                    "targets {}..{} of an all-but-self connection from {} sources",
+                    self.first,
+                    self.first + ends.n_post(),
+                    ends.n_pre()
+                ),
             ));
         }
-        Ok(Box::new(AllButSelfTopology {
-            n: ends.n_pre(),
-            w: [self.weight],
-        }))
+        AllButSelfTopology::build(ends, self.weight, self.first)
     }
 }
 
 #[derive(Debug)]
 struct AllButSelfTopology {
-    n: usize,
+    n_pre: usize,
+    n_post: usize,
+    /// The source left out of target `j` is `first + j`.
+    first: usize,
     w: [f32; 1],
+}
+
+impl AllButSelfTopology {
+    fn build(ends: &Ends<'_>, weight: f32, first: usize) -> Result<Box<dyn Topology>> {
+        if !weight.is_finite() {
+            return Err(Error::param(
+                ends.name,
+                format!("weight must be finite, got {weight}"),
+            ));
+        }
+        Ok(Box::new(AllButSelfTopology {
+            n_pre: ends.n_pre(),
+            n_post: ends.n_post(),
+            first,
+            w: [weight],
+        }))
+    }
 }
 
 impl SharedPropagation for AllButSelfTopology {
     fn propagate_shared(&self, src: &Spikes, out: &mut [f32]) {
-        let n = self.n;
+        let (n, first) = (self.n_post, self.first);
         let w = self.w[0];
         for b in 0..src.batch() {
             let active = src.active(b);
@@ -66,8 +122,8 @@ impl SharedPropagation for AllButSelfTopology {
             let row = &mut out[b * n..(b + 1) * n];
             // w·(total − s_j): with one spiking neuron the sum is exact, as
             // in the dense product (one non-zero term per target).
-            for (j, o) in row.iter_mut().enumerate() {
-                *o += w * (total - vals[j]);
+            for (o, &own) in row.iter_mut().zip(&vals[first..first + n]) {
+                *o += w * (total - own);
             }
         }
     }
@@ -90,12 +146,12 @@ impl Topology for AllButSelfTopology {
         Some(&mut self.w)
     }
     fn weights_dense(&self) -> Option<(Vec<usize>, Vec<f32>)> {
-        let n = self.n;
-        let mut d = vec![self.w[0]; n * n];
-        for i in 0..n {
-            d[i * n + i] = 0.0;
+        let (n_pre, n_post) = (self.n_pre, self.n_post);
+        let mut d = vec![self.w[0]; n_pre * n_post];
+        for j in 0..n_post {
+            d[(self.first + j) * n_post + j] = 0.0;
         }
-        Some((vec![n, n], d))
+        Some((vec![n_pre, n_post], d))
     }
     fn learn_view(&mut self) -> Option<(SynapseMap<'_>, &mut [f32])> {
         None

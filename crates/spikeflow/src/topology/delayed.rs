@@ -100,6 +100,27 @@ impl TopologySpec for Delayed {
     fn type_name(&self) -> &'static str {
         "DelayedConnection"
     }
+    /// Given weights' and delays' columns `targets` (drawn weights cannot
+    /// be cut: the network's generator would draw them differently). Each
+    /// synapse keeps its delay, so every target receives the same input at
+    /// the same step as in the whole connection.
+    fn restrict_targets(
+        &self,
+        n_pre: usize,
+        n_post: usize,
+        targets: std::ops::Range<usize>,
+    ) -> Option<Box<dyn TopologySpec>> {
+        let w = self.w.as_ref()?;
+        if w.len() != n_pre * n_post || self.delays.len() != n_pre * n_post {
+            // Wrong sizes: the whole spec, for the part's build to refuse
+            // on every process.
+            return Some(Box::new(self.clone()));
+        }
+        Some(Box::new(Delayed {
+            w: Some(super::columns(w, n_post, &targets)),
+            delays: super::columns(&self.delays, n_post, &targets),
+        }))
+    }
     fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
         let (n_pre, n_post) = (ends.n_pre(), ends.n_post());
         // All-to-all: n_pre × n_post weights of 4 bytes (more with delays).

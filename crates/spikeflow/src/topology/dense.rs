@@ -132,11 +132,10 @@ impl TopologySpec for Dense {
             return Some(Box::new(self.clone()));
         }
         let b = self.b.as_ref().map(|b| b[targets.clone()].to_vec());
-        let w = (0..n_pre)
-            .flat_map(|i| w[i * n_post + targets.start..i * n_post + targets.end].iter())
-            .copied()
-            .collect();
-        Some(Box::new(Dense { w: Some(w), b }))
+        Some(Box::new(Dense {
+            w: Some(super::columns(w, n_post, &targets)),
+            b,
+        }))
     }
     fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
         let (n_pre, n_post) = (ends.n_pre(), ends.n_post());

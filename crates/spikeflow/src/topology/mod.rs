@@ -205,6 +205,15 @@ impl TopologySpec for Box<dyn TopologySpec> {
     }
 }
 
+/// Columns `cols` of every row of a row-major matrix of `n` columns: the
+/// part of a `[n_pre × n_post]` array a process owns when it owns targets
+/// `cols` (see [`TopologySpec::restrict_targets`]).
+pub(crate) fn columns<T: Copy>(m: &[T], n: usize, cols: &std::ops::Range<usize>) -> Vec<T> {
+    m.chunks_exact(n.max(1))
+        .flat_map(|row| row[cols.clone()].iter().copied())
+        .collect()
+}
+
 /// How weights are normalised (`norm`), per BindsNET topology.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NormMode {

@@ -1,7 +1,7 @@
 //! The paper's STDP with Brian 1's timing on delayed synapses.
 
 use super::stdp::PaperStdp;
-use crate::learning::{ConnectionInfo, ConnectionRule, Nu, WholeConnection};
+use crate::learning::{ConnectionInfo, ConnectionRule, Nu, RulePart, WholeConnection};
 use crate::topology::SynapseMap;
 
 /// Spike times remembered per input (enough for the longest delay at any
@@ -89,6 +89,19 @@ impl PaperStdpDelayed {
     /// row-major) are `delays`.
     pub fn new(rule: PaperStdp, nu: (f32, f32), wmin: f32, wmax: f32, delays: Vec<u16>) -> Self {
         let d_max = delays.iter().copied().max().unwrap_or(0) as usize;
+        Self::with_d_max(rule, nu, wmin, wmax, delays, d_max)
+    }
+
+    /// `d_max`: the whole connection's longest delay (a part of it applies
+    /// its depressions when the whole connection does).
+    fn with_d_max(
+        rule: PaperStdp,
+        nu: (f32, f32),
+        wmin: f32,
+        wmax: f32,
+        delays: Vec<u16>,
+        d_max: usize,
+    ) -> Self {
         PaperStdpDelayed {
             rule,
             nu_pre: nu.0,
@@ -182,6 +195,28 @@ fn depress(
 impl ConnectionRule for PaperStdpDelayed {
     fn name(&self) -> &str {
         "DiehlCookPaperSTDP(delayed)"
+    }
+    /// The delays of targets `targets`, and the whole connection's longest
+    /// delay: each synapse sees its spikes and is depressed at the steps it
+    /// would be in the whole connection.
+    fn restrict_targets(
+        &self,
+        n_pre: usize,
+        n_post: usize,
+        targets: std::ops::Range<usize>,
+    ) -> RulePart {
+        if self.delays.len() != n_pre * n_post {
+            // Left whole, for the part's build to refuse on every process.
+            return RulePart::Unchanged;
+        }
+        RulePart::Cut(Box::new(Self::with_d_max(
+            self.rule,
+            (self.nu_pre, self.nu_post),
+            self.wmin,
+            self.wmax,
+            crate::topology::columns(&self.delays, n_post, &targets),
+            self.d_max,
+        )))
     }
     fn validate(&self, c: &ConnectionInfo<'_>) -> Result<(), String> {
         if c.batch != 1 {

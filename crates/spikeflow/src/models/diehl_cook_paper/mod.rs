@@ -62,16 +62,18 @@
 //! ```
 
 mod delayed_stdp;
+mod parts;
 mod presenter;
 mod stdp;
 
 pub use delayed_stdp::PaperStdpDelayed;
+pub use parts::PaperParts;
 
 pub use presenter::PaperPresenter;
 pub use stdp::PaperStdp;
 
 use crate::error::{Error, Result};
-use crate::network::{Connect, Network};
+use crate::network::{Connect, Network, NetworkBuilder};
 use crate::nodes::{ConductanceLifNodes, Input, NodeOptions};
 use crate::rng::Rng;
 use crate::topology::{uniform_delay_steps, AllButSelf, Delayed, Sparse};
@@ -184,6 +186,16 @@ impl DiehlCookPaper {
     /// # Errors
     /// Invalid sizes or parameters.
     pub fn network(&self) -> Result<Network> {
+        self.builder()?.build()
+    }
+
+    /// The description [`network`](Self::network) builds (for a
+    /// [distributed](crate::distributed) network, which builds its part of
+    /// it in every process).
+    ///
+    /// # Errors
+    /// Invalid sizes or delays.
+    pub fn builder(&self) -> Result<NetworkBuilder> {
         let (n, n_in) = (self.n_neurons, self.n_inputs);
         if n == 0 || n_in == 0 {
             return Err(Error::param("DiehlCookPaper", "sizes must be > 0"));
@@ -236,7 +248,7 @@ impl DiehlCookPaper {
             let d = uniform_delay_steps(n_in * n, x.delay_ms.0, x.delay_ms.1, self.dt, &mut rng)?;
             b.connect(Connect::new("X", "Ai", Delayed::new(w, d)));
         }
-        b.build()
+        Ok(b)
     }
 
     /// Builds the network wrapped in the paper's presentation protocol.
@@ -246,5 +258,15 @@ impl DiehlCookPaper {
     /// intensities not positive).
     pub fn build(&self) -> Result<PaperPresenter> {
         PaperPresenter::new(self.network()?, self)
+    }
+
+    /// The network and protocol cut into `parts` parts that run on threads
+    /// of their own, with the spikes, weights and decisions of
+    /// [`build`](Self::build)'s presenter ([`PaperParts`]).
+    ///
+    /// # Errors
+    /// As [`build`](Self::build); fewer neurons than parts.
+    pub fn build_parts(&self, parts: usize) -> Result<PaperParts> {
+        PaperParts::new(self, parts)
     }
 }

@@ -1,0 +1,95 @@
+//! The paper model cut over threads (`PaperParts`) against one presenter:
+//! the same counts, presentations, weights and state, bit for bit, for 2
+//! and 3 parts (3 cuts 40 neurons unevenly), learning on and off.
+
+use spikeflow::datasets::Mnist;
+use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
+use spikeflow::models::Presenter;
+use std::path::Path;
+
+fn images(k: usize) -> Vec<Vec<f32>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample");
+    let data = Mnist::load(&dir).unwrap();
+    let all = data.train().images();
+    (0..k)
+        .map(|i| {
+            all[i * 784..(i + 1) * 784]
+                .iter()
+                .map(|&x| f32::from(x) / 255.0)
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn parts_run_the_paper_model_as_one_presenter_does() {
+    let cfg = DiehlCookPaper {
+        n_neurons: 40,
+        seed: 3,
+        // A low first intensity: some images are shown again.
+        intensity: 0.5,
+        ..Default::default()
+    };
+    let imgs = images(6);
+    let mut one = cfg.build().unwrap();
+    let want: Vec<Vec<f32>> = imgs
+        .iter()
+        .enumerate()
+        .map(|(k, img)| one.present(img, k < 4).unwrap())
+        .collect();
+    assert!(
+        one.presentations() > imgs.len() as u64,
+        "the test needs repeated presentations"
+    );
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let w_one = bits(one.network().weights("X -> Ae").unwrap());
+    let theta_one = bits(
+        one.network()
+            .population("Ae")
+            .unwrap()
+            .variable("theta")
+            .unwrap(),
+    );
+    let v_one = bits(
+        one.network()
+            .population("Ai")
+            .unwrap()
+            .variable("v")
+            .unwrap(),
+    );
+    for parts in [2, 3] {
+        let mut p = cfg.build_parts(parts).unwrap();
+        for (k, img) in imgs.iter().enumerate() {
+            let got = p.present(img, k < 4).unwrap();
+            assert_eq!(bits(&got), bits(&want[k]), "{parts} parts, image {k}");
+        }
+        assert_eq!(p.presentations(), one.presentations(), "{parts} parts");
+        assert_eq!(p.last_intensity(), one.last_intensity(), "{parts} parts");
+        assert_eq!(
+            bits(p.input_weights().unwrap().data()),
+            w_one,
+            "{parts} parts"
+        );
+        let theta = p.population_variable("Ae", "theta").unwrap();
+        assert_eq!(bits(theta.data()), theta_one, "{parts} parts");
+        let v = p.population_variable("Ai", "v").unwrap();
+        assert_eq!(bits(v.data()), v_one, "{parts} parts");
+    }
+}
+
+#[test]
+fn parts_refuse_bad_input_and_sizes() {
+    let cfg = DiehlCookPaper {
+        n_neurons: 4,
+        ..Default::default()
+    };
+    let mut p = cfg.build_parts(2).unwrap();
+    let e = p.present(&[0.5; 10], true).unwrap_err().to_string();
+    assert!(e.contains("10 pixel values for 784 inputs"), "{e}");
+    // The parts are still in step after the refusal.
+    assert_eq!(p.present(&[0.5; 784], true).unwrap().len(), 4);
+    let e = cfg.build_parts(5).unwrap_err().to_string();
+    assert!(e.contains("4 neurons cannot be cut into 5 parts"), "{e}");
+    let e = cfg.build_parts(0).unwrap_err().to_string();
+    assert!(e.contains("at least one part"), "{e}");
+}
