@@ -241,6 +241,10 @@ fn what_cannot_be_cut_is_refused_by_name() {
     }
 
     let mut net = DistributedNetwork::build(builder(), Solo).unwrap();
+    // State whose parts' layout no topology or rule gives is not put
+    // together into a whole snapshot (checkpoints of parts still work).
+    let e = net.whole_snapshot().unwrap_err().to_string();
+    assert!(e.contains("cannot be put together"), "{e}");
     let one_step = RunOptions {
         one_step: true,
         ..Default::default()

@@ -74,7 +74,71 @@ fn parts_run_the_paper_model_as_one_presenter_does() {
         assert_eq!(bits(theta.data()), theta_one, "{parts} parts");
         let v = p.population_variable("Ai", "v").unwrap();
         assert_eq!(bits(v.data()), v_one, "{parts} parts");
+        // The parts' whole snapshot is the presenter's, array for array.
+        let (snap, want) = (p.snapshot().unwrap(), one.network().snapshot());
+        assert_eq!(snap.rng, want.rng);
+        let names =
+            |s: &spikeflow::Snapshot| s.arrays.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&snap), names(&want), "{parts} parts");
+        for ((name, got), (_, w)) in snap.arrays.iter().zip(&want.arrays) {
+            assert_eq!(bits(got), bits(w), "{parts} parts: {name}");
+        }
     }
+}
+
+#[test]
+fn a_checkpoint_moves_between_one_network_and_any_number_of_parts() {
+    let cfg = DiehlCookPaper {
+        n_neurons: 30,
+        seed: 5,
+        ..Default::default()
+    };
+    let imgs = images(6);
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    // One network throughout.
+    let mut one = cfg.build().unwrap();
+    let mut want = Vec::new();
+    for img in &imgs {
+        want.push(bits(&one.present(img, true).unwrap()));
+    }
+    // Two parts for two images, then one network for two, then three
+    // parts: each taking the other's snapshot and encoder.
+    let mut got = Vec::new();
+    let mut two = cfg.build_parts(2).unwrap();
+    for img in &imgs[..2] {
+        got.push(bits(&two.present(img, true).unwrap()));
+    }
+    let mut mid = cfg.build().unwrap();
+    mid.network_mut().restore(&two.snapshot().unwrap()).unwrap();
+    mid.set_encoder_rng(two.encoder_rng().unwrap());
+    for img in &imgs[2..4] {
+        got.push(bits(&mid.present(img, true).unwrap()));
+    }
+    let mut three = cfg.build_parts(3).unwrap();
+    three.restore(&mid.network().snapshot()).unwrap();
+    three.set_encoder_rng(mid.encoder_rng()).unwrap();
+    for img in &imgs[4..] {
+        got.push(bits(&three.present(img, true).unwrap()));
+    }
+    assert_eq!(got, want);
+    assert_eq!(
+        bits(three.input_weights().unwrap().data()),
+        bits(one.network().weights("X -> Ae").unwrap())
+    );
+    // Another network's snapshot is refused, and the parts are unchanged.
+    let other = DiehlCookPaper {
+        n_neurons: 31,
+        ..Default::default()
+    };
+    let e = three
+        .restore(&other.build().unwrap().network().snapshot())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("snapshot"), "{e}");
+    assert_eq!(
+        bits(three.input_weights().unwrap().data()),
+        bits(one.network().weights("X -> Ae").unwrap())
+    );
 }
 
 #[test]

@@ -89,4 +89,4 @@ pub use exchange::{local_cluster, Exchange, LocalExchange, Solo, LOCAL_TIMEOUT};
 #[cfg(feature = "mpi")]
 pub use mpi::MpiExchange;
 pub use network::DistributedNetwork;
-pub use partition::{block, owner};
+pub use partition::{block, owner, PartLayout};

@@ -16,6 +16,23 @@ pub fn block(n: usize, rank: usize, ranks: usize) -> Range<usize> {
     at(rank)..at(rank + 1)
 }
 
+/// How an array of one process's part of a connection (its state in a
+/// snapshot) stands to the whole connection's array, so that the parts of a
+/// [distributed](super) network can be put together into the snapshot one
+/// process would take, and cut again for any number of processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartLayout {
+    /// Every part holds the whole array (the sources' state, a step
+    /// counter, a ring's head).
+    Whole,
+    /// `rows` rows of one value per target, row-major: the part holds the
+    /// columns of its targets, the whole array every target's.
+    TargetColumns {
+        /// Rows (e.g. `n_pre` of dense weights, `slots × batch` of a ring).
+        rows: usize,
+    },
+}
+
 /// The rank whose [`block`] of a population of `n` holds neuron `i`:
 /// `⌊((i + 1)·ranks − 1) / n⌋`.
 ///

@@ -146,6 +146,13 @@ pub trait ConnectionRule: Send + Sync + std::fmt::Debug {
     ) -> RulePart {
         RulePart::Unchanged
     }
+    /// How the saved array `name` ([`save_state`](Self::save_state)) of the
+    /// rule on a part of its connection ([`restrict_targets`](Self::restrict_targets))
+    /// stands to the whole connection's, so that the parts' snapshots can be
+    /// put together. `None` (the default): they cannot.
+    fn part_layout(&self, _name: &str) -> Option<crate::distributed::PartLayout> {
+        None
+    }
     /// Why the last [`update`](Self::update) failed, if it did (a rule
     /// written in another language raised); taken once. The network then
     /// stops the run after this step with
@@ -179,6 +186,8 @@ pub(crate) struct WholeLearner {
     decay_post: Vec<f32>,
     pre_tr: Vec<f32>,
     post_tr: Vec<f32>,
+    /// The batch size the traces were sized for.
+    batch: usize,
     error: Option<String>,
 }
 
@@ -194,6 +203,7 @@ impl WholeLearner {
             traces,
             pre_tr: Vec::new(),
             post_tr: Vec::new(),
+            batch: 0,
             error: None,
         }
     }
@@ -295,6 +305,20 @@ impl super::engine::Learner for WholeLearner {
     fn resize(&mut self, batch: usize, n_pre: usize, n_post: usize, n_weights: usize) {
         self.pre_tr = vec![0.0; batch * n_pre * self.traces.pre.len()];
         self.post_tr = vec![0.0; batch * n_post * self.traces.post.len()];
+        self.batch = batch;
         self.rule.resize(batch, n_pre, n_post, n_weights);
+    }
+    fn part_layout(&self, name: &str) -> Option<crate::distributed::PartLayout> {
+        use crate::distributed::PartLayout;
+        match name {
+            // A part reads the whole source (its mirror).
+            "pre_trace" => Some(PartLayout::Whole),
+            // `[batch × n_post × k]`: one value per target per row when k = 1.
+            "post_trace" if self.traces.post.len() == 1 => {
+                Some(PartLayout::TargetColumns { rows: self.batch })
+            }
+            "post_trace" => None,
+            _ => self.rule.part_layout(name),
+        }
     }
 }

@@ -58,6 +58,24 @@ impl Network {
         }
     }
 
+    /// How the snapshot array `array` of connection `conn` (`"w"`, a
+    /// topology variable, or with `rule` an array its rule saved) stands to
+    /// the whole connection's when this network is one process's part of a
+    /// [distributed](crate::distributed) one; `None`: unknown.
+    pub(crate) fn part_layout(
+        &self,
+        conn: &str,
+        array: &str,
+        rule: bool,
+    ) -> Option<crate::distributed::PartLayout> {
+        let c = self.conns.iter().find(|c| c.name == conn)?;
+        if rule {
+            c.learner.as_ref()?.part_layout(array)
+        } else {
+            c.topology.part_layout(array)
+        }
+    }
+
     /// Restores a snapshot taken from a network of the same configuration.
     /// Either everything is restored or nothing is changed.
     ///

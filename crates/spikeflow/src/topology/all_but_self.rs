@@ -145,6 +145,10 @@ impl Topology for AllButSelfTopology {
     fn weights_mut(&mut self) -> Option<&mut [f32]> {
         Some(&mut self.w)
     }
+    fn part_layout(&self, name: &str) -> Option<crate::distributed::PartLayout> {
+        // The one shared weight.
+        (name == "w").then_some(crate::distributed::PartLayout::Whole)
+    }
     fn weights_dense(&self) -> Option<(Vec<usize>, Vec<f32>)> {
         let (n_pre, n_post) = (self.n_pre, self.n_post);
         let mut d = vec![self.w[0]; n_pre * n_post];

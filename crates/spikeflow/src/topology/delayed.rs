@@ -27,6 +27,7 @@
 
 use super::delay_ring::DelayRing;
 use super::{check_len, draw_weights, Ends, SynapseMap, Topology, TopologySpec};
+use crate::distributed::PartLayout;
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 use crate::spikes::Spikes;
@@ -116,12 +117,43 @@ impl TopologySpec for Delayed {
             // on every process.
             return Some(Box::new(self.clone()));
         }
-        Some(Box::new(Delayed {
-            w: Some(super::columns(w, n_post, &targets)),
-            delays: super::columns(&self.delays, n_post, &targets),
+        Some(Box::new(DelayedPart {
+            part: Delayed {
+                w: Some(super::columns(w, n_post, &targets)),
+                delays: super::columns(&self.delays, n_post, &targets),
+            },
+            d_max: self.delays.iter().copied().max().unwrap_or(0),
         }))
     }
     fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
+        let d_max = self.delays.iter().copied().max().unwrap_or(0);
+        self.build_with(ends, rng, d_max)
+    }
+}
+
+/// One process's part of a [`Delayed`] connection (its targets' columns),
+/// whose ring has the whole connection's slots, so that its state lines up
+/// with the whole connection's.
+#[derive(Debug, Clone)]
+struct DelayedPart {
+    part: Delayed,
+    /// The whole connection's longest delay.
+    d_max: u16,
+}
+
+impl TopologySpec for DelayedPart {
+    fn type_name(&self) -> &'static str {
+        "DelayedConnection"
+    }
+    fn build(&self, ends: &Ends<'_>, rng: &mut Rng) -> Result<Box<dyn Topology>> {
+        self.part.build_with(ends, rng, self.d_max)
+    }
+}
+
+impl Delayed {
+    /// Builds the topology with a ring for delays up to `d_max` steps (at
+    /// least this connection's longest).
+    fn build_with(&self, ends: &Ends<'_>, rng: &mut Rng, d_max: u16) -> Result<Box<dyn Topology>> {
         let (n_pre, n_post) = (ends.n_pre(), ends.n_post());
         // All-to-all: n_pre × n_post weights of 4 bytes (more with delays).
         crate::memory::check_fits(
@@ -145,7 +177,7 @@ impl TopologySpec for Delayed {
             n_pre * n_post,
             &shape,
         )?;
-        let d_max = self.delays.iter().copied().max().unwrap_or(0);
+        let d_max = self.delays.iter().copied().fold(d_max, u16::max);
         if d_max > MAX_DELAY_STEPS {
             return Err(Error::param(
                 ends.name,
@@ -373,6 +405,16 @@ impl Topology for DelayedTopology {
     }
     fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
         self.line.variable_mut(name)
+    }
+    fn part_layout(&self, name: &str) -> Option<PartLayout> {
+        match name {
+            "w" => Some(PartLayout::TargetColumns { rows: self.n_pre }),
+            "ring" => Some(PartLayout::TargetColumns {
+                rows: self.line.slots * self.batch,
+            }),
+            "head" => Some(PartLayout::Whole),
+            _ => None,
+        }
     }
     fn weights(&self) -> Option<&[f32]> {
         Some(&self.w)

@@ -236,6 +236,9 @@ impl Topology for DenseTopology {
     fn shared(&self) -> Option<&dyn SharedPropagation> {
         Some(self)
     }
+    fn part_layout(&self, name: &str) -> Option<crate::distributed::PartLayout> {
+        (name == "w").then_some(crate::distributed::PartLayout::TargetColumns { rows: self.n_pre })
+    }
     fn weights(&self) -> Option<&[f32]> {
         Some(&self.w)
     }

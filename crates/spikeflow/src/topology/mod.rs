@@ -274,6 +274,14 @@ pub trait Topology: Send + Sync + std::fmt::Debug {
     fn bias(&self) -> Option<&[f32]> {
         None
     }
+    /// How the snapshot array `name` (`"w"` or a state variable) of this
+    /// topology, built as a part of a connection cut by target
+    /// ([`TopologySpec::restrict_targets`]), stands to the whole
+    /// connection's (see [`PartLayout`](crate::distributed::PartLayout)).
+    /// `None` (the default): the parts cannot be put together.
+    fn part_layout(&self, _name: &str) -> Option<crate::distributed::PartLayout> {
+        None
+    }
     /// This topology's propagation through a shared reference, if it reads
     /// only the weights (no state of its own, unlike pooling rates or delay
     /// lines): lanes of batch rows on separate threads then share it.

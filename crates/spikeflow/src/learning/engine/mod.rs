@@ -138,6 +138,11 @@ pub(crate) trait Learner: Send + Sync + std::fmt::Debug {
     fn load(&mut self, get: &mut dyn FnMut(&str) -> Option<Vec<f32>>) -> Result<(), String>;
     /// Allocates state for a batch size and synapse map.
     fn resize(&mut self, batch: usize, n_pre: usize, n_post: usize, n_weights: usize);
+    /// How a saved array of the rule on a part of its connection stands to
+    /// the whole connection's; `None`: unknown.
+    fn part_layout(&self, _name: &str) -> Option<crate::distributed::PartLayout> {
+        None
+    }
     /// Whether some weight changes are deferred (not yet in the weights).
     fn pending(&self) -> bool {
         false

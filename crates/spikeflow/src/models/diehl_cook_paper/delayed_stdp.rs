@@ -196,6 +196,16 @@ impl ConnectionRule for PaperStdpDelayed {
     fn name(&self) -> &str {
         "DiehlCookPaperSTDP(delayed)"
     }
+    fn part_layout(&self, name: &str) -> Option<crate::distributed::PartLayout> {
+        use crate::distributed::PartLayout;
+        match name {
+            // Per input, or one number: the same in every part.
+            "step" | "pre_spike_ages" | "pending_pre_spikes" => Some(PartLayout::Whole),
+            "post1" | "post2" => Some(PartLayout::TargetColumns { rows: 1 }),
+            "post1_history" => Some(PartLayout::TargetColumns { rows: self.slots() }),
+            _ => None,
+        }
+    }
     /// The delays of targets `targets`, and the whole connection's longest
     /// delay: each synapse sees its spikes and is depressed at the steps it
     /// would be in the whole connection.

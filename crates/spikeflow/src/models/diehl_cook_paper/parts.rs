@@ -19,7 +19,8 @@ use super::presenter::{counter, Protocol, Stage, COUNTS, INPUT_CONN};
 use super::DiehlCookPaper;
 use crate::distributed::{local_cluster, DistributedNetwork, LocalExchange};
 use crate::error::{Error, Result};
-use crate::network::{RunInput, RunOptions};
+use crate::network::{RunInput, RunOptions, Snapshot};
+use crate::rng::Rng;
 use crate::{SpikeRaster, Tensor};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
@@ -60,11 +61,18 @@ enum Command {
     Present(Arc<[f32]>, bool),
     InputWeights,
     Variable(String, String),
+    Snapshot,
+    Restore(Arc<Snapshot>),
+    EncoderRng,
+    SetEncoderRng(Rng),
 }
 
 #[derive(Debug)]
 enum Reply {
     Ready,
+    Done,
+    Snapshot(Snapshot),
+    EncoderRng(Rng),
     Counts {
         counts: Vec<f32>,
         presentations: u64,
@@ -152,6 +160,13 @@ fn serve(
             Command::InputWeights => stage.net.gather_weights(INPUT_CONN).map(Reply::Tensor),
             Command::Variable(pop, var) => {
                 stage.net.gather_population(&pop, &var).map(Reply::Tensor)
+            }
+            Command::Snapshot => stage.net.whole_snapshot().map(Reply::Snapshot),
+            Command::Restore(snap) => stage.net.restore_whole(&snap).map(|()| Reply::Done),
+            Command::EncoderRng => Ok(Reply::EncoderRng(protocol.rng().clone())),
+            Command::SetEncoderRng(rng) => {
+                protocol.set_rng(rng);
+                Ok(Reply::Done)
             }
         };
         if replies.send(reply).is_err() {
@@ -279,6 +294,54 @@ impl PaperParts {
     pub fn population_variable(&mut self, pop: &str, var: &str) -> Result<Tensor> {
         self.send(|| Command::Variable(pop.to_string(), var.to_string()))?;
         self.tensor()
+    }
+
+    /// The snapshot of the whole network, as one
+    /// [`PaperPresenter`](super::PaperPresenter)'s network would take it
+    /// after the same images: restore it there, or into parts of any number
+    /// ([`restore`](Self::restore)).
+    ///
+    /// # Errors
+    /// A part that failed or stopped.
+    pub fn snapshot(&mut self) -> Result<Snapshot> {
+        self.send(|| Command::Snapshot)?;
+        match self.collect()? {
+            Reply::Snapshot(s) => Ok(s),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Restores a snapshot of the whole network (from [`snapshot`](Self::snapshot)
+    /// or from one presenter's network).
+    ///
+    /// # Errors
+    /// A snapshot of another network (nothing is changed); a part that
+    /// failed or stopped.
+    pub fn restore(&mut self, snap: &Snapshot) -> Result<()> {
+        let snap = Arc::new(snap.clone());
+        self.send(|| Command::Restore(Arc::clone(&snap)))?;
+        self.collect().map(|_| ())
+    }
+
+    /// The generator of the input encoding (the same in every part).
+    ///
+    /// # Errors
+    /// A part that failed or stopped.
+    pub fn encoder_rng(&mut self) -> Result<Rng> {
+        self.send(|| Command::EncoderRng)?;
+        match self.collect()? {
+            Reply::EncoderRng(r) => Ok(r),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Sets the generator of the input encoding (of every part).
+    ///
+    /// # Errors
+    /// A part that failed or stopped.
+    pub fn set_encoder_rng(&mut self, rng: &Rng) -> Result<()> {
+        self.send(|| Command::SetEncoderRng(rng.clone()))?;
+        self.collect().map(|_| ())
     }
 
     fn tensor(&mut self) -> Result<Tensor> {
