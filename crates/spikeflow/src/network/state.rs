@@ -3,6 +3,7 @@
 use super::Network;
 use crate::error::{Error, Result};
 use crate::rng::Rng;
+use std::borrow::Cow;
 
 /// Every array of a network's state by name, plus its generator's state.
 ///
@@ -85,6 +86,7 @@ impl Network {
     pub fn restore(&mut self, snap: &Snapshot) -> Result<()> {
         let bad = |m: String| Error::format("snapshot", m);
         let mine = self.snapshot();
+        let snap = &with_added_later(&mine, snap);
         if mine.arrays.len() != snap.arrays.len() {
             return Err(bad(format!(
                 "{} arrays, this network has {}",
@@ -144,4 +146,37 @@ impl Network {
         self.rng = Rng::from_state(snap.rng);
         Ok(())
     }
+}
+
+/// State arrays that snapshots gained after checkpoints had been written
+/// without them; a snapshot that lacks one restores it as zeros, the state
+/// it stood for before it was saved (`theta_low`: the part of a conductance
+/// neuron's θ below its f32 image, 0 when θ was read back from f32).
+const ADDED_LATER: &[&str] = &["theta_low"];
+
+/// `snap` with zeros for the [`ADDED_LATER`] arrays of `mine` it lacks.
+fn with_added_later<'a>(mine: &Snapshot, snap: &'a Snapshot) -> Cow<'a, Snapshot> {
+    let later = |name: &str| {
+        ADDED_LATER
+            .iter()
+            .any(|a| name.rsplit('/').next() == Some(a))
+    };
+    let lacks = |name: &str| later(name) && !snap.arrays.iter().any(|(n, _)| n == name);
+    if !mine.arrays.iter().any(|(n, _)| lacks(n)) {
+        return Cow::Borrowed(snap);
+    }
+    let mut given = snap.arrays.iter().peekable();
+    let mut arrays = Vec::with_capacity(mine.arrays.len());
+    for (name, v) in &mine.arrays {
+        if lacks(name) {
+            arrays.push((name.clone(), vec![0.0; v.len()]));
+        } else if let Some(a) = given.next() {
+            arrays.push(a.clone());
+        }
+    }
+    arrays.extend(given.cloned());
+    Cow::Owned(Snapshot {
+        arrays,
+        rng: snap.rng,
+    })
 }

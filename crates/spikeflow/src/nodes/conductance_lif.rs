@@ -243,6 +243,7 @@ impl NodeModel for ConductanceLifNodes {
             theta_k,
             offset,
             theta64: theta_init.iter().map(|&t| f64::from(t)).collect(),
+            theta_low: vec![0.0; 2 * n],
             theta: theta_init,
             v: vec![0.0; len],
             ge: vec![0.0; len],
@@ -421,8 +422,13 @@ struct ConductancePopulation {
     theta: Vec<f32>,
     /// θ kept in f64: its decay per step (θ·dt/τ_θ ≈ 2.5e-6 mV at 50 mV)
     /// is below half an f32 ulp of θ, so in f32 it would round to 0 or to
-    /// a whole ulp. `theta` is its f32 image (re-read if changed outside).
+    /// a whole ulp. `theta` is its f32 image.
     theta64: Vec<f64>,
+    /// What `theta` leaves out of `theta64`, as two f32 rows `[2 × n]`
+    /// (`θ64 = θ + low₀ + low₁` exactly), so that a snapshot (all f32)
+    /// restores θ to the bit; re-read with `theta` when either was set
+    /// from outside.
+    theta_low: Vec<f32>,
     v: Vec<f32>,
     ge: Vec<f32>,
     gi: Vec<f32>,
@@ -434,7 +440,8 @@ struct ConductancePopulation {
 
 impl Population for ConductancePopulation {
     population_accessors!(
-        "v" => v, "ge" => ge, "gi" => gi, "theta" => theta, "since_spike" => since_spike
+        "v" => v, "ge" => ge, "gi" => gi, "theta" => theta, "theta_low" => theta_low,
+        "since_spike" => since_spike
     );
     fn lane(&self, rows: std::ops::Range<usize>) -> Option<Box<dyn Population>> {
         lane_of!(self, rows; v, ge, gi, since_spike)
@@ -451,17 +458,21 @@ impl Population for ConductancePopulation {
         let (in_e, in_i) = input.split_at(len);
         let learn_theta = self.adaptive && ctx.learning;
         if learn_theta {
-            for ((t, t64), k) in self
+            let (low0, low1) = self.theta_low.split_at_mut(n);
+            for ((((t, t64), k), l0), l1) in self
                 .theta
                 .iter_mut()
                 .zip(&mut self.theta64)
                 .zip(&self.theta_k)
+                .zip(low0.iter_mut())
+                .zip(low1.iter_mut())
             {
-                if *t != *t64 as f32 {
-                    *t64 = f64::from(*t); // set from outside (checkpoint)
+                let given = join_theta(*t, *l0, *l1);
+                if given != *t64 {
+                    *t64 = given; // set from outside (a checkpoint)
                 }
                 *t64 -= *t64 * f64::from(*k);
-                *t = *t64 as f32;
+                (*t, *l0, *l1) = split_theta(*t64);
             }
         }
         let par = Params {
@@ -524,7 +535,10 @@ impl Population for ConductancePopulation {
                 for &j in self.core.spikes.active(b) {
                     let j = j as usize;
                     self.theta64[j] += f64::from(self.theta_plus[j]);
-                    self.theta[j] = self.theta64[j] as f32;
+                    let (t, l0, l1) = split_theta(self.theta64[j]);
+                    self.theta[j] = t;
+                    self.theta_low[j] = l0;
+                    self.theta_low[n + j] = l1;
                 }
             }
         }
@@ -541,6 +555,20 @@ impl Population for ConductancePopulation {
         self.gi.fill(0.0);
         self.since_spike.fill(LONG_AGO);
     }
+}
+
+/// θ as three f32 that sum to it exactly: its f32 image and two more
+/// (24 + 24 + 24 bits cover f64's 53).
+fn split_theta(t64: f64) -> (f32, f32, f32) {
+    let t = t64 as f32;
+    let rest = t64 - f64::from(t);
+    let l0 = rest as f32;
+    (t, l0, (rest - f64::from(l0)) as f32)
+}
+
+/// The θ of [`split_theta`]'s three parts.
+fn join_theta(t: f32, l0: f32, l1: f32) -> f64 {
+    f64::from(t) + f64::from(l0) + f64::from(l1)
 }
 
 #[cfg(test)]
