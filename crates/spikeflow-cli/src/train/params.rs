@@ -67,6 +67,9 @@ pub(super) struct RunParams {
     pub assign_window: usize,
     pub logreg_fit: LogregFit,
     pub checkpoint_every: usize,
+    /// `--eval-block` as given (`None`: the model's default), kept so that
+    /// a resumed run labels and tests as the run it continues.
+    pub eval_block: Option<usize>,
 }
 
 impl RunParams {
@@ -82,6 +85,7 @@ impl RunParams {
             "assign_window": self.assign_window,
             "logreg_fit": self.logreg_fit.as_str(),
             "checkpoint_every": self.checkpoint_every,
+            "eval_block": self.eval_block,
         })
     }
 
@@ -112,6 +116,8 @@ impl RunParams {
             assign_window: v["assign_window"].as_u64().unwrap_or(0) as usize,
             logreg_fit,
             checkpoint_every: u("checkpoint_every")?,
+            // Absent in checkpoints written before it was kept: the default.
+            eval_block: v["eval_block"].as_u64().map(|x| x as usize),
         };
         if p.update_interval == 0 {
             bail!("checkpoint parameters: update_interval is 0");
@@ -149,6 +155,8 @@ pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> 
             // started with them would (each epoch's order depends only on
             // the seed and the epoch's index).
             params.epochs = a.epochs.unwrap_or(params.epochs);
+            // Learning-off blocks do not change training: may be changed.
+            params.eval_block = a.eval_block.or(params.eval_block);
             let run_dir = match ck.parent() {
                 Some(p) if p.file_name().is_some_and(|n| n == "checkpoints") => {
                     p.parent().map(Path::to_path_buf).unwrap_or_default()
@@ -180,6 +188,7 @@ pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> 
                 assign_window: a.assign_window.unwrap_or(DEFAULT_ASSIGN_WINDOW),
                 logreg_fit: a.logreg_fit.unwrap_or(DEFAULT_LOGREG_FIT),
                 checkpoint_every: a.checkpoint_every.unwrap_or(5000),
+                eval_block: a.eval_block,
                 spec,
             };
             let out = a.out.clone().unwrap_or_else(|| {
