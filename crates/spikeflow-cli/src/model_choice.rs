@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
+use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
 use spikeflow::models::{
     DiehlAndCook2015, DiehlAndCook2015v2, IncreasingInhibitionNetwork, LocallyConnectedNetwork,
     PoissonPresenter, Presenter, TwoLayerNetwork,
@@ -235,6 +236,11 @@ impl ModelSpec {
         )
     }
 
+    /// The paper model's configuration, for the paper model.
+    pub fn paper_config(&self) -> Option<DiehlCookPaper> {
+        (self.model == ModelName::DiehlCook2015Paper).then(|| paper_config(self))
+    }
+
     /// Builds the network and its presenter.
     pub fn build(&self) -> Result<Box<dyn Presenter>> {
         let dc = DiehlAndCook2015 {
@@ -299,16 +305,17 @@ impl ModelSpec {
 }
 
 fn paper(spec: &ModelSpec) -> Result<Box<dyn Presenter>> {
-    use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
-    Ok(Box::new(
-        DiehlCookPaper {
-            n_neurons: spec.neurons,
-            seed: spec.seed,
-            dt: spec.dt,
-            exposure_ms: spec.time_ms,
-            intensity: spec.intensity,
-            ..Default::default()
-        }
-        .build()?,
-    ))
+    Ok(Box::new(paper_config(spec).build()?))
+}
+
+/// The paper model's configuration for a spec.
+fn paper_config(spec: &ModelSpec) -> DiehlCookPaper {
+    DiehlCookPaper {
+        n_neurons: spec.neurons,
+        seed: spec.seed,
+        dt: spec.dt,
+        exposure_ms: spec.time_ms,
+        intensity: spec.intensity,
+        ..Default::default()
+    }
 }

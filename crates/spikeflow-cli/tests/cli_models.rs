@@ -178,3 +178,54 @@ fn paper_model_evaluates_in_blocks_independent_of_threads() {
         let _ = fs::remove_dir_all(d);
     }
 }
+
+/// `train --parts K` trains the paper model cut into K parts: the same
+/// checkpoints and model, bit for bit, as one network, and a run resumes
+/// with another number of parts.
+#[test]
+fn paper_model_trains_in_parts_as_one_network() {
+    let d = scratch("paper-parts");
+    #[rustfmt::skip]
+    let common = [
+        "train", "--model", "diehl-cook-2015-paper", "--neurons", "6", "--time", "20",
+        "--intensity", "40", "--n-train", "6", "--n-test", "5", "--assign-window", "4",
+        "--eval-block", "3", "--checkpoint-every", "4", "--quiet",
+    ];
+    let run = |name: &str, extra: &[&str]| {
+        let out = d.join(name);
+        ok(&[&common[..], extra, &["--out", out.to_str().unwrap()]].concat());
+        out
+    };
+    let model = |out: &Path| fs::read(out.join("model/state.safetensors")).unwrap();
+    let one = run("one", &["--epochs", "2"]);
+    let two = run("two", &["--epochs", "2", "--parts", "2"]);
+    assert!(model(&one) == model(&two), "2 parts changed the model");
+    let ck =
+        |out: &Path| fs::read(out.join("checkpoints/ckpt-000000008/state.safetensors")).unwrap();
+    assert!(ck(&one) == ck(&two), "2 parts changed a checkpoint");
+    // One epoch in 3 parts, then resumed from its checkpoint at image 4
+    // for two epochs in 2 parts.
+    let three = run("three", &["--epochs", "1", "--parts", "3"]);
+    let end = three.join("checkpoints/ckpt-000000004");
+    #[rustfmt::skip]
+    ok(&["train", "--resume", end.to_str().unwrap(), "--epochs", "2", "--parts", "2", "--quiet"]);
+    // (The resumed run labels in the blocks of 3 it was started with.)
+    assert!(model(&one) == model(&three), "resumed in other parts");
+    // Refused: no parts, and parts of another model.
+    for (args, says) in [
+        (&["--parts", "0"][..], "--parts must be at least 1"),
+        (
+            &["--parts", "2", "--model", "diehl-cook-2015"][..],
+            "only the paper model",
+        ),
+    ] {
+        let o = Command::new(BIN)
+            .args(["train", "--n-train", "2", "--quiet"])
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(says), "{args:?}: {err}");
+    }
+    let _ = fs::remove_dir_all(d);
+}

@@ -35,6 +35,7 @@ mod blocks;
 mod data;
 mod output;
 mod params;
+mod parts;
 mod readout;
 mod state;
 mod training;
@@ -149,7 +150,8 @@ pub struct Args {
     /// many consecutive images, each block on a thread of its own starting
     /// from the trained state with spike trains of its own (the counts do
     /// not depend on --threads); 0: one serial pass carrying the state from
-    /// image to image [default: 500 for the paper model, 0 otherwise].
+    /// image to image [default: 500 for the paper model, 0 otherwise; with
+    /// --resume, the resumed run's].
     #[arg(long)]
     eval_block: Option<usize>,
     /// Write a checkpoint every K training images (0: only the final model)
@@ -162,6 +164,12 @@ pub struct Args {
     /// one of its epochs (`--resume RUN/checkpoints/ckpt-N --epochs M`).
     #[arg(long)]
     resume: Option<PathBuf>,
+    /// Paper model: show the training images to the network cut into this
+    /// many parts, each on a core of its own for the whole run and meeting
+    /// once per step (the same results, bit for bit, as one network; 1: one
+    /// network). Not part of the run: a run resumes with any number.
+    #[arg(long, default_value_t = 1)]
+    parts: usize,
     /// Start afresh in an --out folder that holds an unfinished run.
     #[arg(long)]
     overwrite: bool,
@@ -192,6 +200,7 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
         bail!("--assign-sweep values must be at least 1");
     }
     let spec = params.spec.clone();
+    parts::check(&spec, a.parts)?;
 
     // Data.
     let data_dir = a.data_dir.as_deref().map(Path::to_path_buf).or_else(|| {
@@ -314,7 +323,13 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
         ck_dir: &out.join("checkpoints"),
         start_seen,
     };
-    training::train(&info, &lo, &train, presenter.as_mut(), &mut st)?;
+    if a.parts > 1 {
+        let mut parts = parts::PartsPresenter::new(&spec, presenter, a.parts)?;
+        training::train(&info, &lo, &train, &mut parts, &mut st)?;
+        presenter = parts.into_whole()?;
+    } else {
+        training::train(&info, &lo, &train, presenter.as_mut(), &mut st)?;
+    }
     let train_per_sample = st.train_seconds / st.seen.max(1) as f64;
     eprintln!(
         "trained on {} images in {:.1} s ({:.2} ms/image, {:.1} read-out spikes/image)",
@@ -327,7 +342,7 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
     let off = LearningOff::new(
         &spec,
         trained.clone(),
-        a.eval_block.unwrap_or_else(|| default_block(&spec)),
+        params.eval_block.unwrap_or_else(|| default_block(&spec)),
     );
 
     // 2. Label assignment (and the regression's fit).

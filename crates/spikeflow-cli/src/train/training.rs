@@ -125,6 +125,7 @@ pub(super) fn train(
                     st.epoch += 1;
                     st.pos = 0;
                 }
+                presenter.sync()?;
                 let meta = info.meta(st, presenter, false);
                 save_checkpoint(o.ck_dir, &meta, st, presenter, per_epoch)?;
                 if boundary {
@@ -137,6 +138,7 @@ pub(super) fn train(
         st.epoch += 1;
         st.pos = 0;
     }
+    presenter.sync()?;
     if !st.interval_labels.is_empty() {
         update(st, n)?;
     }

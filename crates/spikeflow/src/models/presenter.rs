@@ -26,6 +26,18 @@ pub trait Presenter: Send {
     /// # Errors
     /// Input of the wrong size.
     fn present(&mut self, images: &[f32], learning: bool) -> Result<Vec<f32>>;
+    /// Brings [`network`](Self::network) and
+    /// [`encoder_rng`](Self::encoder_rng) up to date with the presentations
+    /// made so far, for a presenter whose network runs elsewhere (e.g. in
+    /// [parts](crate::models::diehl_cook_paper::PaperParts) on threads of
+    /// their own): call it before reading either after presenting. The
+    /// default does nothing (the network is up to date).
+    ///
+    /// # Errors
+    /// Where the network runs failed.
+    fn sync(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// The generator of the input encoding (checkpointed with the network).
     fn encoder_rng(&self) -> &Rng;
     /// Restores the encoder's generator.
