@@ -23,6 +23,10 @@
 //! `input_conn_names = ['ee_input']` never creates that connection; it is
 //! available here as [`InputToInhibitory`] (off by default).
 //!
+//! [`PaperParts`] runs the same network and protocol cut over the cores
+//! (one part per thread, meeting once per step), with the same results bit
+//! for bit.
+//!
 //! Protocol ([`PaperPresenter`], a [`Presenter`](super::Presenter)): dt
 //! 0.5 ms; each image is shown 350 ms, then 150 ms of rest without input
 //! (state decays; nothing is reset between images); if `Ae` fired fewer

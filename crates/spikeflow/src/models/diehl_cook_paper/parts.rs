@@ -262,19 +262,20 @@ impl PaperParts {
     /// Input of the wrong size; a part that failed or stopped.
     pub fn present(&mut self, image: &[f32], learning: bool) -> Result<Vec<f32>> {
         let image: Arc<[f32]> = image.into();
-        self.send(|| Command::Present(Arc::clone(&image), learning))?;
-        match self.collect()? {
-            Reply::Counts {
-                counts,
-                presentations,
-                last_intensity,
-            } => {
-                self.presentations = presentations;
-                self.last_intensity = last_intensity;
-                Ok(counts)
-            }
-            other => Err(unexpected(&other)),
-        }
+        let (counts, presentations, last_intensity) = self.ask(
+            || Command::Present(Arc::clone(&image), learning),
+            |r| match r {
+                Reply::Counts {
+                    counts,
+                    presentations,
+                    last_intensity,
+                } => Ok((counts, presentations, last_intensity)),
+                other => Err(other),
+            },
+        )?;
+        self.presentations = presentations;
+        self.last_intensity = last_intensity;
+        Ok(counts)
     }
 
     /// The whole `X → Ae` weight matrix `[784, N]`, gathered from the parts.
@@ -282,8 +283,7 @@ impl PaperParts {
     /// # Errors
     /// A part that failed or stopped.
     pub fn input_weights(&mut self) -> Result<Tensor> {
-        self.send(|| Command::InputWeights)?;
-        self.tensor()
+        self.ask(|| Command::InputWeights, tensor)
     }
 
     /// A variable of a whole population (`"v"`, `"theta"`, …) `[1, N]`,
@@ -292,8 +292,10 @@ impl PaperParts {
     /// # Errors
     /// An unknown population or variable; a part that failed or stopped.
     pub fn population_variable(&mut self, pop: &str, var: &str) -> Result<Tensor> {
-        self.send(|| Command::Variable(pop.to_string(), var.to_string()))?;
-        self.tensor()
+        self.ask(
+            || Command::Variable(pop.to_string(), var.to_string()),
+            tensor,
+        )
     }
 
     /// The snapshot of the whole network, as one
@@ -304,11 +306,13 @@ impl PaperParts {
     /// # Errors
     /// A part that failed or stopped.
     pub fn snapshot(&mut self) -> Result<Snapshot> {
-        self.send(|| Command::Snapshot)?;
-        match self.collect()? {
-            Reply::Snapshot(s) => Ok(s),
-            other => Err(unexpected(&other)),
-        }
+        self.ask(
+            || Command::Snapshot,
+            |r| match r {
+                Reply::Snapshot(s) => Ok(s),
+                other => Err(other),
+            },
+        )
     }
 
     /// Restores a snapshot of the whole network (from [`snapshot`](Self::snapshot)
@@ -319,8 +323,7 @@ impl PaperParts {
     /// failed or stopped.
     pub fn restore(&mut self, snap: &Snapshot) -> Result<()> {
         let snap = Arc::new(snap.clone());
-        self.send(|| Command::Restore(Arc::clone(&snap)))?;
-        self.collect().map(|_| ())
+        self.ask(|| Command::Restore(Arc::clone(&snap)), done)
     }
 
     /// The generator of the input encoding (the same in every part).
@@ -328,11 +331,13 @@ impl PaperParts {
     /// # Errors
     /// A part that failed or stopped.
     pub fn encoder_rng(&mut self) -> Result<Rng> {
-        self.send(|| Command::EncoderRng)?;
-        match self.collect()? {
-            Reply::EncoderRng(r) => Ok(r),
-            other => Err(unexpected(&other)),
-        }
+        self.ask(
+            || Command::EncoderRng,
+            |r| match r {
+                Reply::EncoderRng(r) => Ok(r),
+                other => Err(other),
+            },
+        )
     }
 
     /// Sets the generator of the input encoding (of every part).
@@ -340,15 +345,20 @@ impl PaperParts {
     /// # Errors
     /// A part that failed or stopped.
     pub fn set_encoder_rng(&mut self, rng: &Rng) -> Result<()> {
-        self.send(|| Command::SetEncoderRng(rng.clone()))?;
-        self.collect().map(|_| ())
+        self.ask(|| Command::SetEncoderRng(rng.clone()), done)
     }
 
-    fn tensor(&mut self) -> Result<Tensor> {
-        match self.collect()? {
-            Reply::Tensor(t) => Ok(t),
-            other => Err(unexpected(&other)),
-        }
+    /// Sends `command` to every part and takes part 0's reply apart with
+    /// `take` (which hands back a reply of another kind).
+    fn ask<T>(
+        &mut self,
+        command: impl Fn() -> Command,
+        take: impl FnOnce(Reply) -> std::result::Result<T, Reply>,
+    ) -> Result<T> {
+        self.send(command)?;
+        take(self.collect()?).map_err(|other| {
+            Error::Unsupported(format!("a part of the paper model replied {other:?}"))
+        })
     }
 
     fn send(&self, command: impl Fn() -> Command) -> Result<()> {
@@ -390,8 +400,18 @@ fn stopped(part: usize) -> Error {
     ))
 }
 
-fn unexpected(reply: &Reply) -> Error {
-    Error::Unsupported(format!("a part of the paper model replied {reply:?}"))
+fn tensor(reply: Reply) -> std::result::Result<Tensor, Reply> {
+    match reply {
+        Reply::Tensor(t) => Ok(t),
+        other => Err(other),
+    }
+}
+
+fn done(reply: Reply) -> std::result::Result<(), Reply> {
+    match reply {
+        Reply::Done => Ok(()),
+        other => Err(other),
+    }
 }
 
 impl Drop for PaperParts {
