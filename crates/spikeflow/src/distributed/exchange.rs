@@ -4,7 +4,7 @@
 //! one process ([`local_cluster`], for tests and for trying a partition
 //! without MPI) and alone ([`Solo`]).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -76,21 +76,19 @@ impl Exchange for Solo {
 /// }
 /// ```
 pub fn local_cluster(ranks: usize) -> Vec<LocalExchange> {
+    let slots = || (0..ranks).map(|_| Mutex::new(Vec::new())).collect();
     let shared = Arc::new(LocalShared {
-        round: Mutex::new(Round {
-            slots: vec![Vec::new(); ranks],
-            arrived: 0,
-            generation: 0,
-            sleepers: 0,
-            result: Arc::new(Vec::new()),
-        }),
-        done: Condvar::new(),
-        generation: AtomicU64::new(0),
+        slots: [slots(), slots()],
+        arrived: AtomicU64::new(0),
+        sleepers: AtomicUsize::new(0),
+        sleep: Mutex::new(()),
+        wake: Condvar::new(),
     });
     (0..ranks)
         .map(|rank| LocalExchange {
             rank,
             ranks,
+            calls: 0,
             shared: Arc::clone(&shared),
         })
         .collect()
@@ -112,28 +110,25 @@ const SPIN: Duration = Duration::from_micros(50);
 pub struct LocalExchange {
     rank: usize,
     ranks: usize,
+    /// All-gathers this rank has entered.
+    calls: u64,
     shared: Arc<LocalShared>,
 }
 
+/// What the ranks of a [`local_cluster`] share. Call `g` of every rank
+/// writes its values into `slots[g % 2][rank]` and counts itself in
+/// `arrived`; it is complete when `arrived` reaches `ranks · (g + 1)`, and
+/// then each rank reads every slot of its parity. Two parities suffice: a
+/// rank writes call `g + 2`'s slot only after every rank has arrived at
+/// call `g + 1`, i.e. after every rank has read call `g`'s slots.
 #[derive(Debug)]
 struct LocalShared {
-    round: Mutex<Round>,
-    done: Condvar,
-    /// `Round::generation`, readable without the lock (for spinning).
-    generation: AtomicU64,
-}
-
-/// The all-gather in progress: the slots written so far; the last rank to
-/// arrive moves them into `result` and starts the next generation.
-#[derive(Debug)]
-struct Round {
-    slots: Vec<Vec<u32>>,
-    arrived: usize,
-    generation: u64,
-    /// Ranks waiting on the condition variable (the last to arrive wakes
-    /// them only if there are any).
-    sleepers: usize,
-    result: Arc<Vec<Vec<u32>>>,
+    slots: [Vec<Mutex<Vec<u32>>>; 2],
+    arrived: AtomicU64,
+    /// Ranks asleep (or about to sleep) on `wake`.
+    sleepers: AtomicUsize,
+    sleep: Mutex<()>,
+    wake: Condvar,
 }
 
 impl Exchange for LocalExchange {
@@ -145,56 +140,112 @@ impl Exchange for LocalExchange {
     }
     fn all_gather(&mut self, local: &[u32], out: &mut Vec<u32>, counts: &mut Vec<usize>) {
         let shared = &*self.shared;
-        let mut round = shared.round.lock().unwrap_or_else(|e| e.into_inner());
-        round.slots[self.rank] = local.to_vec();
-        round.arrived += 1;
-        let generation = round.generation;
-        if round.arrived == self.ranks {
-            let slots = std::mem::replace(&mut round.slots, vec![Vec::new(); self.ranks]);
-            round.result = Arc::new(slots);
-            round.arrived = 0;
-            round.generation += 1;
-            shared.generation.store(round.generation, Ordering::Release);
-            if round.sleepers > 0 {
-                shared.done.notify_all();
+        let parity = (self.calls % 2) as usize;
+        self.calls += 1;
+        {
+            let mut slot = shared.slots[parity][self.rank]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            slot.clear();
+            slot.extend_from_slice(local);
+        }
+        let complete = self.ranks as u64 * self.calls;
+        let now = shared.arrived.fetch_add(1, Ordering::SeqCst) + 1;
+        if now == complete {
+            if shared.sleepers.load(Ordering::SeqCst) > 0 {
+                let _guard = shared.sleep.lock().unwrap_or_else(|e| e.into_inner());
+                shared.wake.notify_all();
             }
         } else {
-            drop(round);
-            let start = Instant::now();
-            let mut spins = 0u32;
-            while shared.generation.load(Ordering::Acquire) == generation {
-                std::hint::spin_loop();
-                spins += 1;
-                if spins % 64 == 0 && start.elapsed() > SPIN {
-                    break;
-                }
-            }
-            round = shared.round.lock().unwrap_or_else(|e| e.into_inner());
-            if round.generation == generation {
-                round.sleepers += 1;
-                let (r, timeout) = shared
-                    .done
-                    .wait_timeout_while(round, LOCAL_TIMEOUT, |r| r.generation == generation)
-                    .unwrap_or_else(|e| e.into_inner());
-                round = r;
-                round.sleepers -= 1;
-                if timeout.timed_out() {
-                    panic!(
-                        "rank {} of a local cluster waited {} s for the other ranks' all-gather: \
-                         a rank stopped early or the ranks diverged",
-                        self.rank,
-                        LOCAL_TIMEOUT.as_secs()
-                    );
-                }
-            }
+            self.wait_for(complete);
         }
-        let result = Arc::clone(&round.result);
-        drop(round);
         out.clear();
         counts.clear();
-        for s in result.iter() {
-            out.extend_from_slice(s);
-            counts.push(s.len());
+        for slot in &shared.slots[parity] {
+            let values = slot.lock().unwrap_or_else(|e| e.into_inner());
+            out.extend_from_slice(&values);
+            counts.push(values.len());
+        }
+    }
+}
+
+impl LocalExchange {
+    /// Waits until `arrived` reaches `complete`: spins for [`SPIN`], then
+    /// sleeps; panics after [`LOCAL_TIMEOUT`].
+    fn wait_for(&self, complete: u64) {
+        let shared = &*self.shared;
+        let start = Instant::now();
+        let mut spins = 0u32;
+        while shared.arrived.load(Ordering::Acquire) < complete {
+            std::hint::spin_loop();
+            spins += 1;
+            if spins % 64 == 0 && start.elapsed() > SPIN {
+                break;
+            }
+        }
+        if shared.arrived.load(Ordering::Acquire) >= complete {
+            return;
+        }
+        let mut guard = shared.sleep.lock().unwrap_or_else(|e| e.into_inner());
+        // Counted before the last look at `arrived` (both SeqCst): the last
+        // rank to arrive either sees the count and wakes us, or arrived
+        // before that look.
+        shared.sleepers.fetch_add(1, Ordering::SeqCst);
+        while shared.arrived.load(Ordering::SeqCst) < complete {
+            let left = LOCAL_TIMEOUT.saturating_sub(start.elapsed());
+            if left.is_zero() {
+                shared.sleepers.fetch_sub(1, Ordering::SeqCst);
+                drop(guard);
+                panic!(
+                    "rank {} of a local cluster waited {} s for the other ranks' all-gather: \
+                     a rank stopped early or the ranks diverged",
+                    self.rank,
+                    LOCAL_TIMEOUT.as_secs()
+                );
+            }
+            guard = shared
+                .wake
+                .wait_timeout(guard, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        shared.sleepers.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many rounds with one rank late by more than the spin (the others
+    /// sleep and are woken) or not at all, values of every length: each
+    /// round gathers that round's values.
+    #[test]
+    fn rounds_gather_their_own_values_when_ranks_spin_or_sleep() {
+        let handles: Vec<_> = local_cluster(3)
+            .into_iter()
+            .map(|mut x| {
+                std::thread::spawn(move || {
+                    let (mut out, mut counts) = (Vec::new(), Vec::new());
+                    for round in 0..40u32 {
+                        if x.rank() == (round as usize) % 3 && round % 4 == 0 {
+                            std::thread::sleep(Duration::from_millis(2));
+                        }
+                        let mine =
+                            vec![round * 10 + x.rank() as u32; x.rank() + round as usize % 2];
+                        x.all_gather(&mine, &mut out, &mut counts);
+                        let want: Vec<u32> = (0..3)
+                            .flat_map(|r| vec![round * 10 + r as u32; r + round as usize % 2])
+                            .collect();
+                        assert_eq!(out, want, "round {round}");
+                        let lens: Vec<usize> = (0..3).map(|r| r + round as usize % 2).collect();
+                        assert_eq!(counts, lens, "round {round}");
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
         }
     }
 }
