@@ -105,6 +105,10 @@ pub const LOCAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// work at a few thousand neurons per rank.
 const SPIN: Duration = Duration::from_micros(50);
 
+/// A sleeping rank of a [`local_cluster`] wakes this often to count the
+/// time it waited (see `LocalExchange::wait_for`).
+const WAIT_SLICE: Duration = Duration::from_millis(100);
+
 /// One rank of a [`local_cluster`].
 #[derive(Debug)]
 pub struct LocalExchange {
@@ -171,7 +175,8 @@ impl Exchange for LocalExchange {
 
 impl LocalExchange {
     /// Waits until `arrived` reaches `complete`: spins for [`SPIN`], then
-    /// sleeps; panics after [`LOCAL_TIMEOUT`].
+    /// sleeps; panics after [`LOCAL_TIMEOUT`] of waiting (time the process
+    /// was suspended does not count).
     fn wait_for(&self, complete: u64) {
         let shared = &*self.shared;
         let start = Instant::now();
@@ -191,9 +196,12 @@ impl LocalExchange {
         // rank to arrive either sees the count and wakes us, or arrived
         // before that look.
         shared.sleepers.fetch_add(1, Ordering::SeqCst);
+        // The time waited counts in slices, each at most twice its length:
+        // a process suspended (Ctrl-Z, SIGSTOP) for longer than the timeout
+        // goes on when it is continued instead of giving up.
+        let mut waited = start.elapsed().min(2 * SPIN);
         while shared.arrived.load(Ordering::SeqCst) < complete {
-            let left = LOCAL_TIMEOUT.saturating_sub(start.elapsed());
-            if left.is_zero() {
+            if waited >= LOCAL_TIMEOUT {
                 shared.sleepers.fetch_sub(1, Ordering::SeqCst);
                 drop(guard);
                 panic!(
@@ -203,11 +211,14 @@ impl LocalExchange {
                     LOCAL_TIMEOUT.as_secs()
                 );
             }
+            let slice = WAIT_SLICE.min(LOCAL_TIMEOUT - waited);
+            let t = Instant::now();
             guard = shared
                 .wake
-                .wait_timeout(guard, left)
+                .wait_timeout(guard, slice)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
+            waited += t.elapsed().min(2 * slice);
         }
         shared.sleepers.fetch_sub(1, Ordering::SeqCst);
     }
