@@ -167,7 +167,8 @@ pub struct Args {
     /// Paper model: show the training images to the network cut into this
     /// many parts, each on a core of its own for the whole run and meeting
     /// once per step (the same results, bit for bit, as one network; 1: one
-    /// network). Not part of the run: a run resumes with any number.
+    /// network). At most one part per core: parts wait for each other every
+    /// step. Not part of the run: a run resumes with any number.
     #[arg(long, default_value_t = 1)]
     parts: usize,
     /// Start afresh in an --out folder that holds an unfinished run.

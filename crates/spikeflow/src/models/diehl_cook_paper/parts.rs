@@ -1,19 +1,5 @@
-//! The paper's network and protocol cut over threads of one process, so
-//! that every core works on one training image.
-//!
-//! One image at a time, batch 1, leaves nothing to share between cores
-//! but the network itself. Forking every phase of a step over a thread
-//! pool costs more than the phases at a few thousand neurons, and moves
-//! the arrays between the cores' caches. Here each thread owns a part of
-//! the network for the whole run, as a process of a
-//! [distributed](crate::distributed) network does: its block of `Ae` and
-//! `Ai`, the input synapses onto its `Ae` block with their delays and
-//! learning state, and its inhibition. The parts meet once per step, to
-//! exchange that step's input and `Ai` spikes; every part runs the same
-//! protocol (the same Poisson draws, the same normalisation of its own
-//! columns, the same decision to show an image again, from the whole
-//! population's counts), so the spikes, weights and presentations are
-//! those of one [`PaperPresenter`](super::PaperPresenter), bit for bit.
+//! [`PaperParts`]: the paper's network and protocol cut over threads of
+//! one process.
 
 use super::presenter::{counter, Protocol, Stage, COUNTS, INPUT_CONN};
 use super::DiehlCookPaper;
@@ -26,8 +12,29 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-/// The paper's presenter over `parts` threads (see the [module
-/// docs](self)); built by
+/// The paper's network and protocol cut over threads of one process, so
+/// that every core works on one training image.
+///
+/// One image at a time, batch 1, leaves nothing to share between cores
+/// but the network itself. Forking every phase of a step over a thread
+/// pool costs more than the phases at a few thousand neurons, and moves
+/// the arrays between the cores' caches. Here each thread owns a part of
+/// the network for the whole run, as a process of a
+/// [distributed](crate::distributed) network does: its block of `Ae` and
+/// `Ai`, the input synapses onto its `Ae` block with their delays and
+/// learning state, and its inhibition. The parts meet once per step, to
+/// exchange that step's input and `Ai` spikes; every part runs the same
+/// protocol (the same Poisson draws, the same normalisation of its own
+/// columns, the same decision to show an image again, from the whole
+/// population's counts), so the spikes, weights and presentations are
+/// those of one [`PaperPresenter`](super::PaperPresenter), bit for bit.
+///
+/// Give it at most one part per core: the parts wait for each other every
+/// step, spinning for a moment first, so parts sharing a core (or a core
+/// busy with other work) slow every step down. It pays from about 1600
+/// excitatory neurons on (`docs/performance.md`).
+///
+/// Built by
 /// [`DiehlCookPaper::build_parts`](super::DiehlCookPaper::build_parts).
 ///
 /// ```
