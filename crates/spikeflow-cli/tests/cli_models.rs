@@ -171,6 +171,27 @@ fn paper_model_evaluates_in_blocks_independent_of_threads() {
         text.contains(&format!("all_activity: {acc:.2}%")),
         "eval printed {text}, training's test gave {acc:.2}%"
     );
+    // `eval --each-epoch` takes the run's own test of its last epoch, kept
+    // beside the model; evaluated afresh, it gives the same.
+    let each_epoch = |extra: &[&str]| {
+        #[rustfmt::skip]
+        let args = [
+            "eval", "--model-dir", d1.to_str().unwrap(), "--each-epoch", "--assign-window", "7",
+            "--n-test", "11", "--eval-block", "3", "--threads", "1",
+        ];
+        let o = ok(&[&args[..], extra].concat());
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    for (extra, how) in [
+        (&[][..], "(kept from an earlier evaluation)"),
+        (&["--fresh"][..], "(evaluated)"),
+    ] {
+        let text = each_epoch(extra);
+        assert!(
+            text.contains(&format!("all_activity {acc:.2}%")) && text.contains(how),
+            "eval --each-epoch {extra:?} printed {text}, training's test gave {acc:.2}%"
+        );
+    }
     // One serial pass still runs and says so.
     let (serial, d3) = paper_run("paper-blocks-0", "1", "0");
     assert_eq!(serial["results"]["test"]["eval_block"], 0);

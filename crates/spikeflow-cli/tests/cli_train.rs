@@ -380,10 +380,37 @@ fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
     ]);
 
     // Every epoch at once: the kept epoch ends (1, 2) and the model (3).
+    // Epoch 1 was evaluated above with the same images and window: its
+    // results are reused. (Epoch 3's test by the run itself is not: this
+    // model labels in one serial pass, carrying its state, and the model is
+    // saved after the labelling.)
     let curve = d.join("curve");
-    eval(&two, &curve, &["--each-epoch"]);
-    let epochs: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(curve.join("epochs.json")).unwrap()).unwrap();
+    let text = eval(&two, &curve, &["--each-epoch"]);
+    let how: Vec<bool> = text
+        .lines()
+        .filter(|l| l.starts_with("epoch "))
+        .map(|l| l.ends_with("(kept from an earlier evaluation)"))
+        .collect();
+    assert_eq!(how, [true, false, false], "{text}");
+    let read_epochs = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(dir.join("epochs.json")).unwrap()).unwrap()
+    };
+    let epochs = read_epochs(&curve);
+    // Evaluated afresh, every epoch gives what was kept.
+    let fresh = d.join("fresh");
+    let text = eval(&two, &fresh, &["--each-epoch", "--fresh"]);
+    assert!(!text.contains("kept from"), "{text}");
+    let again = read_epochs(&fresh);
+    for (kept, new) in epochs
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(again.as_array().unwrap())
+    {
+        for k in ["epoch", "all_activity", "proportion_weighting"] {
+            assert_eq!(kept[k], new[k], "{k}: {kept} against {new}");
+        }
+    }
     let epochs = epochs.as_array().unwrap();
     let seen: Vec<_> = epochs
         .iter()

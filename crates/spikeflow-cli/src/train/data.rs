@@ -38,7 +38,7 @@ pub fn load_mnist(dir: Option<&Path>) -> Result<(Mnist, PathBuf)> {
 
 /// CRC-32 of a split's images and labels (a checkpoint records the one of
 /// the training images it was trained on).
-pub(super) fn crc_of_split(s: &Split<'_>) -> u32 {
+pub(crate) fn crc_of_split(s: &Split<'_>) -> u32 {
     let mut c = flate2::Crc::new();
     c.update(s.images());
     c.update(s.labels());

@@ -41,20 +41,23 @@ mod state;
 mod training;
 
 pub use blocks::{default_block, LearningOff, Phase};
+pub(crate) use data::crc_of_split;
 pub use data::{default_data_dir, load_mnist};
 pub(crate) use output::bar_style;
 pub use readout::{assignment_from_rates, evaluate, readout_size, Readouts};
 pub use state::restore_presenter;
 
 use crate::checkpoint::{self, Array};
+use crate::eval::record::{ReadoutResult, Record, Settings};
 use crate::model_choice::ModelName;
 use anyhow::{bail, Context, Result};
-use data::{crc_of_split, epoch_order};
+use data::epoch_order;
 use output::{accuracies_line, bar, Summary};
 use params::{LogregFit, DEFAULT_ASSIGN_WINDOW};
 use readout::{assignment_from_counts, fit_logreg, last_rows, Window};
 use serde_json::{json, Value};
-use spikeflow::datasets::Dataset;
+use spikeflow::datasets::{Dataset, Split};
+use spikeflow::evaluation::ConfusionMatrix;
 use spikeflow::models::Presenter;
 use spikeflow::rng::Rng;
 use state::{load_state, prepare_out, state_arrays, RunInfo, State};
@@ -465,6 +468,15 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
             accuracies_line(&ev)
         );
         if name == "test" {
+            // Kept beside the model as `spikeflow eval` keeps its results,
+            // so that `eval --each-epoch` does not label the last epoch
+            // again. Only in blocks, which start from the trained state:
+            // a serial pass carries the state on from the labelling, and
+            // the model is saved after it.
+            if window.is_some() && off.block() > 0 {
+                let k = params.assign_window;
+                keep_record(&model_dir, split, k, off.block(), secs, spikes, &ev)?;
+            }
             test_cm = ev.into_iter().next();
         }
         results.insert(name.into(), Value::Object(r));
@@ -556,6 +568,45 @@ fn describe(
         "logistic_regression": logreg,
     });
     (assignment, readouts)
+}
+
+/// Writes the test results of the model in `model_dir` (labelled from the
+/// last `window` training images) as `spikeflow eval --assign-window
+/// window` would.
+fn keep_record(
+    model_dir: &Path,
+    test: &Split<'_>,
+    window: usize,
+    eval_block: usize,
+    seconds: f64,
+    spikes: f64,
+    ev: &[(&'static str, ConfusionMatrix)],
+) -> Result<()> {
+    let l = checkpoint::read_checkpoint(model_dir)?;
+    let pos = &l.meta["position"];
+    let record = Record {
+        settings: Settings {
+            checkpoint_crc32: l.meta["arrays"]["crc32"].as_u64().unwrap_or(0),
+            split: test.name().to_string(),
+            images: test.len(),
+            split_crc32: crc_of_split(test),
+            assign_window: Some(window),
+            eval_block,
+        },
+        epoch: pos["epoch"].as_u64().unwrap_or(0),
+        training_images: pos["samples"].as_u64().unwrap_or(0),
+        seconds,
+        spikes_per_image: spikes / test.len() as f64,
+        readouts: ev
+            .iter()
+            .map(|(k, cm)| ReadoutResult {
+                name: (*k).to_string(),
+                accuracy: cm.accuracy(),
+            })
+            .collect(),
+    };
+    record.write(model_dir, ev)?;
+    Ok(())
 }
 
 /// Labels a saved model's neurons as `train` does after its last epoch:

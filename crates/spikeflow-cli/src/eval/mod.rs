@@ -2,19 +2,22 @@
 //! validation) set with learning off: the accuracy of every read-out and the
 //! confusion matrix (printed, and as a PNG).
 
+pub(crate) mod record;
+
 use crate::checkpoint;
 use crate::model_choice::ModelSpec;
 use crate::plots;
 use crate::train::{
-    assignment_from_rates, default_block, evaluate, label_from_training, load_mnist, readout_size,
-    restore_presenter, LearningOff, Phase, Readouts, N_LABELS,
+    assignment_from_rates, crc_of_split, default_block, evaluate, label_from_training, load_mnist,
+    readout_size, restore_presenter, LearningOff, Phase, Readouts, N_LABELS,
 };
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget};
-use spikeflow::datasets::Dataset;
+use record::{ReadoutResult, Record, Settings};
+use spikeflow::datasets::{Dataset, Mnist};
 use spikeflow::evaluation::ConfusionMatrix;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Which split to evaluate.
@@ -64,9 +67,17 @@ pub struct Args {
     /// With a run folder and --assign-window: evaluate each checkpoint
     /// kept at an epoch's end, and the finished model (the last epoch's
     /// end), and write the accuracy after each epoch to `epochs.json` and
-    /// `epoch_accuracy.png` (in --out, default the run folder).
+    /// `epoch_accuracy.png` (in --out, default the run folder). Every
+    /// evaluation keeps its results in the checkpoint's folder
+    /// (`eval-<split>.json`); an epoch evaluated before with the same
+    /// checkpoint, images, --assign-window and --eval-block is not
+    /// evaluated again.
     #[arg(long)]
     each_epoch: bool,
+    /// With --each-epoch: evaluate every epoch again, even those whose
+    /// results an earlier evaluation kept.
+    #[arg(long, requires = "each_epoch")]
+    fresh: bool,
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
@@ -82,36 +93,24 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     })
 }
 
-/// One checkpoint's results on the split.
-struct Evaluated {
-    /// Each read-out's confusion matrix.
-    ev: Vec<(&'static str, ConfusionMatrix)>,
-    /// The split's name and size.
-    split: (&'static str, usize),
-    seconds: f64,
-    spikes_per_image: f64,
-    /// Training images seen, and the epochs done, when it was saved.
-    seen: u64,
-    epoch: u64,
-}
-
 fn eval_checkpoint(a: &Args) -> Result<ExitCode> {
     let dir = checkpoint::locate(&a.model_dir, true)?;
-    let r = evaluate_dir(a, &dir)?;
-    for (k, cm) in &r.ev {
-        println!("{k}: {:.2}%", 100.0 * cm.accuracy());
+    let prepared = prepare(a, &dir)?;
+    let (r, ev) = evaluate_prepared(a, prepared)?;
+    for x in &r.readouts {
+        println!("{}: {:.2}%", x.name, 100.0 * x.accuracy);
     }
     println!(
         "{:.3} ms/image, {:.1} read-out spikes/image",
-        1e3 * r.seconds / r.split.1 as f64,
+        1e3 * r.seconds / r.settings.images as f64,
         r.spikes_per_image
     );
-    let (k, cm) = &r.ev[0];
+    let (k, cm) = &ev[0];
     println!("confusion matrix ({k}):\n{cm}");
     let out = a.out.clone().unwrap_or_else(|| a.model_dir.clone());
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let png = out.join(format!("confusion_{}.png", r.split.0));
-    plots::confusion(&png, &format!("{} set, {k}", r.split.0), cm)?;
+    let png = out.join(format!("confusion_{}.png", r.settings.split));
+    plots::confusion(&png, &format!("{} set, {k}", r.settings.split), cm)?;
     println!("wrote {}", png.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -122,19 +121,24 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
         bail!("--each-epoch labels every checkpoint afresh: give --assign-window N");
     }
     let ck_dir = a.model_dir.join("checkpoints");
+    let model = a.model_dir.join("model");
     let mut found = Vec::new();
-    let entries = std::fs::read_dir(&ck_dir).with_context(|| {
-        format!(
-            "--each-epoch needs a run folder: cannot read {}",
-            ck_dir.display()
-        )
-    })?;
-    // The checkpoints, then the finished model (the last epoch's end).
+    // The checkpoints (a short run may have written none), then the
+    // finished model (the last epoch's end).
     let mut dirs = Vec::new();
-    for e in entries {
-        dirs.push(e?.path());
+    match std::fs::read_dir(&ck_dir) {
+        Ok(entries) => {
+            for e in entries {
+                dirs.push(e?.path());
+            }
+        }
+        Err(_) if model.join(checkpoint::META).is_file() => {}
+        Err(e) => bail!(
+            "--each-epoch needs a run folder: cannot read {}: {e}",
+            ck_dir.display()
+        ),
     }
-    dirs.push(a.model_dir.join("model"));
+    dirs.push(model);
     for path in dirs {
         let meta = path.join(checkpoint::META);
         if !meta.is_file() {
@@ -161,15 +165,25 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
     }
     let mut rows = Vec::new();
     for (_, dir) in &found {
-        let r = evaluate_dir(a, dir)?;
-        let accs: Vec<String> =
-            r.ev.iter()
-                .map(|(k, cm)| format!("{k} {:.2}%", 100.0 * cm.accuracy()))
-                .collect();
+        let prepared = prepare(a, dir)?;
+        let kept = if a.fresh {
+            None
+        } else {
+            Record::find(dir, &prepared.settings)
+        };
+        let (r, how) = match kept {
+            Some(r) => (r, "kept from an earlier evaluation"),
+            None => (evaluate_prepared(a, prepared)?.0, "evaluated"),
+        };
+        let accs: Vec<String> = r
+            .readouts
+            .iter()
+            .map(|x| format!("{} {:.2}%", x.name, 100.0 * x.accuracy))
+            .collect();
         println!(
-            "epoch {} ({} training images): {}",
+            "epoch {} ({} training images): {} ({how})",
             r.epoch,
-            r.seen,
+            r.training_images,
             accs.join(", ")
         );
         rows.push(r);
@@ -181,12 +195,12 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
         .map(|r| {
             let mut m = serde_json::Map::new();
             m.insert("epoch".into(), r.epoch.into());
-            m.insert("training_images".into(), r.seen.into());
-            m.insert("split".into(), r.split.0.into());
-            m.insert("images".into(), r.split.1.into());
+            m.insert("training_images".into(), r.training_images.into());
+            m.insert("split".into(), r.settings.split.clone().into());
+            m.insert("images".into(), r.settings.images.into());
             m.insert("assign_window".into(), a.assign_window.into());
-            for (k, cm) in &r.ev {
-                m.insert((*k).into(), cm.accuracy().into());
+            for x in &r.readouts {
+                m.insert(x.name.clone(), x.accuracy.into());
             }
             m.insert("seconds".into(), r.seconds.into());
             serde_json::Value::Object(m)
@@ -195,58 +209,95 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
     let path = out.join("epochs.json");
     std::fs::write(&path, serde_json::to_string_pretty(&json)? + "\n")
         .with_context(|| format!("cannot write {}", path.display()))?;
-    let names: Vec<&'static str> = rows[0].ev.iter().map(|(k, _)| *k).collect();
-    let series: Vec<plots::Series<'_>> = names
+    // The read-outs of the first epoch, each as one line over the epochs
+    // that report it.
+    let series: Vec<plots::Series<'_>> = rows[0]
+        .readouts
         .iter()
-        .enumerate()
-        .map(|(i, name)| plots::Series {
-            name,
+        .map(|first| plots::Series {
+            name: &first.name,
             points: rows
                 .iter()
-                .map(|r| (r.seen as f64, r.ev[i].1.accuracy()))
+                .filter_map(|r| {
+                    let x = r.readouts.iter().find(|x| x.name == first.name)?;
+                    Some((r.training_images as f64, x.accuracy))
+                })
                 .collect(),
         })
         .collect();
     let png = out.join("epoch_accuracy.png");
     plots::accuracy_curve(
         &png,
-        &format!("{} accuracy after each epoch", rows[0].split.0),
+        &format!("{} accuracy after each epoch", rows[0].settings.split),
         &series,
     )?;
     println!("wrote {} and {}", path.display(), png.display());
     Ok(ExitCode::SUCCESS)
 }
 
-/// Labels (as saved, or afresh with --assign-window) and evaluates the
-/// checkpoint in `dir`.
-fn evaluate_dir(a: &Args, dir: &std::path::Path) -> Result<Evaluated> {
-    let dir = dir.to_path_buf();
-    let l = checkpoint::read_checkpoint(&dir)?;
+/// A checkpoint, its model and the split to evaluate it on.
+struct Prepared {
+    loaded: checkpoint::Loaded,
+    spec: ModelSpec,
+    mnist: Mnist,
+    data_dir: PathBuf,
+    settings: Settings,
+}
+
+/// Reads the checkpoint in `dir` and the images it is to be evaluated on,
+/// and says what decides the figures.
+fn prepare(a: &Args, dir: &Path) -> Result<Prepared> {
+    let l = checkpoint::read_checkpoint(dir)?;
     let params = &l.meta["params"];
     let spec = ModelSpec::from_json(&params["model"])
         .with_context(|| format!("{} holds no usable model parameters", dir.display()))?;
-    let mut p = restore_presenter(&l, &spec)?;
-    let n = readout_size(p.as_ref())?;
     if a.assign_window == Some(0) {
         bail!("--assign-window must be at least 1");
     }
-
     let data_dir = a
         .data_dir
         .clone()
         .or_else(|| l.meta["data_dir"].as_str().map(PathBuf::from));
     let (mnist, data_dir) = load_mnist(data_dir.as_deref())?;
+    let (name, crc, rows) = {
+        let split = chosen_split(a, &l, &mnist, &data_dir)?;
+        (split.name().to_string(), crc_of_split(&split), split.len())
+    };
+    let settings = Settings {
+        checkpoint_crc32: l.meta["arrays"]["crc32"].as_u64().unwrap_or(0),
+        split: name,
+        images: rows,
+        split_crc32: crc,
+        assign_window: a.assign_window,
+        eval_block: a.eval_block.unwrap_or_else(|| default_block(&spec)),
+    };
+    Ok(Prepared {
+        loaded: l,
+        spec,
+        mnist,
+        data_dir,
+        settings,
+    })
+}
+
+/// The images `--split` and `--n-test` name.
+fn chosen_split<'m>(
+    a: &Args,
+    l: &checkpoint::Loaded,
+    mnist: &'m Mnist,
+    data_dir: &Path,
+) -> Result<spikeflow::datasets::Split<'m>> {
     let split = match a.split {
         SplitName::Test => mnist.test(),
         SplitName::Validation => {
-            let v = params["validation"].as_u64().unwrap_or(0) as usize;
+            let v = l.meta["params"]["validation"].as_u64().unwrap_or(0) as usize;
             if v == 0 {
                 bail!("the model was trained without a validation hold-out (--validation)");
             }
             mnist.split_validation(v)?.1
         }
     };
-    let split = match a.n_test {
+    Ok(match a.n_test {
         Some(0) => bail!("--n-test must be at least 1"),
         Some(k) if k > split.len() => bail!(
             "--n-test {k} exceeds the {} {} images of {}",
@@ -256,7 +307,26 @@ fn evaluate_dir(a: &Args, dir: &std::path::Path) -> Result<Evaluated> {
         ),
         Some(k) => split.take(k),
         None => split,
-    };
+    })
+}
+
+/// Labels (as saved, or afresh with --assign-window) and evaluates a
+/// prepared checkpoint; keeps the record in the checkpoint's folder.
+fn evaluate_prepared(
+    a: &Args,
+    pr: Prepared,
+) -> Result<(Record, Vec<(&'static str, ConfusionMatrix)>)> {
+    let Prepared {
+        loaded: l,
+        spec,
+        mnist,
+        data_dir,
+        settings,
+    } = pr;
+    let dir = l.dir.clone();
+    let mut p = restore_presenter(&l, &spec)?;
+    let n = readout_size(p.as_ref())?;
+    let split = chosen_split(a, &l, &mnist, &data_dir)?;
     let labelled = match (
         a.assign_window,
         l.meta["assignment"]["description"].as_str(),
@@ -275,11 +345,7 @@ fn evaluate_dir(a: &Args, dir: &std::path::Path) -> Result<Evaluated> {
         split.name(),
         data_dir.display()
     );
-    let off = LearningOff::new(
-        &spec,
-        p.network().snapshot(),
-        a.eval_block.unwrap_or_else(|| default_block(&spec)),
-    );
+    let off = LearningOff::new(&spec, p.network().snapshot(), settings.eval_block);
     let readouts = match a.assign_window {
         None => saved_readouts(&l, n)?,
         Some(k) => {
@@ -301,19 +367,32 @@ fn evaluate_dir(a: &Args, dir: &std::path::Path) -> Result<Evaluated> {
         SplitName::Test => Phase::Test,
         SplitName::Validation => Phase::Validation,
     };
-    let rows: Vec<usize> = (0..split.len()).collect();
-    let (counts, secs) = off.present(p.as_mut(), phase, &split, &rows, n, Some(&bar))?;
+    let order: Vec<usize> = (0..split.len()).collect();
+    let (counts, secs) = off.present(p.as_mut(), phase, &split, &order, n, Some(&bar))?;
     bar.finish_and_clear();
     let ev = evaluate(&readouts, &counts, split.labels(), n)?;
     let pos = &l.meta["position"];
-    Ok(Evaluated {
-        ev,
-        split: (split.name(), split.len()),
+    let record = Record {
+        settings,
+        epoch: pos["epoch"].as_u64().unwrap_or(0),
+        training_images: pos["samples"].as_u64().unwrap_or(0),
         seconds: secs,
         spikes_per_image: counts.iter().map(|&c| f64::from(c)).sum::<f64>() / split.len() as f64,
-        seen: pos["samples"].as_u64().unwrap_or(0),
-        epoch: pos["epoch"].as_u64().unwrap_or(0),
-    })
+        readouts: ev
+            .iter()
+            .map(|(k, cm)| ReadoutResult {
+                name: (*k).to_string(),
+                accuracy: cm.accuracy(),
+            })
+            .collect(),
+    };
+    // The figures are printed whatever happens to the record: a folder
+    // that cannot be written to costs only the reuse.
+    match record.write(&dir, &ev) {
+        Ok(p) => eprintln!("kept the results in {}", p.display()),
+        Err(e) => eprintln!("warning: {e:#} (the results are not kept for --each-epoch)"),
+    }
+    Ok((record, ev))
 }
 
 /// The read-outs saved with the model.
