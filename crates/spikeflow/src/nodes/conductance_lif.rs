@@ -244,6 +244,7 @@ impl NodeModel for ConductanceLifNodes {
             offset,
             theta64: theta_init.iter().map(|&t| f64::from(t)).collect(),
             theta_low: vec![0.0; 2 * n],
+            theta_set: false,
             theta: theta_init,
             v: vec![0.0; len],
             ge: vec![0.0; len],
@@ -429,6 +430,10 @@ struct ConductancePopulation {
     /// restores θ to the bit; re-read with `theta` when either was set
     /// from outside.
     theta_low: Vec<f32>,
+    /// Whether `theta` or `theta_low` was handed out to be written (a
+    /// restore, a user): `theta64` is then joined from them again before
+    /// θ next moves.
+    theta_set: bool,
     v: Vec<f32>,
     ge: Vec<f32>,
     gi: Vec<f32>,
@@ -439,10 +444,43 @@ struct ConductancePopulation {
 }
 
 impl Population for ConductancePopulation {
-    population_accessors!(
-        "v" => v, "ge" => ge, "gi" => gi, "theta" => theta, "theta_low" => theta_low,
-        "since_spike" => since_spike
-    );
+    fn core(&self) -> &NodeCore {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut NodeCore {
+        &mut self.core
+    }
+    fn variable(&self, name: &str) -> Option<&[f32]> {
+        Some(match name {
+            "v" => &self.v,
+            "ge" => &self.ge,
+            "gi" => &self.gi,
+            "theta" => &self.theta,
+            "theta_low" => &self.theta_low,
+            "since_spike" => &self.since_spike,
+            _ => return None,
+        })
+    }
+    fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]> {
+        Some(match name {
+            "v" => &mut self.v,
+            "ge" => &mut self.ge,
+            "gi" => &mut self.gi,
+            "theta" | "theta_low" => {
+                self.theta_set = true;
+                if name == "theta" {
+                    &mut self.theta
+                } else {
+                    &mut self.theta_low
+                }
+            }
+            "since_spike" => &mut self.since_spike,
+            _ => return None,
+        })
+    }
+    fn variable_names(&self) -> &'static [&'static str] {
+        &["v", "ge", "gi", "theta", "theta_low", "since_spike"]
+    }
     fn lane(&self, rows: std::ops::Range<usize>) -> Option<Box<dyn Population>> {
         lane_of!(self, rows; v, ge, gi, since_spike)
     }
@@ -459,6 +497,22 @@ impl Population for ConductancePopulation {
         let learn_theta = self.adaptive && ctx.learning;
         if learn_theta {
             let (low0, low1) = self.theta_low.split_at_mut(n);
+            if std::mem::take(&mut self.theta_set) {
+                // Set from outside: θ64 from its parts, where they say
+                // otherwise (θ alone written: low₀, low₁ are its old rest).
+                for (((t, t64), l0), l1) in self
+                    .theta
+                    .iter()
+                    .zip(&mut self.theta64)
+                    .zip(&*low0)
+                    .zip(&*low1)
+                {
+                    let given = join_theta(*t, *l0, *l1);
+                    if given != *t64 {
+                        *t64 = given;
+                    }
+                }
+            }
             for ((((t, t64), k), l0), l1) in self
                 .theta
                 .iter_mut()
@@ -467,10 +521,6 @@ impl Population for ConductancePopulation {
                 .zip(low0.iter_mut())
                 .zip(low1.iter_mut())
             {
-                let given = join_theta(*t, *l0, *l1);
-                if given != *t64 {
-                    *t64 = given; // set from outside (a checkpoint)
-                }
                 *t64 -= *t64 * f64::from(*k);
                 (*t, *l0, *l1) = split_theta(*t64);
             }
