@@ -80,12 +80,14 @@
 
 mod exchange;
 mod hub;
+mod local_cluster;
 #[cfg(feature = "mpi")]
 mod mpi;
 mod network;
 mod partition;
 
-pub use exchange::{local_cluster, Exchange, LocalExchange, Solo, LOCAL_TIMEOUT};
+pub use exchange::{Exchange, Solo};
+pub use local_cluster::{local_cluster, LocalExchange, LOCAL_TIMEOUT};
 #[cfg(feature = "mpi")]
 pub use mpi::MpiExchange;
 pub use network::DistributedNetwork;
