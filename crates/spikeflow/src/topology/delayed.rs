@@ -358,6 +358,9 @@ fn propagate_into(
     for b in 0..src.batch() {
         let vals = src.row(b);
         let active = src.active(b);
+        if active.is_empty() {
+            continue; // (the paper's rest period: a third of its steps)
+        }
         // Batch row b of every slot, in delay order: rows[d] is slot
         // (head + d) mod slots.
         let mut rows: Vec<&mut [f32]> = ring.chunks_exact_mut(n).skip(b).step_by(batch).collect();
