@@ -84,7 +84,6 @@ pub fn local_cluster(ranks: usize) -> Vec<LocalExchange> {
 }
 
 /// One rank of a [`local_cluster`].
-#[derive(Debug)]
 pub struct LocalExchange {
     rank: usize,
     ranks: usize,
@@ -94,7 +93,6 @@ pub struct LocalExchange {
 }
 
 /// One rank's values of one call parity.
-#[derive(Debug)]
 #[repr(C, align(128))]
 struct Slot {
     /// The calls this rank had made when it published these values: call
@@ -117,7 +115,6 @@ impl Default for Slot {
     }
 }
 
-#[derive(Debug)]
 struct Shared {
     /// `[parity][rank]`.
     slots: [Vec<Slot>; 2],
@@ -126,6 +123,16 @@ struct Shared {
     sleepers: AtomicUsize,
     sleep: Mutex<()>,
     wake: Condvar,
+}
+
+impl std::fmt::Debug for LocalExchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalExchange")
+            .field("rank", &self.rank)
+            .field("ranks", &self.ranks)
+            .field("calls", &self.calls)
+            .finish()
+    }
 }
 
 impl Slot {
