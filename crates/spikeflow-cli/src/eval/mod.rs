@@ -75,7 +75,9 @@ pub struct Args {
     #[arg(long)]
     each_epoch: bool,
     /// With --each-epoch: evaluate every epoch again, even those whose
-    /// results an earlier evaluation kept.
+    /// results an earlier evaluation kept (a record names the checkpoint,
+    /// images and settings, not the spikeflow that made it: after an
+    /// upgrade that changes how a model is evaluated, use this).
     #[arg(long, requires = "each_epoch")]
     fresh: bool,
 }

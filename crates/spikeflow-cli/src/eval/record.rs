@@ -7,6 +7,8 @@
 //! A record is used only when everything that decides the figures is the
 //! same: the checkpoint's state (the CRC-32 of its arrays), the split's
 //! images (their CRC-32 and number), the labelling window and the block size.
+//! Not the code: `eval --each-epoch --fresh` evaluates again after an
+//! upgrade that changes how a model is evaluated.
 
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
