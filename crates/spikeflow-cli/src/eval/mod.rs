@@ -13,7 +13,7 @@ use crate::train::{
 };
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget};
-use record::{ReadoutResult, Record, Settings};
+use record::{Record, Settings};
 use spikeflow::datasets::{Dataset, Mnist};
 use spikeflow::evaluation::ConfusionMatrix;
 use std::io::IsTerminal;
@@ -373,21 +373,8 @@ fn evaluate_prepared(
     let (counts, secs) = off.present(p.as_mut(), phase, &split, &order, n, Some(&bar))?;
     bar.finish_and_clear();
     let ev = evaluate(&readouts, &counts, split.labels(), n)?;
-    let pos = &l.meta["position"];
-    let record = Record {
-        settings,
-        epoch: pos["epoch"].as_u64().unwrap_or(0),
-        training_images: pos["samples"].as_u64().unwrap_or(0),
-        seconds: secs,
-        spikes_per_image: counts.iter().map(|&c| f64::from(c)).sum::<f64>() / split.len() as f64,
-        readouts: ev
-            .iter()
-            .map(|(k, cm)| ReadoutResult {
-                name: (*k).to_string(),
-                accuracy: cm.accuracy(),
-            })
-            .collect(),
-    };
+    let spikes = counts.iter().map(|&c| f64::from(c)).sum::<f64>() / split.len() as f64;
+    let record = Record::new(settings, &l.meta, secs, spikes, &ev);
     // The figures are printed whatever happens to the record: a folder
     // that cannot be written to costs only the reuse.
     match record.write(&dir, &ev) {

@@ -83,6 +83,32 @@ pub fn path(dir: &Path, split: &str) -> PathBuf {
 }
 
 impl Record {
+    /// The record of an evaluation with `settings` of the checkpoint whose
+    /// metadata is `meta`, from each read-out's confusion matrix.
+    pub fn new(
+        settings: Settings,
+        meta: &Value,
+        seconds: f64,
+        spikes_per_image: f64,
+        ev: &[(&'static str, ConfusionMatrix)],
+    ) -> Record {
+        let pos = &meta["position"];
+        Record {
+            settings,
+            epoch: pos["epoch"].as_u64().unwrap_or(0),
+            training_images: pos["samples"].as_u64().unwrap_or(0),
+            seconds,
+            spikes_per_image,
+            readouts: ev
+                .iter()
+                .map(|(k, cm)| ReadoutResult {
+                    name: (*k).to_string(),
+                    accuracy: cm.accuracy(),
+                })
+                .collect(),
+        }
+    }
+
     fn to_json(&self, confusion: &[(&str, ConfusionMatrix)]) -> Value {
         let readouts: Vec<Value> = self
             .readouts

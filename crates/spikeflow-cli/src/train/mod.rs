@@ -48,7 +48,7 @@ pub use readout::{assignment_from_rates, evaluate, readout_size, Readouts};
 pub use state::restore_presenter;
 
 use crate::checkpoint::{self, Array};
-use crate::eval::record::{ReadoutResult, Record, Settings};
+use crate::eval::record::{Record, Settings};
 use crate::model_choice::ModelName;
 use anyhow::{bail, Context, Result};
 use data::epoch_order;
@@ -583,28 +583,15 @@ fn keep_record(
     ev: &[(&'static str, ConfusionMatrix)],
 ) -> Result<()> {
     let l = checkpoint::read_checkpoint(model_dir)?;
-    let pos = &l.meta["position"];
-    let record = Record {
-        settings: Settings {
-            checkpoint_crc32: l.meta["arrays"]["crc32"].as_u64().unwrap_or(0),
-            split: test.name().to_string(),
-            images: test.len(),
-            split_crc32: crc_of_split(test),
-            assign_window: Some(window),
-            eval_block,
-        },
-        epoch: pos["epoch"].as_u64().unwrap_or(0),
-        training_images: pos["samples"].as_u64().unwrap_or(0),
-        seconds,
-        spikes_per_image: spikes / test.len() as f64,
-        readouts: ev
-            .iter()
-            .map(|(k, cm)| ReadoutResult {
-                name: (*k).to_string(),
-                accuracy: cm.accuracy(),
-            })
-            .collect(),
+    let settings = Settings {
+        checkpoint_crc32: l.meta["arrays"]["crc32"].as_u64().unwrap_or(0),
+        split: test.name().to_string(),
+        images: test.len(),
+        split_crc32: crc_of_split(test),
+        assign_window: Some(window),
+        eval_block,
     };
+    let record = Record::new(settings, &l.meta, seconds, spikes / test.len() as f64, ev);
     record.write(model_dir, ev)?;
     Ok(())
 }
