@@ -498,8 +498,8 @@ impl Population for ConductancePopulation {
         if learn_theta {
             let (low0, low1) = self.theta_low.split_at_mut(n);
             if std::mem::take(&mut self.theta_set) {
-                // Set from outside: θ64 from its parts, where they say
-                // otherwise (θ alone written: low₀, low₁ are its old rest).
+                // Set from outside: θ64 from its parts (θ alone written:
+                // low₀, low₁ are its old rest).
                 for (((t, t64), l0), l1) in self
                     .theta
                     .iter()
@@ -507,10 +507,7 @@ impl Population for ConductancePopulation {
                     .zip(&*low0)
                     .zip(&*low1)
                 {
-                    let given = join_theta(*t, *l0, *l1);
-                    if given != *t64 {
-                        *t64 = given;
-                    }
+                    *t64 = join_theta(*t, *l0, *l1);
                 }
             }
             for ((((t, t64), k), l0), l1) in self
