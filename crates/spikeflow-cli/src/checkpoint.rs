@@ -432,6 +432,33 @@ pub fn locate(dir: &Path, prefer_model: bool) -> Result<PathBuf> {
 /// Reads and validates a checkpoint folder (format, version, arrays file
 /// length and CRC, safetensors structure).
 pub fn read_checkpoint(dir: &Path) -> Result<Loaded> {
+    let meta = read_meta(dir)?;
+    let ap = dir.join(ARRAYS);
+    let bytes = fs::read(&ap).with_context(|| format!("cannot read {}", ap.display()))?;
+    let want_len = meta["arrays"]["bytes"].as_u64();
+    if want_len != Some(bytes.len() as u64) {
+        bail!(
+            "{} has {} bytes, its checkpoint.json records {} (truncated or replaced file)",
+            ap.display(),
+            bytes.len(),
+            meta["arrays"]["bytes"]
+        );
+    }
+    if meta["arrays"]["crc32"].as_u64() != Some(u64::from(crc32(&bytes))) {
+        bail!("{} fails its CRC-32 check (corrupt file)", ap.display());
+    }
+    let arrays =
+        decode_safetensors(&bytes).with_context(|| format!("{} is corrupt", ap.display()))?;
+    Ok(Loaded {
+        dir: dir.to_path_buf(),
+        meta,
+        arrays,
+    })
+}
+
+/// Reads and validates a checkpoint folder's metadata alone (its CRC,
+/// format and version), without its arrays.
+pub fn read_meta(dir: &Path) -> Result<Value> {
     let mp = dir.join(META);
     let raw = fs::read(&mp).with_context(|| format!("cannot read {}", mp.display()))?;
     let cp = dir.join(META_CRC);
@@ -466,27 +493,7 @@ pub fn read_checkpoint(dir: &Path) -> Result<Loaded> {
             meta["version"]
         );
     }
-    let ap = dir.join(ARRAYS);
-    let bytes = fs::read(&ap).with_context(|| format!("cannot read {}", ap.display()))?;
-    let want_len = meta["arrays"]["bytes"].as_u64();
-    if want_len != Some(bytes.len() as u64) {
-        bail!(
-            "{} has {} bytes, its checkpoint.json records {} (truncated or replaced file)",
-            ap.display(),
-            bytes.len(),
-            meta["arrays"]["bytes"]
-        );
-    }
-    if meta["arrays"]["crc32"].as_u64() != Some(u64::from(crc32(&bytes))) {
-        bail!("{} fails its CRC-32 check (corrupt file)", ap.display());
-    }
-    let arrays =
-        decode_safetensors(&bytes).with_context(|| format!("{} is corrupt", ap.display()))?;
-    Ok(Loaded {
-        dir: dir.to_path_buf(),
-        meta,
-        arrays,
-    })
+    Ok(meta)
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use crate::checkpoint;
 use crate::model_choice::ModelSpec;
 use crate::plots;
 use crate::train::{
-    assignment_from_rates, crc_of_split, default_block, evaluate, label_from_training, load_mnist,
-    readout_size, restore_presenter, LearningOff, Phase, Readouts, N_LABELS,
+    assignment_from_rates, default_block, evaluate, label_from_training, load_mnist, readout_size,
+    restore_presenter, LearningOff, Phase, Readouts, N_LABELS,
 };
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget};
@@ -142,14 +142,10 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
     }
     dirs.push(model);
     for path in dirs {
-        let meta = path.join(checkpoint::META);
-        if !meta.is_file() {
+        if !path.join(checkpoint::META).is_file() {
             continue;
         }
-        let text = std::fs::read_to_string(&meta)
-            .with_context(|| format!("cannot read {}", meta.display()))?;
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not JSON", meta.display()))?;
+        let v = checkpoint::read_meta(&path)?;
         let pos = &v["position"];
         let samples = pos["samples"].as_u64().unwrap_or(0);
         let epoch_end =
@@ -261,18 +257,13 @@ fn prepare(a: &Args, dir: &Path) -> Result<Prepared> {
         .clone()
         .or_else(|| l.meta["data_dir"].as_str().map(PathBuf::from));
     let (mnist, data_dir) = load_mnist(data_dir.as_deref())?;
-    let (name, crc, rows) = {
-        let split = chosen_split(a, &l, &mnist, &data_dir)?;
-        (split.name().to_string(), crc_of_split(&split), split.len())
-    };
-    let settings = Settings {
-        checkpoint_crc32: l.meta["arrays"]["crc32"].as_u64().unwrap_or(0),
-        split: name,
-        images: rows,
-        split_crc32: crc,
-        assign_window: a.assign_window,
-        eval_block: a.eval_block.unwrap_or_else(|| default_block(&spec)),
-    };
+    let block = a.eval_block.unwrap_or_else(|| default_block(&spec));
+    let settings = Settings::new(
+        &l.meta,
+        &chosen_split(a, &l, &mnist, &data_dir)?,
+        a.assign_window,
+        block,
+    );
     Ok(Prepared {
         loaded: l,
         spec,

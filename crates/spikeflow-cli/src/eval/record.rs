@@ -10,8 +10,10 @@
 //! Not the code: `eval --each-epoch --fresh` evaluates again after an
 //! upgrade that changes how a model is evaluated.
 
+use crate::train::crc_of_split;
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
+use spikeflow::datasets::{Dataset, Split};
 use spikeflow::evaluation::ConfusionMatrix;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +34,24 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The settings of an evaluation on `split` of the checkpoint whose
+    /// metadata is `meta`.
+    pub fn new(
+        meta: &Value,
+        split: &Split<'_>,
+        assign_window: Option<usize>,
+        eval_block: usize,
+    ) -> Settings {
+        Settings {
+            checkpoint_crc32: meta["arrays"]["crc32"].as_u64().unwrap_or(0),
+            split: split.name().to_string(),
+            images: split.len(),
+            split_crc32: crc_of_split(split),
+            assign_window,
+            eval_block,
+        }
+    }
+
     fn to_json(&self) -> Value {
         json!({
             "checkpoint_crc32": self.checkpoint_crc32,

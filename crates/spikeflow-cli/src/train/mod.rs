@@ -582,16 +582,9 @@ fn keep_record(
     spikes: f64,
     ev: &[(&'static str, ConfusionMatrix)],
 ) -> Result<()> {
-    let l = checkpoint::read_checkpoint(model_dir)?;
-    let settings = Settings {
-        checkpoint_crc32: l.meta["arrays"]["crc32"].as_u64().unwrap_or(0),
-        split: test.name().to_string(),
-        images: test.len(),
-        split_crc32: crc_of_split(test),
-        assign_window: Some(window),
-        eval_block,
-    };
-    let record = Record::new(settings, &l.meta, seconds, spikes / test.len() as f64, ev);
+    let meta = checkpoint::read_meta(model_dir)?;
+    let settings = Settings::new(&meta, test, Some(window), eval_block);
+    let record = Record::new(settings, &meta, seconds, spikes / test.len() as f64, ev);
     record.write(model_dir, ev)?;
     Ok(())
 }
