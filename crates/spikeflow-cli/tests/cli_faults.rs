@@ -19,7 +19,7 @@ mod support;
 
 use support::{scratch, BIN, TINY};
 
-const CK20: &str = "ckpt-000000020";
+const CK40: &str = "ckpt-000000040";
 
 fn check_ok(o: Output, what: &str) {
     assert!(
@@ -76,14 +76,14 @@ fn finished_run(d: &Path) -> Vec<u8> {
 }
 
 /// Turns the finished run in `d` into one stopped after its checkpoint at
-/// image 20 (as a kill would leave it). Returns that checkpoint's files.
-fn stop_at_20(d: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    for p in ["model", "checkpoints/ckpt-000000040"] {
+/// image 40 (as a kill would leave it). Returns that checkpoint's files.
+fn stop_at_40(d: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    for p in ["model", "checkpoints/ckpt-000000060"] {
         fs::remove_dir_all(d.join(p)).unwrap();
     }
     fs::remove_file(d.join("summary.json")).unwrap();
-    fs::write(d.join("checkpoints/LATEST"), format!("{CK20}\n")).unwrap();
-    snapshot_of(&d.join("checkpoints").join(CK20))
+    fs::write(d.join("checkpoints/LATEST"), format!("{CK40}\n")).unwrap();
+    snapshot_of(&d.join("checkpoints").join(CK40))
 }
 
 fn snapshot_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -99,18 +99,18 @@ fn snapshot_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     v
 }
 
-/// `LATEST` still names ckpt-20, whose files are unchanged, and nothing
+/// `LATEST` still names ckpt-40, whose files are unchanged, and nothing
 /// else (no half-written checkpoint, no temporary) is in `checkpoints/`.
-fn still_at_20(d: &Path, files: &[(PathBuf, Vec<u8>)]) {
+fn still_at_40(d: &Path, files: &[(PathBuf, Vec<u8>)]) {
     let ck = d.join("checkpoints");
-    assert_eq!(fs::read_to_string(ck.join("LATEST")).unwrap().trim(), CK20);
-    assert_eq!(snapshot_of(&ck.join(CK20)), files, "ckpt-20 changed");
+    assert_eq!(fs::read_to_string(ck.join("LATEST")).unwrap().trim(), CK40);
+    assert_eq!(snapshot_of(&ck.join(CK40)), files, "ckpt-40 changed");
     let mut names: Vec<String> = fs::read_dir(&ck)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, ["LATEST", CK20]);
+    assert_eq!(names, ["LATEST", CK40]);
 }
 
 /// Resumes `d` with nothing in the way: the uninterrupted run's model.
@@ -139,16 +139,16 @@ fn no_temporaries(d: &Path) {
 fn a_full_disk_during_a_checkpoint_keeps_the_previous_one() {
     let d = scratch("full-ckpt");
     let model = finished_run(&d);
-    let files = stop_at_20(&d);
+    let files = stop_at_40(&d);
     // The checkpoint's arrays (≈ 30 KB) do not fit; with 0 not even a byte.
     for blocks in [0, 1, 20] {
         let o = with_file_size_limit(&resume(&d), blocks);
         let e = one_line_error(&o);
         assert!(
-            e.contains("ckpt-000000040") && e.contains("File too large"),
+            e.contains("ckpt-000000060") && e.contains("File too large"),
             "{blocks} blocks: {e}"
         );
-        still_at_20(&d, &files);
+        still_at_40(&d, &files);
     }
     resumes_to(&d, &model);
     let _ = fs::remove_dir_all(&d);
@@ -158,7 +158,7 @@ fn a_full_disk_during_a_checkpoint_keeps_the_previous_one() {
 fn a_full_disk_or_a_blocked_file_during_pictures_and_summary_is_resumable() {
     let d = scratch("full-pictures");
     let model = finished_run(&d);
-    let files = stop_at_20(&d);
+    let files = stop_at_40(&d);
     // Room for the checkpoints and the model (≈ 45 KB), not for the
     // receptive fields (≈ 200 KB).
     let o = with_file_size_limit(&resume(&d), 100);
@@ -180,20 +180,21 @@ fn a_full_disk_or_a_blocked_file_during_pictures_and_summary_is_resumable() {
         "confusion_test.png",
         "summary.json",
     ] {
-        let _ = stop_at_20(&d);
+        let _ = stop_at_40(&d);
         let _ = fs::remove_file(d.join(f));
         fs::create_dir(d.join(f)).unwrap();
         let e = one_line_error(&resume(&d).output().unwrap());
         assert!(e.contains(f), "{f}: {e}");
         assert!(!d.join("summary.json").is_file());
-        // Training got past its last checkpoint, which LATEST names.
+        // Training got past its last checkpoint, at its end, which LATEST
+        // names.
         assert_eq!(
             fs::read_to_string(d.join("checkpoints/LATEST"))
                 .unwrap()
                 .trim(),
-            "ckpt-000000040"
+            "ckpt-000000060"
         );
-        assert_eq!(snapshot_of(&d.join("checkpoints").join(CK20)), files);
+        assert_eq!(snapshot_of(&d.join("checkpoints").join(CK40)), files);
         no_temporaries(&d);
         fs::remove_dir(d.join(f)).unwrap();
         resumes_to(&d, &model);
@@ -240,7 +241,7 @@ fn read_only(d: &Path, c: &Command) -> Option<Output> {
 fn a_read_only_output_folder_is_a_clear_error_and_keeps_the_checkpoint() {
     let d = scratch("read-only");
     let model = finished_run(&d);
-    let files = stop_at_20(&d);
+    let files = stop_at_40(&d);
     let Some(o) = read_only(&d, &resume(&d)) else {
         eprintln!("skipped: cannot make a folder read-only here (root without mount rights)");
         let _ = fs::remove_dir_all(&d);
@@ -248,11 +249,11 @@ fn a_read_only_output_folder_is_a_clear_error_and_keeps_the_checkpoint() {
     };
     let e = one_line_error(&o);
     assert!(
-        e.contains("ckpt-000000040")
+        e.contains("ckpt-000000060")
             && (e.contains("Read-only file system") || e.contains("Permission denied")),
         "{e}"
     );
-    still_at_20(&d, &files);
+    still_at_40(&d, &files);
     resumes_to(&d, &model);
 
     // A fresh run into a read-only folder.
@@ -273,7 +274,7 @@ fn a_read_only_output_folder_is_a_clear_error_and_keeps_the_checkpoint() {
 fn what_a_killed_writer_leaves_is_cleared_on_resume() {
     let d = scratch("stale");
     let model = finished_run(&d);
-    let _ = stop_at_20(&d);
+    let _ = stop_at_40(&d);
     let ck = d.join("checkpoints");
     // A checkpoint folder and a LATEST half-written by killed processes, a
     // model folder written but not yet renamed, and a checkpoint renamed
@@ -286,8 +287,8 @@ fn what_a_killed_writer_leaves_is_cleared_on_resume() {
     .unwrap();
     fs::write(ck.join(".tmp-LATEST-4000002"), b"ckpt-0").unwrap();
     fs::create_dir_all(d.join(".tmp-model-4000003")).unwrap();
-    fs::create_dir_all(ck.join("ckpt-000000040")).unwrap();
-    fs::write(ck.join("ckpt-000000040/checkpoint.json"), b"{").unwrap();
+    fs::create_dir_all(ck.join("ckpt-000000060")).unwrap();
+    fs::write(ck.join("ckpt-000000060/checkpoint.json"), b"{").unwrap();
     resumes_to(&d, &model);
     let _ = fs::remove_dir_all(&d);
 }

@@ -245,9 +245,10 @@ fn corrupt_checkpoints_are_refused_and_kept() {
     let pos = args.iter().position(|a| *a == "60").unwrap();
     args[pos] = "40";
     ok(&args);
-    // Make it an unfinished run whose latest checkpoint is ckpt-20.
+    // Make it an unfinished run whose latest checkpoint is ckpt-40, the
+    // training's end (as if killed while labelling).
     fs::remove_dir_all(d.join("model")).unwrap();
-    let ck = d.join("checkpoints/ckpt-000000020");
+    let ck = d.join("checkpoints/ckpt-000000040");
     let arrays = ck.join("state.safetensors");
     let good = fs::read(&arrays).unwrap();
 
@@ -319,6 +320,12 @@ fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
         "50",
         "--assign-window",
         "60",
+        // The regression's window (the last 60 images trained on) moves
+        // when a finished run is given more epochs.
+        "--logreg-fit",
+        "training",
+        "--logreg-window",
+        "60",
         "--threads",
         "1",
         "--quiet",
@@ -333,7 +340,8 @@ fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
         &["--epochs", "1", "--out", one.to_str().unwrap()],
     ]
     .concat());
-    // Every 50 images; the newest two and the epoch ends (100, 200) stay.
+    // Every 50 images; the newest two and the epoch ends (100, 200, 300)
+    // stay.
     let mut kept: Vec<String> = fs::read_dir(two.join("checkpoints"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -345,7 +353,8 @@ fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
             "LATEST",
             "ckpt-000000100",
             "ckpt-000000200",
-            "ckpt-000000250"
+            "ckpt-000000250",
+            "ckpt-000000300"
         ]
     );
     // eval labelling afresh from the last 60 training images, on 100 tests.
@@ -423,16 +432,17 @@ fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
     let e = one_line_error(&["eval", "--model-dir", two.to_str().unwrap(), "--each-epoch"]);
     assert!(e.contains("--assign-window"), "{e}");
 
-    // The one-epoch run, finished, goes on for two more from its
-    // checkpoint at image 50: the three-epoch model, bit for bit.
+    // The one-epoch run, finished, goes on for two more from the
+    // checkpoint at its end, which the refusal names: the three-epoch
+    // model, bit for bit.
+    let end = one.join("checkpoints").join("ckpt-000000100");
     let e = one_line_error(&["train", "--resume", one.to_str().unwrap(), "--epochs", "3"]);
-    assert!(e.contains("checkpoints/ckpt-N --epochs"), "{e}");
-    let ck50 = one.join("checkpoints/ckpt-000000050");
+    assert!(e.contains(&format!("{} --epochs", end.display())), "{e}");
     let resume = |epochs: &str| {
         run(&[
             "train",
             "--resume",
-            ck50.to_str().unwrap(),
+            end.to_str().unwrap(),
             "--epochs",
             epochs,
             "--quiet",

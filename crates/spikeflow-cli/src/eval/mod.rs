@@ -125,9 +125,9 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
     let ck_dir = a.model_dir.join("checkpoints");
     let model = a.model_dir.join("model");
     let mut found = Vec::new();
-    // The checkpoints (a short run may have written none), then the
-    // finished model (the last epoch's end).
-    let mut dirs = Vec::new();
+    // The finished model (the last epoch's end: it may keep the run's own
+    // test), then the checkpoints (a short run may have written none).
+    let mut dirs = vec![model.clone()];
     match std::fs::read_dir(&ck_dir) {
         Ok(entries) => {
             for e in entries {
@@ -140,7 +140,6 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
             ck_dir.display()
         ),
     }
-    dirs.push(model);
     for path in dirs {
         if !path.join(checkpoint::META).is_file() {
             continue;

@@ -164,7 +164,9 @@ pub struct Args {
     /// Continue the run whose folder (or checkpoint folder) this is, from
     /// its latest checkpoint, exactly as if it had not stopped. A finished
     /// run goes on for more --epochs from the checkpoint kept at the end of
-    /// one of its epochs (`--resume RUN/checkpoints/ckpt-N --epochs M`).
+    /// one of its epochs, its last one's included (`--resume
+    /// RUN/checkpoints/ckpt-N --epochs M`); in the run's own folder, what
+    /// was written after that checkpoint is replaced.
     #[arg(long)]
     resume: Option<PathBuf>,
     /// Paper model: show the training images to the network cut into this
@@ -270,6 +272,14 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
             presenter = restore_presenter(l, &spec)?;
             n = readout_size(presenter.as_ref())?;
             st = load_state(l, n)?;
+            let gone = state::rewind_to(&out, &l.dir, st.seen)?;
+            if !gone.is_empty() {
+                eprintln!(
+                    "going on from {}: removed what followed it ({})",
+                    l.dir.display(),
+                    gone.join(", ")
+                );
+            }
         }
         None => {
             prepare_out(&out, a.overwrite)?;

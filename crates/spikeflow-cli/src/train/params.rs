@@ -132,13 +132,16 @@ pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> 
     let (params, resumed, out) = match &a.resume {
         Some(dir) => {
             let finished = || {
+                let from = super::state::last_epoch_end(dir).map_or_else(
+                    || format!("{}/checkpoints/ckpt-N", dir.display()),
+                    |p| p.display().to_string(),
+                );
                 anyhow::anyhow!(
                     "{} is a finished run; evaluate it with `spikeflow eval --model-dir {}`, or \
                      train it for more epochs from the checkpoint of an epoch's end \
-                     (--resume {}/checkpoints/ckpt-N --epochs M)",
+                     (--resume {from} --epochs M)",
                     dir.display(),
                     dir.display(),
-                    dir.display()
                 )
             };
             if super::state::is_finished(dir) {

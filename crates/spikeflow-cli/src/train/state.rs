@@ -12,7 +12,7 @@ use spikeflow::models::Presenter;
 use spikeflow::rng::Rng;
 use spikeflow::Snapshot;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One point of the running accuracy.
 #[derive(Clone, Debug, PartialEq)]
@@ -271,6 +271,74 @@ pub(super) const SUMMARY: &str = "summary.json";
 /// Whether the run in `out` is finished: `model/` and `summary.json`.
 pub(super) fn is_finished(out: &Path) -> bool {
     out.join("model").join(checkpoint::META).is_file() && out.join(SUMMARY).is_file()
+}
+
+/// The newest checkpoint in `run`'s folder written at an epoch's end (from
+/// which a finished run trains on for more epochs), if any.
+pub(super) fn last_epoch_end(run: &Path) -> Option<PathBuf> {
+    let dir = run.join("checkpoints");
+    let mut ends: Vec<(u64, PathBuf)> = fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| {
+            let meta = checkpoint::read_meta(&p).ok()?;
+            let pos = &meta["position"];
+            let end = pos["index_in_epoch"].as_u64() == Some(0) && pos["epoch"].as_u64()? > 0;
+            end.then(|| (pos["samples"].as_u64().unwrap_or(0), p))
+        })
+        .collect();
+    ends.sort();
+    ends.pop().map(|(_, p)| p)
+}
+
+/// Resuming from `from`, a checkpoint in `out`'s own folder: the run goes on
+/// from there, so what was written after it belongs to the past (a run
+/// resumed from an earlier checkpoint, or a finished one given more epochs)
+/// and is replaced as the run reaches it. `LATEST` names `from` first (a
+/// kill from here on resumes from it); later checkpoints go (they would
+/// crowd out the new ones, which are kept newest-two); a finished run's
+/// summary goes (the run is unfinished again; its model stays until the
+/// new one replaces it). Returns what went, for the log.
+pub(super) fn rewind_to(out: &Path, from: &Path, seen: u64) -> Result<Vec<String>> {
+    let ck = out.join("checkpoints");
+    let (Some(name), Some(parent)) = (from.file_name(), from.parent()) else {
+        return Ok(Vec::new());
+    };
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same(parent, &ck) {
+        return Ok(Vec::new());
+    }
+    let name = name.to_string_lossy();
+    let latest = ck.join("LATEST");
+    if fs::read_to_string(&latest).unwrap_or_default().trim() != name {
+        checkpoint::write_atomic(&latest, format!("{name}\n").as_bytes())?;
+    }
+    let mut gone = Vec::new();
+    let mut later: Vec<String> = fs::read_dir(&ck)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| {
+            f.strip_prefix("ckpt-")
+                .and_then(|s| s.parse::<u64>().ok())
+                .is_some_and(|k| k > seen)
+        })
+        .collect();
+    later.sort();
+    for f in later {
+        let p = ck.join(&f);
+        fs::remove_dir_all(&p).with_context(|| format!("cannot remove {}", p.display()))?;
+        gone.push(format!("checkpoints/{f}"));
+    }
+    let summary = out.join(SUMMARY);
+    if summary.is_file() {
+        fs::remove_file(&summary)
+            .with_context(|| format!("cannot remove {}", summary.display()))?;
+        gone.push(SUMMARY.to_string());
+    }
+    Ok(gone)
 }
 
 /// A fresh run may replace a finished run in `out`, but not an unfinished

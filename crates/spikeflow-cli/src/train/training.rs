@@ -60,6 +60,12 @@ pub(super) fn train(
     let mut labels = vec![0u8; b];
     let mut t_last = Instant::now();
     let started = Instant::now();
+    // A run given more epochs than it started with moves its regression
+    // window to the new end: keep only what a run started with them holds.
+    let keep = (st.seen.saturating_sub(window_start) as usize).min(st.window_labels.len());
+    let stale = st.window_labels.len() - keep;
+    st.window_labels.drain(..stale);
+    st.window_counts.drain(..stale * n);
     let mut next_ck = if params.checkpoint_every > 0 {
         (st.seen / params.checkpoint_every as u64 + 1) * params.checkpoint_every as u64
     } else {
@@ -116,11 +122,15 @@ pub(super) fn train(
             if o.throttle_ms > 0 {
                 std::thread::sleep(std::time::Duration::from_millis(o.throttle_ms));
             }
-            if st.seen >= next_ck && st.seen < total {
-                next_ck += params.checkpoint_every as u64;
+            // Every K images, and at each epoch's end (the last one's too:
+            // a finished run trains on for more epochs from it).
+            let boundary = st.pos >= per_epoch;
+            let due = st.seen >= next_ck || (boundary && params.checkpoint_every > 0);
+            if due {
+                let every = params.checkpoint_every as u64;
+                next_ck = (st.seen / every + 1) * every;
                 // At an epoch's end, record the boundary as the next
                 // epoch's start.
-                let boundary = st.pos >= per_epoch;
                 if boundary {
                     st.epoch += 1;
                     st.pos = 0;
