@@ -24,25 +24,40 @@
 //! index, a random access into the weights per synapse (at NEST's
 //! `hpc_benchmark` scale 1, 324 MB of them), while a replay walks a row
 //! and finds, per synapse, the logged steps in which its target spiked
-//! ([`SpikesByTarget`]). The log holds the source traces of up to
-//! [`SPARSE_LOG_BYTES`] worth of steps, since every row must be walked
-//! whole when it is flushed.
+//! ([`SpikesByTarget`]).
+//!
+//! Compressed rows do not log the rule's source traces: a source whose
+//! row is behind the log has not spiked since, so its traces only decayed,
+//! one [`decayed`] per step. Each row keeps its traces as of the first
+//! logged step it lacks ([`SilentSources`]), and a replay recomputes them,
+//! step by step, into a small per-thread buffer — the same values, bit for
+//! bit, as logging them, without a scattered load per synapse and without
+//! bounding the log by the bytes of n_pre traces per step (the log is
+//! flushed, walking every synapse, only every [`SPARSE_CAP`] logged steps
+//! or when the weights are read). The population's own trace ([`Side::x`])
+//! is still logged per step where the source keeps one (it may decay
+//! otherwise); where it keeps none it is 0.
 
 use super::in_place::{post_terms, PostCols, StepParams};
+use super::traces::decayed;
 use crate::learning::{Side, SynapseRule};
 use crate::topology::{Csr, SynapseMap};
 use rayon::prelude::*;
+use std::cell::RefCell;
 
 /// Steps kept before every row of a dense matrix is brought up to date.
 /// Bounds the log's memory (`CAP × n_pre` trace values) and how stale a
 /// row can get.
 const CAP: usize = 64;
 
-/// On compressed rows, the steps kept are as many as this many bytes of
-/// source traces hold (at least [`CAP`], at most [`SPARSE_CAP_MAX`]): a
-/// full flush walks every synapse once, so it should come rarely.
+/// On compressed rows whose sources keep a population trace, the steps
+/// kept are as many as this many bytes of those traces hold (at least
+/// [`CAP`], at most [`SPARSE_CAP`]): a full flush walks every synapse once,
+/// so it should come rarely.
 const SPARSE_LOG_BYTES: usize = 32 << 20;
-const SPARSE_CAP_MAX: usize = 4096;
+/// Logged steps kept on compressed rows (without population traces to
+/// log, the log grows only by the spiking targets).
+const SPARSE_CAP: usize = 1 << 16;
 
 /// Below this many logged column updates, a full replay stays on the
 /// calling thread.
@@ -56,9 +71,11 @@ pub(crate) struct PostLog {
     n_pre: usize,
     kpre: usize,
     kpost: usize,
-    /// Source traces at each logged step, `[steps × n_pre]`.
+    /// Source traces at each logged step, `[steps × n_pre]` (compressed
+    /// rows: only where the source population keeps a trace).
     pre_x: Vec<f32>,
-    /// The rule's source traces, `[steps × n_pre × kpre]`.
+    /// The rule's source traces, `[steps × n_pre × kpre]` (dense rows;
+    /// compressed rows recompute them from [`SilentSources`]).
     pre_tr: Vec<f32>,
     reward: Vec<f32>,
     /// Spiking targets of every logged step, in step order.
@@ -74,6 +91,38 @@ pub(crate) struct PostLog {
     cap: usize,
     /// Compressed rows: each target's logged spikes.
     by_target: SpikesByTarget,
+    /// Compressed rows: the sources' traces where their rows stand.
+    silent: SilentSources,
+}
+
+/// Compressed rows: each source's rule traces as of the first logged step
+/// its row lacks, and the clock (steps) from which replays recompute them.
+#[derive(Debug, Default)]
+struct SilentSources {
+    /// Whether the log's rows are compressed (set by `use_rows`).
+    on: bool,
+    /// The source population keeps a trace: logged per step in `pre_x`.
+    log_x: bool,
+    /// Per-step decay factor of each rule trace.
+    decays: Vec<f32>,
+    /// Steps seen (every step while the log holds any), the current one
+    /// included.
+    now: u64,
+    /// The clock of each logged step.
+    clock: Vec<u64>,
+    /// `[n_pre × kpre]`: each source's traces at `base_clock`.
+    base: Vec<f32>,
+    base_clock: Vec<u64>,
+    /// Rows brought up to date since the last logged step: their traces
+    /// are taken at the next one.
+    fresh: Vec<u32>,
+    /// Every row is (the log is empty).
+    all_fresh: bool,
+}
+
+thread_local! {
+    /// A replay's recomputed source traces, `[steps × kpre]`.
+    static ROW_TRACES: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Per target, the logged steps in which it spiked (compressed rows only).
@@ -101,10 +150,11 @@ impl PostLog {
         };
     }
 
-    /// Readies the log for compressed rows into `n_post` targets (a no-op
-    /// once done).
-    pub fn use_rows(&mut self, n_post: usize) {
-        if self.by_target.last.len() == n_post {
+    /// Readies the log for compressed rows into `n_post` targets, whose
+    /// rule traces decay by `decays` per step and whose source population
+    /// keeps a trace (`log_x`) or not (a no-op once done).
+    pub fn use_rows(&mut self, n_post: usize, decays: &[f32], log_x: bool) {
+        if self.silent.on && self.by_target.last.len() == n_post && self.silent.log_x == log_x {
             return;
         }
         debug_assert!(self.is_empty());
@@ -113,8 +163,27 @@ impl PostLog {
             at: vec![Vec::new(); n_post],
             touched: Vec::new(),
         };
-        let per_step = 4 * self.n_pre * (1 + self.kpre);
-        self.cap = (SPARSE_LOG_BYTES / per_step.max(1)).clamp(CAP, SPARSE_CAP_MAX);
+        debug_assert_eq!(decays.len(), self.kpre);
+        self.silent = SilentSources {
+            on: true,
+            log_x,
+            decays: decays.to_vec(),
+            base: vec![0.0; self.n_pre * self.kpre],
+            base_clock: vec![0; self.n_pre],
+            all_fresh: true,
+            ..Default::default()
+        };
+        self.cap = if log_x {
+            (SPARSE_LOG_BYTES / (4 * self.n_pre).max(1)).clamp(CAP, SPARSE_CAP)
+        } else {
+            SPARSE_CAP
+        };
+    }
+
+    /// Compressed rows: one more step (call every step while the log holds
+    /// any, before [`push`](Self::push)).
+    pub fn tick(&mut self) {
+        self.silent.now += 1;
     }
 
     fn clear(&mut self) {
@@ -134,6 +203,10 @@ impl PostLog {
             t.last[j as usize] = 0;
         }
         t.touched.clear();
+        let q = &mut self.silent;
+        q.clock.clear();
+        q.fresh.clear();
+        q.all_fresh = true;
     }
 
     pub fn is_empty(&self) -> bool {
@@ -162,9 +235,31 @@ impl PostLog {
         debug_assert!(self.params().is_none_or(|p| p == params));
         debug_assert!(!self.is_full());
         self.params = Some(params);
-        self.pre_x.extend_from_slice(&pre_x[..self.n_pre]);
-        self.pre_tr
-            .extend_from_slice(&pre_tr[..self.n_pre * self.kpre]);
+        let q = &mut self.silent;
+        if q.on {
+            // The traces of rows now up to date, as this step reads them.
+            let k = self.kpre;
+            if q.all_fresh {
+                q.base.copy_from_slice(&pre_tr[..self.n_pre * k]);
+                q.base_clock.fill(q.now);
+                q.all_fresh = false;
+            } else {
+                for &i in &q.fresh {
+                    let i = i as usize;
+                    q.base[i * k..(i + 1) * k].copy_from_slice(&pre_tr[i * k..(i + 1) * k]);
+                    q.base_clock[i] = q.now;
+                }
+            }
+            q.fresh.clear();
+            q.clock.push(q.now);
+            if q.log_x {
+                self.pre_x.extend_from_slice(&pre_x[..self.n_pre]);
+            }
+        } else {
+            self.pre_x.extend_from_slice(&pre_x[..self.n_pre]);
+            self.pre_tr
+                .extend_from_slice(&pre_tr[..self.n_pre * self.kpre]);
+        }
         self.reward.push(reward);
         if !cols.is_empty() {
             self.busy.push(self.steps as u32);
@@ -196,9 +291,14 @@ impl PostLog {
         self.col_start[until] - self.col_start[from]
     }
 
-    /// Marks row `i` as having had the first `steps` logged steps.
+    /// Marks row `i` as having had the first `steps` logged steps (all of
+    /// them, on compressed rows).
     pub fn set_applied(&mut self, i: usize, steps: usize) {
         self.applied[i] = steps as u32;
+        if self.silent.on {
+            debug_assert_eq!(steps, self.steps);
+            self.silent.fresh.push(i as u32);
+        }
     }
 
     /// Source `i` at logged step `t`, as a replay sees it: it did not spike
@@ -241,6 +341,30 @@ impl PostLog {
         }
     }
 
+    /// Source `i`'s rule traces at the logged steps `from..until`
+    /// (`[steps × kpre]` into `out`): from those of its first, decayed step
+    /// by step — it did not spike in any of them.
+    fn silent_traces(&self, i: usize, from: usize, until: usize, out: &mut Vec<f32>) {
+        let (q, k) = (&self.silent, self.kpre);
+        out.clear();
+        out.extend_from_slice(&q.base[i * k..(i + 1) * k]);
+        let mut at = q.base_clock[i];
+        debug_assert_eq!(at, q.clock[from]);
+        for (n, &c) in q.clock[from..until].iter().enumerate() {
+            if n > 0 {
+                out.extend_from_within((n - 1) * k..n * k);
+            }
+            let tr = &mut out[n * k..];
+            // (+0 stays +0: the rest of the way costs nothing.)
+            while at < c && tr.iter().any(|x| x.to_bits() != 0) {
+                for (x, &d) in tr.iter_mut().zip(&q.decays) {
+                    *x = decayed(*x, d);
+                }
+                at += 1;
+            }
+        }
+    }
+
     /// Replays into the compressed row of source `i` (`wrow`, its
     /// synapses' weights; `targets`, their targets) the logged steps it
     /// lacks before step `until`: for each synapse, the steps in which its
@@ -254,12 +378,30 @@ impl PostLog {
         i: usize,
         until: usize,
     ) {
-        let Some(p) = self.params else { return };
-        let from = self.applied[i];
-        if from as usize >= until {
+        if self.params.is_none() || self.applied[i] as usize >= until {
             return;
         }
-        let kpost = self.kpost;
+        ROW_TRACES.with_borrow_mut(|tr| {
+            self.silent_traces(i, self.applied[i] as usize, until, tr);
+            self.replay_row(rule, wrow, targets, i, until, tr);
+        });
+    }
+
+    /// [`catch_up_row`](Self::catch_up_row) with source `i`'s traces at
+    /// the steps it lacks (`row_tr`, from its first).
+    #[inline]
+    fn replay_row<R: SynapseRule>(
+        &self,
+        rule: &R,
+        wrow: &mut [f32],
+        targets: &[u32],
+        i: usize,
+        until: usize,
+        row_tr: &[f32],
+    ) {
+        let Some(p) = self.params else { return };
+        let from = self.applied[i];
+        let (n, kpre, kpost) = (self.n_pre, self.kpre, self.kpost);
         let (by, cols) = (&self.by_target, &self.cols);
         for (w, &j) in wrow.iter_mut().zip(targets) {
             let j = j as usize;
@@ -273,7 +415,18 @@ impl PostLog {
                 if t >= until {
                     break;
                 }
-                let pre = self.pre_side(t, i);
+                let r = (t - from as usize) * kpre;
+                let pre = Side {
+                    s: 0.0,
+                    x: if self.silent.log_x {
+                        self.pre_x[t * n + i]
+                    } else {
+                        0.0
+                    },
+                    traces: &row_tr[r..r + kpre],
+                    state: &[],
+                    variable: 0.0,
+                };
                 let post = Side {
                     s: cols.s[q],
                     x: cols.x[q],
@@ -309,7 +462,7 @@ impl PostLog {
                     self.catch_up(rule, &mut w[i * n..(i + 1) * n], i, until);
                 }
             }
-            self.applied[i] = until as u32;
+            self.set_applied(i, until);
         }
     }
 

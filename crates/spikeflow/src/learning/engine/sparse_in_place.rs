@@ -128,7 +128,9 @@ impl<R: SynapseRule> SynapticLearner<R> {
         self.post_cols
             .gather(posts, post_s.values(), post_x, aux, &self.post_tr, kpost);
         let pre_x = pre.trace().unwrap_or(&self.zeros[..n_pre]);
-        self.log.use_rows(n_post);
+        self.log
+            .use_rows(n_post, &self.trace_decay_pre, pre.trace().is_some());
+        self.log.tick();
         let logged = !self.post_cols.is_empty();
         if logged {
             self.log

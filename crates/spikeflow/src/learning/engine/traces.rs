@@ -11,8 +11,7 @@ use crate::spikes::Spikes;
 pub(crate) fn decay_traces(tr: &mut [f32], specs: &[TraceSpec], decays: &[f32]) {
     #[inline]
     fn decay(x: &mut f32, d: f32) {
-        let v = *x * d;
-        *x = if v.abs() < f32::MIN_POSITIVE { 0.0 } else { v };
+        *x = decayed(*x, d);
     }
     match decays {
         [] => {}
@@ -25,6 +24,18 @@ pub(crate) fn decay_traces(tr: &mut [f32], specs: &[TraceSpec], decays: &[f32]) 
                 }
             }
         }
+    }
+}
+
+/// One step's decay of one rule trace, as [`decay_traces`] applies it (the
+/// deferred log recomputes silent sources' traces with it, bit for bit).
+#[inline]
+pub(crate) fn decayed(x: f32, d: f32) -> f32 {
+    let v = x * d;
+    if v.abs() < f32::MIN_POSITIVE {
+        0.0
+    } else {
+        v
     }
 }
 
