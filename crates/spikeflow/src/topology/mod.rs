@@ -209,9 +209,14 @@ impl TopologySpec for Box<dyn TopologySpec> {
 /// part of a `[n_pre × n_post]` array a process owns when it owns targets
 /// `cols` (see [`TopologySpec::restrict_targets`]).
 pub(crate) fn columns<T: Copy>(m: &[T], n: usize, cols: &std::ops::Range<usize>) -> Vec<T> {
-    m.chunks_exact(n.max(1))
-        .flat_map(|row| row[cols.clone()].iter().copied())
-        .collect()
+    let rows = m.chunks_exact(n.max(1));
+    let mut out = Vec::with_capacity(rows.len() * cols.len());
+    // A slice copy per row (an element-wise iterator was 2 % of the
+    // paper model's step in parts, which cut every image's raster).
+    for row in rows {
+        out.extend_from_slice(&row[cols.clone()]);
+    }
+    out
 }
 
 /// How weights are normalised (`norm`), per BindsNET topology.
