@@ -5,8 +5,9 @@
 //! (PostPre, WeightDependentPostPre, Hebbian, DiehlAndCook, MSTDP, MSTDPET,
 //! power-law STDP), delays on sparse and fixed in-degree connections,
 //! multapses, Poisson generators, a batch of 2, external input, reward,
-//! clamps, monitors and a checkpoint; what cannot be cut is refused by
-//! name. The same network over MPI ranks: `examples/distributed_check.rs`
+//! clamps, monitors and a checkpoint; a whole snapshot of W5's network
+//! restored into another number of processes; what cannot be cut is
+//! refused by name. The same network over MPI ranks: `examples/distributed_check.rs`
 //! (feature `mpi`, run by `.ci/run` under `mpirun`).
 
 mod support;
@@ -257,4 +258,85 @@ fn what_cannot_be_cut_is_refused_by_name() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("input of X"), "{e}");
+}
+
+/// NEST's `hpc_benchmark` (fixed in-degree with delays, power-law STDP on
+/// compressed rows): put together from 2 processes, the snapshot is one
+/// process's, bit for bit; restored into 3 processes (uneven blocks), it
+/// runs on as one process does.
+#[test]
+fn a_whole_snapshot_of_compressed_rows_restores_into_another_number_of_processes() {
+    use spikeflow::models::HpcBenchmark;
+    let model = HpcBenchmark {
+        scale: 0.02,
+        seed: 3,
+        plastic: true,
+    };
+    let (first, then) = (40, 30);
+    let run = RunOptions::default();
+    let mut one = model.build().unwrap();
+    one.run(&[], first, &run).unwrap();
+    let at_first = one.snapshot();
+    one.run(&[], then, &run).unwrap();
+    let at_end = one.snapshot();
+    assert!(
+        at_end
+            .arrays
+            .iter()
+            .zip(&at_first.arrays)
+            .any(|(a, b)| a != b),
+        "nothing changed in the second run"
+    );
+    let on = |ranks: usize,
+              job: fn(&mut DistributedNetwork, &spikeflow::Snapshot) -> spikeflow::Snapshot,
+              snap: &spikeflow::Snapshot| {
+        let handles: Vec<_> = local_cluster(ranks)
+            .into_iter()
+            .map(|x| {
+                let (model, snap) = (model.clone(), snap.clone());
+                std::thread::spawn(move || {
+                    let mut net = DistributedNetwork::build(model.builder().unwrap(), x).unwrap();
+                    job(&mut net, &snap)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let same = |got: &spikeflow::Snapshot, want: &spikeflow::Snapshot, what: &str| {
+        let names =
+            |s: &spikeflow::Snapshot| s.arrays.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(got), names(want), "{what}");
+        for ((name, a), (_, b)) in got.arrays.iter().zip(&want.arrays) {
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert!(bits(a) == bits(b), "{what}: {name} differs");
+        }
+    };
+    for snap in on(
+        2,
+        |net, _| {
+            net.run(40, &RunOptions::default()).unwrap();
+            net.whole_snapshot().unwrap()
+        },
+        &at_first,
+    ) {
+        same(&snap, &at_first, "2 processes after the first run");
+    }
+    for snap in on(
+        3,
+        |net, snap| {
+            net.restore_whole(snap).unwrap();
+            net.run(30, &RunOptions::default()).unwrap();
+            net.whole_snapshot().unwrap()
+        },
+        &at_first,
+    ) {
+        same(
+            &snap,
+            &at_end,
+            "3 processes restored from it, after the second",
+        );
+    }
 }

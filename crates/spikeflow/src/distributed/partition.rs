@@ -31,6 +31,15 @@ pub enum PartLayout {
         /// Rows (e.g. `n_pre` of dense weights, `slots × batch` of a ring).
         rows: usize,
     },
+    /// `rows` copies of one value per synapse of compressed rows (by
+    /// source, as [`Csr`](crate::topology::Csr) keeps them, each row's
+    /// synapses in target order): the part holds, of each source's row,
+    /// the synapses onto its targets; the whole row is the parts' segments
+    /// in rank order.
+    SynapseRows {
+        /// Copies (e.g. 1 for weights, the batch for an eligibility).
+        rows: usize,
+    },
 }
 
 /// The rank whose [`block`] of a population of `n` holds neuron `i`:

@@ -77,6 +77,20 @@ impl Network {
         }
     }
 
+    /// The synapse count of each source's compressed row of connection
+    /// `conn` (`None`: not compressed rows).
+    pub(crate) fn synapse_row_lengths(&self, conn: &str) -> Option<Vec<u32>> {
+        let c = self.conns.iter().find(|c| c.name == conn)?;
+        match c.topology.synapses()? {
+            crate::topology::SynapseMap::Sparse(csr) => Some(
+                (0..csr.n_pre())
+                    .map(|i| csr.row(i).1.len() as u32)
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
     /// Restores a snapshot taken from a network of the same configuration.
     /// Either everything is restored or nothing is changed.
     ///

@@ -256,6 +256,12 @@ pub trait Population: Send + Sync + std::fmt::Debug {
     fn variable_mut(&mut self, name: &str) -> Option<&mut [f32]>;
     /// Names of the model-specific variables.
     fn variable_names(&self) -> &'static [&'static str];
+    /// Those of [`variable_names`](Self::variable_names) that are not one
+    /// value per neuron (a step counter): every part of a population cut
+    /// over processes holds the same.
+    fn shared_variables(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// A population for the batch rows `rows` of this one, with the same
     /// parameters and per-neuron values and those rows' state, or `None`.
     ///

@@ -124,6 +124,9 @@ impl PoissonGeneratorPopulation {
 
 impl Population for PoissonGeneratorPopulation {
     population_accessors!("step" => step);
+    fn shared_variables(&self) -> &'static [&'static str] {
+        &["step"]
+    }
     fn type_name(&self) -> &'static str {
         "PoissonGenerator"
     }

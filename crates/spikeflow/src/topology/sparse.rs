@@ -431,6 +431,11 @@ impl Topology for SparseTopology {
     fn synapses(&self) -> Option<SynapseMap<'_>> {
         Some(SynapseMap::Sparse(&self.csr))
     }
+    fn part_layout(&self, name: &str) -> Option<crate::distributed::PartLayout> {
+        // A part's rows keep the whole rows' order (targets ascending) for
+        // the synapses onto its block (`restrict_targets`).
+        (name == "w").then_some(crate::distributed::PartLayout::SynapseRows { rows: 1 })
+    }
     fn multapses(&self) -> bool {
         self.csr.has_multapses()
     }

@@ -294,6 +294,17 @@ impl Topology for DelayLine {
     fn variable_names(&self) -> &'static [&'static str] {
         DelayRing::NAMES
     }
+    fn part_layout(&self, name: &str) -> Option<crate::distributed::PartLayout> {
+        use crate::distributed::PartLayout;
+        match name {
+            // `[slots × batch × n_post]`, `head`: as `Delayed`'s ring.
+            "ring" => Some(PartLayout::TargetColumns {
+                rows: self.line.slots * self.batch,
+            }),
+            "head" => Some(PartLayout::Whole),
+            _ => self.inner.part_layout(name),
+        }
+    }
     fn variable(&self, name: &str) -> Option<&[f32]> {
         self.line.variable(name)
     }

@@ -43,6 +43,11 @@ impl DistributedNetwork {
                     self.gather_rows(&target, values)?
                 }
                 ArrayPart::SourceBlocks => self.gather(values).concat(),
+                ArrayPart::SynapseRows(lens, rows) => {
+                    let all_lens = self.gather_lens(&lens);
+                    let parts = self.gather(values);
+                    interleave_rows(name, &all_lens, &parts, rows)?
+                }
             };
             arrays.push((self.whole_array_name(name), whole));
         }
@@ -108,6 +113,10 @@ impl DistributedNetwork {
                     }
                     whole[at as usize..at as usize + values.len()].to_vec()
                 }
+                ArrayPart::SynapseRows(lens, rows) => {
+                    let all_lens = self.gather_lens(lens);
+                    cut_rows(&whole_name, whole, &all_lens, self.rank, *rows)?
+                }
             };
             arrays.push((name.clone(), local));
         }
@@ -115,6 +124,19 @@ impl DistributedNetwork {
             arrays,
             rng: snap.rng,
         })
+    }
+
+    /// Every process's row lengths (a collective).
+    fn gather_lens(&self, lens: &[u32]) -> Vec<Vec<u32>> {
+        let (all, counts) = super::lock(&self.hub).all_gather(lens);
+        let mut at = 0;
+        counts
+            .iter()
+            .map(|&c| {
+                at += c;
+                all[at - c..at].to_vec()
+            })
+            .collect()
     }
 
     /// The whole network's name of an array of this process's snapshot.
@@ -131,9 +153,12 @@ impl DistributedNetwork {
             )))
         };
         if let Some(rest) = name.strip_prefix("pop/") {
-            let pop = rest.rsplit_once('/').map_or(rest, |(p, _)| p);
+            let (pop, var) = rest.rsplit_once('/').unwrap_or((rest, ""));
             return Ok(match pop.strip_suffix(MIRROR) {
                 Some(whole) => ArrayPart::Mirror(whole.to_string()),
+                None if self.net.population(pop)?.shared_variables().contains(&var) => {
+                    ArrayPart::Whole
+                }
                 None => ArrayPart::Population(pop.to_string()),
             });
         }
@@ -147,20 +172,33 @@ impl DistributedNetwork {
                 None => return unsupported("no array name"),
             },
         };
+        let target = || conn.split("->").nth(1).map(str::trim).unwrap_or_default();
         if !conn.contains(MIRROR) {
             // Within blocks: each process holds its block of sources'
-            // synapses, which the whole connection keeps in source order.
-            return match (array, rule) {
-                ("w", false) => Ok(ArrayPart::SourceBlocks),
+            // synapses, which the whole connection keeps in source order;
+            // its targets are the process's block too (a delay ring), but
+            // a rule's source side is the block, not every source.
+            if rule {
+                return unsupported("a rule's state on a connection within each process's blocks");
+            }
+            return match (array, self.net.part_layout(conn, array, rule)) {
+                ("w", _) => Ok(ArrayPart::SourceBlocks),
+                (_, Some(PartLayout::Whole)) => Ok(ArrayPart::Whole),
+                (_, Some(PartLayout::TargetColumns { rows })) => {
+                    Ok(ArrayPart::TargetColumns(target().to_string(), rows))
+                }
                 _ => unsupported("state of a connection within each process's blocks"),
             };
         }
         match self.net.part_layout(conn, array, rule) {
             Some(PartLayout::Whole) => Ok(ArrayPart::Whole),
             Some(PartLayout::TargetColumns { rows }) => {
-                let target = conn.split("->").nth(1).map(str::trim).unwrap_or_default();
-                Ok(ArrayPart::TargetColumns(target.to_string(), rows))
+                Ok(ArrayPart::TargetColumns(target().to_string(), rows))
             }
+            Some(PartLayout::SynapseRows { rows }) => match self.net.synapse_row_lengths(conn) {
+                Some(lens) => Ok(ArrayPart::SynapseRows(lens, rows)),
+                None => unsupported("its topology has no compressed rows"),
+            },
             None => {
                 unsupported("its topology or rule does not say how the parts stand to the whole")
             }
@@ -182,4 +220,82 @@ enum ArrayPart {
     /// The synapses of the process's block of sources (a connection within
     /// blocks), concatenated in rank order.
     SourceBlocks,
+    /// Copies of one value per synapse of compressed rows, each row holding
+    /// the process's targets' synapses (the process's row lengths, copies).
+    SynapseRows(Vec<u32>, usize),
+}
+
+/// The whole array of a [`PartLayout::SynapseRows`] layout from every
+/// process's part (`parts[r]`, `rows` copies of its synapses) and row
+/// lengths (`lens[r]`): each copy, row by row, the parts' segments in rank
+/// order.
+fn interleave_rows(
+    name: &str,
+    lens: &[Vec<u32>],
+    parts: &[Vec<f32>],
+    rows: usize,
+) -> Result<Vec<f32>> {
+    let nnz: Vec<usize> = lens
+        .iter()
+        .map(|l| l.iter().map(|&x| x as usize).sum())
+        .collect();
+    let n_pre = lens.first().map_or(0, Vec::len);
+    if lens.iter().any(|l| l.len() != n_pre)
+        || parts.iter().zip(&nnz).any(|(p, &k)| p.len() != rows * k)
+    {
+        return Err(Error::Unsupported(format!(
+            "snapshot array {name}: the parts' synapse rows do not match their values"
+        )));
+    }
+    let mut whole = Vec::with_capacity(rows * nnz.iter().sum::<usize>());
+    let mut at: Vec<usize> = vec![0; parts.len()];
+    for copy in 0..rows {
+        for (a, &k) in at.iter_mut().zip(&nnz) {
+            *a = copy * k;
+        }
+        for i in 0..n_pre {
+            for (r, part) in parts.iter().enumerate() {
+                let len = lens[r][i] as usize;
+                whole.extend_from_slice(&part[at[r]..at[r] + len]);
+                at[r] += len;
+            }
+        }
+    }
+    Ok(whole)
+}
+
+/// Process `rank`'s part of the whole array `whole` of a
+/// [`PartLayout::SynapseRows`] layout (every process's row lengths `lens`).
+fn cut_rows(
+    name: &str,
+    whole: &[f32],
+    lens: &[Vec<u32>],
+    rank: usize,
+    rows: usize,
+) -> Result<Vec<f32>> {
+    let total: usize = lens.iter().flatten().map(|&x| x as usize).sum();
+    let n_pre = lens[rank].len();
+    if lens.iter().any(|l| l.len() != n_pre) || whole.len() != rows * total {
+        return Err(Error::format(
+            "snapshot",
+            format!(
+                "array {name} has {} values, not {rows} × the parts' {total} synapses",
+                whole.len()
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(rows * lens[rank].iter().map(|&x| x as usize).sum::<usize>());
+    let mut at = 0;
+    for _ in 0..rows {
+        for i in 0..n_pre {
+            for (r, l) in lens.iter().enumerate() {
+                let len = l[i] as usize;
+                if r == rank {
+                    out.extend_from_slice(&whole[at..at + len]);
+                }
+                at += len;
+            }
+        }
+    }
+    Ok(out)
 }

@@ -328,6 +328,26 @@ impl<R: SynapseRule> Learner for SynapticLearner<R> {
         self.elig.fill(0.0);
     }
 
+    fn part_layout(&self, name: &str) -> Option<crate::distributed::PartLayout> {
+        use crate::distributed::PartLayout::{TargetColumns, Whole};
+        let per_target = |k: usize, rows: usize| match k {
+            0 => Some(Whole), // empty
+            1 => Some(TargetColumns { rows }),
+            _ => None, // a target's values side by side: not a column
+        };
+        match name {
+            // The sources' side: every process sees every source.
+            "pre_trace" | "pre_state" | "prev_pre_spikes" => Some(Whole),
+            "post_trace" => per_target(self.traces.post.len(), self.batch),
+            "post_state" => per_target(self.kstate.post, self.batch),
+            "prev_post_spikes" => per_target(1, self.batch),
+            "delayed_post_spikes" => per_target(1, self.batch * self.post_history.len()),
+            // Per synapse: not said (dense and compressed rows differ).
+            "eligibility" if self.elig.is_empty() => Some(Whole),
+            _ => None,
+        }
+    }
+
     fn save(&self) -> Vec<(&'static str, Vec<f32>)> {
         let mut v = vec![
             ("pre_trace", self.pre_tr.clone()),
