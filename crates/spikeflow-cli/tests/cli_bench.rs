@@ -86,3 +86,48 @@ fn w5_workload_prints_rates_weights_and_memory_the_same_for_any_thread_count() {
     assert_eq!(r2["out_spikes"], r["out_spikes"]);
     assert_eq!(r2["sum_w_ee"], r["sum_w_ee"]);
 }
+
+/// `bench w5 --save-state` then `--resume-state` gives the weights of a run
+/// that never stopped; a state of another W5 or a missing one is a
+/// one-line error.
+#[test]
+fn w5_state_resumes_as_a_run_that_never_stopped() {
+    let d = std::env::temp_dir().join(format!("spikeflow-w5-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    let state = d.join("state");
+    let st = state.to_str().unwrap();
+    let w5 = |extra: &[&str]| -> serde_json::Value {
+        let base = ["w5", "--scale", "0.01", "--threads", "1"];
+        let lines = bench_lines(&[&base[..], extra].concat());
+        lines.into_iter().find(|r| r["bench"] == "w5").unwrap()
+    };
+    #[rustfmt::skip]
+    let first = w5(&["--presim-ms", "5", "--seconds", "0.01", "--save-state", st]);
+    let resumed = w5(&["--seconds", "0.01", "--resume-state", st]);
+    let through = w5(&["--presim-ms", "5", "--seconds", "0.02"]);
+    assert_eq!(resumed["resumed"], true);
+    assert_eq!(resumed["sum_w_ee"], through["sum_w_ee"]);
+    let spikes = |r: &serde_json::Value| r["out_spikes"].as_f64().unwrap();
+    assert_eq!(spikes(&first) + spikes(&resumed), spikes(&through));
+    for (args, says) in [
+        (&["--scale", "0.02"][..], "holds W5"),
+        (&["--static-ee"][..], "holds W5"),
+    ] {
+        let o = Command::new(BIN)
+            .args(["bench", "w5", "--seconds", "0.01", "--resume-state", st])
+            .args(args)
+            .output()
+            .unwrap();
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && e.contains(says), "{args:?}: {e}");
+    }
+    let o = Command::new(BIN)
+        .args(["bench", "w5", "--scale", "0.01", "--seconds", "0.01"])
+        .arg("--resume-state")
+        .arg(d.join("none"))
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && e.contains("none"), "{e}");
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -104,6 +104,15 @@ pub struct Args {
     /// W5 presimulation before the measured time (ms; not measured).
     #[arg(long, default_value_t = 50.0)]
     presim_ms: f64,
+    /// W5: after the run, write the whole network's state to this folder
+    /// (over MPI ranks put together from every rank's part, as one process
+    /// would write it).
+    #[arg(long)]
+    save_state: Option<std::path::PathBuf>,
+    /// W5: start from the state `--save-state` wrote (with any number of
+    /// ranks), instead of presimulating.
+    #[arg(long)]
+    resume_state: Option<std::path::PathBuf>,
     /// Per-phase timing (propagate / integrate / learn / observe / normalise),
     /// added to each JSON line and summarised on stderr.
     #[arg(long)]

@@ -13,6 +13,11 @@
 //! every K (`sum_w_ee` sums each target's weights, then the targets in
 //! order, in one process too), the memory is each rank's peak
 //! (`peak_rss_bytes_per_rank`, `peak_rss_bytes` their maximum).
+//!
+//! `--save-state DIR` writes the whole network's state after the run (over
+//! ranks put together from their parts, as one process writes it);
+//! `--resume-state DIR` starts from it instead of presimulating, with any
+//! number of ranks: the run goes on as one that never stopped.
 
 use super::lazy_weights::LazyWeights;
 use super::report::{emit, profile_json, profile_line};
@@ -23,7 +28,80 @@ use serde_json::{json, Map};
 use spikeflow::distributed::{DistributedNetwork, Exchange};
 use spikeflow::models::{hpc_benchmark, HpcBenchmark};
 use spikeflow::prelude::*;
+use spikeflow::Snapshot;
 use std::time::Instant;
+
+/// W5's network state in a folder (`--save-state`, `--resume-state`): the
+/// whole network's snapshot as a checkpoint (arrays and their CRCs), with
+/// the model it belongs to.
+mod state {
+    use crate::checkpoint::{self, Array};
+    use anyhow::{bail, Context, Result};
+    use serde_json::json;
+    use spikeflow::models::HpcBenchmark;
+    use spikeflow::Snapshot;
+    use std::path::Path;
+
+    /// What the folder holds (beside the checkpoint format's own fields).
+    const KIND: &str = "w5-state";
+
+    fn model_json(m: &HpcBenchmark) -> serde_json::Value {
+        json!({"scale": m.scale, "seed": m.seed, "plastic": m.plastic})
+    }
+
+    pub fn write(dir: &Path, model: &HpcBenchmark, snap: &Snapshot) -> Result<()> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("cannot replace {}", dir.display()))?;
+        }
+        let meta = json!({
+            "format": checkpoint::FORMAT,
+            "version": checkpoint::VERSION,
+            "kind": KIND,
+            "model": model_json(model),
+            "rng": snap.rng.iter().map(|x| format!("{x:016x}")).collect::<Vec<_>>(),
+        });
+        let arrays = snap
+            .arrays
+            .iter()
+            .map(|(n, v)| (n.clone(), Array::f32(v.clone())))
+            .collect();
+        checkpoint::write_checkpoint(dir, &meta, &arrays)
+    }
+
+    pub fn read(dir: &Path, model: &HpcBenchmark) -> Result<Snapshot> {
+        let l = checkpoint::read_checkpoint(dir)?;
+        if l.meta["kind"] != KIND {
+            bail!(
+                "{} is not a W5 state (--save-state writes one)",
+                dir.display()
+            );
+        }
+        if l.meta["model"] != model_json(model) {
+            bail!(
+                "{} holds W5 {}; this run is {}",
+                dir.display(),
+                l.meta["model"],
+                model_json(model)
+            );
+        }
+        let word = |i: usize| -> Option<u64> {
+            u64::from_str_radix(l.meta["rng"].get(i)?.as_str()?, 16).ok()
+        };
+        let rng = [word(0), word(1), word(2), word(3)];
+        let Some(rng) = rng.iter().copied().collect::<Option<Vec<u64>>>() else {
+            bail!("{}: bad generator state", dir.display());
+        };
+        let mut arrays = Vec::with_capacity(l.arrays.len());
+        for (name, _) in &l.arrays {
+            arrays.push((name.clone(), l.f32(name)?.to_vec()));
+        }
+        Ok(Snapshot {
+            arrays,
+            rng: [rng[0], rng[1], rng[2], rng[3]],
+        })
+    }
+}
 
 /// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`), `NaN` where
 /// unknown.
@@ -106,6 +184,36 @@ impl W5Net {
         let local: f64 = s.data().iter().map(|&x| f64::from(x)).sum();
         Ok(self.per_rank(local as u64).iter().sum::<u64>() as f64)
     }
+    /// The whole network's snapshot (a collective over ranks).
+    fn whole_snapshot(&self) -> Result<Snapshot> {
+        Ok(match self {
+            W5Net::Whole(n) => n.snapshot(),
+            W5Net::Part(d) => d.whole_snapshot()?,
+        })
+    }
+    /// Restores a whole network's snapshot (each rank takes its part).
+    fn restore_whole(&mut self, snap: &Snapshot) -> Result<()> {
+        match self {
+            W5Net::Whole(n) => {
+                // `Network::restore` takes the arrays in its own order; the
+                // state's folder keeps them by name.
+                let order: Vec<String> = n.snapshot().arrays.into_iter().map(|(k, _)| k).collect();
+                let mut arrays = Vec::with_capacity(order.len());
+                for name in order {
+                    match snap.arrays.iter().find(|(k, _)| *k == name) {
+                        Some(a) => arrays.push(a.clone()),
+                        None => bail!("the W5 state has no array {name}"),
+                    }
+                }
+                n.restore(&Snapshot {
+                    arrays,
+                    rng: snap.rng,
+                })?
+            }
+            W5Net::Part(d) => d.restore_whole(snap)?,
+        }
+        Ok(())
+    }
     /// The sum of the E → E weights, the same for any number of ranks.
     fn sum_w_ee(&self) -> Result<f64> {
         Ok(match self {
@@ -136,6 +244,11 @@ pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> 
     let steps = (a.seconds * 1000.0 / dt).round() as usize;
     let (ne, ni) = (model.n_e(), model.n_i());
     let synapses = (ne + ni) * (model.c_e() + model.c_i()) + ne + ni;
+    // Read (and checked against the model) before anything is built.
+    let resume = match &a.resume_state {
+        Some(dir) => Some(state::read(dir, &model)?),
+        None => None,
+    };
     for rep in 0..a.reps.unwrap_or(1) {
         let rss0 = proc_status_bytes("VmRSS:");
         let t0 = Instant::now();
@@ -176,7 +289,9 @@ pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> 
             Ok(())
         };
         let t = Instant::now();
-        if presim_steps > 0 {
+        if let Some(snap) = &resume {
+            net.restore_whole(snap)?;
+        } else if presim_steps > 0 {
             run(&mut net, presim_steps)?;
         }
         let presim_s = t.elapsed().as_secs_f64();
@@ -204,6 +319,12 @@ pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> 
         let peak = peaks.iter().copied().max().unwrap_or(0) as f64;
         let peak_total = peaks.iter().sum::<u64>() as f64;
         let profile = a.profile.then(|| profile_json(net.net()));
+        if let Some(dir) = &a.save_state {
+            let snap = net.whole_snapshot()?;
+            if root {
+                state::write(dir, &model, &snap)?;
+            }
+        }
         ranks = net.into_ranks();
         if !root {
             continue;
@@ -222,7 +343,13 @@ pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> 
         rec.insert("ci".into(), json!(model.c_i()));
         rec.insert("je_pa".into(), json!(model.je_pa()));
         rec.insert("poisson_rate_hz".into(), json!(model.poisson_rate_hz()));
-        rec.insert("presim_ms".into(), json!(presim_steps as f64 * dt));
+        let presim_ms = if resume.is_some() {
+            0.0
+        } else {
+            presim_steps as f64 * dt
+        };
+        rec.insert("presim_ms".into(), json!(presim_ms));
+        rec.insert("resumed".into(), json!(resume.is_some()));
         rec.insert("sim_ms".into(), json!(steps as f64 * dt));
         rec.insert("seed".into(), json!(a.seed));
         rec.insert("plastic".into(), json!(!a.static_ee));
