@@ -56,8 +56,10 @@ const CAP: usize = 64;
 /// so it should come rarely.
 const SPARSE_LOG_BYTES: usize = 32 << 20;
 /// Logged steps kept on compressed rows (without population traces to
-/// log, the log grows only by the spiking targets).
+/// log, the log grows only by the spiking targets)…
 const SPARSE_CAP: usize = 1 << 16;
+/// …and logged target spikes (~30 B each with their index entry).
+const SPARSE_MAX_POSTS: usize = 1 << 20;
 
 /// Below this many logged column updates, a full replay stays on the
 /// calling thread.
@@ -214,7 +216,7 @@ impl PostLog {
     }
 
     pub fn is_full(&self) -> bool {
-        self.steps == self.cap
+        self.steps == self.cap || (self.silent.on && self.cols.len() >= SPARSE_MAX_POSTS)
     }
 
     /// The step constants of the logged steps (`None` when empty).
