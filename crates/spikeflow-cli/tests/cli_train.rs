@@ -450,7 +450,14 @@ fn epoch_checkpoints_are_kept_and_eval_labels_them_as_train_would() {
     };
     let e = one_line_error(&["train", "--resume", ck.to_str().unwrap(), "--epochs", "2"]);
     assert!(e.contains("more may be given, not fewer"), "{e}");
-    assert!(resume("3").status.success());
+    let o = resume("3");
+    assert!(o.status.success());
+    // The finished run's summary goes: it is unfinished until the new end.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("removed what followed it: summary.json"),
+        "{err}"
+    );
     assert_eq!(
         fs::read(one.join("model/state.safetensors")).unwrap(),
         fs::read(two.join("model/state.safetensors")).unwrap(),

@@ -261,6 +261,8 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
     let mut presenter: Box<dyn Presenter>;
     let mut st;
     let n;
+    // What a resume in the run's own folder removed (after its checkpoint).
+    let mut rewound = Vec::new();
     match &resumed {
         Some(l) => {
             if l.meta["data_fingerprint"].as_u64() != Some(u64::from(fingerprint)) {
@@ -272,14 +274,7 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
             presenter = restore_presenter(l, &spec)?;
             n = readout_size(presenter.as_ref())?;
             st = load_state(l, n)?;
-            let gone = state::rewind_to(&out, &l.dir, st.seen)?;
-            if !gone.is_empty() {
-                eprintln!(
-                    "going on from {}: removed what followed it ({})",
-                    l.dir.display(),
-                    gone.join(", ")
-                );
-            }
+            rewound = state::rewind_to(&out, &l.dir, st.seen)?;
         }
         None => {
             prepare_out(&out, a.overwrite)?;
@@ -319,6 +314,9 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
             l.dir.display(),
             st.seen
         );
+        if !rewound.is_empty() {
+            eprintln!("removed what followed it: {}", rewound.join(", "));
+        }
     }
 
     // 1. Training.
