@@ -32,7 +32,7 @@ pub enum PartLayout {
         rows: usize,
     },
     /// `rows` copies of one value per synapse of compressed rows (by
-    /// source, as [`Csr`](crate::topology::Csr) keeps them, each row's
+    /// source, as sparse and fixed in-degree connections keep them, each row's
     /// synapses in target order): the part holds, of each source's row,
     /// the synapses onto its targets; the whole row is the parts' segments
     /// in rank order.
