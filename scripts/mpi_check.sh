@@ -33,9 +33,14 @@ for np in 2 3; do
     echo "mpi: tests/distributed_mpi.rs passed on $np ranks"
 done
 
+# The CLI as cargo builds it (CARGO_TARGET_DIR may put it elsewhere).
+target_dir=$(cargo metadata --format-version 1 --no-deps \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+sf="$target_dir/debug/spikeflow"
+
 cargo build -q -p spikeflow-cli
 set +e
-refused=$("${run[@]}" -np 2 target/debug/spikeflow bench w5 --scale 0.03 --seconds 0.01 2>&1)
+refused=$("${run[@]}" -np 2 "$sf" bench w5 --scale 0.03 --seconds 0.01 2>&1)
 rc=$?
 set -e
 if [ "$rc" = 0 ] || ! grep -q "built without MPI" <<<"$refused"; then
@@ -48,7 +53,7 @@ echo "mpi: a build without MPI refuses mpirun -np 2 (exit $rc)"
 cargo build -q -p spikeflow-cli --features mpi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-w5=(target/debug/spikeflow bench w5 --scale 0.03 --presim-ms 50 --seconds 0.05 --threads 1)
+w5=("$sf" bench w5 --scale 0.03 --presim-ms 50 --seconds 0.05 --threads 1)
 for np in 0 1 2 3; do
     if [ "$np" = 0 ]; then launch=(); else launch=("${run[@]}" -np "$np"); fi
     "${launch[@]}" "${w5[@]}" 2>/dev/null | python3 -c '
@@ -69,7 +74,7 @@ print("mpi: w5 totals identical alone and on 1, 2 and 3 ranks")
 PY
 
 # 4. A state saved on 2 ranks, resumed on others.
-"${run[@]}" -np 2 target/debug/spikeflow bench w5 --scale 0.03 --presim-ms 50 --seconds 0.03 \
+"${run[@]}" -np 2 "$sf" bench w5 --scale 0.03 --presim-ms 50 --seconds 0.03 \
     --threads 1 --save-state "$tmp/state" >/dev/null 2>&1
 totals() { python3 -c '
 import json, sys
@@ -77,13 +82,13 @@ for line in sys.stdin:
     r = json.loads(line)
     if r.get("bench") == "w5":
         print(repr(r["out_spikes"]), repr(r["sum_w_ee"]))'; }
-resumed=(target/debug/spikeflow bench w5 --scale 0.03 --seconds 0.05 --threads 1 --resume-state "$tmp/state")
+resumed=("$sf" bench w5 --scale 0.03 --seconds 0.05 --threads 1 --resume-state "$tmp/state")
 for np in 0 1 3; do
     if [ "$np" = 0 ]; then launch=(); else launch=("${run[@]}" -np "$np"); fi
     "${launch[@]}" "${resumed[@]}" 2>/dev/null | totals > "$tmp/resumed-$np"
     echo "mpi: w5 resumed from 2 ranks' state on $np ranks (0: alone): out_spikes, sum_w_ee = $(cat "$tmp/resumed-$np")"
 done
-target/debug/spikeflow bench w5 --scale 0.03 --presim-ms 50 --seconds 0.08 --threads 1 2>/dev/null \
+"$sf" bench w5 --scale 0.03 --presim-ms 50 --seconds 0.08 --threads 1 2>/dev/null \
     | totals > "$tmp/through"
 python3 - "$tmp" <<'PY'
 import sys
