@@ -9,13 +9,21 @@ impl DistributedNetwork {
     /// Every process's `local` values, in rank order.
     pub(super) fn gather(&self, local: &[f32]) -> Vec<Vec<f32>> {
         let words: Vec<u32> = local.iter().map(|x| x.to_bits()).collect();
-        let (all, counts) = lock(&self.hub).all_gather(&words);
+        self.gather_words(&words)
+            .into_iter()
+            .map(|w| w.into_iter().map(f32::from_bits).collect())
+            .collect()
+    }
+
+    /// Every process's `local` words, in rank order.
+    pub(super) fn gather_words(&self, local: &[u32]) -> Vec<Vec<u32>> {
+        let (all, counts) = lock(&self.hub).all_gather(local);
         let mut at = 0;
         counts
             .iter()
             .map(|&c| {
                 at += c;
-                all[at - c..at].iter().map(|&w| f32::from_bits(w)).collect()
+                all[at - c..at].to_vec()
             })
             .collect()
     }

@@ -44,7 +44,7 @@ impl DistributedNetwork {
                 }
                 ArrayPart::SourceBlocks => self.gather(values).concat(),
                 ArrayPart::SynapseRows(lens, rows) => {
-                    let all_lens = self.gather_lens(&lens);
+                    let all_lens = self.gather_words(&lens);
                     let parts = self.gather(values);
                     interleave_rows(name, &all_lens, &parts, rows)?
                 }
@@ -114,7 +114,7 @@ impl DistributedNetwork {
                     whole[at as usize..at as usize + values.len()].to_vec()
                 }
                 ArrayPart::SynapseRows(lens, rows) => {
-                    let all_lens = self.gather_lens(lens);
+                    let all_lens = self.gather_words(lens);
                     cut_rows(&whole_name, whole, &all_lens, self.rank, *rows)?
                 }
             };
@@ -124,19 +124,6 @@ impl DistributedNetwork {
             arrays,
             rng: snap.rng,
         })
-    }
-
-    /// Every process's row lengths (a collective).
-    fn gather_lens(&self, lens: &[u32]) -> Vec<Vec<u32>> {
-        let (all, counts) = super::lock(&self.hub).all_gather(lens);
-        let mut at = 0;
-        counts
-            .iter()
-            .map(|&c| {
-                at += c;
-                all[at - c..at].to_vec()
-            })
-            .collect()
     }
 
     /// The whole network's name of an array of this process's snapshot.

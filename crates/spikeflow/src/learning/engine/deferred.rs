@@ -383,20 +383,19 @@ impl PostLog {
         if self.params.is_none() || self.applied[i] as usize >= until {
             return;
         }
-        ROW_TRACES.with_borrow_mut(|tr| {
-            self.silent_traces(i, self.applied[i] as usize, until, tr);
-            self.replay_row(rule, wrow, targets, i, until, tr);
+        ROW_TRACES.with_borrow_mut(|row_tr| {
+            self.silent_traces(i, self.applied[i] as usize, until, row_tr);
+            self.replay_row(rule, (wrow, targets), i, until, row_tr);
         });
     }
 
-    /// [`catch_up_row`](Self::catch_up_row) with source `i`'s traces at
-    /// the steps it lacks (`row_tr`, from its first).
+    /// The body of [`catch_up_row`](Self::catch_up_row), given source `i`'s
+    /// traces at the steps it lacks (`row_tr`, from its first).
     #[inline]
     fn replay_row<R: SynapseRule>(
         &self,
         rule: &R,
-        wrow: &mut [f32],
-        targets: &[u32],
+        (wrow, targets): (&mut [f32], &[u32]),
         i: usize,
         until: usize,
         row_tr: &[f32],
