@@ -456,6 +456,14 @@ pub fn read_checkpoint(dir: &Path) -> Result<Loaded> {
     })
 }
 
+/// The training images seen by a checkpoint written at an epoch's end
+/// (its metadata `meta`), `None` for one written inside an epoch.
+pub fn epoch_end_samples(meta: &Value) -> Option<u64> {
+    let pos = &meta["position"];
+    let end = pos["index_in_epoch"].as_u64() == Some(0) && pos["epoch"].as_u64()? > 0;
+    end.then(|| pos["samples"].as_u64().unwrap_or(0))
+}
+
 /// Reads and validates a checkpoint folder's metadata alone (its CRC,
 /// format and version), without its arrays.
 pub fn read_meta(dir: &Path) -> Result<Value> {

@@ -145,12 +145,10 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
             continue;
         }
         let v = checkpoint::read_meta(&path)?;
-        let pos = &v["position"];
-        let samples = pos["samples"].as_u64().unwrap_or(0);
-        let epoch_end =
-            pos["index_in_epoch"].as_u64() == Some(0) && pos["epoch"].as_u64().unwrap_or(0) > 0;
-        if epoch_end && found.iter().all(|(s, _)| *s != samples) {
-            found.push((samples, path));
+        if let Some(samples) = checkpoint::epoch_end_samples(&v) {
+            if found.iter().all(|(s, _)| *s != samples) {
+                found.push((samples, path));
+            }
         }
     }
     found.sort();

@@ -282,9 +282,7 @@ pub(super) fn last_epoch_end(run: &Path) -> Option<PathBuf> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter_map(|p| {
             let meta = checkpoint::read_meta(&p).ok()?;
-            let pos = &meta["position"];
-            let end = pos["index_in_epoch"].as_u64() == Some(0) && pos["epoch"].as_u64()? > 0;
-            end.then(|| (pos["samples"].as_u64().unwrap_or(0), p))
+            Some((checkpoint::epoch_end_samples(&meta)?, p))
         })
         .collect();
     ends.sort();
