@@ -7,7 +7,8 @@
 //! multapses, Poisson generators, a batch of 2, external input, reward,
 //! clamps, monitors and a checkpoint; a whole snapshot of W5's network
 //! restored into another number of processes; what cannot be cut is
-//! refused by name. The same network over MPI ranks: `examples/distributed_check.rs`
+//! refused by name. The same network with every connection between
+//! processes delayed exchanges once per 3 steps, with the same bits. The same network over MPI ranks: `examples/distributed_check.rs`
 //! (feature `mpi`, run by `.ci/run` under `mpirun`).
 
 mod support;
@@ -16,7 +17,10 @@ use spikeflow::distributed::{local_cluster, DistributedNetwork, Solo};
 use spikeflow::prelude::*;
 use spikeflow::topology::Bound;
 use spikeflow::NetworkBuilder;
-use support::distributed::{builder, one_process, options, part, Outcome, BATCH, STEPS};
+use support::distributed::{
+    builder, builder_late, input, one_process, one_process_of, options, part, part_of, Outcome,
+    BATCH, STEPS,
+};
 
 fn on_threads(ranks: usize, phases: std::ops::Range<usize>, restore: bool) -> Vec<Outcome> {
     let handles: Vec<_> = local_cluster(ranks)
@@ -69,6 +73,54 @@ fn any_number_of_processes_gives_the_one_process_run_bit_for_bit() {
             );
         }
     }
+}
+
+#[test]
+fn delayed_connections_exchange_once_per_interval_with_the_same_bits() {
+    // Every connection crossing processes delayed by 2–5 steps: each run
+    // of 40 steps exchanges ⌈40 / 3⌉ = 14 times, and learning (every rule
+    // family, reward, clamps, traces) replays late at each interval's end.
+    let one = one_process_of(builder_late, 0..2);
+    assert_ne!(one, one_process(0..2), "the delays changed nothing");
+    for ranks in [1, 2, 3] {
+        let handles: Vec<_> = local_cluster(ranks)
+            .into_iter()
+            .map(|x| std::thread::spawn(move || part_of(builder_late, Box::new(x), 0..2, false)))
+            .collect();
+        for (rank, h) in handles.into_iter().enumerate() {
+            let got = h.join().unwrap();
+            assert_eq!(
+                (got.interval, got.exchanges),
+                (3, 2 * 14),
+                "{ranks} processes"
+            );
+            assert!(
+                got.outcome == one,
+                "{ranks} processes: rank {rank} differs from one process"
+            );
+        }
+    }
+    // A checkpoint between the runs, restored into a part built afresh.
+    let got = part_of(builder_late, Box::new(Solo), 0..2, true);
+    assert!(got.outcome == one, "restored: differs from one process");
+    // Without delays on some crossing connection: every step.
+    let got = part_of(builder, Box::new(Solo), 0..1, false);
+    assert_eq!((got.interval, got.exchanges), (1, STEPS as u64));
+    // A monitor of a crossing connection's weights reads them every step:
+    // its runs exchange every step, with the same weights.
+    let mut net = DistributedNetwork::build(builder_late(), Solo).unwrap();
+    net.add_monitor("w", MonitorSpec::new("E -> E", &["w"]))
+        .unwrap();
+    net.run_inputs(&[("X", RunInput::from(&input(0)))], STEPS, &options(0))
+        .unwrap();
+    assert_eq!(net.exchanges(), STEPS as u64);
+    let mut plain = builder_late().build().unwrap();
+    plain.run(&[("X", &input(0))], STEPS, &options(0)).unwrap();
+    let bits = |w: &[f32]| w.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(
+        bits(net.gather_weights("E -> E").unwrap().data()),
+        bits(plain.weights_tensor("E -> E").unwrap().data())
+    );
 }
 
 #[test]

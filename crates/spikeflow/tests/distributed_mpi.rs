@@ -3,24 +3,34 @@
 //! and the two must agree bit for bit, a checkpoint included. Run under
 //! `mpirun -np K` (`.ci/run` runs K = 2 and 3); without `mpirun` it is
 //! one rank. One test function: MPI starts once per process, and the
-//! ranks must call the collectives in the same order.
+//! ranks must call the collectives in the same order. Twice: the network
+//! exchanging every step, and with every connection between ranks delayed,
+//! once per 3 steps.
 
 mod support;
 
 use spikeflow::distributed::{Exchange, MpiExchange};
-use support::distributed::{one_process, part};
+use support::distributed::{builder, builder_late, one_process_of, part_of};
 
 #[test]
 fn mpi_ranks_give_the_one_process_run_bit_for_bit() {
     let mpi = MpiExchange::start().unwrap();
     let (rank, ranks) = (mpi.rank(), mpi.ranks());
-    let one = one_process(0..2);
-    let got = part(Box::new(mpi), 0..2, true);
-    assert!(
-        got == one,
-        "rank {rank} of {ranks} differs from one process"
-    );
+    let mut exchange: Box<dyn Exchange> = Box::new(mpi);
+    // Spikes exchanged every step, then (every connection between ranks
+    // delayed) once per 3 steps.
+    for (network, interval) in [(builder as fn() -> _, 1), (builder_late, 3)] {
+        let one = one_process_of(network, 0..2);
+        let got = part_of(network, exchange, 0..2, true);
+        assert!(
+            got.outcome == one,
+            "rank {rank} of {ranks} differs from one process (interval {interval})"
+        );
+        assert_eq!(got.interval, interval);
+        exchange = got.exchange;
+    }
     eprintln!(
-        "rank {rank} of {ranks}: the same spikes, voltages, traces and weights as one process"
+        "rank {rank} of {ranks}: the same spikes, voltages, traces and weights as one process, \
+         exchanging every step and every 3 steps"
     );
 }

@@ -5,7 +5,9 @@
 //! over the measured time, `out_spikes` (every spike of E and I in it),
 //! `sum_w_ee` and `mean_w_ee` (E → E weights after the run, pA), wall
 //! seconds per simulated second, the peak resident memory and bytes per
-//! synapse (Linux `/proc/self/status`; `NaN` elsewhere).
+//! synapse (Linux `/proc/self/status`; `NaN` elsewhere), and the spike
+//! exchanges between ranks in the measured run (`exchanges`: one per
+//! 1.5 ms minimum delay, 0 alone).
 //!
 //! Under `mpirun -np K` (built with `--features mpi`) each rank builds and
 //! runs its part ([`DistributedNetwork`]) and rank 0 prints the line, with
@@ -214,6 +216,13 @@ impl W5Net {
         }
         Ok(())
     }
+    /// Spike exchanges run so far (none alone).
+    fn exchanges(&self) -> u64 {
+        match self {
+            W5Net::Whole(_) => 0,
+            W5Net::Part(d) => d.exchanges(),
+        }
+    }
     /// The sum of the E → E weights, the same for any number of ranks.
     fn sum_w_ee(&self) -> Result<f64> {
         Ok(match self {
@@ -300,9 +309,11 @@ pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> 
                 .add_monitor(p, MonitorSpec::new(p, &["s"]).summed())?;
         }
         net.net_mut().set_profiling(a.profile);
+        let exchanges0 = net.exchanges();
         let t = Instant::now();
         run(&mut net, steps)?;
         let sim_s = t.elapsed().as_secs_f64();
+        let exchanges = net.exchanges() - exchanges0;
         let (n_e, n_i) = (net.spikes_of("E")?, net.spikes_of("I")?);
         let n_ee: u64 = net
             .per_rank(net.net().weights(net.ee()?)?.len() as u64)
@@ -359,6 +370,7 @@ pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> 
         rec.insert("presim_s".into(), json!(presim_s));
         rec.insert("sim_s".into(), json!(sim_s));
         rec.insert("wall_s_per_sim_s".into(), json!(sim_s / sim_sec));
+        rec.insert("exchanges".into(), json!(exchanges));
         rec.insert("out_spikes".into(), json!(n_e + n_i));
         rec.insert("rate_e_hz".into(), json!(n_e / ne as f64 / sim_sec));
         rec.insert("rate_i_hz".into(), json!(n_i / ni as f64 / sim_sec));

@@ -5,8 +5,8 @@
 //! without MPI) and alone ([`Solo`]).
 
 /// The collective a distributed network needs. Every process calls it at
-/// the same point of the run (once per step when any connection leaves a
-/// population), in the same order.
+/// the same point of the run (once per exchange interval when any
+/// connection leaves a population), in the same order.
 pub trait Exchange: Send {
     /// This process's number, `0 ≤ rank < ranks`.
     fn rank(&self) -> usize;

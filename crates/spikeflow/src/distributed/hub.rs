@@ -13,10 +13,17 @@
 //! propagation at `t + 1`, and learning at `t` with presynaptic spikes and
 //! traces, see what they would see in one process.
 //!
+//! When every connection leaving a mirror delays its spikes by at least
+//! `D` steps, the exchange runs once per `D` steps instead
+//! ([`Timing::Interval`], driven by `super::interval`): the parts publish
+//! the interval's steps one after another, the mirrors sit still during
+//! them, and at the interval's end the network replays each step's
+//! mirrors, and the connections leaving them, late.
+//!
 //! Wire format of one process's spikes of one population, per step:
 //! `[binary, then per batch row: count, local indices…, (value bits…)]`,
 //! the values only when some spike is not 1 (graded spikes, Poisson
-//! counts).
+//! counts); an exchange sends the steps since the last one, in order.
 
 use super::exchange::Exchange;
 use crate::error::Result;
@@ -32,6 +39,20 @@ pub(crate) struct Hub {
     send: Vec<u32>,
     recv: Vec<u32>,
     counts: Vec<usize>,
+    timing: Timing,
+    /// Exchanges of spikes run so far (collectives of `exchange`).
+    exchanges: u64,
+}
+
+/// When the mirrors take their spikes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Timing {
+    /// Every step: the first mirror exchanges the step's spikes.
+    EveryStep,
+    /// Once per interval: the mirrors sit still while the parts step and
+    /// publish; then the network exchanges and replays the interval, the
+    /// mirrors taking step `replay` of it.
+    Interval { replay: Option<usize> },
 }
 
 impl std::fmt::Debug for Hub {
@@ -40,6 +61,7 @@ impl std::fmt::Debug for Hub {
             .field("rank", &self.rank())
             .field("ranks", &self.ranks())
             .field("populations", &self.pops.len())
+            .field("timing", &self.timing)
             .finish()
     }
 }
@@ -48,13 +70,24 @@ impl std::fmt::Debug for Hub {
 struct Exchanged {
     /// Neurons of the whole population.
     n: usize,
+    batch: usize,
     /// Every rank's neurons.
     ranges: Vec<Range<usize>>,
-    /// This process's spikes of this step, encoded.
+    /// This process's spikes of the steps since the last exchange, encoded.
     local: Vec<u32>,
-    /// The whole population's spikes of this step: per batch row, the
-    /// spiking neurons (increasing) and, when some spike is not 1, their
-    /// values.
+    /// How many steps `local` holds.
+    published: usize,
+    /// The whole population's spikes of each step of the last exchange
+    /// (the first `shown` entries; the others are spare allocations).
+    steps: Vec<StepSpikes>,
+    shown: usize,
+}
+
+/// A whole population's spikes of one step.
+#[derive(Clone)]
+struct StepSpikes {
+    /// Per batch row, the spiking neurons (increasing) and, when some spike
+    /// is not 1, their values.
     active: Vec<Vec<u32>>,
     values: Vec<Vec<f32>>,
     /// Whether every spike of this step is 1.
@@ -64,7 +97,7 @@ struct Exchanged {
 /// The hub, shared by the populations of one process's network.
 pub(crate) type SharedHub = Arc<Mutex<Hub>>;
 
-fn lock(hub: &SharedHub) -> MutexGuard<'_, Hub> {
+pub(super) fn lock(hub: &SharedHub) -> MutexGuard<'_, Hub> {
     hub.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -76,7 +109,18 @@ impl Hub {
             send: Vec::new(),
             recv: Vec::new(),
             counts: Vec::new(),
+            timing: Timing::EveryStep,
+            exchanges: 0,
         }
+    }
+
+    pub fn set_timing(&mut self, timing: Timing) {
+        self.timing = timing;
+    }
+
+    /// Exchanges of spikes run so far.
+    pub fn exchanges(&self) -> u64 {
+        self.exchanges
     }
 
     /// The exchange, for another network.
@@ -96,11 +140,12 @@ impl Hub {
     pub fn add(&mut self, n: usize, batch: usize, ranges: Vec<Range<usize>>) -> usize {
         self.pops.push(Exchanged {
             n,
+            batch,
             ranges,
             local: Vec::new(),
-            active: vec![Vec::new(); batch],
-            values: vec![Vec::new(); batch],
-            binary: true,
+            published: 0,
+            steps: Vec::new(),
+            shown: 0,
         });
         self.pops.len() - 1
     }
@@ -112,10 +157,11 @@ impl Hub {
         (out, counts)
     }
 
-    /// Records this process's spikes of population `slot` for this step.
+    /// Records this process's spikes of population `slot` for this step,
+    /// after those of the steps since the last exchange.
     fn publish(&mut self, slot: usize, spikes: &Spikes) {
+        self.pops[slot].published += 1;
         let local = &mut self.pops[slot].local;
-        local.clear();
         let binary = spikes.is_binary();
         local.push(u32::from(binary));
         for b in 0..spikes.batch() {
@@ -129,9 +175,9 @@ impl Hub {
         }
     }
 
-    /// The step's all-gather: every population's spikes from every process
-    /// into its spike lists.
-    fn exchange(&mut self) {
+    /// The all-gather of the steps published since the last one: every
+    /// population's spikes from every process into its steps' spike lists.
+    pub fn exchange(&mut self) {
         self.send.clear();
         for p in &self.pops {
             self.send.push(p.local.len() as u32);
@@ -139,10 +185,11 @@ impl Hub {
         }
         self.exchange
             .all_gather(&self.send, &mut self.recv, &mut self.counts);
+        self.exchanges += 1;
         for p in &mut self.pops {
-            p.active.iter_mut().for_each(Vec::clear);
-            p.values.iter_mut().for_each(Vec::clear);
-            p.binary = true;
+            p.begin(p.published);
+            p.local.clear();
+            p.published = 0;
         }
         let mut at = 0;
         for (rank, &count) in self.counts.iter().enumerate() {
@@ -159,34 +206,56 @@ impl Hub {
 }
 
 impl Exchanged {
-    /// Appends rank `rank`'s encoded spikes to the spike lists (ranks
-    /// arrive in order, so each row's list stays increasing).
-    fn decode(&mut self, rank: usize, words: &[u32]) {
-        let start = self.ranges[rank].start as u32;
-        let binary = words[0] == 1;
-        self.binary &= binary;
-        let mut k = 1;
-        let mut b = 0;
-        while k < words.len() {
-            let count = words[k] as usize;
-            let idx = &words[k + 1..k + 1 + count];
-            k += 1 + count;
-            self.active[b].extend(idx.iter().map(|&j| start + j));
-            if binary {
-                self.values[b].extend(std::iter::repeat_n(1.0, count));
-            } else {
-                self.values[b].extend(words[k..k + count].iter().map(|&v| f32::from_bits(v)));
-                k += count;
-            }
-            b += 1;
+    /// Empties the spike lists of `steps` steps, for the ranks to fill.
+    fn begin(&mut self, steps: usize) {
+        let empty = StepSpikes {
+            active: vec![Vec::new(); self.batch],
+            values: vec![Vec::new(); self.batch],
+            binary: true,
+        };
+        if self.steps.len() < steps {
+            self.steps.resize(steps, empty);
         }
+        for step in &mut self.steps[..steps] {
+            step.active.iter_mut().for_each(Vec::clear);
+            step.values.iter_mut().for_each(Vec::clear);
+            step.binary = true;
+        }
+        self.shown = steps;
     }
 
+    /// Appends rank `rank`'s encoded spikes of every step to the steps'
+    /// spike lists (ranks arrive in order, so each row's list stays
+    /// increasing).
+    fn decode(&mut self, rank: usize, words: &[u32]) {
+        let start = self.ranges[rank].start as u32;
+        let mut k = 0;
+        for step in &mut self.steps[..self.shown] {
+            let binary = words[k] == 1;
+            k += 1;
+            step.binary &= binary;
+            for (active, values) in step.active.iter_mut().zip(&mut step.values) {
+                let count = words[k] as usize;
+                let idx = &words[k + 1..k + 1 + count];
+                k += 1 + count;
+                active.extend(idx.iter().map(|&j| start + j));
+                if binary {
+                    values.extend(std::iter::repeat_n(1.0, count));
+                } else {
+                    values.extend(words[k..k + count].iter().map(|&v| f32::from_bits(v)));
+                    k += count;
+                }
+            }
+        }
+    }
+}
+
+impl StepSpikes {
     /// This step's spikes as a dense `[batch × n]` input.
-    fn write_dense(&self, input: &mut [f32]) {
+    fn write_dense(&self, input: &mut [f32], n: usize) {
         input.fill(0.0);
         for (b, (active, values)) in self.active.iter().zip(&self.values).enumerate() {
-            let row = &mut input[b * self.n..(b + 1) * self.n];
+            let row = &mut input[b * n..(b + 1) * n];
             for (&j, &v) in active.iter().zip(values) {
                 row[j as usize] = v;
             }
@@ -344,20 +413,33 @@ impl Population for Mirror {
     fn step(&mut self, input: &mut [f32], ctx: &mut StepContext<'_>) {
         {
             let mut hub = lock(&self.hub);
-            if self.leader {
-                hub.exchange();
-            }
+            let k = match hub.timing {
+                Timing::EveryStep => {
+                    if self.leader {
+                        hub.exchange();
+                    }
+                    0
+                }
+                Timing::Interval { replay: Some(k) } => k,
+                // The connections leaving the mirror run at the interval's
+                // end, and nothing else reads it.
+                Timing::Interval { replay: None } => return,
+            };
             let pop = &hub.pops[self.slot];
+            let step = &pop.steps[k];
             let core = self.inner.core_mut();
-            if pop.binary && core.trace.is_none() && core.summed.is_none() && !core.clamps.pending()
+            if step.binary
+                && core.trace.is_none()
+                && core.summed.is_none()
+                && !core.clamps.pending()
             {
                 // All the input step would do: set the spikes. Only the
                 // neurons that spiked at the last step or this one are
                 // touched, not the whole population.
-                core.spikes.set_binary_active(&pop.active);
+                core.spikes.set_binary_active(&step.active);
                 return;
             }
-            pop.write_dense(input);
+            step.write_dense(input, pop.n);
         }
         self.inner.step(input, ctx);
     }

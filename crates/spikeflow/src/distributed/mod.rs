@@ -16,9 +16,16 @@
 //!   so every rule stays local to a process and is written once, as in one
 //!   process;
 //! - the spikes of every population some connection leaves are exchanged
-//!   once per step by one all-gather ([`Exchange::all_gather`]) into a
-//!   *mirror* of the whole population (`"<name>@all"`) whose trace is
-//!   updated as the population's own; connections leave the mirrors.
+//!   by one all-gather ([`Exchange::all_gather`]) into a *mirror* of the
+//!   whole population (`"<name>@all"`) whose trace is updated as the
+//!   population's own; connections leave the mirrors. The exchange runs
+//!   once per *minimum delay*, as NEST's: when every connection leaving a
+//!   mirror carries [`WithDelays`](crate::topology::WithDelays) delays of
+//!   at least `d` steps, a spike first acts `D = d + 1` steps after it was
+//!   emitted, so the processes meet once per `D` steps and the connections
+//!   leaving mirrors replay each interval's steps late, in step order
+//!   ([`DistributedNetwork::exchange_interval`]; NEST's `hpc_benchmark`:
+//!   15 steps). Otherwise they meet every step.
 //!   A connection whose synapses all stay within each process's blocks (a
 //!   one-to-one drive, [`TopologySpec::restrict_within_blocks`](crate::topology::TopologySpec::restrict_within_blocks))
 //!   reads its source's own part instead, and a population only such
@@ -31,9 +38,11 @@
 //! against [`Network`](crate::Network) with every rule family that can be
 //! cut, delays, multapses, a batch, reward, clamps, monitors and a
 //! checkpoint). Processes given different networks refuse them at build (a
-//! fingerprint of the description is compared). Spikes are exchanged every step, the
-//! minimum delay of this engine's step order (a connection delivers at the
-//! next step at the earliest).
+//! fingerprint of the description is compared). A run always ends with its
+//! interval, so between runs (snapshots, weights, monitors read) the state
+//! is one process's whatever the interval; a run in which a connection
+//! leaving a mirror is monitored (its weights recorded every step)
+//! exchanges every step.
 //!
 //! What can be cut: `Input`, `IFNodes`, `LIFNodes`, `CurrentLIFNodes`,
 //! `McCullochPitts`, `IafPscAlphaNodes` and `PoissonGenerator`; dense
@@ -80,6 +89,7 @@
 
 mod exchange;
 mod hub;
+mod interval;
 mod local_cluster;
 #[cfg(feature = "mpi")]
 mod mpi;
@@ -87,6 +97,8 @@ mod network;
 mod partition;
 
 pub use exchange::{Exchange, Solo};
+pub(crate) use hub::SharedHub;
+pub(crate) use interval::{IntervalExchange, LateConnection};
 pub use local_cluster::{local_cluster, LocalExchange, LOCAL_TIMEOUT};
 #[cfg(feature = "mpi")]
 pub use mpi::MpiExchange;

@@ -227,8 +227,14 @@ impl DistributedNetwork {
                 ..c
             });
         }
+        let mut net = local.build().map_err(whole_names)?;
+        let mirror_pops = (net.population_names().iter().enumerate())
+            .filter(|(_, name)| name.ends_with(MIRROR))
+            .map(|(p, _)| p)
+            .collect();
+        net.enable_late(Arc::clone(&hub), mirror_pops);
         let net = DistributedNetwork {
-            net: local.build().map_err(whole_names)?,
+            net,
             hub,
             rank,
             ranks,
@@ -349,8 +355,25 @@ impl DistributedNetwork {
         self.run_inputs(&[], steps, options)
     }
 
+    /// Steps per exchange of spikes: the smallest number of steps in which a
+    /// spike crosses any connection leaving an exchanged population (one
+    /// step plus its smallest [`WithDelays`](crate::topology::WithDelays)
+    /// delay), or 1 when some such connection has no delays. NEST's
+    /// `hpc_benchmark` (delays of 1.5 ms at dt 0.1 ms): 15.
+    pub fn exchange_interval(&self) -> usize {
+        self.net.exchange_interval()
+    }
+
+    /// The spike exchanges (collectives) run so far: one per interval of
+    /// [`exchange_interval`](Self::exchange_interval) steps, an interval
+    /// ending with every run. A run in which a connection leaving an
+    /// exchanged population is monitored exchanges every step.
+    pub fn exchanges(&self) -> u64 {
+        lock(&self.hub).exchanges()
+    }
+
     /// Runs `steps` steps of every process's part, exchanging spikes once
-    /// per step. `inputs` are the whole populations' inputs (every process
+    /// per [`exchange_interval`](Self::exchange_interval). `inputs` are the whole populations' inputs (every process
     /// is given the same; each takes its neurons), clamps name whole
     /// populations' neurons; the reward is shared.
     ///

@@ -345,6 +345,7 @@ impl NetworkBuilder {
             rng,
             reward_fn: self.reward_fn,
             stepper: super::stepper::Stepper::new(bufs, self.batch),
+            late: None,
         })
     }
 }

@@ -237,6 +237,21 @@ impl Connection {
     /// Propagates the source's spikes, first applying the deferred weight
     /// changes of the rows that propagation reads.
     pub fn propagate(&mut self, src: &crate::spikes::Spikes, out: &mut [f32]) {
+        self.catch_up(src);
+        self.topology.propagate(src, out);
+    }
+
+    /// Propagates the source's spikes `late` steps after the step that
+    /// would have (see [`Topology::propagate_late`]), with the same
+    /// deferred weight changes applied first.
+    pub fn propagate_late(&mut self, src: &crate::spikes::Spikes, late: usize) {
+        self.catch_up(src);
+        self.topology.propagate_late(src, late);
+    }
+
+    /// Applies the deferred weight changes of the rows of `src`'s spiking
+    /// neurons, which propagation is about to read.
+    fn catch_up(&mut self, src: &crate::spikes::Spikes) {
         if let Some(l) = self.learner.as_mut().filter(|l| l.pending()) {
             if let Some((map, w)) = self.topology.learn_view() {
                 for b in 0..src.batch() {
@@ -244,7 +259,6 @@ impl Connection {
                 }
             }
         }
-        self.topology.propagate(src, out);
     }
 
     /// Why the rule's last update failed, as the run's error (taken once).
@@ -269,15 +283,35 @@ impl Connection {
     /// One learning step (rule, decay, clamp), given both ends; then, if
     /// a monitor reads the weights, every deferred change.
     pub fn learn(&mut self, pre: &dyn Population, post: &dyn Population, reward: &[f32], dt: f32) {
-        self.learn_step(pre.core(), post, reward, dt);
+        let post_aux = self.post_variable.and_then(|v| post.variable(v));
+        self.learn_cores(pre.core(), post.core(), post_aux, reward, dt);
+    }
+
+    /// [`learn`](Self::learn) given the ends' cores and the target's
+    /// variable the rule reads (`post_variable`), which may be records of
+    /// an earlier step.
+    pub fn learn_cores(
+        &mut self,
+        pre: &NodeCore,
+        post: &NodeCore,
+        post_aux: Option<&[f32]>,
+        reward: &[f32],
+        dt: f32,
+    ) {
+        self.learn_step(pre, post, post_aux, reward, dt);
         if self.weights_watched {
             self.flush_learning();
         }
     }
 
-    fn learn_step(&mut self, pre: &NodeCore, post: &dyn Population, reward: &[f32], dt: f32) {
-        let post_aux = self.post_variable.and_then(|v| post.variable(v));
-        let post = post.core();
+    fn learn_step(
+        &mut self,
+        pre: &NodeCore,
+        post: &NodeCore,
+        post_aux: Option<&[f32]>,
+        reward: &[f32],
+        dt: f32,
+    ) {
         let (mut tail, topology, learner) = self.tail();
         let Some((map, w)) = topology.learn_view() else {
             return;

@@ -27,6 +27,7 @@
 mod builder;
 mod connection;
 mod lanes;
+mod late;
 mod layout;
 mod monitors;
 mod plan;
@@ -64,6 +65,9 @@ pub struct Network {
     rng: Rng,
     reward_fn: Option<Box<dyn RewardFn>>,
     stepper: Stepper,
+    /// Connections that run at the end of each exchange interval (a
+    /// distributed network's part; see `distributed/interval.rs`).
+    late: Option<Box<crate::distributed::IntervalExchange>>,
 }
 
 impl Network {
@@ -369,6 +373,7 @@ impl Network {
             }
             None => {
                 plan.check_finite(&self.names)?;
+                self.begin_late(&plan, options);
                 let mut done = steps;
                 for t in 0..steps {
                     if options.cancelled() {
@@ -376,16 +381,19 @@ impl Network {
                         break;
                     }
                     self.step(t, &plan, rewards.as_ref(), options);
+                    self.run_late_if_due(t + 1 == steps);
                     options.report(t + 1);
                     if let Some(e) = self.conns.iter_mut().find_map(|c| c.take_rule_error()) {
                         // A rule failed (one written in another language raised):
                         // stop after this step, weights current, no normalisation.
+                        self.end_late();
                         for c in &mut self.conns {
                             c.flush_learning();
                         }
                         return Err(e);
                     }
                 }
+                self.end_late();
                 done
             }
         };

@@ -79,11 +79,13 @@ impl Network {
             }
         }
         if !o.one_step {
-            for c in &mut self.conns {
-                c.propagate(
-                    self.pops[c.source].core().spikes(),
-                    &mut self.stepper.bufs[c.target][c.input_offset..],
-                );
+            let late = self.late.as_deref();
+            for (ci, c) in self.conns.iter_mut().enumerate() {
+                // A connection that runs late delivers its ring alone now.
+                let src = late
+                    .and_then(|l| l.silent_source(ci))
+                    .unwrap_or_else(|| self.pops[c.source].core().spikes());
+                c.propagate(src, &mut self.stepper.bufs[c.target][c.input_offset..]);
             }
         }
         self.stepper.profile.lap(0, &mut clock);
@@ -122,7 +124,11 @@ impl Network {
                     .copy_from_slice(&r[t * b..(t + 1) * b]),
                 None => self.stepper.reward_row.fill(0.0),
             }
-            for c in &mut self.conns {
+            let late = self.late.as_deref();
+            for (ci, c) in self.conns.iter_mut().enumerate() {
+                if late.is_some_and(|l| l.runs_late(ci)) {
+                    continue; // at the interval's end
+                }
                 c.learn(
                     self.pops[c.source].as_ref(),
                     self.pops[c.target].as_ref(),
@@ -130,6 +136,9 @@ impl Network {
                     self.dt,
                 );
             }
+        }
+        if let Some(late) = self.late.as_deref_mut() {
+            late.record(&self.pops, &self.stepper.reward_row);
         }
         for &(ci, mask) in &plan.weight_masks {
             self.conns[ci].apply_weight_mask(mask);

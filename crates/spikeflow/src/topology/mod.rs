@@ -287,6 +287,25 @@ pub trait Topology: Send + Sync + std::fmt::Debug {
     fn part_layout(&self, _name: &str) -> Option<crate::distributed::PartLayout> {
         None
     }
+    /// For a topology that holds spikes in flight in a ring of future
+    /// input (synaptic delays, [`WithDelays`]): the smallest delay of its
+    /// synapses in steps, beyond the one step every connection takes. Spikes
+    /// may then reach it up to that many steps after the step that would
+    /// have propagated them ([`propagate_late`](Self::propagate_late)),
+    /// the steps in between propagating no spikes (which still delivers the
+    /// ring's slot and the bias). `None` (the default): spikes must be
+    /// propagated on time. A distributed network exchanges spikes once per
+    /// interval of the smallest such delay instead of every step.
+    fn ring_delay(&self) -> Option<usize> {
+        None
+    }
+    /// Adds `src`'s spikes to the ring as [`propagate`](Self::propagate)
+    /// would have `late` steps ago (`late` at most
+    /// [`ring_delay`](Self::ring_delay)), delivering nothing: the sums
+    /// come out bit for bit as if they had, when spikes are handed over in
+    /// the order of the steps that emitted them. Only called where
+    /// `ring_delay` is `Some`.
+    fn propagate_late(&mut self, _src: &Spikes, _late: usize) {}
     /// This topology's propagation through a shared reference, if it reads
     /// only the weights (no state of its own, unlike pooling rates or delay
     /// lines): lanes of batch rows on separate threads then share it.

@@ -227,25 +227,21 @@ struct DelayLine {
     line: DelayRing,
 }
 
-impl Topology for DelayLine {
-    fn type_name(&self) -> &'static str {
-        self.inner.type_name()
-    }
-    fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
+impl DelayLine {
+    /// Adds `src`'s spikes to the ring as a propagation would have when
+    /// the ring's head stood at slot `base`: a spike through weight `k`
+    /// lands in slot `base + d[k]` (mod the slots).
+    fn insert(&mut self, src: &Spikes, base: usize) {
         let slot_len = self.batch * self.n_post;
-        let (head, slots) = (self.line.head(), self.line.slots);
+        let slots = self.line.slots;
         let ring = &mut self.line.ring;
         let (Some(map), Some(w)) = (self.inner.synapses(), self.inner.weights()) else {
             return; // refused at build
         };
         if let (Some(d), SynapseMap::Sparse(csr)) = (self.uniform, map) {
-            let slot = (head + d) % slots;
+            let slot = (base + d) % slots;
             let target = &mut ring[slot * slot_len..(slot + 1) * slot_len];
             uniform_sparse(csr, w, src, target, self.n_post);
-            self.line.deliver(out, slot_len);
-            if let Some(none) = &self.no_spikes {
-                self.inner.propagate(none, out);
-            }
             return;
         }
         for b in 0..src.batch() {
@@ -254,7 +250,7 @@ impl Topology for DelayLine {
             for &i in src.active(b) {
                 let s = vals[i as usize];
                 map.for_each_out(i as usize, |j, k| {
-                    let mut slot = head + usize::from(self.delays[k]);
+                    let mut slot = base + usize::from(self.delays[k]);
                     if slot >= slots {
                         slot -= slots;
                     }
@@ -262,10 +258,28 @@ impl Topology for DelayLine {
                 });
             }
         }
-        self.line.deliver(out, slot_len);
+    }
+}
+
+impl Topology for DelayLine {
+    fn type_name(&self) -> &'static str {
+        self.inner.type_name()
+    }
+    fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
+        self.insert(src, self.line.head());
+        self.line.deliver(out, self.batch * self.n_post);
         if let Some(none) = &self.no_spikes {
             self.inner.propagate(none, out);
         }
+    }
+    fn ring_delay(&self) -> Option<usize> {
+        Some(usize::from(self.delays.iter().copied().min().unwrap_or(0)))
+    }
+    fn propagate_late(&mut self, src: &Spikes, late: usize) {
+        // The head has moved `late` slots on since then (`late` is at most
+        // the smallest delay, so no spike lands in a delivered slot).
+        let slots = self.line.slots;
+        self.insert(src, (self.line.head() + slots - late % slots) % slots);
     }
     fn weights(&self) -> Option<&[f32]> {
         self.inner.weights()

@@ -34,10 +34,37 @@ fn triplets(n_pre: u32, n_post: u32, p: f32, repeats: bool, seed: u64) -> Vec<(u
     t
 }
 
+/// A connection, with `late` its delay (in steps, beyond the one step
+/// every connection takes) when the network's exchanged connections are
+/// all delayed.
+fn conn<T: spikeflow::topology::TopologySpec + 'static>(
+    source: &str,
+    target: &str,
+    topology: T,
+    late: Option<u16>,
+) -> Connect {
+    match late {
+        Some(d) => Connect::new(source, target, WithDelays::new(topology, vec![d])),
+        None => Connect::new(source, target, topology),
+    }
+}
+
 /// The network: X `[2, 5]` input, P 12 Poisson trains, E 13 LIF, I 7
 /// current-based LIF, D 13 Poisson trains driving E one to one; nine
-/// connections, eight of them learning.
+/// connections, eight of them learning. Some connections between exchanged
+/// populations have no delay, so the spikes cross processes every step.
 pub fn builder() -> NetworkBuilder {
+    network(false)
+}
+
+/// The same network with a delay of 2–5 steps on every connection that
+/// crosses processes: they exchange spikes once per 3 steps.
+pub fn builder_late() -> NetworkBuilder {
+    network(true)
+}
+
+fn network(late: bool) -> NetworkBuilder {
+    let delay = |d: u16| late.then_some(d);
     let mut b = Network::builder().batch_size(BATCH).seed(21);
     b.add_population("X", &[2, 5], Input, traced());
     let poisson = PoissonGenerator {
@@ -76,7 +103,12 @@ pub fn builder() -> NetworkBuilder {
     let nu = (2e-2, 3e-2);
     let conns = [
         bounded(
-            Connect::new("X", "E", Dense::with_weights(uniform(10 * 13, 0.0, 3.0, 1))),
+            conn(
+                "X",
+                "E",
+                Dense::with_weights(uniform(10 * 13, 0.0, 3.0, 1)),
+                delay(2),
+            ),
             0.0,
             3.0,
         )
@@ -108,17 +140,32 @@ pub fn builder() -> NetworkBuilder {
             4.0,
         ),
         bounded(
-            Connect::new("E", "I", Sparse::Multapses(triplets(13, 7, 0.5, true, 4))),
+            conn(
+                "E",
+                "I",
+                Sparse::Multapses(triplets(13, 7, 0.5, true, 4)),
+                delay(4),
+            ),
             0.0,
             3.0,
         ),
         bounded(
-            Connect::new("I", "E", Dense::with_weights(uniform(7 * 13, -2.0, 0.0, 5))),
+            conn(
+                "I",
+                "E",
+                Dense::with_weights(uniform(7 * 13, -2.0, 0.0, 5)),
+                delay(3),
+            ),
             -3.0,
             0.0,
         ),
         bounded(
-            Connect::new("X", "I", Dense::with_weights(uniform(10 * 7, 0.0, 2.0, 6))),
+            conn(
+                "X",
+                "I",
+                Dense::with_weights(uniform(10 * 7, 0.0, 2.0, 6)),
+                delay(5),
+            ),
             0.0,
             2.0,
         ),
@@ -126,12 +173,20 @@ pub fn builder() -> NetworkBuilder {
             Connect::new(
                 "I",
                 "I",
-                WithDelays::new(Sparse::FromDense(uniform(49, -1.0, 0.0, 7)), vec![1]),
+                WithDelays::new(
+                    Sparse::FromDense(uniform(49, -1.0, 0.0, 7)),
+                    vec![if late { 2 } else { 1 }],
+                ),
             ),
             -2.0,
             0.0,
         ),
-        Connect::new("P", "I", Sparse::Triplets(triplets(12, 7, 0.3, false, 8))),
+        conn(
+            "P",
+            "I",
+            Sparse::Triplets(triplets(12, 7, 0.3, false, 8)),
+            delay(2),
+        ),
         bounded(
             Connect::new(
                 "D",
@@ -201,6 +256,11 @@ pub fn watch(net: &mut Network) {
 
 /// The plain network's outcome over phases `phases`.
 pub fn one_process(phases: std::ops::Range<usize>) -> Outcome {
+    one_process_of(builder, phases)
+}
+
+/// [`one_process`] of the network `builder` gives.
+pub fn one_process_of(builder: fn() -> NetworkBuilder, phases: std::ops::Range<usize>) -> Outcome {
     let mut net = builder().build().unwrap();
     watch(&mut net);
     let mut out = Outcome {
@@ -226,6 +286,27 @@ pub fn one_process(phases: std::ops::Range<usize>) -> Outcome {
 /// first phase and the second phase runs in a part built afresh (as after
 /// a crash) from that checkpoint.
 pub fn part(exchange: Box<dyn Exchange>, phases: std::ops::Range<usize>, restore: bool) -> Outcome {
+    part_of(builder, exchange, phases, restore).outcome
+}
+
+/// What [`part_of`] returns.
+pub struct PartRun {
+    pub outcome: Outcome,
+    /// Steps per spike exchange, and the exchanges run (by the last
+    /// network built, when restored).
+    pub interval: usize,
+    pub exchanges: u64,
+    /// The exchange, for another network.
+    pub exchange: Box<dyn Exchange>,
+}
+
+/// [`part`] of the network `builder` gives.
+pub fn part_of(
+    builder: fn() -> NetworkBuilder,
+    exchange: Box<dyn Exchange>,
+    phases: std::ops::Range<usize>,
+    restore: bool,
+) -> PartRun {
     let mut net = DistributedNetwork::build(builder(), exchange).unwrap();
     watch(net.network_mut());
     let mut out = Outcome {
@@ -251,5 +332,10 @@ pub fn part(exchange: Box<dyn Exchange>, phases: std::ops::Range<usize>, restore
             net.restore(&snap).unwrap();
         }
     }
-    out
+    PartRun {
+        outcome: out,
+        interval: net.exchange_interval(),
+        exchanges: net.exchanges(),
+        exchange: net.into_exchange(),
+    }
 }
