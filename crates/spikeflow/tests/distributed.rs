@@ -106,6 +106,24 @@ fn delayed_connections_exchange_once_per_interval_with_the_same_bits() {
     // Without delays on some crossing connection: every step.
     let got = part_of(builder, Box::new(Solo), 0..1, false);
     assert_eq!((got.interval, got.exchanges), (1, STEPS as u64));
+    // Learning off: the interval only delays the crossing spikes' hand-over.
+    let mut net = DistributedNetwork::build(builder_late(), Solo).unwrap();
+    let mut plain = builder_late().build().unwrap();
+    net.network_mut().set_learning(false);
+    plain.set_learning(false);
+    net.add_monitor("e", MonitorSpec::new("E", &["v"])).unwrap();
+    plain
+        .add_monitor("e", MonitorSpec::new("E", &["v"]))
+        .unwrap();
+    net.run_inputs(&[("X", RunInput::from(&input(1)))], STEPS, &options(1))
+        .unwrap();
+    plain.run(&[("X", &input(1))], STEPS, &options(1)).unwrap();
+    assert_eq!(net.exchanges(), 14);
+    let v = |t: Tensor| t.data().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(
+        v(net.gather_recording("e", "v").unwrap()),
+        v(plain.monitor("e").unwrap().get("v").unwrap())
+    );
     // A monitor of a crossing connection's weights reads them every step:
     // its runs exchange every step, with the same weights.
     let mut net = DistributedNetwork::build(builder_late(), Solo).unwrap();

@@ -20,7 +20,9 @@
 //!
 //! The network falls back to an exchange per step for a run in which a
 //! connection leaving a mirror has its weights or state monitored, or
-//! weight masks (they act every step).
+//! weight masks (they act every step). A rule of a late connection that
+//! fails (an array or whole-connection rule returning an error) stops the
+//! run at the end of the interval in which it failed.
 
 use super::hub::{SharedHub, Timing};
 use crate::nodes::{NodeCore, Population};
@@ -174,18 +176,21 @@ impl IntervalExchange {
         self.on && self.silent.get(ci).is_some_and(Option::is_some)
     }
 
-    /// Records the targets and the reward after a step's learning phase.
-    pub fn record(&mut self, pops: &[Box<dyn Population>], reward: &[f32]) {
+    /// Counts a step of the interval after its learning phase, recording
+    /// the targets and the reward when the network learns (`reward`).
+    pub fn step_done(&mut self, pops: &[Box<dyn Population>], reward: Option<&[f32]>) {
         if !self.on {
             return;
         }
         let k = self.steps;
-        for t in &mut self.targets {
-            let pop = pops[t.pop].as_ref();
-            t.steps[k].take(pop.core(), t.variable.and_then(|v| pop.variable(v)));
+        if let Some(reward) = reward {
+            for t in &mut self.targets {
+                let pop = pops[t.pop].as_ref();
+                t.steps[k].take(pop.core(), t.variable.and_then(|v| pop.variable(v)));
+            }
+            self.rewards[k].clear();
+            self.rewards[k].extend_from_slice(reward);
         }
-        self.rewards[k].clear();
-        self.rewards[k].extend_from_slice(reward);
         self.steps += 1;
     }
 

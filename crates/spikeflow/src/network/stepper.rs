@@ -138,7 +138,8 @@ impl Network {
             }
         }
         if let Some(late) = self.late.as_deref_mut() {
-            late.record(&self.pops, &self.stepper.reward_row);
+            let reward = self.learning.then_some(self.stepper.reward_row.as_slice());
+            late.step_done(&self.pops, reward);
         }
         for &(ci, mask) in &plan.weight_masks {
             self.conns[ci].apply_weight_mask(mask);
