@@ -298,20 +298,6 @@ impl Connection {
         reward: &[f32],
         dt: f32,
     ) {
-        self.learn_step(pre, post, post_aux, reward, dt);
-        if self.weights_watched {
-            self.flush_learning();
-        }
-    }
-
-    fn learn_step(
-        &mut self,
-        pre: &NodeCore,
-        post: &NodeCore,
-        post_aux: Option<&[f32]>,
-        reward: &[f32],
-        dt: f32,
-    ) {
         let (mut tail, topology, learner) = self.tail();
         let Some((map, w)) = topology.learn_view() else {
             return;
@@ -332,6 +318,9 @@ impl Connection {
                     tail.apply_all(w);
                 }
             }
+        }
+        if self.weights_watched {
+            self.flush_learning();
         }
     }
 
