@@ -84,7 +84,6 @@ struct Exchanged {
 }
 
 /// A whole population's spikes of one step.
-#[derive(Clone)]
 struct StepSpikes {
     /// Per batch row, the spiking neurons (increasing) and, when some spike
     /// is not 1, their values.
@@ -208,13 +207,14 @@ impl Hub {
 impl Exchanged {
     /// Empties the spike lists of `steps` steps, for the ranks to fill.
     fn begin(&mut self, steps: usize) {
-        let empty = StepSpikes {
-            active: vec![Vec::new(); self.batch],
-            values: vec![Vec::new(); self.batch],
-            binary: true,
-        };
-        if self.steps.len() < steps {
-            self.steps.resize(steps, empty);
+        // Lists are kept from one exchange to the next: no allocation once
+        // the longest interval has been seen.
+        while self.steps.len() < steps {
+            self.steps.push(StepSpikes {
+                active: vec![Vec::new(); self.batch],
+                values: vec![Vec::new(); self.batch],
+                binary: true,
+            });
         }
         for step in &mut self.steps[..steps] {
             step.active.iter_mut().for_each(Vec::clear);

@@ -373,9 +373,10 @@ impl DistributedNetwork {
     }
 
     /// Runs `steps` steps of every process's part, exchanging spikes once
-    /// per [`exchange_interval`](Self::exchange_interval). `inputs` are the whole populations' inputs (every process
-    /// is given the same; each takes its neurons), clamps name whole
-    /// populations' neurons; the reward is shared.
+    /// per [`exchange_interval`](Self::exchange_interval). `inputs` are the
+    /// whole populations' inputs (every process is given the same; each
+    /// takes its neurons), clamps name whole populations' neurons; the
+    /// reward is shared.
     ///
     /// # Errors
     /// As [`Network::run_inputs`], checked on the whole inputs so that
