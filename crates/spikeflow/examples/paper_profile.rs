@@ -10,7 +10,9 @@
 //! Options: `--data-dir DIR` [../shared/data/mnist], `--neurons N` [100],
 //! `--images K` measured images [20] after `--warm W` [5] unmeasured ones
 //! (the first training images, in order), `--threads T` [2], `--test`:
-//! learning off (θ frozen, no normalisation), `--par-scale S`: scale of
+//! learning off (θ frozen, no normalisation), `--closed-form-rest`: with
+//! `--test`, the rest ends in closed form once nothing can spike
+//! (`DiehlCookPaper::closed_form_rest`), `--par-scale S`: scale of
 //! the parallel regions' thresholds (`parallel::set_threshold_scale`). Prints ms per image, the
 //! network's per-phase profile per image, presentations per image and Ae
 //! spikes per image, and a digest of the final weights and θ (to compare
@@ -23,6 +25,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut closed_form_rest = false;
     let (mut dir, mut n, mut k, mut warm, mut threads, mut learn) = (
         PathBuf::from("../shared/data/mnist"),
         100usize,
@@ -41,6 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--warm" => warm = val()?.parse()?,
             "--threads" => threads = val()?.parse()?,
             "--test" => learn = false,
+            "--closed-form-rest" => closed_form_rest = true,
             "--par-scale" => spikeflow::parallel::set_threshold_scale(val()?.parse()?)?,
             o => return Err(format!("unknown option {o}").into()),
         }
@@ -62,6 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     pool.install(|| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let mut p = DiehlCookPaper {
             n_neurons: n,
+            closed_form_rest,
             ..Default::default()
         }
         .build()?;

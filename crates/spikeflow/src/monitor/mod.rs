@@ -118,6 +118,11 @@ impl Monitor {
         }
     }
 
+    /// Whether the monitor sums its variables over time.
+    pub(crate) fn is_sum(&self) -> bool {
+        self.sum
+    }
+
     pub(crate) fn push(&mut self, var: usize, values: &[f32]) {
         let t = &mut self.tracks[var];
         if self.sum {

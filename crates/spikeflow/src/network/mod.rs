@@ -31,6 +31,7 @@ mod late;
 mod layout;
 mod monitors;
 mod plan;
+mod relax;
 mod run;
 mod state;
 mod stepper;

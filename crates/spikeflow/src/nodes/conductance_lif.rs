@@ -290,6 +290,14 @@ fn flush(g: f32) -> f32 {
     }
 }
 
+/// [`Population::quiet`]: conductances at most this large move `v` by
+/// less than `k_m·|E − v|·g/k_g` ≈ 10⁻⁶ mV over all the steps to come,
+/// which the closed form of [`Population::relax`] leaves out…
+const QUIET_G: f32 = 1e-6;
+/// …and `v` (and `v_rest`, where it relaxes to) at least this far below
+/// the threshold, so that no neuron can reach it.
+const QUIET_MARGIN_MV: f32 = 1e-3;
+
 /// Neurons above which one batch row's update is split over the pool's
 /// threads. The paper model's 6,400 stay below: their kernel takes ~3 µs a
 /// step, less than a region costs (`docs/performance.md`, "Per-step regions
@@ -591,6 +599,34 @@ impl Population for ConductancePopulation {
         }
         self.core.spikes.mark_binary();
         self.core.finish_step(&input[..len]);
+    }
+    fn quiet(&self) -> bool {
+        let n = self.core.n();
+        (0..self.v.len()).all(|k| {
+            let j = k % n;
+            let threshold = self.v_thresh[j] + self.theta[j] - self.offset - QUIET_MARGIN_MV;
+            self.since_spike[k] > self.refrac_steps[j]
+                && self.ge[k].abs() <= QUIET_G
+                && self.gi[k].abs() <= QUIET_G
+                && self.v[k].max(self.v_rest[j]) < threshold
+        })
+    }
+    fn relax(&mut self, steps: usize) {
+        // Without conductances the Euler step is v ← v + k_m·(v_rest − v):
+        // after m steps v_rest + (v − v_rest)·(1 − k_m)^m.
+        let m = steps as f64;
+        let pow = |k: f32| (1.0 - f64::from(k)).powf(m);
+        let n = self.core.n();
+        for k in 0..self.v.len() {
+            let j = k % n;
+            let rest = f64::from(self.v_rest[j]);
+            self.v[k] = (rest + (f64::from(self.v[k]) - rest) * pow(self.k_m[j])) as f32;
+            self.ge[k] = flush((f64::from(self.ge[k]) * pow(self.k_ge[j])) as f32);
+            self.gi[k] = flush((f64::from(self.gi[k]) * pow(self.k_gi[j])) as f32);
+            self.since_spike[k] =
+                (f64::from(self.since_spike[k]) + m).min(f64::from(LONG_AGO)) as f32;
+        }
+        self.core.relax_trace(steps);
     }
     fn reset_state(&mut self) {
         self.core.reset();

@@ -50,4 +50,10 @@ impl Population for InputPopulation {
     fn reset_state(&mut self) {
         self.core.reset();
     }
+    fn quiet(&self) -> bool {
+        true // its spikes are its input
+    }
+    fn relax(&mut self, steps: usize) {
+        self.core.relax_trace(steps);
+    }
 }

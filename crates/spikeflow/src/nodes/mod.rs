@@ -288,6 +288,19 @@ pub trait Population: Send + Sync + std::fmt::Debug {
     fn input_channels(&self) -> usize {
         1
     }
+    /// Whether no neuron can spike in any number of steps without input,
+    /// with learning off, and the model can advance that far in closed
+    /// form ([`relax`](Self::relax)). `false` (the default) keeps the
+    /// population, and the network around it, stepping
+    /// ([`Network::relax`](crate::Network::relax)).
+    fn quiet(&self) -> bool {
+        false
+    }
+    /// Advances `steps` steps without input and with learning off in
+    /// closed form; called only when [`quiet`](Self::quiet) said so. The
+    /// result is the stepped one up to rounding (and to what the model's
+    /// `quiet` neglects), not bit for bit.
+    fn relax(&mut self, _steps: usize) {}
 }
 
 /// `buffer ← 0 + external`, then zeros for any further input channels:
@@ -558,6 +571,23 @@ impl NodeCore {
         if let Some(sum) = &mut self.summed {
             for (a, &x) in sum.iter_mut().zip(input) {
                 *a += x.raw();
+            }
+        }
+    }
+
+    /// Whether no neuron spiked at the last step (nothing for the
+    /// connections out of the population to deliver).
+    pub(crate) fn silent(&self) -> bool {
+        self.spikes.values().iter().all(|&s| s == 0.0)
+    }
+
+    /// The trace after `steps` steps without spikes, `x ← x·decay^steps`
+    /// (in `f64`, rounded once: not the stepped rounding, bit for bit).
+    pub(crate) fn relax_trace(&mut self, steps: usize) {
+        let Some(t) = &mut self.trace else { return };
+        for row in t.x.chunks_exact_mut(self.n) {
+            for (x, &d) in row.iter_mut().zip(&t.params.decay) {
+                *x = (f64::from(*x) * f64::from(d).powf(steps as f64)) as f32;
             }
         }
     }

@@ -43,6 +43,17 @@ impl DelayRing {
         self.head[0] = ((head + 1) % self.slots) as f32;
     }
 
+    /// Whether no input is in flight.
+    pub fn is_empty(&self) -> bool {
+        self.ring.iter().all(|&x| x == 0.0)
+    }
+
+    /// `steps` deliveries of an empty ring: only the head moves.
+    pub fn skip(&mut self, steps: usize) {
+        debug_assert!(self.is_empty());
+        self.head[0] = ((self.head() + steps % self.slots) % self.slots) as f32;
+    }
+
     /// The state's names: without them a restored run would lose the input
     /// of the next `d_max` steps.
     pub const NAMES: &'static [&'static str] = &["ring", "head"];

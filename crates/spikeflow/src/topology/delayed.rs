@@ -454,6 +454,12 @@ impl Topology for DelayedTopology {
     fn reset_state(&mut self) {
         self.line.reset();
     }
+    fn silent_skippable(&self) -> bool {
+        self.line.is_empty()
+    }
+    fn skip_silent(&mut self, steps: usize) {
+        self.line.skip(steps);
+    }
 }
 
 #[cfg(test)]

@@ -279,6 +279,17 @@ pub trait Topology: Send + Sync + std::fmt::Debug {
     fn bias(&self) -> Option<&[f32]> {
         None
     }
+    /// Whether steps in which the source does not spike give the target
+    /// nothing and leave the topology's state as
+    /// [`skip_silent`](Self::skip_silent) advances it
+    /// ([`Network::relax`](crate::Network::relax)). By default: where it
+    /// keeps no state and has no bias.
+    fn silent_skippable(&self) -> bool {
+        self.variable_names().is_empty() && self.bias().is_none()
+    }
+    /// Advances `steps` steps without source spikes; called only when
+    /// [`silent_skippable`](Self::silent_skippable) said so.
+    fn skip_silent(&mut self, _steps: usize) {}
     /// How the snapshot array `name` (`"w"` or a state variable) of this
     /// topology, built as a part of a connection cut by target
     /// ([`TopologySpec::restrict_targets`]), stands to the whole

@@ -331,4 +331,10 @@ impl Topology for DelayLine {
     fn reset_state(&mut self) {
         self.line.reset();
     }
+    fn silent_skippable(&self) -> bool {
+        self.bias().is_none() && self.line.is_empty()
+    }
+    fn skip_silent(&mut self, steps: usize) {
+        self.line.skip(steps);
+    }
 }

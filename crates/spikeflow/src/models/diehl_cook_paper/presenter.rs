@@ -42,6 +42,12 @@ pub(super) trait Stage {
     fn run(&mut self, x: Option<&SpikeRaster>, steps: usize) -> Result<()>;
     /// `Ae`'s spike counts since the counter was added, whole population.
     fn counts(&mut self) -> Result<Vec<f32>>;
+    /// Takes `steps` steps without input in closed form if nothing can
+    /// spike in them ([`Network::relax`]); `false`, changing nothing,
+    /// otherwise.
+    fn relax(&mut self, _steps: usize) -> bool {
+        false
+    }
 }
 
 impl Stage for Network {
@@ -64,7 +70,14 @@ impl Stage for Network {
     fn counts(&mut self) -> Result<Vec<f32>> {
         Ok(self.monitor(COUNTS)?.get("s")?.into_data())
     }
+    fn relax(&mut self, steps: usize) -> bool {
+        Network::relax(self, steps)
+    }
 }
+
+/// With [`DiehlCookPaper::closed_form_rest`], the rest is stepped this many
+/// steps at a time until the network is quiet.
+const QUIET_CHECK_STEPS: usize = 10;
 
 /// The protocol's own state: the encoder, the intensity, the counter.
 #[derive(Debug)]
@@ -73,6 +86,7 @@ pub(super) struct Protocol {
     n_inputs: usize,
     exposure_steps: usize,
     rest_steps: usize,
+    closed_form_rest: bool,
     intensity: f32,
     min_spikes: f32,
     max_intensity: f32,
@@ -141,6 +155,7 @@ impl Protocol {
         Ok(Protocol {
             exposure_steps: steps("exposure_ms", cfg.exposure_ms, cfg.dt, false)?,
             rest_steps: steps("rest_ms", cfg.rest_ms, cfg.dt, true)?,
+            closed_form_rest: cfg.closed_form_rest,
             rng: Rng::seed_from_u64(cfg.seed ^ 0xE1C0_DE5E_ED00_2015),
             n_inputs: cfg.n_inputs,
             intensity: cfg.intensity,
@@ -188,6 +203,25 @@ impl Protocol {
         Ok(diff)
     }
 
+    /// The rest after a presentation: stepped, or, with
+    /// [`DiehlCookPaper::closed_form_rest`] and learning off, stepped until
+    /// nothing can spike any more and the remainder taken in closed form.
+    fn rest(&self, stage: &mut impl Stage, learning: bool) -> Result<()> {
+        let mut left = self.rest_steps;
+        if !self.closed_form_rest || learning {
+            return stage.run(None, left);
+        }
+        while left > 0 {
+            let k = QUIET_CHECK_STEPS.min(left);
+            stage.run(None, k)?;
+            left -= k;
+            if left > 0 && stage.relax(left) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Shows one image to `stage` (see [`PaperPresenter`]); `Ae`'s counts
     /// of the accepted presentation.
     pub fn present(
@@ -229,7 +263,7 @@ impl Protocol {
             stage.run(Some(&self.raster), steps)?;
             let counts = self.counts_since_last(stage)?;
             if self.rest_steps > 0 {
-                stage.run(None, self.rest_steps)?;
+                self.rest(stage, learning)?;
                 // Rest spikes are not attributed to the next image.
                 self.counts_since_last(stage)?;
             }

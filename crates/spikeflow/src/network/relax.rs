@@ -1,0 +1,67 @@
+//! Silent steps in closed form: a network with learning off, nothing in
+//! flight and no neuron able to spike only relaxes — each population's
+//! state decays, as its model can say in closed form — so many such steps
+//! can be taken at once.
+
+use super::Network;
+use crate::monitor::{Monitor, MonitorTarget};
+
+impl Network {
+    /// Advances `steps` steps without input in closed form where nothing
+    /// in them can spike, and returns `true`; returns `false`, changing
+    /// nothing, where that cannot be shown:
+    ///
+    /// * learning is on (rules and adaptive thresholds would move);
+    /// * some population spiked at the last step (its spikes are still to
+    ///   be delivered), or could spike, or has no closed form
+    ///   ([`Population::quiet`](crate::nodes::Population::quiet));
+    /// * some connection holds input in flight (a delay ring), has a bias
+    ///   or other state a step changes
+    ///   ([`Topology::silent_skippable`](crate::topology::Topology::silent_skippable));
+    /// * a monitor records per step (only spike counts summed over time,
+    ///   which silent steps leave as they are, are allowed);
+    /// * the network is a part of a distributed one.
+    ///
+    /// The state afterwards is the stepped one up to rounding and to the
+    /// conductances each model neglects (for [`ConductanceLifNodes`](crate::nodes::ConductanceLifNodes):
+    /// below 10⁻⁶, moving `v` by ~10⁻⁶ mV), not bit for bit: use it where
+    /// a protocol only waits for the state to settle (the paper model's
+    /// rest between images, [`DiehlCookPaper::closed_form_rest`](crate::models::diehl_cook_paper::DiehlCookPaper::closed_form_rest)).
+    ///
+    /// ```
+    /// use spikeflow::prelude::*;
+    /// let mut b = Network::builder().dt(0.5);
+    /// b.add_population("X", &[2], Input, NodeOptions::default());
+    /// b.add_population("Y", &[3], ConductanceLifNodes::default(), NodeOptions::default());
+    /// b.connect(Connect::new("X", "Y", Dense::with_weights(vec![0.1; 6])));
+    /// let mut net = b.build()?;
+    /// net.set_learning(false);
+    /// assert!(net.relax(300)); // silent from the start: v relaxes to v_rest
+    /// # Ok::<(), spikeflow::Error>(())
+    /// ```
+    pub fn relax(&mut self, steps: usize) -> bool {
+        let possible = !self.learning
+            && self.late.is_none()
+            && self.monitors.iter().all(|(_, m)| unchanged_by_silence(m))
+            && self.pops.iter().all(|p| p.core().silent() && p.quiet())
+            && self.conns.iter().all(|c| c.topology.silent_skippable());
+        if !possible {
+            return false;
+        }
+        for p in &mut self.pops {
+            p.relax(steps);
+        }
+        for c in &mut self.conns {
+            c.topology.skip_silent(steps);
+        }
+        true
+    }
+}
+
+/// A monitor that sums spikes over time records nothing new in a step
+/// without spikes.
+fn unchanged_by_silence(m: &Monitor) -> bool {
+    m.is_sum()
+        && matches!(m.target, MonitorTarget::Population(_))
+        && m.tracks.iter().all(|t| t.var == "s")
+}
