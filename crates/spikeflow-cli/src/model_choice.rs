@@ -241,6 +241,23 @@ impl ModelSpec {
         (self.model == ModelName::DiehlCook2015Paper).then(|| paper_config(self))
     }
 
+    /// Builds the presenter learning-off images are shown to; with
+    /// `closed_form_rest` (checked by the caller to be the paper model) the
+    /// rest after each image ends in closed form once nothing can spike
+    /// ([`DiehlCookPaper::closed_form_rest`]).
+    pub fn build_learning_off(&self, closed_form_rest: bool) -> Result<Box<dyn Presenter>> {
+        match self.paper_config() {
+            Some(cfg) if closed_form_rest => Ok(Box::new(
+                DiehlCookPaper {
+                    closed_form_rest,
+                    ..cfg
+                }
+                .build()?,
+            )),
+            _ => self.build(),
+        }
+    }
+
     /// Builds the network and its presenter.
     pub fn build(&self) -> Result<Box<dyn Presenter>> {
         let dc = DiehlAndCook2015 {

@@ -122,6 +122,10 @@ pub struct Args {
     /// whose steps use the pool's threads where a phase is large enough).
     #[arg(long, default_value_t = 1)]
     parts: usize,
+    /// Paper model, one network: learning-off images end their rest in
+    /// closed form once nothing can spike any more (training steps it all).
+    #[arg(long)]
+    closed_form_rest: bool,
     /// Scale of the work thresholds above which a step's regions run in
     /// parallel (`spikeflow::parallel::set_threshold_scale`; smaller goes
     /// parallel sooner), to tune for a machine.

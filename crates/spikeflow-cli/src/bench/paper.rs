@@ -14,7 +14,7 @@ use super::diehl_cook::{default_mnist, plan, read_mnist_images};
 use super::report::{emit, median};
 use super::system::loadavg;
 use super::Args;
-use anyhow::Result;
+use anyhow::{bail, Result};
 use rayon::prelude::*;
 use serde_json::{json, Map};
 use spikeflow::models::diehl_cook_paper::{DiehlCookPaper, PaperParts, PaperPresenter};
@@ -45,14 +45,19 @@ pub(super) fn run(a: &Args) -> Result<()> {
             .map(|&x| f32::from(x) / 255.0)
             .collect()
     };
+    if a.closed_form_rest && a.parts > 1 {
+        bail!("--closed-form-rest runs on one network: use --parts 1");
+    }
+    let cfg_of = |n: usize| DiehlCookPaper {
+        n_neurons: n,
+        seed: a.seed,
+        closed_form_rest: a.closed_form_rest,
+        ..Default::default()
+    };
     for &n in &sizes {
         let (warm, measured) = plan(a, n, 1);
         let t0 = Instant::now();
-        let cfg = DiehlCookPaper {
-            n_neurons: n,
-            seed: a.seed,
-            ..Default::default()
-        };
+        let cfg = cfg_of(n);
         let mut p = if a.parts > 1 {
             Model::Parts(cfg.build_parts(a.parts)?)
         } else {
@@ -100,12 +105,7 @@ pub(super) fn run(a: &Args) -> Result<()> {
         let blocks = a.threads.max(1);
         let mut copies = (0..blocks)
             .map(|_| {
-                let mut q = DiehlCookPaper {
-                    n_neurons: n,
-                    seed: a.seed,
-                    ..Default::default()
-                }
-                .build()?;
+                let mut q = cfg_of(n).build()?;
                 q.network_mut().restore(&snap)?;
                 Ok(q)
             })
@@ -166,6 +166,7 @@ fn record(a: &Args, n: usize, learning: bool, s_per_sample: f64) -> Map<String, 
     rec.insert("n".into(), json!(n));
     rec.insert("threads".into(), json!(a.threads));
     rec.insert("parts".into(), json!(a.parts));
+    rec.insert("closed_form_rest".into(), json!(a.closed_form_rest));
     rec.insert("dt_ms".into(), json!(0.5));
     rec.insert("seed".into(), json!(a.seed));
     rec.insert("learning".into(), json!(learning));

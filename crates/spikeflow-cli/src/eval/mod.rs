@@ -8,8 +8,8 @@ use crate::checkpoint;
 use crate::model_choice::ModelSpec;
 use crate::plots;
 use crate::train::{
-    assignment_from_rates, default_block, evaluate, label_from_training, load_mnist, readout_size,
-    restore_presenter, LearningOff, Phase, Readouts, N_LABELS,
+    assignment_from_rates, check_closed_form_rest, default_block, evaluate, label_from_training,
+    load_mnist, readout_size, restore_presenter, LearningOff, Phase, Readouts, N_LABELS,
 };
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget};
@@ -54,6 +54,11 @@ pub struct Args {
     /// model, 0 otherwise].
     #[arg(long)]
     eval_block: Option<usize>,
+    /// Paper model, in blocks: end the 150 ms rest after each image in
+    /// closed form once nothing can spike any more, as `spikeflow train
+    /// --closed-form-rest` (the same state up to rounding, not bit for bit).
+    #[arg(long)]
+    closed_form_rest: bool,
     /// Where to write the confusion-matrix PNG [default: --model-dir].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -255,11 +260,13 @@ fn prepare(a: &Args, dir: &Path) -> Result<Prepared> {
         .or_else(|| l.meta["data_dir"].as_str().map(PathBuf::from));
     let (mnist, data_dir) = load_mnist(data_dir.as_deref())?;
     let block = a.eval_block.unwrap_or_else(|| default_block(&spec));
+    check_closed_form_rest(&spec, block, a.closed_form_rest)?;
     let settings = Settings::new(
         &l.meta,
         &chosen_split(a, &l, &mnist, &data_dir)?,
         a.assign_window,
         block,
+        a.closed_form_rest,
     );
     Ok(Prepared {
         loaded: l,
@@ -335,7 +342,12 @@ fn evaluate_prepared(
         split.name(),
         data_dir.display()
     );
-    let off = LearningOff::new(&spec, p.network().snapshot(), settings.eval_block);
+    let off = LearningOff::new(
+        &spec,
+        p.network().snapshot(),
+        settings.eval_block,
+        settings.closed_form_rest,
+    )?;
     let readouts = match a.assign_window {
         None => saved_readouts(&l, n)?,
         Some(k) => {

@@ -31,6 +31,8 @@ pub struct Settings {
     /// `--assign-window` (none: the saved read-out).
     pub assign_window: Option<usize>,
     pub eval_block: usize,
+    /// `--closed-form-rest`.
+    pub closed_form_rest: bool,
 }
 
 impl Settings {
@@ -41,6 +43,7 @@ impl Settings {
         split: &Split<'_>,
         assign_window: Option<usize>,
         eval_block: usize,
+        closed_form_rest: bool,
     ) -> Settings {
         Settings {
             checkpoint_crc32: meta["arrays"]["crc32"].as_u64().unwrap_or(0),
@@ -49,6 +52,7 @@ impl Settings {
             split_crc32: crc_of_split(split),
             assign_window,
             eval_block,
+            closed_form_rest,
         }
     }
 
@@ -60,6 +64,7 @@ impl Settings {
             "split_crc32": self.split_crc32,
             "assign_window": self.assign_window,
             "eval_block": self.eval_block,
+            "closed_form_rest": self.closed_form_rest,
         })
     }
 
@@ -74,6 +79,8 @@ impl Settings {
                 w => Some(usize::try_from(w.as_u64()?).ok()?),
             },
             eval_block: usize::try_from(v["eval_block"].as_u64()?).ok()?,
+            // Absent in records written before it existed: stepped.
+            closed_form_rest: v["closed_form_rest"].as_bool().unwrap_or(false),
         })
     }
 }
@@ -227,6 +234,7 @@ mod tests {
                 split_crc32: 7,
                 assign_window: Some(60000),
                 eval_block: 500,
+                closed_form_rest: false,
             },
             epoch: 5,
             training_images: 300000,
@@ -268,6 +276,7 @@ mod tests {
             },
             Settings {
                 eval_block: 0,
+                closed_form_rest: false,
                 ..r.settings.clone()
             },
         ] {

@@ -16,7 +16,7 @@
 
 use super::readout::present_rows;
 use crate::model_choice::ModelSpec;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use spikeflow::datasets::Split;
@@ -57,12 +57,36 @@ pub struct LearningOff<'a> {
     from: Snapshot,
     /// Images per block; 0: one serial pass on the caller's presenter.
     block: usize,
+    /// The paper model's rest ends in closed form (`--closed-form-rest`).
+    closed_form_rest: bool,
 }
 
 impl<'a> LearningOff<'a> {
-    /// Blocks of `block` images (0: serial) starting from `from`.
-    pub fn new(spec: &'a ModelSpec, from: Snapshot, block: usize) -> Self {
-        LearningOff { spec, from, block }
+    /// Blocks of `block` images (0: serial) starting from `from`, the
+    /// rest after each image ended in closed form or not.
+    ///
+    /// # Errors
+    /// `closed_form_rest` where it does not apply: a model without a rest,
+    /// or one serial pass (whose presenter may be the training one, cut
+    /// into parts).
+    pub fn new(
+        spec: &'a ModelSpec,
+        from: Snapshot,
+        block: usize,
+        closed_form_rest: bool,
+    ) -> Result<Self> {
+        check_closed_form_rest(spec, block, closed_form_rest)?;
+        Ok(LearningOff {
+            spec,
+            from,
+            block,
+            closed_form_rest,
+        })
+    }
+
+    /// Whether the rest ends in closed form.
+    pub fn closed_form_rest(&self) -> bool {
+        self.closed_form_rest
     }
 
     /// Images per block (0: serial).
@@ -90,7 +114,7 @@ impl<'a> LearningOff<'a> {
             .par_chunks(self.block)
             .enumerate()
             .map(|(k, chunk)| {
-                let mut q = self.spec.build()?;
+                let mut q = self.spec.build_learning_off(self.closed_form_rest)?;
                 q.network_mut()
                     .restore(&self.from)
                     .context("restoring the trained state for a block")?;
@@ -100,6 +124,19 @@ impl<'a> LearningOff<'a> {
             .collect::<Result<_>>()?;
         Ok((parts.concat(), t0.elapsed().as_secs_f64()))
     }
+}
+
+/// Refuses `--closed-form-rest` where it does not apply: a model without a
+/// rest between images, or one serial pass (whose presenter may be the
+/// training one, cut into parts, which step the whole rest).
+pub fn check_closed_form_rest(spec: &ModelSpec, block: usize, on: bool) -> Result<()> {
+    if on && !spec.model.is_paper() {
+        bail!("--closed-form-rest: only the paper model (--model diehl-cook-2015-paper) rests between images");
+    }
+    if on && block == 0 {
+        bail!("--closed-form-rest applies to learning-off images shown in blocks (--eval-block above 0)");
+    }
+    Ok(())
 }
 
 /// The spike-train generator of block `k` of `phase`.

@@ -40,7 +40,7 @@ mod readout;
 mod state;
 mod training;
 
-pub use blocks::{default_block, LearningOff, Phase};
+pub use blocks::{check_closed_form_rest, default_block, LearningOff, Phase};
 pub(crate) use data::crc_of_split;
 pub use data::{default_data_dir, load_mnist};
 pub(crate) use output::bar_style;
@@ -157,6 +157,14 @@ pub struct Args {
     /// --resume, the resumed run's].
     #[arg(long)]
     eval_block: Option<usize>,
+    /// Paper model, learning-off phases in blocks: end the 150 ms rest
+    /// after each image in closed form once nothing can spike any more
+    /// (delayed input delivered, conductances below 1e-6, every voltage
+    /// below threshold) instead of stepping all of it. The same state up to
+    /// rounding, not bit for bit; training is not affected [with --resume:
+    /// also when the resumed run used it].
+    #[arg(long)]
+    closed_form_rest: bool,
     /// Write a checkpoint every K training images (0: only the final model)
     /// [default: 5000].
     #[arg(long)]
@@ -207,6 +215,8 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
     }
     let spec = params.spec.clone();
     parts::check(&spec, a.parts)?;
+    let eval_block = params.eval_block.unwrap_or_else(|| default_block(&spec));
+    check_closed_form_rest(&spec, eval_block, params.closed_form_rest)?;
 
     // Data.
     let data_dir = a.data_dir.as_deref().map(Path::to_path_buf).or_else(|| {
@@ -351,11 +361,7 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
         st.train_spikes / st.seen.max(1) as f64
     );
     let trained = presenter.network().snapshot();
-    let off = LearningOff::new(
-        &spec,
-        trained.clone(),
-        params.eval_block.unwrap_or_else(|| default_block(&spec)),
-    );
+    let off = LearningOff::new(&spec, trained.clone(), eval_block, params.closed_form_rest)?;
 
     // 2. Label assignment (and the regression's fit).
     let last_order = epoch_order(train.len(), spec.seed, params.epochs - 1);
@@ -389,6 +395,7 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
         describe(&params, &st, window.as_ref(), logreg_on_window);
     if window.is_some() {
         assignment_json["eval_block"] = json!(off.block());
+        assignment_json["closed_form_rest"] = json!(off.closed_form_rest());
     }
 
     // The finished model.
@@ -465,6 +472,7 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
         }
         r.insert("seconds".into(), json!(secs));
         r.insert("eval_block".into(), json!(off.block()));
+        r.insert("closed_form_rest".into(), json!(off.closed_form_rest()));
         r.insert("seconds_per_image".into(), json!(secs / split.len() as f64));
         r.insert(
             "readout_spikes_per_image".into(),
@@ -483,7 +491,7 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
             // the model is saved after it.
             if window.is_some() && off.block() > 0 {
                 let k = params.assign_window;
-                keep_record(&model_dir, split, k, off.block(), secs, spikes, &ev)?;
+                keep_record(&model_dir, split, k, &off, secs, spikes, &ev)?;
             }
             test_cm = ev.into_iter().next();
         }
@@ -585,13 +593,19 @@ fn keep_record(
     model_dir: &Path,
     test: &Split<'_>,
     window: usize,
-    eval_block: usize,
+    off: &LearningOff<'_>,
     seconds: f64,
     spikes: f64,
     ev: &[(&'static str, ConfusionMatrix)],
 ) -> Result<()> {
     let meta = checkpoint::read_meta(model_dir)?;
-    let settings = Settings::new(&meta, test, Some(window), eval_block);
+    let settings = Settings::new(
+        &meta,
+        test,
+        Some(window),
+        off.block(),
+        off.closed_form_rest(),
+    );
     let record = Record::new(settings, &meta, seconds, spikes / test.len() as f64, ev);
     record.write(model_dir, ev)?;
     Ok(())

@@ -70,6 +70,9 @@ pub(super) struct RunParams {
     /// `--eval-block` as given (`None`: the model's default), kept so that
     /// a resumed run labels and tests as the run it continues.
     pub eval_block: Option<usize>,
+    /// `--closed-form-rest`: the paper model's learning-off images end
+    /// their rest in closed form.
+    pub closed_form_rest: bool,
 }
 
 impl RunParams {
@@ -86,6 +89,7 @@ impl RunParams {
             "logreg_fit": self.logreg_fit.as_str(),
             "checkpoint_every": self.checkpoint_every,
             "eval_block": self.eval_block,
+            "closed_form_rest": self.closed_form_rest,
         })
     }
 
@@ -118,6 +122,7 @@ impl RunParams {
             checkpoint_every: u("checkpoint_every")?,
             // Absent in checkpoints written before it was kept: the default.
             eval_block: v["eval_block"].as_u64().map(|x| x as usize),
+            closed_form_rest: v["closed_form_rest"].as_bool().unwrap_or(false),
         };
         if p.update_interval == 0 {
             bail!("checkpoint parameters: update_interval is 0");
@@ -160,6 +165,7 @@ pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> 
             params.epochs = a.epochs.unwrap_or(params.epochs);
             // Learning-off blocks do not change training: may be changed.
             params.eval_block = a.eval_block.or(params.eval_block);
+            params.closed_form_rest |= a.closed_form_rest;
             let run_dir = match ck.parent() {
                 Some(p) if p.file_name().is_some_and(|n| n == "checkpoints") => {
                     p.parent().map(Path::to_path_buf).unwrap_or_default()
@@ -192,6 +198,7 @@ pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> 
                 logreg_fit: a.logreg_fit.unwrap_or(DEFAULT_LOGREG_FIT),
                 checkpoint_every: a.checkpoint_every.unwrap_or(5000),
                 eval_block: a.eval_block,
+                closed_form_rest: a.closed_form_rest,
                 spec,
             };
             let out = a.out.clone().unwrap_or_else(|| {
