@@ -142,6 +142,21 @@ def test_diehl_cook_paper_presents_learns_and_repeats_from_a_seed():
     np.testing.assert_array_equal(again.w, w1)
 
 
+def test_diehl_cook_paper_closed_form_rest_trains_alike_and_tests_alike():
+    from spikeflow.models import DiehlCookPaper
+    stepped = DiehlCookPaper(n_neurons=10, seed=4)
+    quick = DiehlCookPaper(n_neurons=10, seed=4, closed_form_rest=True)
+    # Training steps the whole rest either way.
+    np.testing.assert_array_equal(quick.present(_digit(), learning=True),
+                                  stepped.present(_digit(), learning=True))
+    np.testing.assert_array_equal(quick.w, stepped.w)
+    # Learning off: the rest ends in closed form, the state the stepped one
+    # up to rounding (the Rust tests compare it): the same counts here.
+    for k in (1, 2):
+        np.testing.assert_array_equal(quick.present(_digit(k), learning=False),
+                                      stepped.present(_digit(k), learning=False))
+
+
 def test_diehl_cook_paper_refuses_bad_input():
     from spikeflow.models import DiehlCookPaper
     net = DiehlCookPaper(n_neurons=4)
