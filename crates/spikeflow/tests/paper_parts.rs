@@ -2,24 +2,11 @@
 //! the same counts, presentations, weights and state, bit for bit, for 2
 //! and 3 parts (3 cuts 40 neurons unevenly), learning on and off.
 
-use spikeflow::datasets::Mnist;
+mod support;
+
 use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
 use spikeflow::models::Presenter;
-use std::path::Path;
-
-fn images(k: usize) -> Vec<Vec<f32>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample");
-    let data = Mnist::load(&dir).unwrap();
-    let all = data.train().images();
-    (0..k)
-        .map(|i| {
-            all[i * 784..(i + 1) * 784]
-                .iter()
-                .map(|&x| f32::from(x) / 255.0)
-                .collect()
-        })
-        .collect()
-}
+use support::images;
 
 #[test]
 fn parts_run_the_paper_model_as_one_presenter_does() {

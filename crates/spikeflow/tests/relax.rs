@@ -3,23 +3,20 @@
 //! to rounding where it goes ahead, and, as the paper model's
 //! `closed_form_rest`, leave training alone.
 
-use spikeflow::datasets::Mnist;
+mod support;
+
 use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
 use spikeflow::models::Presenter;
 use spikeflow::prelude::*;
 use spikeflow::topology::Delayed;
-use std::path::Path;
+use support::{images, traced};
 
 /// `X` (4 inputs) → `Y` (3 of Diehl & Cook's excitatory neurons) through
 /// delays of 0–6 steps, with traces at both ends.
 fn network() -> Network {
     let mut b = Network::builder().dt(0.5).seed(7);
-    let traced = NodeOptions {
-        traces: true,
-        ..NodeOptions::default()
-    };
-    b.add_population("X", &[4], Input, traced.clone());
-    b.add_population("Y", &[3], ConductanceLifNodes::default(), traced);
+    b.add_population("X", &[4], Input, traced());
+    b.add_population("Y", &[3], ConductanceLifNodes::default(), traced());
     let w = vec![2.0; 12];
     let delays = (0..12).map(|k| (k % 7) as u16).collect();
     b.connect(Connect::new("X", "Y", Delayed::new(w, delays)));
@@ -137,20 +134,6 @@ fn relax_refuses_while_anything_can_happen_and_changes_nothing() {
     drive(&mut net, 20);
     idle(&mut net, 300);
     assert!(net.relax(100));
-}
-
-fn images(k: usize) -> Vec<Vec<f32>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample");
-    let data = Mnist::load(&dir).unwrap();
-    let all = data.train().images();
-    (0..k)
-        .map(|i| {
-            all[i * 784..(i + 1) * 784]
-                .iter()
-                .map(|&x| f32::from(x) / 255.0)
-                .collect()
-        })
-        .collect()
 }
 
 #[test]

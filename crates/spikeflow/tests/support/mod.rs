@@ -3,8 +3,26 @@
 
 pub mod distributed;
 
+use spikeflow::datasets::Mnist;
 use spikeflow::learning::{Nu, Phases, Requirements, StdpPowerLaw, Synapse, SynapseRule};
 use spikeflow::prelude::*;
+use std::path::Path;
+
+/// The first `k` training images of the repository's MNIST sample, pixels
+/// in [0, 1].
+pub fn images(k: usize) -> Vec<Vec<f32>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample");
+    let data = Mnist::load(&dir).unwrap();
+    let all = data.train().images();
+    (0..k)
+        .map(|i| {
+            all[i * 784..(i + 1) * 784]
+                .iter()
+                .map(|&x| f32::from(x) / 255.0)
+                .collect()
+        })
+        .collect()
+}
 
 /// Node options with spike traces on.
 pub fn traced() -> NodeOptions {
