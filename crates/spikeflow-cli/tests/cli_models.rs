@@ -200,6 +200,47 @@ fn paper_model_evaluates_in_blocks_independent_of_threads() {
     }
 }
 
+/// `--closed-form-rest`: recorded with the results, accepted by `eval`, and
+/// refused (before anything is written) where it cannot apply.
+#[test]
+fn paper_model_closed_form_rest_from_the_cli() {
+    let d = scratch("paper-closed-form-rest");
+    #[rustfmt::skip]
+    let args = [
+        "train", "--model", "diehl-cook-2015-paper", "--neurons", "6", "--time", "20", "--intensity", "40",
+        "--n-train", "8", "--n-test", "11", "--assign-window", "7", "--eval-block", "3", "--quiet",
+        "--closed-form-rest", "--out", d.to_str().unwrap(),
+    ];
+    ok(&args);
+    let s: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(d.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["results"]["test"]["closed_form_rest"], true);
+    assert_eq!(s["assignment"]["closed_form_rest"], true);
+    #[rustfmt::skip]
+    let o = ok(&[
+        "eval", "--model-dir", d.to_str().unwrap(), "--n-test", "11", "--eval-block", "3",
+        "--closed-form-rest",
+    ]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("all_activity: "));
+    let _ = fs::remove_dir_all(&d);
+    for (model, block, says) in [
+        ("diehl-cook-2015-paper", "0", "blocks"),
+        ("diehl-cook-2015", "3", "only the paper model"),
+    ] {
+        #[rustfmt::skip]
+        let o = Command::new(BIN)
+            .args([
+                "train", "--model", model, "--neurons", "6", "--n-train", "8", "--n-test", "11",
+                "--eval-block", block, "--quiet", "--closed-form-rest", "--out", d.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(says), "{model}: {err}");
+        assert!(!d.exists(), "a refused run left {}", d.display());
+    }
+}
+
 /// `train --parts K` trains the paper model cut into K parts: the same
 /// checkpoints and model, bit for bit, as one network, and a run resumes
 /// with another number of parts.
