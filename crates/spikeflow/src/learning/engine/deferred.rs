@@ -125,13 +125,22 @@ struct SilentSources {
 thread_local! {
     /// A replay's recomputed source traces, `[steps × kpre]`.
     static ROW_TRACES: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// A replay's synapses by how many of their target's spikes they lack:
+    /// `[one…, more…]`, one `u32` index each.
+    static ROW_SORT: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Per target, the logged steps in which it spiked (compressed rows only).
 #[derive(Debug, Default)]
 struct SpikesByTarget {
-    /// `1 +` the last logged step in which each target spiked (0: none).
+    /// `1 +` the last logged step in which each target spiked (0: none)…
     last: Vec<u32>,
+    /// …the one before it (0: none)…
+    prev: Vec<u32>,
+    /// …and what the last one logged, `[s, x, aux, traces…]` per target
+    /// (`3 + kpost` each): a replay reads it in its row's target order
+    /// instead of at a random position of `cols`.
+    last_post: Vec<f32>,
     /// Per target: (logged step, position in `cols`), ascending.
     at: Vec<Vec<(u32, u32)>>,
     /// The targets with entries in `at`.
@@ -162,6 +171,8 @@ impl PostLog {
         debug_assert!(self.is_empty());
         self.by_target = SpikesByTarget {
             last: vec![0; n_post],
+            prev: vec![0; n_post],
+            last_post: vec![0.0; n_post * (3 + self.kpost)],
             at: vec![Vec::new(); n_post],
             touched: Vec::new(),
         };
@@ -203,6 +214,7 @@ impl PostLog {
         for &j in &t.touched {
             t.at[j as usize].clear();
             t.last[j as usize] = 0;
+            t.prev[j as usize] = 0;
         }
         t.touched.clear();
         let q = &mut self.silent;
@@ -277,7 +289,14 @@ impl PostLog {
                     t.touched.push(j as u32);
                 }
                 t.at[j].push((self.steps as u32, q as u32));
+                t.prev[j] = t.last[j];
                 t.last[j] = self.steps as u32 + 1;
+                let k = self.kpost;
+                let at = &mut t.last_post[j * (3 + k)..(j + 1) * (3 + k)];
+                at[0] = self.cols.s[q];
+                at[1] = self.cols.x[q];
+                at[2] = self.cols.aux[q];
+                at[3..].copy_from_slice(&self.cols.tr[q * k..(q + 1) * k]);
             }
         }
         self.steps += 1;
@@ -385,12 +404,24 @@ impl PostLog {
         }
         ROW_TRACES.with_borrow_mut(|row_tr| {
             self.silent_traces(i, self.applied[i] as usize, until, row_tr);
-            self.replay_row(rule, (wrow, targets), i, until, row_tr);
+            ROW_SORT.with_borrow_mut(|sort| {
+                self.replay_row(rule, (wrow, targets), i, until, row_tr, sort)
+            });
         });
     }
 
     /// The body of [`catch_up_row`](Self::catch_up_row), given source `i`'s
     /// traces at the steps it lacks (`row_tr`, from its first).
+    ///
+    /// Most synapses lack no spike of their target or exactly one (at equal
+    /// rates, one on average since the row's last replay), which the
+    /// target's last two spikes tell. So a first pass only sorts the
+    /// synapses, without a branch, into those with one spike to replay and
+    /// those with more (or with the target's last spike at `until` or
+    /// later); the second replays the ones from what each target's last
+    /// spike logged, read in target order (no hit list, no random position
+    /// in the log); the third walks the others' spike lists. Each synapse
+    /// still gets its spikes in order, so the bits are the same.
     #[inline]
     fn replay_row<R: SynapseRule>(
         &self,
@@ -399,51 +430,98 @@ impl PostLog {
         i: usize,
         until: usize,
         row_tr: &[f32],
+        sort: &mut Vec<u32>,
     ) {
         let Some(p) = self.params else { return };
         let from = self.applied[i];
-        let (n, kpre, kpost) = (self.n_pre, self.kpre, self.kpost);
-        let (by, cols) = (&self.by_target, &self.cols);
-        for (w, &j) in wrow.iter_mut().zip(targets) {
+        let by = &self.by_target;
+        let len = wrow.len();
+        sort.resize(2 * len, 0);
+        let (ones, more) = sort.split_at_mut(len);
+        let (mut n_one, mut n_more) = (0, 0);
+        // `last`, `prev` count from 1: a spike at logged step `t ≥ from` has
+        // `1 + t > from`.
+        let until1 = until as u32;
+        for (k, &j) in targets.iter().enumerate() {
             let j = j as usize;
-            if by.last[j] <= from {
-                continue; // its target spiked in none of the steps
-            }
-            let hits = &by.at[j];
-            // Its first step at or after `from`, from the end: a row is
-            // replayed when its source spikes, so few of its target's
-            // spikes (one at equal rates) are newer than its last replay,
-            // and the scan costs at most the hits the loop below visits
-            // anyway (a binary search cost ~6 dependent loads per synapse).
+            let (last, prev) = (by.last[j], by.prev[j]);
+            let any = last > from;
+            let one = any & (last <= until1) & (prev <= from);
+            ones[n_one] = k as u32;
+            more[n_more] = k as u32;
+            n_one += usize::from(one);
+            n_more += usize::from(any & !one);
+        }
+        let stride = 3 + self.kpost;
+        for &k in &ones[..n_one] {
+            let k = k as usize;
+            let j = targets[k] as usize;
+            let t = by.last[j] as usize - 1;
+            let at = &by.last_post[j * stride..(j + 1) * stride];
+            let post = Side {
+                s: at[0],
+                x: at[1],
+                traces: &at[3..],
+                state: &[],
+                variable: at[2],
+            };
+            self.replay_hit(rule, &p, &mut wrow[k], i, from, t, post, row_tr);
+        }
+        for &k in &more[..n_more] {
+            let k = k as usize;
+            let hits = &by.at[targets[k] as usize];
+            // Its first step at or after `from`, from the end (few are
+            // newer than the row's last replay; a binary search cost ~6
+            // dependent loads per synapse).
             let start = hits.len() - hits.iter().rev().take_while(|&&(t, _)| t >= from).count();
             for &(t, q) in &hits[start..] {
-                let (t, q) = (t as usize, q as usize);
-                if t >= until {
+                if t as usize >= until {
                     break;
                 }
-                let r = (t - from as usize) * kpre;
-                let pre = Side {
-                    s: 0.0,
-                    x: if self.silent.log_x {
-                        self.pre_x[t * n + i]
-                    } else {
-                        0.0
-                    },
-                    traces: &row_tr[r..r + kpre],
-                    state: &[],
-                    variable: 0.0,
-                };
+                let q = q as usize;
                 let post = Side {
-                    s: cols.s[q],
-                    x: cols.x[q],
-                    traces: &cols.tr[q * kpost..(q + 1) * kpost],
+                    s: self.cols.s[q],
+                    x: self.cols.x[q],
+                    traces: &self.cols.tr[q * self.kpost..(q + 1) * self.kpost],
                     state: &[],
-                    variable: cols.aux[q],
+                    variable: self.cols.aux[q],
                 };
-                let d = 0.0 + rule.on_post(&p.synapse(*w, pre, post, self.reward[t]));
-                p.store(w, d);
+                self.replay_hit(rule, &p, &mut wrow[k], i, from, t as usize, post, row_tr);
             }
         }
+    }
+
+    /// Replays into `w` (a synapse of source `i`'s row, replayed from
+    /// logged step `from`) its target's spike at logged step `t`, which
+    /// logged `post`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn replay_hit<R: SynapseRule>(
+        &self,
+        rule: &R,
+        p: &StepParams,
+        w: &mut f32,
+        i: usize,
+        from: u32,
+        t: usize,
+        post: Side<'_>,
+        row_tr: &[f32],
+    ) {
+        let kpre = self.kpre;
+        let r = (t - from as usize) * kpre;
+        let pre = Side {
+            s: 0.0,
+            x: if self.silent.log_x {
+                self.pre_x[t * self.n_pre + i]
+            } else {
+                0.0
+            },
+            traces: &row_tr[r..r + kpre],
+            state: &[],
+            variable: 0.0,
+        };
+        let d = 0.0 + rule.on_post(&p.synapse(*w, pre, post, self.reward[t]));
+        p.store(w, d);
     }
 
     /// Brings the rows of `rows` up to date (before they are read).
