@@ -5,6 +5,7 @@
 
 mod support;
 
+use spikeflow::distributed::{DistributedNetwork, Solo};
 use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
 use spikeflow::models::Presenter;
 use spikeflow::prelude::*;
@@ -134,6 +135,19 @@ fn relax_refuses_while_anything_can_happen_and_changes_nothing() {
     drive(&mut net, 20);
     idle(&mut net, 300);
     assert!(net.relax(100));
+    // A distributed network's part (one process) must keep in step with
+    // the other parts, also where its spikes are exchanged every step (no
+    // delays on the connections leaving its mirrors, so no late
+    // connections either).
+    let mut b = Network::builder().dt(0.5);
+    b.add_population("X", &[4], Input, traced());
+    b.add_population("Y", &[3], ConductanceLifNodes::default(), traced());
+    b.connect(Connect::new("X", "Y", Dense::with_weights(vec![2.0; 12])));
+    let mut dist = DistributedNetwork::build(b, Solo).unwrap();
+    assert_eq!(dist.exchange_interval(), 1);
+    dist.network_mut().set_learning(false);
+    dist.run(300, &RunOptions::default()).unwrap();
+    refuses(dist.network_mut(), "a distributed network's part");
 }
 
 #[test]

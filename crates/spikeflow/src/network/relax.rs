@@ -20,7 +20,9 @@ impl Network {
     ///   ([`Topology::silent_skippable`](crate::topology::Topology::silent_skippable));
     /// * a monitor records per step (only spike counts summed over time,
     ///   which silent steps leave as they are, are allowed);
-    /// * the network is a part of a distributed one.
+    /// * the network is a part of a distributed one (its populations
+    ///   exchange spikes with the other parts through wrappers that have no
+    ///   closed form: the parts must keep in step).
     ///
     /// The state afterwards is the stepped one up to rounding and to the
     /// conductances each model neglects (for [`ConductanceLifNodes`](crate::nodes::ConductanceLifNodes):
