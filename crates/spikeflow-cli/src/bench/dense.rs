@@ -175,7 +175,7 @@ pub(super) fn run(a: &Args, stdp: bool) -> Result<bool> {
                 rec.insert("w_absdiff_mean".into(), json!(diff));
             }
             if a.profile {
-                let p = profile_json(&net);
+                let p = profile_json(&net.profile());
                 profile_line(&format!("{wl} n={n} rep {r}"), &p);
                 rec.insert("profile".into(), p);
             }

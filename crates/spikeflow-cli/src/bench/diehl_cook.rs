@@ -139,7 +139,7 @@ pub(super) fn run(a: &Args, learn: bool) -> Result<()> {
                     );
                 }
                 if a.profile {
-                    rec.insert("profile".into(), profile_json(&net));
+                    rec.insert("profile".into(), profile_json(&net.profile()));
                 }
                 emit(rec);
             }
@@ -149,7 +149,7 @@ pub(super) fn run(a: &Args, learn: bool) -> Result<()> {
                 median(&ae_all)
             );
             if a.profile {
-                let p = profile_json(&net);
+                let p = profile_json(&net.profile());
                 profile_line(&format!("{wl} N={n} batch {bsz}, last measured sample"), &p);
             }
         }

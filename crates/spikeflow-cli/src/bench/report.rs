@@ -3,7 +3,7 @@
 
 use super::system::unix_time;
 use serde_json::{json, Map, Value};
-use spikeflow::prelude::*;
+use std::time::Duration;
 
 /// Prints one JSON line, stamped with the time.
 pub(super) fn emit(mut rec: Map<String, Value>) {
@@ -11,11 +11,11 @@ pub(super) fn emit(mut rec: Map<String, Value>) {
     println!("{}", Value::Object(rec));
 }
 
-/// Per-phase seconds of the network's profile, as JSON.
-pub(super) fn profile_json(net: &Network) -> Value {
+/// Per-phase seconds of a profile (`Network::profile`), as JSON.
+pub(super) fn profile_json(phases: &[(&str, Duration)]) -> Value {
     let mut m = Map::new();
     let mut total = 0.0;
-    for (name, d) in net.profile() {
+    for &(name, d) in phases {
         m.insert(format!("{name}_s"), json!(d.as_secs_f64()));
         total += d.as_secs_f64();
     }
@@ -23,12 +23,23 @@ pub(super) fn profile_json(net: &Network) -> Value {
     Value::Object(m)
 }
 
-/// One stderr line of a profile: milliseconds and share per phase.
+/// One stderr line of a profile: milliseconds and share per phase (the
+/// exchange only where processes exchanged spikes).
 pub(super) fn profile_line(label: &str, p: &Value) {
     let total = p["total_s"].as_f64().unwrap_or(0.0).max(1e-12);
     let mut s = format!("[profile] {label}:");
-    for ph in ["propagate", "integrate", "learn", "observe", "normalise"] {
+    for ph in [
+        "propagate",
+        "integrate",
+        "learn",
+        "observe",
+        "normalise",
+        "exchange",
+    ] {
         let v = p[format!("{ph}_s")].as_f64().unwrap_or(0.0);
+        if ph == "exchange" && v == 0.0 {
+            continue;
+        }
         s += &format!(" {ph} {:.2} ms ({:.0} %)", v * 1e3, 100.0 * v / total);
     }
     eprintln!("{s}");

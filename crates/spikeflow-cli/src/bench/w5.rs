@@ -31,7 +31,7 @@ use spikeflow::distributed::{DistributedNetwork, Exchange};
 use spikeflow::models::{hpc_benchmark, HpcBenchmark};
 use spikeflow::prelude::*;
 use spikeflow::Snapshot;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// W5's network state in a folder (`--save-state`, `--resume-state`): the
 /// whole network's snapshot as a checkpoint (arrays and their CRCs), with
@@ -151,6 +151,19 @@ impl W5Net {
         match self {
             W5Net::Whole(n) => n,
             W5Net::Part(d) => d.network_mut(),
+        }
+    }
+    fn set_profiling(&mut self, on: bool) {
+        match self {
+            W5Net::Whole(n) => n.set_profiling(on),
+            W5Net::Part(d) => d.set_profiling(on),
+        }
+    }
+    /// Wall time per phase, the collectives in `exchange`.
+    fn profile(&self) -> [(&'static str, Duration); 6] {
+        match self {
+            W5Net::Whole(n) => n.profile(),
+            W5Net::Part(d) => d.profile(),
         }
     }
     fn rank(&self) -> usize {
@@ -308,7 +321,7 @@ pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> 
             net.net_mut()
                 .add_monitor(p, MonitorSpec::new(p, &["s"]).summed())?;
         }
-        net.net_mut().set_profiling(a.profile);
+        net.set_profiling(a.profile);
         let exchanges0 = net.exchanges();
         let t = Instant::now();
         run(&mut net, steps)?;
@@ -329,7 +342,7 @@ pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> 
             .sum();
         let peak = peaks.iter().copied().max().unwrap_or(0) as f64;
         let peak_total = peaks.iter().sum::<u64>() as f64;
-        let profile = a.profile.then(|| profile_json(net.net()));
+        let profile = a.profile.then(|| profile_json(&net.profile()));
         if let Some(dir) = &a.save_state {
             let snap = net.whole_snapshot()?;
             if root {

@@ -31,6 +31,7 @@ use crate::nodes::{BuildContext, Input, NodeCore, NodeModel, Population, StepCon
 use crate::spikes::Spikes;
 use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// The exchange and the spikes passing through it.
 pub(crate) struct Hub {
@@ -42,6 +43,9 @@ pub(crate) struct Hub {
     timing: Timing,
     /// Exchanges of spikes run so far (collectives of `exchange`).
     exchanges: u64,
+    /// Wall time of the exchanges run by a mirror's step (every step),
+    /// which the network's profile counts in `integrate`.
+    in_steps: Duration,
 }
 
 /// When the mirrors take their spikes.
@@ -110,6 +114,7 @@ impl Hub {
             counts: Vec::new(),
             timing: Timing::EveryStep,
             exchanges: 0,
+            in_steps: Duration::ZERO,
         }
     }
 
@@ -120,6 +125,16 @@ impl Hub {
     /// Exchanges of spikes run so far.
     pub fn exchanges(&self) -> u64 {
         self.exchanges
+    }
+
+    /// Wall time of the exchanges run inside a mirror's step (every step)
+    /// since the last [`reset_time_in_steps`](Self::reset_time_in_steps).
+    pub fn time_in_steps(&self) -> Duration {
+        self.in_steps
+    }
+
+    pub fn reset_time_in_steps(&mut self) {
+        self.in_steps = Duration::ZERO;
     }
 
     /// The exchange, for another network.
@@ -416,7 +431,9 @@ impl Population for Mirror {
             let k = match hub.timing {
                 Timing::EveryStep => {
                     if self.leader {
+                        let t0 = Instant::now();
                         hub.exchange();
+                        hub.in_steps += t0.elapsed();
                     }
                     0
                 }

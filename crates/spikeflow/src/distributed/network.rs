@@ -372,6 +372,44 @@ impl DistributedNetwork {
         lock(&self.hub).exchanges()
     }
 
+    /// Turns this process's per-phase timing on or off and clears it (see
+    /// [`profile`](Self::profile)).
+    pub fn set_profiling(&mut self, on: bool) {
+        self.net.set_profiling(on);
+        lock(&self.hub).reset_time_in_steps();
+    }
+
+    /// This process's wall time per phase since
+    /// [`set_profiling`](Self::set_profiling), as [`Network::profile`]
+    /// reports it, with every collective in `exchange`: the time a process
+    /// waits there for the slowest one shows how evenly the parts share the
+    /// work. (A part that exchanges every step runs the collective inside a
+    /// mirror's update, which its network counts in `integrate`; it is
+    /// moved here.)
+    ///
+    /// ```
+    /// use spikeflow::distributed::{DistributedNetwork, Solo};
+    /// use spikeflow::prelude::*;
+    /// let mut b = Network::builder();
+    /// b.add_population("X", &[20], Input, NodeOptions::default());
+    /// b.add_population("Y", &[5], LifNodes::default(), NodeOptions::default());
+    /// b.connect(Connect::new("X", "Y", Dense::with_weights(vec![0.5; 100])));
+    /// let mut net = DistributedNetwork::build(b, Solo)?;
+    /// net.set_profiling(true);
+    /// net.run(10, &RunOptions::default())?;
+    /// let phases = net.profile();
+    /// assert_eq!(phases.map(|(name, _)| name)[5], "exchange");
+    /// # Ok::<(), spikeflow::Error>(())
+    /// ```
+    pub fn profile(&self) -> [(&'static str, std::time::Duration); 6] {
+        use crate::network::{EXCHANGE, INTEGRATE};
+        let mut phases = self.net.profile();
+        let in_steps = lock(&self.hub).time_in_steps();
+        phases[INTEGRATE].1 = phases[INTEGRATE].1.saturating_sub(in_steps);
+        phases[EXCHANGE].1 += in_steps;
+        phases
+    }
+
     /// Runs `steps` steps of every process's part, exchanging spikes once
     /// per [`exchange_interval`](Self::exchange_interval). `inputs` are the
     /// whole populations' inputs (every process is given the same; each

@@ -26,7 +26,7 @@
 //! times (thread time, so a phase can exceed the run's wall time).
 
 use super::plan::Plan;
-use super::stepper::{integrate, observe, Profile};
+use super::stepper::{integrate, observe, Profile, INTEGRATE, OBSERVE, PROPAGATE};
 use super::{Network, RunOptions};
 use crate::error::Result;
 use crate::monitor::{Monitor, MonitorTarget};
@@ -215,7 +215,7 @@ impl Network {
                 &mut lane.bufs[c.target][offset..],
             );
         }
-        lane.profile.lap(0, &mut clock);
+        lane.profile.lap(PROPAGATE, &mut clock);
         let mut ctx = StepContext {
             dt: self.dt,
             learning: false,
@@ -224,13 +224,13 @@ impl Network {
         for (p, (pop, buf)) in lane.pops.iter_mut().zip(&mut lane.bufs).enumerate() {
             integrate(pop.as_mut(), p, buf, plan, t, lane.rows.clone(), &mut ctx);
         }
-        lane.profile.lap(1, &mut clock);
+        lane.profile.lap(INTEGRATE, &mut clock);
         for m in &mut lane.monitors {
             if let MonitorTarget::Population(p) = m.target {
                 observe(m, lane.pops[p].as_ref());
             }
         }
-        lane.profile.lap(3, &mut clock);
+        lane.profile.lap(OBSERVE, &mut clock);
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::plan::Plan;
 use super::run::RunOptions;
+use super::stepper::{EXCHANGE, INTEGRATE, LEARN, PROPAGATE};
 use super::Network;
 use crate::distributed::{IntervalExchange, LateConnection, SharedHub};
 use crate::monitor::MonitorTarget;
@@ -95,7 +96,10 @@ impl Network {
             return;
         };
         let steps = late.pending();
+        let profile = &mut self.stepper.profile;
+        let mut clock = profile.start();
         late.exchange();
+        profile.lap(EXCHANGE, &mut clock);
         let mut ctx = StepContext {
             dt: self.dt,
             learning: self.learning,
@@ -106,6 +110,7 @@ impl Network {
             for &p in late.mirrors() {
                 self.pops[p].step(&mut self.stepper.bufs[p], &mut ctx);
             }
+            profile.lap(INTEGRATE, &mut clock);
             for i in 0..late.conns().len() {
                 let (ci, r) = late.conns()[i];
                 let c = &mut self.conns[ci];
@@ -114,7 +119,9 @@ impl Network {
                     let (post, variable, reward) = late.target_at(r, k);
                     c.learn_cores(src, post, variable, reward, self.dt);
                 }
+                profile.lap(LEARN, &mut clock);
                 c.propagate_late(src.spikes(), steps - 1 - k);
+                profile.lap(PROPAGATE, &mut clock);
             }
         }
         late.next_interval();

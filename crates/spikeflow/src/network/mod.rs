@@ -50,7 +50,8 @@ use crate::tensor::Tensor;
 use connection::Connection;
 use std::collections::HashMap;
 use std::time::Duration;
-use stepper::{Profile, Stepper, PHASES};
+use stepper::{Profile, Stepper, LEARN, NORMALISE, PHASES};
+pub(crate) use stepper::{EXCHANGE, INTEGRATE};
 
 /// A built, runnable network. Create one with [`Network::builder`].
 #[derive(Debug)]
@@ -402,11 +403,11 @@ impl Network {
         for c in &mut self.conns {
             c.flush_learning();
         }
-        self.stepper.profile.lap(2, &mut clock);
+        self.stepper.profile.lap(LEARN, &mut clock);
         for c in &mut self.conns {
             c.normalize();
         }
-        self.stepper.profile.lap(4, &mut clock);
+        self.stepper.profile.lap(NORMALISE, &mut clock);
         if done < steps {
             return Err(Error::Interrupted {
                 steps: done,
@@ -429,10 +430,16 @@ impl Network {
     /// Wall time spent in each phase since profiling was turned on:
     /// `propagate` (connections turn spikes into input), `integrate`
     /// (populations update), `learn` (rules, decay, clamping, weight masks), `observe`
-    /// (monitors) and `normalise` (end-of-run weight normalisation). For
+    /// (monitors), `normalise` (end-of-run weight normalisation) and
+    /// `exchange` (a [distributed](crate::distributed) network's part: the
+    /// collectives of spikes delayed past a step, waiting for the other
+    /// processes included; 0 otherwise). For
     /// runs in lanes (see [`run`](Self::run)) a phase's time is summed
-    /// over the lanes: thread time, which can exceed the wall time.
-    pub fn profile(&self) -> [(&'static str, Duration); 5] {
+    /// over the lanes: thread time, which can exceed the wall time. A part
+    /// that exchanges every step runs its collective inside a population's
+    /// update: [`DistributedNetwork::profile`](crate::distributed::DistributedNetwork::profile)
+    /// moves that time from `integrate` to `exchange`.
+    pub fn profile(&self) -> [(&'static str, Duration); 6] {
         let p = &self.stepper.profile.phases;
         std::array::from_fn(|k| (PHASES[k], p[k]))
     }

@@ -36,12 +36,27 @@ impl Stepper {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Profile {
     pub on: bool,
-    /// propagate, integrate, learn, observe, normalise.
-    pub phases: [Duration; 5],
+    /// propagate, integrate, learn, observe, normalise, exchange.
+    pub phases: [Duration; 6],
 }
 
 /// Names of the phases [`Network::profile`] reports, in its order.
-pub(crate) const PHASES: [&str; 5] = ["propagate", "integrate", "learn", "observe", "normalise"];
+pub(crate) const PHASES: [&str; 6] = [
+    "propagate",
+    "integrate",
+    "learn",
+    "observe",
+    "normalise",
+    "exchange",
+];
+
+/// Indices into [`PHASES`].
+pub(crate) const PROPAGATE: usize = 0;
+pub(crate) const INTEGRATE: usize = 1;
+pub(crate) const LEARN: usize = 2;
+pub(crate) const OBSERVE: usize = 3;
+pub(crate) const NORMALISE: usize = 4;
+pub(crate) const EXCHANGE: usize = 5;
 
 impl Profile {
     #[inline]
@@ -88,7 +103,7 @@ impl Network {
                 c.propagate(src, &mut self.stepper.bufs[c.target][c.input_offset..]);
             }
         }
-        self.stepper.profile.lap(0, &mut clock);
+        self.stepper.profile.lap(PROPAGATE, &mut clock);
         let mut ctx = StepContext {
             dt: self.dt,
             learning: self.learning,
@@ -114,7 +129,7 @@ impl Network {
                 &mut ctx,
             );
         }
-        self.stepper.profile.lap(1, &mut clock);
+        self.stepper.profile.lap(INTEGRATE, &mut clock);
         if self.learning {
             let b = self.batch;
             match rewards {
@@ -144,7 +159,7 @@ impl Network {
         for &(ci, mask) in &plan.weight_masks {
             self.conns[ci].apply_weight_mask(mask);
         }
-        self.stepper.profile.lap(2, &mut clock);
+        self.stepper.profile.lap(LEARN, &mut clock);
         for (_, m) in &mut self.monitors {
             match m.target {
                 MonitorTarget::Population(p) => observe(m, self.pops[p].as_ref()),
@@ -162,7 +177,7 @@ impl Network {
                 }
             }
         }
-        self.stepper.profile.lap(3, &mut clock);
+        self.stepper.profile.lap(OBSERVE, &mut clock);
     }
 }
 
