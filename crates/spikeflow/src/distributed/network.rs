@@ -385,7 +385,8 @@ impl DistributedNetwork {
     /// waits there for the slowest one shows how evenly the parts share the
     /// work. (A part that exchanges every step runs the collective inside a
     /// mirror's update, which its network counts in `integrate`; it is
-    /// moved here.)
+    /// moved here; turn profiling on with this type's `set_profiling`, which
+    /// also clears that time — the network's own counts it from the build.)
     ///
     /// ```
     /// use spikeflow::distributed::{DistributedNetwork, Solo};
