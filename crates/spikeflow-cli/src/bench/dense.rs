@@ -175,9 +175,9 @@ pub(super) fn run(a: &Args, stdp: bool) -> Result<bool> {
                 rec.insert("w_absdiff_mean".into(), json!(diff));
             }
             if a.profile {
-                let p = profile_json(&net.profile());
-                profile_line(&format!("{wl} n={n} rep {r}"), &p);
-                rec.insert("profile".into(), p);
+                let phases = net.profile();
+                profile_line(&format!("{wl} n={n} rep {r}"), &phases);
+                rec.insert("profile".into(), profile_json(&phases));
             }
             emit(rec);
             eprintln!(

@@ -149,8 +149,11 @@ pub(super) fn run(a: &Args, learn: bool) -> Result<()> {
                 median(&ae_all)
             );
             if a.profile {
-                let p = profile_json(&net.profile());
-                profile_line(&format!("{wl} N={n} batch {bsz}, last measured sample"), &p);
+                let phases = net.profile();
+                profile_line(
+                    &format!("{wl} N={n} batch {bsz}, last measured sample"),
+                    &phases,
+                );
             }
         }
     }

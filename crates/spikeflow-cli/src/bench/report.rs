@@ -25,22 +25,19 @@ pub(super) fn profile_json(phases: &[(&str, Duration)]) -> Value {
 
 /// One stderr line of a profile: milliseconds and share per phase (the
 /// exchange only where processes exchanged spikes).
-pub(super) fn profile_line(label: &str, p: &Value) {
-    let total = p["total_s"].as_f64().unwrap_or(0.0).max(1e-12);
+pub(super) fn profile_line(label: &str, phases: &[(&str, Duration)]) {
+    let total = phases
+        .iter()
+        .map(|(_, d)| d.as_secs_f64())
+        .sum::<f64>()
+        .max(1e-12);
     let mut s = format!("[profile] {label}:");
-    for ph in [
-        "propagate",
-        "integrate",
-        "learn",
-        "observe",
-        "normalise",
-        "exchange",
-    ] {
-        let v = p[format!("{ph}_s")].as_f64().unwrap_or(0.0);
-        if ph == "exchange" && v == 0.0 {
+    for &(name, d) in phases {
+        if name == "exchange" && d.is_zero() {
             continue;
         }
-        s += &format!(" {ph} {:.2} ms ({:.0} %)", v * 1e3, 100.0 * v / total);
+        let v = d.as_secs_f64();
+        s += &format!(" {name} {:.2} ms ({:.0} %)", v * 1e3, 100.0 * v / total);
     }
     eprintln!("{s}");
 }

@@ -342,7 +342,7 @@ pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> 
             .sum();
         let peak = peaks.iter().copied().max().unwrap_or(0) as f64;
         let peak_total = peaks.iter().sum::<u64>() as f64;
-        let profile = a.profile.then(|| profile_json(&net.profile()));
+        let profile = a.profile.then(|| net.profile());
         if let Some(dir) = &a.save_state {
             let snap = net.whole_snapshot()?;
             if root {
@@ -403,10 +403,10 @@ pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> 
             json!(built as f64 / synapses as f64),
         );
         rec.insert("loadavg1".into(), json!(loadavg()));
-        if let Some(p) = profile {
+        if let Some(phases) = profile {
             let of = if k > 1 { " (rank 0)" } else { "" };
-            profile_line(&format!("w5 scale {}{of}", a.scale), &p);
-            rec.insert("profile".into(), p);
+            profile_line(&format!("w5 scale {}{of}", a.scale), &phases);
+            rec.insert("profile".into(), profile_json(&phases));
         }
         eprintln!(
             "[w5] {:.3} s per simulated second; E {:.2} Hz, I {:.2} Hz, mean w_EE {:.4} pA",
