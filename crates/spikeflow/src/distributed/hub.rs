@@ -44,8 +44,9 @@ pub(crate) struct Hub {
     /// Exchanges of spikes run so far (collectives of `exchange`).
     exchanges: u64,
     /// Wall time of the exchanges run by a mirror's step (every step),
-    /// which the network's profile counts in `integrate`.
-    in_steps: Duration,
+    /// which the network's profile counts in `integrate`; `None` unless
+    /// profiling (two clock reads per step).
+    in_steps: Option<Duration>,
 }
 
 /// When the mirrors take their spikes.
@@ -114,7 +115,7 @@ impl Hub {
             counts: Vec::new(),
             timing: Timing::EveryStep,
             exchanges: 0,
-            in_steps: Duration::ZERO,
+            in_steps: None,
         }
     }
 
@@ -128,13 +129,15 @@ impl Hub {
     }
 
     /// Wall time of the exchanges run inside a mirror's step (every step)
-    /// since the last [`reset_time_in_steps`](Self::reset_time_in_steps).
+    /// since [`time_steps`](Self::time_steps) last turned the timing on.
     pub fn time_in_steps(&self) -> Duration {
-        self.in_steps
+        self.in_steps.unwrap_or_default()
     }
 
-    pub fn reset_time_in_steps(&mut self) {
-        self.in_steps = Duration::ZERO;
+    /// Times the exchanges run inside a mirror's step from now on (from 0),
+    /// or not.
+    pub fn time_steps(&mut self, on: bool) {
+        self.in_steps = on.then_some(Duration::ZERO);
     }
 
     /// The exchange, for another network.
@@ -431,9 +434,11 @@ impl Population for Mirror {
             let k = match hub.timing {
                 Timing::EveryStep => {
                     if self.leader {
-                        let t0 = Instant::now();
+                        let t0 = hub.in_steps.is_some().then(Instant::now);
                         hub.exchange();
-                        hub.in_steps += t0.elapsed();
+                        if let (Some(t), Some(t0)) = (&mut hub.in_steps, t0) {
+                            *t += t0.elapsed();
+                        }
                     }
                     0
                 }

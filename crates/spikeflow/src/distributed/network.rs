@@ -376,7 +376,7 @@ impl DistributedNetwork {
     /// [`profile`](Self::profile)).
     pub fn set_profiling(&mut self, on: bool) {
         self.net.set_profiling(on);
-        lock(&self.hub).reset_time_in_steps();
+        lock(&self.hub).time_steps(on);
     }
 
     /// This process's wall time per phase since
@@ -385,8 +385,8 @@ impl DistributedNetwork {
     /// waits there for the slowest one shows how evenly the parts share the
     /// work. (A part that exchanges every step runs the collective inside a
     /// mirror's update, which its network counts in `integrate`; it is
-    /// moved here; turn profiling on with this type's `set_profiling`, which
-    /// also clears that time — the network's own counts it from the build.)
+    /// moved here when profiling was turned on by this type's
+    /// `set_profiling`, not the network's own.)
     ///
     /// ```
     /// use spikeflow::distributed::{DistributedNetwork, Solo};
