@@ -2,7 +2,8 @@
 //! fixed in-degree connections, batch 1, scalar rates) gives the generic
 //! loop's weights bit for bit, for every rule family, with multapses,
 //! postsynaptic spikes seen late (power-law STDP's dendritic delay),
-//! bounds, and weight decay. Per-synapse learning rates force the generic
+//! bounds, weight decay, and rows longer than the blocks in which a row's
+//! pass looks for spiking targets. Per-synapse learning rates force the generic
 //! loop, so comparing the two forms of the same rates checks the fast path
 //! against the reference. Per-synapse bounds with weight decay, which the
 //! in-place paths leave to the generic loop (the rule reads the bounds),
@@ -29,6 +30,10 @@ const N_POST: usize = 24;
 enum Shape {
     /// Fixed in-degree 20 from 30 sources: multapses.
     FixedIndegree,
+    /// Fixed in-degree 8 from 10 sources into 300 targets: rows of ~240
+    /// synapses, longer than the blocks a row's pass searches for
+    /// spiking targets.
+    LongRows,
     /// 40 % of the pairs.
     Triplets,
     /// All pairs (the dense in-place path).
@@ -45,9 +50,26 @@ enum Tail {
     PerSynapseBounds,
 }
 
+/// Sources and targets of `shape`'s connection.
+fn sizes(shape: Shape) -> (usize, usize) {
+    match shape {
+        Shape::LongRows => (10, 300),
+        _ => (N_PRE, N_POST),
+    }
+}
+
 fn topology(shape: Shape, seed: u64) -> (Box<dyn TopologySpec>, usize) {
     let mut r = Rng::seed_from_u64(seed);
     match shape {
+        Shape::LongRows => (
+            Box::new(FixedIndegree {
+                indegree: 8,
+                weight: 0.5,
+                autapses: true,
+                seed,
+            }),
+            300 * 8,
+        ),
         Shape::FixedIndegree => (
             Box::new(FixedIndegree {
                 indegree: 20,
@@ -80,13 +102,14 @@ fn topology(shape: Shape, seed: u64) -> (Box<dyn TopologySpec>, usize) {
 
 /// The weights after two runs (70 + 80 steps) of random input.
 fn run(shape: Shape, tail: Tail, family: usize, per_synapse_nu: bool, seed: u64) -> Vec<f32> {
+    let (n_pre, n_post) = sizes(shape);
     let mut b = Network::builder().seed(seed);
-    b.add_population("X", &[N_PRE], Input, traced());
+    b.add_population("X", &[n_pre], Input, traced());
     let lif = LifNodes {
         thresh: (-63.0).into(),
         ..Default::default()
     };
-    b.add_population("Y", &[N_POST], lif, traced());
+    b.add_population("Y", &[n_post], lif, traced());
     let (spec, n) = topology(shape, seed);
     let mut c = Connect::new("X", "Y", spec);
     c = match tail {
@@ -109,7 +132,7 @@ fn run(shape: Shape, tail: Tail, family: usize, per_synapse_nu: bool, seed: u64)
     b.connect(c);
     let mut net = b.build().unwrap();
     let mut r = Rng::seed_from_u64(seed + 1);
-    let x: Vec<f32> = (0..STEPS * N_PRE)
+    let x: Vec<f32> = (0..STEPS * n_pre)
         .map(|_| f32::from(u8::from(r.uniform_f32() < 0.25)))
         .collect();
     let reward = RunOptions {
@@ -118,8 +141,8 @@ fn run(shape: Shape, tail: Tail, family: usize, per_synapse_nu: bool, seed: u64)
     };
     for (from, to) in [(0, 70), (70, STEPS)] {
         let part = Tensor::new(
-            vec![to - from, 1, N_PRE],
-            x[from * N_PRE..to * N_PRE].to_vec(),
+            vec![to - from, 1, n_pre],
+            x[from * n_pre..to * n_pre].to_vec(),
         )
         .unwrap();
         net.run(&[("X", &part)], to - from, &reward).unwrap();
@@ -145,6 +168,12 @@ fn same(shape: Shape, tail: Tail) {
 fn fixed_indegree_with_multapses() {
     same(Shape::FixedIndegree, Tail::Bounded);
     same(Shape::FixedIndegree, Tail::Decaying);
+}
+
+#[test]
+fn long_rows() {
+    same(Shape::LongRows, Tail::Bounded);
+    same(Shape::LongRows, Tail::Decaying);
 }
 
 #[test]

@@ -210,6 +210,10 @@ impl<R: SynapseRule> SparseStep<'_, R> {
     /// `posts`); a synapse with neither is left alone.
     #[inline]
     fn row(&self, wrow: &mut [f32], i: usize, pre_on: bool, posts: bool) {
+        if pre_on && self.kpost == 1 {
+            self.row_one_post_trace(wrow, i, posts);
+            return;
+        }
         let p = &self.params;
         let post_vals = self.post_s.values();
         let pre = self.pre_side(i);
@@ -230,6 +234,64 @@ impl<R: SynapseRule> SparseStep<'_, R> {
                 d += self.rule.on_post(&syn);
             }
             p.store(w, d);
+        }
+    }
+
+    /// [`row`](Self::row) with pre terms, for rules with one postsynaptic
+    /// trace: the few synapses whose target spiked too are noted with their
+    /// weights first; one loop without a branch then gives every synapse
+    /// its pre term (it vectorises for plain-arithmetic rules: the targets'
+    /// traces are gathered); the noted ones are then redone from their
+    /// noted weights with both terms. Each weight gets the sum and rounding
+    /// of `row`, so the bits are the same.
+    #[inline]
+    fn row_one_post_trace(&self, wrow: &mut [f32], i: usize, posts: bool) {
+        let p = &self.params;
+        let post_vals = self.post_s.values();
+        let pre = self.pre_side(i);
+        let (_, cols) = self.csr.row(i);
+        let cols = &cols[..wrow.len()];
+        // Out-of-range reads give 0 instead of a panic, so the loops have no
+        // branch (targets are in range: the rows were checked when built).
+        let at = |v: &[f32], j: u32| v.get(j as usize).copied().unwrap_or(0.0);
+        let mut both = Vec::new();
+        if posts {
+            // Blocks with a spiking target are rare: each is found by a
+            // branch-free test, then searched.
+            const BLOCK: usize = 64;
+            for (b, block) in cols.chunks(BLOCK).enumerate() {
+                let spiked = block
+                    .iter()
+                    .fold(0u32, |n, &j| n | u32::from(at(post_vals, j) != 0.0));
+                if spiked == 0 {
+                    continue;
+                }
+                for (k, &j) in (b * BLOCK..).zip(block) {
+                    if post_vals[j as usize] != 0.0 {
+                        both.push((k, wrow[k]));
+                    }
+                }
+            }
+        }
+        for (w, &j) in wrow.iter_mut().zip(cols) {
+            let tr = at(self.post_tr, j);
+            let post = Side {
+                s: at(post_vals, j),
+                x: at(self.post_x, j),
+                traces: std::slice::from_ref(&tr),
+                state: &[],
+                variable: at(self.post_aux, j),
+            };
+            let d = 0.0 + self.rule.on_pre(&p.synapse(*w, pre, post, self.reward));
+            p.store(w, d);
+        }
+        for (k, w0) in both {
+            let j = cols[k] as usize;
+            let syn = p.synapse(w0, pre, self.post_side(j), self.reward);
+            let d = 0.0 + self.rule.on_pre(&syn) + self.rule.on_post(&syn);
+            let mut w = w0;
+            p.store(&mut w, d);
+            wrow[k] = w;
         }
     }
 
