@@ -126,7 +126,8 @@ def main():
     rec.n_events = 0
     t0 = time.time()
     nest.Simulate(a.sim_ms)
-    sim_s = time.time() - t0
+    sim_end = time.time()
+    sim_s = sim_end - t0
 
     ev = rec.get("events")
     senders = np.asarray(ev["senders"])
@@ -171,6 +172,9 @@ def main():
         "presim_s": presim_s,
         "sim_s": sim_s,
         "wall_s_per_sim_s": sim_s / sim_sec,
+        # When the timed simulation ended (bench/w5_concurrent.sh lines
+        # spikeflow's runs up with it).
+        "sim_end_unix_time": sim_end,
         "out_spikes": n_e + n_i,
         "presim_spikes": int(n_pre),
         "rate_e_hz": n_e / NE / sim_sec,

@@ -68,7 +68,7 @@ fn topology(shape: Shape, seed: u64) -> (Box<dyn TopologySpec>, usize) {
                 autapses: true,
                 seed,
             }),
-            300 * 8,
+            sizes(shape).1 * 8,
         ),
         Shape::FixedIndegree => (
             Box::new(FixedIndegree {

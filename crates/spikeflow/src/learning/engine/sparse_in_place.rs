@@ -252,7 +252,8 @@ impl<R: SynapseRule> SparseStep<'_, R> {
         let (_, cols) = self.csr.row(i);
         let cols = &cols[..wrow.len()];
         // Out-of-range reads give 0 instead of a panic, so the loops have no
-        // branch (targets are in range: the rows were checked when built).
+        // branch (none happens: a row's targets index its target population,
+        // whose transposed index `Csr::from_rows` builds from them).
         let at = |v: &[f32], j: u32| v.get(j as usize).copied().unwrap_or(0.0);
         let mut both = Vec::new();
         if posts {
