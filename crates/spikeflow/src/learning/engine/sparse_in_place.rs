@@ -25,6 +25,13 @@ use crate::nodes::NodeCore;
 use crate::spikes::Spikes;
 use crate::topology::{Csr, SynapseMap};
 use rayon::prelude::*;
+use std::cell::RefCell;
+
+thread_local! {
+    /// A row pass's synapses whose target spiked, with their weights
+    /// (reused: the pass runs once per spiking source).
+    static NOTED: RefCell<Vec<(usize, f32)>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Synapses in the rows of a step's spiking sources above which the rows
 /// (catch-up and this step's terms) are spread over the pool.
@@ -246,6 +253,13 @@ impl<R: SynapseRule> SparseStep<'_, R> {
     /// of `row`, so the bits are the same.
     #[inline]
     fn row_one_post_trace(&self, wrow: &mut [f32], i: usize, posts: bool) {
+        NOTED.with_borrow_mut(|both| self.row_pre_terms(wrow, i, posts, both));
+    }
+
+    /// The body of [`row_one_post_trace`](Self::row_one_post_trace), with
+    /// `both` (emptied first) to note the synapses whose target spiked.
+    #[inline]
+    fn row_pre_terms(&self, wrow: &mut [f32], i: usize, posts: bool, both: &mut Vec<(usize, f32)>) {
         let p = &self.params;
         let post_vals = self.post_s.values();
         let pre = self.pre_side(i);
@@ -255,7 +269,7 @@ impl<R: SynapseRule> SparseStep<'_, R> {
         // branch (none happens: a row's targets index its target population,
         // whose transposed index `Csr::from_rows` builds from them).
         let at = |v: &[f32], j: u32| v.get(j as usize).copied().unwrap_or(0.0);
-        let mut both = Vec::new();
+        both.clear();
         if posts {
             // Blocks with a spiking target are rare: each is found by a
             // branch-free test, then searched.
@@ -286,7 +300,7 @@ impl<R: SynapseRule> SparseStep<'_, R> {
             let d = 0.0 + self.rule.on_pre(&p.synapse(*w, pre, post, self.reward));
             p.store(w, d);
         }
-        for (k, w0) in both {
+        for &(k, w0) in both.iter() {
             let j = cols[k] as usize;
             let syn = p.synapse(w0, pre, self.post_side(j), self.reward);
             let d = 0.0 + self.rule.on_pre(&syn) + self.rule.on_post(&syn);
