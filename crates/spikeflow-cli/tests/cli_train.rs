@@ -296,6 +296,57 @@ fn corrupt_checkpoints_are_refused_and_kept() {
     let _ = fs::remove_dir_all(&d);
 }
 
+/// `--order dataset` (Diehl & Cook's script: the dataset's order every
+/// epoch) is recorded in the checkpoints, changes what is learned, is
+/// followed by `eval`'s labelling, and a resume that names another order
+/// is refused.
+#[test]
+fn dataset_order_is_recorded_and_kept_on_resume() {
+    let (a, b) = (scratch("order-shuffled"), scratch("order-dataset"));
+    let (sa, sb) = (a.to_str().unwrap(), b.to_str().unwrap());
+    ok(&with_out(TINY, sa));
+    let mut args = with_out(TINY, sb);
+    args.extend(["--order", "dataset"]);
+    ok(&args);
+    let model = |d: &Path| fs::read(d.join("model/state.safetensors")).unwrap();
+    assert!(model(&a) != model(&b), "--order dataset changed nothing");
+    // `eval` labelling the epoch's end afresh takes the run's last images
+    // in its order, as the run did.
+    let end = b.join("checkpoints/ckpt-000000060");
+    let o = ok(&[
+        "eval",
+        "--model-dir",
+        end.to_str().unwrap(),
+        "--assign-window",
+        "30",
+        "--n-test",
+        "20",
+        "--out",
+        a.join("eval").to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    let test = &summary(&b)["results"]["test"];
+    for k in ["all_activity", "proportion_weighting"] {
+        let want = format!("{k}: {:.2}%", 100.0 * test[k].as_f64().unwrap());
+        assert!(text.contains(&want), "eval lacks {want:?}:\n{text}");
+    }
+    // More epochs from the first epoch's end keep the order; naming
+    // another is refused.
+    let meta: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(end.join("checkpoint.json")).unwrap()).unwrap();
+    assert_eq!(meta["params"]["order"], "dataset", "{}", meta["params"]);
+    let end = end.to_str().unwrap();
+    let e = one_line_error(&[
+        "train", "--resume", end, "--epochs", "2", "--order", "shuffled",
+    ]);
+    assert!(e.contains("--order shuffled (the run has dataset)"), "{e}");
+    ok(&[
+        "train", "--resume", end, "--epochs", "2", "--order", "dataset", "--quiet",
+    ]);
+    assert_eq!(summary(&b)["params"]["order"], "dataset", "{}", summary(&b));
+    let _ = (fs::remove_dir_all(&a), fs::remove_dir_all(&b));
+}
+
 /// The checkpoint written at an epoch's end is kept; `spikeflow eval
 /// --assign-window` on it labels and tests as a run that ended there does,
 /// and `--resume` from it with more `--epochs` trains on as a run started

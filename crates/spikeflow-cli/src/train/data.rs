@@ -45,10 +45,40 @@ pub(crate) fn crc_of_split(s: &Split<'_>) -> u32 {
     c.sum()
 }
 
-/// The order of the training images in `epoch` (a seeded shuffle, as
-/// BindsNET's `DataLoader(shuffle=True)`).
-pub(super) fn epoch_order(len: usize, seed: u64, epoch: usize) -> Vec<usize> {
+/// The order in which an epoch shows the training images (`--order`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImageOrder {
+    /// A seeded shuffle, another each epoch (BindsNET's
+    /// `DataLoader(shuffle=True)`).
+    Shuffled,
+    /// The dataset's own order, every epoch (Diehl & Cook's script shows
+    /// image `j % 60000` at its `j`-th presentation).
+    Dataset,
+}
+
+impl ImageOrder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageOrder::Shuffled => "shuffled",
+            ImageOrder::Dataset => "dataset",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ImageOrder> {
+        match s {
+            "shuffled" => Some(ImageOrder::Shuffled),
+            "dataset" => Some(ImageOrder::Dataset),
+            _ => None,
+        }
+    }
+}
+
+/// The order of the training images in `epoch`.
+pub(super) fn epoch_order(len: usize, seed: u64, epoch: usize, how: ImageOrder) -> Vec<usize> {
     let mut order: Vec<usize> = (0..len).collect();
+    if how == ImageOrder::Dataset {
+        return order;
+    }
     let mut rng = Rng::seed_from_u64(
         seed ^ 0x0DA7_A0DE_5EED_0000 ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
     );
@@ -57,4 +87,37 @@ pub(super) fn epoch_order(len: usize, seed: u64, epoch: usize) -> Vec<usize> {
         order.swap(i, j);
     }
     order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dataset_order_is_the_identity_every_epoch() {
+        for (seed, epoch) in [(0, 0), (7, 3), (u64::MAX, 14)] {
+            let o = epoch_order(1000, seed, epoch, ImageOrder::Dataset);
+            assert!(o.iter().enumerate().all(|(k, &i)| k == i), "{seed} {epoch}");
+        }
+    }
+
+    #[test]
+    fn shuffled_order_is_another_permutation_each_epoch() {
+        let a = epoch_order(1000, 3, 0, ImageOrder::Shuffled);
+        let b = epoch_order(1000, 3, 1, ImageOrder::Shuffled);
+        let mut sorted = a.clone();
+        sorted.sort_unstable();
+        assert!(sorted.iter().enumerate().all(|(k, &i)| k == i));
+        assert_ne!(a, b);
+        assert_ne!(a, epoch_order(1000, 3, 0, ImageOrder::Dataset));
+        assert_eq!(a, epoch_order(1000, 3, 0, ImageOrder::Shuffled));
+    }
+
+    #[test]
+    fn order_names_round_trip() {
+        for o in [ImageOrder::Shuffled, ImageOrder::Dataset] {
+            assert_eq!(ImageOrder::parse(o.as_str()), Some(o));
+        }
+        assert_eq!(ImageOrder::parse("sorted"), None);
+    }
 }

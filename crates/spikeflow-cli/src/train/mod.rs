@@ -51,7 +51,7 @@ use crate::checkpoint::{self, Array};
 use crate::eval::record::{Record, Settings};
 use crate::model_choice::ModelName;
 use anyhow::{bail, Context, Result};
-use data::epoch_order;
+use data::{epoch_order, ImageOrder};
 use output::{accuracies_line, bar, Summary};
 use params::{LogregFit, DEFAULT_ASSIGN_WINDOW};
 use readout::{assignment_from_counts, fit_logreg, last_rows, Window};
@@ -165,6 +165,12 @@ pub struct Args {
     /// also when the resumed run used it].
     #[arg(long)]
     closed_form_rest: bool,
+    /// Order of the training images in each epoch: `shuffled` (a seeded
+    /// shuffle, another each epoch, as BindsNET's DataLoader) or `dataset`
+    /// (the dataset's own order every epoch, as Diehl & Cook's script)
+    /// [default: shuffled; with --resume, the resumed run's].
+    #[arg(long, value_enum)]
+    order: Option<ImageOrder>,
     /// Write a checkpoint every K training images (0: only the final model)
     /// [default: 5000].
     #[arg(long)]
@@ -364,7 +370,7 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
     let off = LearningOff::new(&spec, trained.clone(), eval_block, params.closed_form_rest)?;
 
     // 2. Label assignment (and the regression's fit).
-    let last_order = epoch_order(train.len(), spec.seed, params.epochs - 1);
+    let last_order = epoch_order(train.len(), spec.seed, params.epochs - 1, params.order);
     let window = if params.assign_window > 0 {
         let rows = last_rows(&last_order, per_epoch, params.assign_window);
         let wb = bar(rows.len(), "assign", tty);
@@ -650,7 +656,7 @@ pub fn label_from_training(
         (e, 0) => (e - 1, per_epoch),
         (e, pos) => (e, pos),
     };
-    let order = epoch_order(train.len(), spec.seed, epoch);
+    let order = epoch_order(train.len(), spec.seed, epoch, params::order_of(params)?);
     let rows = order[end - k.min(end)..end].to_vec();
     let w = Window::present(off, p, &train, &rows, n, bar)?;
     Ok((

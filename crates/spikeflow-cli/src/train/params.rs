@@ -1,6 +1,7 @@
 //! The parameters of a run: from the flags of a fresh run, or from the
 //! checkpoint being resumed (whose flags must then agree).
 
+use super::data::ImageOrder;
 use super::Args;
 use crate::checkpoint::{self, Loaded};
 use crate::model_choice::{ModelName, ModelSpec};
@@ -73,6 +74,8 @@ pub(super) struct RunParams {
     /// `--closed-form-rest`: the paper model's learning-off images end
     /// their rest in closed form.
     pub closed_form_rest: bool,
+    /// `--order`: the order of the training images in each epoch.
+    pub order: ImageOrder,
 }
 
 impl RunParams {
@@ -90,6 +93,7 @@ impl RunParams {
             "checkpoint_every": self.checkpoint_every,
             "eval_block": self.eval_block,
             "closed_form_rest": self.closed_form_rest,
+            "order": self.order.as_str(),
         })
     }
 
@@ -109,6 +113,7 @@ impl RunParams {
                 .and_then(LogregFit::parse)
                 .with_context(|| format!("checkpoint parameters: bad logreg_fit {x}"))?,
         };
+        let order = order_of(v)?;
         let p = RunParams {
             spec: ModelSpec::from_json(&v["model"])?,
             epochs: u("epochs")?,
@@ -123,11 +128,24 @@ impl RunParams {
             // Absent in checkpoints written before it was kept: the default.
             eval_block: v["eval_block"].as_u64().map(|x| x as usize),
             closed_form_rest: v["closed_form_rest"].as_bool().unwrap_or(false),
+            order,
         };
         if p.update_interval == 0 {
             bail!("checkpoint parameters: update_interval is 0");
         }
         Ok(p)
+    }
+}
+
+/// The image order recorded in a checkpoint's parameters `v`.
+pub(super) fn order_of(v: &Value) -> Result<ImageOrder> {
+    match &v["order"] {
+        // Checkpoints written before `--order` shuffled.
+        Value::Null => Ok(ImageOrder::Shuffled),
+        x => x
+            .as_str()
+            .and_then(ImageOrder::parse)
+            .with_context(|| format!("checkpoint parameters: bad order {x}")),
     }
 }
 
@@ -199,6 +217,7 @@ pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> 
                 checkpoint_every: a.checkpoint_every.unwrap_or(5000),
                 eval_block: a.eval_block,
                 closed_form_rest: a.closed_form_rest,
+                order: a.order.unwrap_or(ImageOrder::Shuffled),
                 spec,
             };
             let out = a.out.clone().unwrap_or_else(|| {
@@ -293,6 +312,11 @@ fn check_resume_flags(a: &Args, p: &RunParams) -> Result<()> {
         "--checkpoint-every",
         a.checkpoint_every.and_then(|x| st(&x)),
         p.checkpoint_every.to_string(),
+    );
+    cmp(
+        "--order",
+        a.order.map(|x| x.as_str().into()),
+        p.order.as_str().into(),
     );
     cmp("--n-train", a.n_train.and_then(|x| st(&x)), opt(p.n_train));
     cmp("--n-test", a.n_test.and_then(|x| st(&x)), opt(p.n_test));

@@ -72,7 +72,7 @@ pub(super) fn train(
         u64::MAX
     };
     while st.epoch < params.epochs {
-        let order = epoch_order(train.len(), spec.seed, st.epoch);
+        let order = epoch_order(train.len(), spec.seed, st.epoch, params.order);
         while st.pos < per_epoch {
             for r in 0..b {
                 let i = order[st.pos + r];
