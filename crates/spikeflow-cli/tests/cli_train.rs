@@ -302,49 +302,53 @@ fn corrupt_checkpoints_are_refused_and_kept() {
 /// is refused.
 #[test]
 fn dataset_order_is_recorded_and_kept_on_resume() {
-    let (a, b) = (scratch("order-shuffled"), scratch("order-dataset"));
-    let (sa, sb) = (a.to_str().unwrap(), b.to_str().unwrap());
-    ok(&with_out(TINY, sa));
-    let mut args = with_out(TINY, sb);
-    args.extend(["--order", "dataset"]);
-    ok(&args);
-    let model = |d: &Path| fs::read(d.join("model/state.safetensors")).unwrap();
-    assert!(model(&a) != model(&b), "--order dataset changed nothing");
+    let d = scratch("order");
+    let at = |name: &str| d.join(name).to_str().unwrap().to_string();
+    let (sa, sb, s2, se) = (at("shuffled"), at("dataset"), at("two"), at("eval"));
+    ok(&with_out(TINY, &sa));
+    let dataset = |out: &str, epochs: &str| {
+        let mut args = with_out(TINY, out);
+        args.extend(["--order", "dataset", "--epochs", epochs]);
+        ok(&args);
+    };
+    dataset(&sb, "1");
+    let model = |d: &str| fs::read(Path::new(d).join("model/state.safetensors")).unwrap();
+    assert!(model(&sa) != model(&sb), "--order dataset changed nothing");
     // `eval` labelling the epoch's end afresh takes the run's last images
-    // in its order, as the run did.
-    let end = b.join("checkpoints/ckpt-000000060");
+    // in its order, as the run did (also unit-tested: `last_seen`).
+    let end = Path::new(&sb).join("checkpoints/ckpt-000000060");
+    let end = end.to_str().unwrap();
     let o = ok(&[
         "eval",
         "--model-dir",
-        end.to_str().unwrap(),
+        end,
         "--assign-window",
         "30",
         "--n-test",
         "20",
         "--out",
-        a.join("eval").to_str().unwrap(),
+        &se,
     ]);
     let text = String::from_utf8_lossy(&o.stdout);
-    let test = &summary(&b)["results"]["test"];
+    let test = &summary(Path::new(&sb))["results"]["test"];
     for k in ["all_activity", "proportion_weighting"] {
         let want = format!("{k}: {:.2}%", 100.0 * test[k].as_f64().unwrap());
         assert!(text.contains(&want), "eval lacks {want:?}:\n{text}");
     }
-    // More epochs from the first epoch's end keep the order; naming
-    // another is refused.
-    let meta: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(end.join("checkpoint.json")).unwrap()).unwrap();
-    assert_eq!(meta["params"]["order"], "dataset", "{}", meta["params"]);
-    let end = end.to_str().unwrap();
+    // Naming another order on resume is refused; without `--order` more
+    // epochs keep the run's, as a run started with them would.
     let e = one_line_error(&[
         "train", "--resume", end, "--epochs", "2", "--order", "shuffled",
     ]);
     assert!(e.contains("--order shuffled (the run has dataset)"), "{e}");
-    ok(&[
-        "train", "--resume", end, "--epochs", "2", "--order", "dataset", "--quiet",
-    ]);
-    assert_eq!(summary(&b)["params"]["order"], "dataset", "{}", summary(&b));
-    let _ = (fs::remove_dir_all(&a), fs::remove_dir_all(&b));
+    ok(&["train", "--resume", end, "--epochs", "2", "--quiet"]);
+    assert_eq!(summary(Path::new(&sb))["params"]["order"], "dataset");
+    dataset(&s2, "2");
+    assert!(
+        model(&sb) == model(&s2),
+        "the resumed run left the dataset's order"
+    );
+    let _ = fs::remove_dir_all(&d);
 }
 
 /// The checkpoint written at an epoch's end is kept; `spikeflow eval

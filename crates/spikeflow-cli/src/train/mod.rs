@@ -102,7 +102,8 @@ pub struct Args {
     /// Lateral inhibition strength (BindsNET models) [default: 120].
     #[arg(long)]
     inh: Option<f32>,
-    /// Seed of weights, spike trains and data order [default: 0].
+    /// Seed of weights, spike trains and (with --order shuffled) the order
+    /// of the training images [default: 0].
     #[arg(long)]
     seed: Option<u64>,
     /// Images shown at once (learning averages over the batch) [default: 1].
@@ -656,12 +657,48 @@ pub fn label_from_training(
         (e, 0) => (e - 1, per_epoch),
         (e, pos) => (e, pos),
     };
-    let order = epoch_order(train.len(), spec.seed, epoch, params::order_of(params)?);
-    let rows = order[end - k.min(end)..end].to_vec();
+    let rows = last_seen(params, train.len(), spec.seed, epoch, end, k)?;
     let w = Window::present(off, p, &train, &rows, n, bar)?;
     Ok((
         assignment_from_counts(&w.counts, &w.labels, n)?,
         w.len(),
         w.seconds,
     ))
+}
+
+/// The last `k` training images (at most `end`) that `epoch` of a run had
+/// shown after its first `end`, in the order recorded in the run's
+/// checkpoint parameters `params`.
+fn last_seen(
+    params: &serde_json::Value,
+    len: usize,
+    seed: u64,
+    epoch: usize,
+    end: usize,
+    k: usize,
+) -> Result<Vec<usize>> {
+    let order = epoch_order(len, seed, epoch, params::order_of(params)?);
+    Ok(order[end - k.min(end)..end].to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn labelling_window_follows_the_recorded_order() {
+        let rows = |p: serde_json::Value, end| last_seen(&p, 100, 5, 2, end, 30).unwrap();
+        let dataset = rows(json!({"order": "dataset"}), 80);
+        assert_eq!(dataset, (50..80).collect::<Vec<_>>());
+        assert_eq!(
+            rows(json!({"order": "dataset"}), 20),
+            (0..20).collect::<Vec<_>>()
+        );
+        // Written before `--order`: shuffled, as that run was.
+        let old = rows(json!({}), 80);
+        assert_eq!(old, epoch_order(100, 5, 2, ImageOrder::Shuffled)[50..80]);
+        assert_ne!(old, dataset);
+        assert!(last_seen(&json!({"order": "sorted"}), 100, 5, 2, 80, 30).is_err());
+    }
 }
