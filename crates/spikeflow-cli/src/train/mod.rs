@@ -666,9 +666,9 @@ pub fn label_from_training(
     ))
 }
 
-/// The last `k` training images (at most `end`) that `epoch` of a run had
-/// shown after its first `end`, in the order recorded in the run's
-/// checkpoint parameters `params`.
+/// The last `k` training images a run had shown when it reached position
+/// `end` of `epoch` (all of them when `end < k`), in the order recorded in
+/// its checkpoint parameters `params`.
 fn last_seen(
     params: &serde_json::Value,
     len: usize,
