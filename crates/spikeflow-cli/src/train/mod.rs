@@ -678,7 +678,7 @@ fn last_seen(
     k: usize,
 ) -> Result<Vec<usize>> {
     let order = epoch_order(len, seed, epoch, params::order_of(params)?);
-    Ok(order[end - k.min(end)..end].to_vec())
+    Ok(last_rows(&order, end, k))
 }
 
 #[cfg(test)]
