@@ -106,13 +106,7 @@ impl RunParams {
         // Checkpoints written before the learning-off assignment existed
         // assigned labels from the training rates and fitted the regression
         // on training counts: absent keys mean exactly that.
-        let logreg_fit = match &v["logreg_fit"] {
-            Value::Null => LogregFit::Training,
-            x => x
-                .as_str()
-                .and_then(LogregFit::parse)
-                .with_context(|| format!("checkpoint parameters: bad logreg_fit {x}"))?,
-        };
+        let logreg_fit = stored_choice(v, "logreg_fit", LogregFit::Training, LogregFit::parse)?;
         let order = order_of(v)?;
         let p = RunParams {
             spec: ModelSpec::from_json(&v["model"])?,
@@ -139,13 +133,20 @@ impl RunParams {
 
 /// The image order recorded in a checkpoint's parameters `v`.
 pub(super) fn order_of(v: &Value) -> Result<ImageOrder> {
-    match &v["order"] {
-        // Checkpoints written before `--order` shuffled.
-        Value::Null => Ok(ImageOrder::Shuffled),
+    // Checkpoints written before `--order` shuffled.
+    stored_choice(v, "order", ImageOrder::Shuffled, ImageOrder::parse)
+}
+
+/// The choice stored under `key` in checkpoint parameters `v`, spelled as
+/// `parse` reads it; `absent` when the key is missing (a checkpoint older
+/// than the option), an error when it holds anything else.
+fn stored_choice<T>(v: &Value, key: &str, absent: T, parse: fn(&str) -> Option<T>) -> Result<T> {
+    match &v[key] {
+        Value::Null => Ok(absent),
         x => x
             .as_str()
-            .and_then(ImageOrder::parse)
-            .with_context(|| format!("checkpoint parameters: bad order {x}")),
+            .and_then(parse)
+            .with_context(|| format!("checkpoint parameters: bad {key} {x}")),
     }
 }
 
@@ -327,4 +328,28 @@ fn check_resume_flags(a: &Args, p: &RunParams) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_choices_default_when_absent_and_refuse_strangers() {
+        let fit = |v: Value| stored_choice(&v, "logreg_fit", LogregFit::Training, LogregFit::parse);
+        assert_eq!(fit(json!({})).unwrap(), LogregFit::Training);
+        assert_eq!(
+            fit(json!({"logreg_fit": "assignment"})).unwrap(),
+            LogregFit::Assignment
+        );
+        let err = fit(json!({"logreg_fit": "both"})).unwrap_err().to_string();
+        assert!(err.contains("bad logreg_fit"), "{err}");
+        assert!(fit(json!({"logreg_fit": 1})).is_err());
+        assert_eq!(order_of(&json!({})).unwrap(), ImageOrder::Shuffled);
+        assert_eq!(
+            order_of(&json!({"order": "dataset"})).unwrap(),
+            ImageOrder::Dataset
+        );
+        assert!(order_of(&json!({"order": "sorted"})).is_err());
+    }
 }
