@@ -103,10 +103,7 @@ impl RunParams {
                 .map(|x| x as usize)
                 .with_context(|| format!("checkpoint parameters lack {k:?}"))
         };
-        // Checkpoints written before the learning-off assignment existed
-        // assigned labels from the training rates and fitted the regression
-        // on training counts: absent keys mean exactly that.
-        let logreg_fit = stored_choice(v, "logreg_fit", LogregFit::Training, LogregFit::parse)?;
+        let logreg_fit = logreg_fit_of(v)?;
         let order = order_of(v)?;
         let p = RunParams {
             spec: ModelSpec::from_json(&v["model"])?,
@@ -131,9 +128,17 @@ impl RunParams {
     }
 }
 
+/// The read-out fit recorded in a checkpoint's parameters `v`.
+fn logreg_fit_of(v: &Value) -> Result<LogregFit> {
+    // Checkpoints older than the learning-off assignment assigned labels
+    // from the training rates and fitted the regression on training
+    // counts: an absent key means exactly that.
+    stored_choice(v, "logreg_fit", LogregFit::Training, LogregFit::parse)
+}
+
 /// The image order recorded in a checkpoint's parameters `v`.
 pub(super) fn order_of(v: &Value) -> Result<ImageOrder> {
-    // Checkpoints written before `--order` shuffled.
+    // Checkpoints older than `--order` were shuffled.
     stored_choice(v, "order", ImageOrder::Shuffled, ImageOrder::parse)
 }
 
@@ -336,7 +341,7 @@ mod tests {
 
     #[test]
     fn stored_choices_default_when_absent_and_refuse_strangers() {
-        let fit = |v: Value| stored_choice(&v, "logreg_fit", LogregFit::Training, LogregFit::parse);
+        let fit = |v: Value| logreg_fit_of(&v);
         assert_eq!(fit(json!({})).unwrap(), LogregFit::Training);
         assert_eq!(
             fit(json!({"logreg_fit": "assignment"})).unwrap(),
@@ -350,6 +355,9 @@ mod tests {
             order_of(&json!({"order": "dataset"})).unwrap(),
             ImageOrder::Dataset
         );
-        assert!(order_of(&json!({"order": "sorted"})).is_err());
+        let err = order_of(&json!({"order": "sorted"}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bad order"), "{err}");
     }
 }
