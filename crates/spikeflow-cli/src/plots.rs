@@ -124,17 +124,31 @@ pub struct Series<'a> {
 /// lines.
 const DOTS_UP_TO: usize = 40;
 
-/// The accuracy axis (percent) for accuracies `lo..=hi` in `[0, 1]`: whole
-/// percents around the data with at least a point of margin, within
-/// 0–100, so that a curve that settles near its end (94.3–94.7 % over
-/// twelve epochs) is not drawn as a flat line under the top of a 0–100
-/// axis.
+/// The accuracy axis (percent) for accuracies `lo..=hi` in `[0, 1]`: the
+/// data's range widened on each side by 5 % of it, at least one
+/// percentage point, rounded out to whole percents and kept within 0–100
+/// — so that a curve which settles (94.3–94.7 % over twelve epochs) is not
+/// a flat line under the top of a 0–100 axis.
 fn accuracy_axis(lo: f64, hi: f64) -> std::ops::Range<f64> {
-    let (lo, hi) = (100.0 * lo, 100.0 * hi);
+    let (lo, hi) = (100.0 * lo.clamp(0.0, 1.0), 100.0 * hi.clamp(0.0, 1.0));
     let margin = (0.05 * (hi - lo)).max(1.0);
     let bottom = (lo - margin).floor().max(0.0);
     let top = (hi + margin).ceil().min(100.0);
     bottom..top
+}
+
+/// How many labels the accuracy axis `y` (whole percents, as
+/// [`accuracy_axis`] gives) asks for, and their decimals: a span under 5
+/// points is labelled in tenths (plotters picks steps of 0.1–0.5 for up to
+/// 11 labels); wider ones ask for at most one label per point, so that
+/// plotters' steps stay whole and whole numbers print them exactly.
+fn accuracy_labels(y: &std::ops::Range<f64>) -> (usize, usize) {
+    let span = y.end - y.start;
+    if span < 5.0 {
+        (11, 1)
+    } else {
+        ((span as usize + 1).min(11), 0)
+    }
 }
 
 /// Accuracy over training (percent against samples seen).
@@ -145,26 +159,34 @@ pub fn accuracy_curve(path: &Path, title: &str, series: &[Series<'_>]) -> Result
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(plotters_err)?;
-        let points = || series.iter().flat_map(|s| s.points.iter());
-        // A little room right of the last point, so that its dot and the
-        // axis' last label are not cut.
+        // Only finite points are drawn (plotters would put a NaN at the
+        // axis' bottom, where it would read as a value).
+        let finite = |s: &Series<'_>| {
+            s.points
+                .iter()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .map(|&(x, y)| (x, 100.0 * y))
+                .collect::<Vec<_>>()
+        };
+        let drawn: Vec<Vec<(f64, f64)>> = series.iter().map(finite).collect();
+        let points = || drawn.iter().flatten();
+        // 3 % of room right of the last point, so that its dot is whole.
         let x_max = 1.03 * points().map(|p| p.0).fold(1.0, f64::max);
         let y = match points()
             .map(|p| p.1)
-            .filter(|a| a.is_finite())
             .fold(None, |r: Option<(f64, f64)>, a| {
                 Some(r.map_or((a, a), |(l, h)| (l.min(a), h.max(a))))
             }) {
-            Some((lo, hi)) => accuracy_axis(lo, hi),
+            Some((lo, hi)) => accuracy_axis(lo / 100.0, hi / 100.0),
             None => 0.0..100.0,
         };
-        // Tenths once the axis spans a few points only.
-        let decimals = usize::from(y.end - y.start < 5.0);
+        let (y_labels, decimals) = accuracy_labels(&y);
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(50)
+            // Room for the x axis' last label, centred on the edge.
             .margin_right(30)
             .build_cartesian_2d(0.0..x_max, y)
             .map_err(plotters_err)?;
@@ -172,6 +194,9 @@ pub fn accuracy_curve(path: &Path, title: &str, series: &[Series<'_>]) -> Result
             .configure_mesh()
             .x_desc("training samples")
             .y_desc("accuracy (%)")
+            // Whole samples: no more labels than samples on the axis.
+            .x_labels((x_max as usize + 1).min(10))
+            .y_labels(y_labels)
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_label_formatter(&|y| format!("{y:.decimals$}"))
             .label_style((FONT, 14))
@@ -182,25 +207,18 @@ pub fn accuracy_curve(path: &Path, title: &str, series: &[Series<'_>]) -> Result
             RGBColor(255, 127, 14),
             RGBColor(44, 160, 44),
         ];
-        for (k, s) in series.iter().enumerate() {
+        for (k, (s, points)) in series.iter().zip(&drawn).enumerate() {
             let c = colours[k % colours.len()];
             chart
-                .draw_series(LineSeries::new(
-                    s.points.iter().map(|&(x, y)| (x, 100.0 * y)),
-                    c.stroke_width(2),
-                ))
+                .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
                 .map_err(plotters_err)?
                 .label(s.name)
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
                 });
-            if s.points.len() <= DOTS_UP_TO {
+            if points.len() <= DOTS_UP_TO {
                 chart
-                    .draw_series(
-                        s.points
-                            .iter()
-                            .map(|&(x, y)| Circle::new((x, 100.0 * y), 4, c.filled())),
-                    )
+                    .draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled())))
                     .map_err(plotters_err)?;
             }
         }
@@ -393,9 +411,9 @@ mod tests {
 
     #[test]
     fn accuracy_axis_frames_the_data_in_whole_percents() {
-        // The 6400-neuron run: 90.18–94.70 % framed by a point each side.
+        // The first 6400-neuron run's all-activity accuracies, 90.18–94.70 %.
         assert_eq!(accuracy_axis(0.9018, 0.9470), 89.0..96.0);
-        // At least a whole point: 94.50 % does not sit on the top line.
+        // A margin of a whole point: 94.50 % → 96 (half a point: 95).
         assert_eq!(accuracy_axis(0.9018, 0.9450), 89.0..96.0);
         // A wide span gets 5 % of it as margin; the axis stays within 0–100.
         assert_eq!(accuracy_axis(0.10, 0.95), 5.0..100.0);
@@ -406,7 +424,19 @@ mod tests {
     }
 
     #[test]
-    fn accuracy_curve_writes_a_png_with_and_without_points() {
+    fn accuracy_labels_are_whole_steps_or_tenths() {
+        // 89..94: one label per point, whole numbers (11 labels would be
+        // steps of 0.5, printed as 89 90 90 90 91 …).
+        assert_eq!(accuracy_labels(&(89.0..94.0)), (6, 0));
+        assert_eq!(accuracy_labels(&(89.0..96.0)), (8, 0));
+        assert_eq!(accuracy_labels(&(0.0..100.0)), (11, 0));
+        // Under 5 points: tenths.
+        assert_eq!(accuracy_labels(&(93.0..97.0)), (11, 1));
+        assert_eq!(accuracy_labels(&(99.0..100.0)), (11, 1));
+    }
+
+    #[test]
+    fn accuracy_curve_writes_a_png_whatever_its_points() {
         let dir = std::env::temp_dir().join(format!("spikeflow-plots-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let epochs = Series {
@@ -417,11 +447,24 @@ mod tests {
             name: "none",
             points: vec![],
         };
-        for (k, s) in [[epochs], [empty]].iter().enumerate() {
+        // A point that is not a number is left out, not drawn at the bottom.
+        let not_a_number = Series {
+            name: "NaN",
+            points: vec![(1.0, 0.5), (2.0, f64::NAN)],
+        };
+        // Longer than DOTS_UP_TO: a line without dots.
+        let long = Series {
+            name: "every 250 images",
+            points: (1..=240).map(|k| (250.0 * k as f64, 0.9)).collect(),
+        };
+        for (k, s) in [[epochs], [empty], [not_a_number], [long]]
+            .iter()
+            .enumerate()
+        {
             let png = dir.join(format!("curve{k}.png"));
             accuracy_curve(&png, "test", s).unwrap();
             let bytes = std::fs::read(&png).unwrap();
-            assert_eq!(&bytes[1..4], b"PNG");
+            assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
