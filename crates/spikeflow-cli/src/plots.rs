@@ -447,7 +447,7 @@ mod tests {
             name: "none",
             points: vec![],
         };
-        // A point that is not a number is left out, not drawn at the bottom.
+        // A point that is not a number: left out of the axis and the drawing.
         let not_a_number = Series {
             name: "NaN",
             points: vec![(1.0, 0.5), (2.0, f64::NAN)],
