@@ -124,13 +124,13 @@ pub struct Series<'a> {
 /// lines.
 const DOTS_UP_TO: usize = 40;
 
-/// The accuracy axis (percent) for accuracies `lo..=hi` in `[0, 1]`: the
+/// The accuracy axis for accuracies `lo..=hi` in percent: the
 /// data's range widened on each side by 5 % of it, at least one
 /// percentage point, rounded out to whole percents and kept within 0–100
 /// — so that a curve which settles (94.3–94.7 % over twelve epochs) is not
 /// a flat line under the top of a 0–100 axis.
 fn accuracy_axis(lo: f64, hi: f64) -> std::ops::Range<f64> {
-    let (lo, hi) = (100.0 * lo.clamp(0.0, 1.0), 100.0 * hi.clamp(0.0, 1.0));
+    let (lo, hi) = (lo.clamp(0.0, 100.0), hi.clamp(0.0, 100.0));
     let margin = (0.05 * (hi - lo)).max(1.0);
     let bottom = (lo - margin).floor().max(0.0);
     let top = (hi + margin).ceil().min(100.0);
@@ -177,7 +177,7 @@ pub fn accuracy_curve(path: &Path, title: &str, series: &[Series<'_>]) -> Result
             .fold(None, |r: Option<(f64, f64)>, a| {
                 Some(r.map_or((a, a), |(l, h)| (l.min(a), h.max(a))))
             }) {
-            Some((lo, hi)) => accuracy_axis(lo / 100.0, hi / 100.0),
+            Some((lo, hi)) => accuracy_axis(lo, hi),
             None => 0.0..100.0,
         };
         let (y_labels, decimals) = accuracy_labels(&y);
@@ -412,15 +412,15 @@ mod tests {
     #[test]
     fn accuracy_axis_frames_the_data_in_whole_percents() {
         // The first 6400-neuron run's all-activity accuracies, 90.18–94.70 %.
-        assert_eq!(accuracy_axis(0.9018, 0.9470), 89.0..96.0);
+        assert_eq!(accuracy_axis(90.18, 94.70), 89.0..96.0);
         // A margin of a whole point: 94.50 % → 96 (half a point: 95).
-        assert_eq!(accuracy_axis(0.9018, 0.9450), 89.0..96.0);
+        assert_eq!(accuracy_axis(90.18, 94.50), 89.0..96.0);
         // A wide span gets 5 % of it as margin; the axis stays within 0–100.
-        assert_eq!(accuracy_axis(0.10, 0.95), 5.0..100.0);
-        assert_eq!(accuracy_axis(0.0, 1.0), 0.0..100.0);
+        assert_eq!(accuracy_axis(10.0, 95.0), 5.0..100.0);
+        assert_eq!(accuracy_axis(0.0, 100.0), 0.0..100.0);
         // One value still spans the axis.
-        assert_eq!(accuracy_axis(0.5, 0.5), 49.0..51.0);
-        assert_eq!(accuracy_axis(1.0, 1.0), 99.0..100.0);
+        assert_eq!(accuracy_axis(50.0, 50.0), 49.0..51.0);
+        assert_eq!(accuracy_axis(100.0, 100.0), 99.0..100.0);
     }
 
     #[test]
