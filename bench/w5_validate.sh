@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# W5 (NEST's hpc_benchmark, with its power-law STDP) against NEST 3.10 over
+# several seeds: the E and I rates and the mean E→E weight after the run,
+# seed by seed and as mean ± standard deviation. Each simulator draws its own
+# graph, drive and initial voltages from its seed, so single runs differ by
+# what the draws give; the seeds' spread is the yardstick.
+#
+#   bench/w5_validate.sh                    # scale 1, 1 s, seeds 1–3
+#   SCALE=0.5 SEEDS="1 2 3 4" bench/w5_validate.sh
+#   STATIC=1 bench/w5_validate.sh           # static E→E (no STDP): the rates
+#
+# Environment:
+#   SPIKEFLOW   spikeflow (default target/mpi/release/spikeflow, run on RANKS
+#               MPI ranks; RANKS=1 runs it without mpirun, any build)
+#   NEST_PY     a python with nest-simulator 3.10 (default the peer venv's)
+#   SCALE, SIM_MS, SEEDS, RANKS (default 2), NEST_THREADS (default 2), STATIC,
+#   WEIGHT_TARGETS (NEST's weight read-out: the synapses onto this many evenly
+#   spaced E neurons, default 200), OUT (default target/w5_validate/<UTC time>)
+#
+# spikeflow's mean_w_ee is every E→E synapse's weight with all potentiation
+# applied; NEST's is each synapse's weight as of its source's last spike
+# (NEST applies the potentiation of later postsynaptic spikes at the next
+# presynaptic one), over WEIGHT_TARGETS targets' synapses.
+#
+# Output: $OUT/runs.jsonl (every run's JSON line) and $OUT/table.md.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SPIKEFLOW="${SPIKEFLOW:-$REPO/target/mpi/release/spikeflow}"
+NEST_PY="${NEST_PY:-$HOME/.cache/spikeflow-peer-venv/bin/python}"
+SCALE="${SCALE:-1}"
+SIM_MS="${SIM_MS:-1000}"
+SEEDS="${SEEDS:-1 2 3}"
+RANKS="${RANKS:-2}"
+NEST_THREADS="${NEST_THREADS:-2}"
+WEIGHT_TARGETS="${WEIGHT_TARGETS:-200}"
+OUT="${OUT:-$REPO/target/w5_validate/$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$OUT"
+seconds=$(python3 -c "print($SIM_MS / 1000)")
+flag=()
+if [ "${STATIC:-0}" = 1 ]; then flag=(--static-ee); fi
+sf=("$SPIKEFLOW")
+if [ "$RANKS" -gt 1 ]; then
+    sf=(mpirun --oversubscribe -np "$RANKS" "$SPIKEFLOW")
+    if [ "$(id -u)" = 0 ]; then sf=(mpirun --oversubscribe --allow-run-as-root -np "$RANKS" "$SPIKEFLOW"); fi
+fi
+
+# The W5 JSON line of a run, tagged with its program.
+tag() { python3 -c '
+import json, sys
+for l in sys.stdin:
+    try:
+        r = json.loads(l)
+    except ValueError:
+        continue
+    if r.get("bench") == "w5" or "wall_s_per_sim_s" in r:
+        r["program"] = sys.argv[1]
+        print(json.dumps(r))' "$@"; }
+
+for seed in $SEEDS; do
+    echo "[w5_validate] seed $seed: spikeflow ($RANKS rank(s)), NEST ($NEST_THREADS threads)" >&2
+    "${sf[@]}" bench w5 --scale "$SCALE" --seconds "$seconds" --seed "$seed" --threads 1 "${flag[@]}" \
+        2>>"$OUT/spikeflow.err" | tag spikeflow >> "$OUT/runs.jsonl"
+    PYNEST_QUIET=1 "$NEST_PY" "$REPO/bench/w5_nest.py" --scale "$SCALE" --threads "$NEST_THREADS" \
+        --presim-ms 50 --sim-ms "$SIM_MS" --seed "$seed" --weight-targets "$WEIGHT_TARGETS" "${flag[@]}" \
+        2>>"$OUT/nest.err" | tag nest >> "$OUT/runs.jsonl"
+done
+
+python3 - "$OUT/runs.jsonl" <<'PY' | tee "$OUT/table.md"
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print("| program | seed | E (Hz) | I (Hz) | mean E→E weight (pA) |")
+print("|---|---|---|---|---|")
+for prog in ("spikeflow", "nest"):
+    mine = [r for r in rows if r["program"] == prog]
+    for r in mine:
+        print(f"| {prog} | {r['seed']} | {r['rate_e_hz']:.2f} | {r['rate_i_hz']:.2f} | {r['mean_w_ee']:.3f} |")
+    if len(mine) > 1:
+        cell = lambda k, d: f"{statistics.mean(x[k] for x in mine):.{d}f} ± {statistics.stdev(x[k] for x in mine):.{d}f}"
+        print(f"| {prog} | mean ± sd | {cell('rate_e_hz', 2)} | {cell('rate_i_hz', 2)} | {cell('mean_w_ee', 3)} |")
+PY
+echo "[w5_validate] $OUT" >&2
