@@ -48,11 +48,19 @@ impl LazyWeights {
         })
     }
 
-    /// After a step: the rows of the sources that spiked in it.
-    pub(super) fn observe(&mut self, net: &Network) -> Result<()> {
+    /// After a step: the rows of the sources that spiked in it, brought up
+    /// to date first (the run may leave the other rows' deferred changes
+    /// pending: `RunOptions::keep_deferred`).
+    pub(super) fn observe(&mut self, net: &mut Network) -> Result<()> {
+        let spiked = net
+            .population(&self.pop)?
+            .core()
+            .spikes()
+            .active(0)
+            .to_vec();
+        net.catch_up_rows(&self.conn, &spiked)?;
         let w = net.weights(&self.conn)?;
-        let pop = net.population(&self.pop)?;
-        for &i in pop.core().spikes().active(0) {
+        for &i in &spiked {
             let r = self.row_ptr[i as usize]..self.row_ptr[i as usize + 1];
             self.seen[r.clone()].copy_from_slice(&w[r]);
         }

@@ -155,6 +155,28 @@ impl Network {
             .ok_or_else(|| Error::Unsupported(format!("connection {} has no weights", c.name)))
     }
 
+    /// Applies the deferred weight changes of the rows (sources) `rows` of
+    /// a connection now, as propagation does before it reads a spiking
+    /// source's row: the weights come out with the bits a later catch-up
+    /// would give them. Only needed after runs with
+    /// [`RunOptions::keep_deferred`]; otherwise every run ends with none
+    /// pending.
+    ///
+    /// # Errors
+    /// Unknown connection, or a row index beyond its sources.
+    pub fn catch_up_rows(&mut self, connection: &str, rows: &[u32]) -> Result<()> {
+        let i = self.conn_index(connection)?;
+        let n_pre = self.pops[self.conns[i].source].core().n();
+        if let Some(&bad) = rows.iter().find(|&&r| r as usize >= n_pre) {
+            return Err(Error::param(
+                connection,
+                format!("row {bad} is beyond the connection's {n_pre} sources"),
+            ));
+        }
+        self.conns[i].catch_up_rows(rows);
+        Ok(())
+    }
+
     /// A connection's weights, mutable. Bounds are enforced again at the
     /// next learning step.
     ///
@@ -401,7 +423,9 @@ impl Network {
         };
         let mut clock = self.stepper.profile.start();
         for c in &mut self.conns {
-            c.flush_learning();
+            if !options.keep_deferred || c.norm.is_some() {
+                c.flush_learning();
+            }
         }
         self.stepper.profile.lap(LEARN, &mut clock);
         for c in &mut self.conns {
