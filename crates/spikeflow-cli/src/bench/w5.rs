@@ -253,7 +253,7 @@ impl W5Net {
 pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> {
     let k = ranks.as_ref().map_or(1, |x| x.ranks());
     if a.nest_weights && k > 1 {
-        bail!("--nest-weights runs in one process (it reads every E → E weight each step)");
+        bail!("--nest-weights runs in one process (its read-out is not gathered over ranks)");
     }
     let valid = a.seconds.is_finite() && a.seconds > 0.0 && a.presim_ms.is_finite();
     if !valid || a.presim_ms < 0.0 {
