@@ -34,16 +34,7 @@ mpi=(mpirun --oversubscribe)
 if [ "$(id -u)" = 0 ]; then mpi+=(--allow-run-as-root); fi
 
 # The W5 JSON line of a run, tagged with its round and program.
-tag() { python3 -c '
-import json, sys
-for l in sys.stdin:
-    try:
-        r = json.loads(l)
-    except ValueError:
-        continue
-    if r.get("bench") == "w5" or "wall_s_per_sim_s" in r:
-        r["round"], r["program"] = int(sys.argv[1]), sys.argv[2]
-        print(json.dumps(r))' "$@"; }
+tag() { python3 "$REPO/bench/w5_json.py" "round=$1" "program=$2"; }
 
 for round in $(seq 1 "$ROUNDS"); do
     "${mpi[@]}" -np 2 "$SPIKEFLOW" bench w5 --scale "$SCALE" --seconds "$seconds" \

@@ -31,16 +31,7 @@ mkdir -p "$OUT"
 seconds=$(python3 -c "print($PLASTIC_MS / 1000)")
 
 # The JSON line of a run, tagged with its round.
-tag() { python3 -c '
-import json, sys
-for l in sys.stdin:
-    try:
-        r = json.loads(l)
-    except ValueError:
-        continue
-    if "wall_s_per_sim_s" in r:
-        r["round"] = int(sys.argv[1])
-        print(json.dumps(r))' "$@"; }
+tag() { python3 "$REPO/bench/w5_json.py" "round=$1"; }
 
 # A round's ratio from the runs of that round.
 ratio() { python3 - "$OUT/rounds.jsonl" "$1" <<'PY'

@@ -29,15 +29,7 @@ mkdir -p "$OUT"
 mpi=(mpirun --oversubscribe)
 if [ "$(id -u)" = 0 ]; then mpi+=(--allow-run-as-root); fi
 
-only_w5() { python3 -c '
-import json, sys
-for l in sys.stdin:
-    try:
-        r = json.loads(l)
-    except ValueError:
-        continue
-    if r.get("bench") == "w5" or "wall_s_per_sim_s" in r:
-        print(json.dumps(r))'; }
+only_w5() { python3 "$REPO/bench/w5_json.py"; }
 
 for mode in static plastic; do
     [ "${TABLE_ONLY:-0}" = 1 ] && break

@@ -45,16 +45,7 @@ if [ "$RANKS" -gt 1 ]; then
 fi
 
 # The W5 JSON line of a run, tagged with its program.
-tag() { python3 -c '
-import json, sys
-for l in sys.stdin:
-    try:
-        r = json.loads(l)
-    except ValueError:
-        continue
-    if r.get("bench") == "w5" or "wall_s_per_sim_s" in r:
-        r["program"] = sys.argv[1]
-        print(json.dumps(r))' "$@"; }
+tag() { python3 "$REPO/bench/w5_json.py" "program=$1"; }
 
 for seed in $SEEDS; do
     echo "[w5_validate] seed $seed: spikeflow ($RANKS rank(s)), NEST ($NEST_THREADS threads)" >&2
