@@ -285,8 +285,6 @@ impl Engine {
             one_step,
             weight_masks: masks,
             progress: None,
-            // Python reads the weights after a run: none left pending.
-            keep_deferred: false,
         };
         let net = &mut self.net;
         let work = move || {

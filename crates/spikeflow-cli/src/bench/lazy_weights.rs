@@ -48,19 +48,12 @@ impl LazyWeights {
         })
     }
 
-    /// After a step: the rows of the sources that spiked in it, brought up
-    /// to date first (the run may leave the other rows' deferred changes
-    /// pending: `RunOptions::keep_deferred`).
-    pub(super) fn observe(&mut self, net: &mut Network) -> Result<()> {
-        let spiked = net
-            .population(&self.pop)?
-            .core()
-            .spikes()
-            .active(0)
-            .to_vec();
-        net.catch_up_rows(&self.conn, &spiked)?;
+    /// After a step (inside `Network::run_observed`): the rows of the
+    /// sources that spiked in it, which learning has just brought up to date.
+    pub(super) fn observe(&mut self, net: &Network) -> spikeflow::Result<()> {
         let w = net.weights(&self.conn)?;
-        for &i in &spiked {
+        let pop = net.population(&self.pop)?;
+        for &i in pop.core().spikes().active(0) {
             let r = self.row_ptr[i as usize]..self.row_ptr[i as usize + 1];
             self.seen[r.clone()].copy_from_slice(&w[r]);
         }

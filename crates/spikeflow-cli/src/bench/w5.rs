@@ -173,12 +173,9 @@ impl W5Net {
         }
     }
     fn run(&mut self, steps: usize) -> Result<()> {
-        self.run_with(steps, &RunOptions::default())
-    }
-    fn run_with(&mut self, steps: usize, options: &RunOptions) -> Result<()> {
         match self {
-            W5Net::Whole(n) => n.run(&[], steps, options)?,
-            W5Net::Part(d) => d.run(steps, options)?,
+            W5Net::Whole(n) => n.run(&[], steps, &RunOptions::default())?,
+            W5Net::Part(d) => d.run(steps, &RunOptions::default())?,
         }
         Ok(())
     }
@@ -300,23 +297,14 @@ pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> 
         } else {
             None
         };
-        // With --nest-weights, one step per call (to see each step's
-        // spikes), the deferred weight changes left pending between them
-        // (the spiking sources' rows are caught up by `observe`) and
-        // applied at the end.
+        // With --nest-weights, the E → E rows of each step's spiking sources
+        // are copied after the step (in one process: refused above otherwise).
         let mut run = |net: &mut W5Net, steps: usize| -> Result<()> {
-            match &mut lazy {
-                None => net.run(steps)?,
-                Some(l) => {
-                    for t in 0..steps {
-                        let options = RunOptions {
-                            keep_deferred: t + 1 < steps,
-                            ..RunOptions::default()
-                        };
-                        net.run_with(1, &options)?;
-                        l.observe(net.net_mut())?;
-                    }
+            match (&mut lazy, &mut *net) {
+                (Some(l), W5Net::Whole(n)) => {
+                    n.run_observed(&[], steps, &RunOptions::default(), |n| l.observe(n))?
                 }
+                _ => net.run(steps)?,
             }
             Ok(())
         };

@@ -252,8 +252,12 @@ impl Connection {
     /// Applies the deferred weight changes of the rows of `src`'s spiking
     /// neurons, which propagation is about to read.
     fn catch_up(&mut self, src: &crate::spikes::Spikes) {
-        for b in 0..src.batch() {
-            self.catch_up_rows(src.active(b));
+        if let Some(l) = self.learner.as_mut().filter(|l| l.pending()) {
+            if let Some((map, w)) = self.topology.learn_view() {
+                for b in 0..src.batch() {
+                    l.catch_up_rows(map, w, src.active(b));
+                }
+            }
         }
     }
 
@@ -265,15 +269,6 @@ impl Connection {
             rule: self.rule_name.clone(),
             message,
         })
-    }
-
-    /// Applies the deferred weight changes of the rows (sources) `rows`.
-    pub fn catch_up_rows(&mut self, rows: &[u32]) {
-        if let Some(l) = self.learner.as_mut().filter(|l| l.pending()) {
-            if let Some((map, w)) = self.topology.learn_view() {
-                l.catch_up_rows(map, w, rows);
-            }
-        }
     }
 
     /// Applies every deferred weight change of the learner.

@@ -72,6 +72,9 @@ pub struct Network {
     late: Option<Box<crate::distributed::IntervalExchange>>,
 }
 
+/// What [`Network::run_observed`] calls after each step.
+type Observer<'a> = dyn FnMut(&Network) -> Result<()> + 'a;
+
 impl Network {
     /// A builder with BindsNET's defaults (dt 1 ms, batch 1, learning on).
     pub fn builder() -> NetworkBuilder {
@@ -153,28 +156,6 @@ impl Network {
         c.topology
             .weights()
             .ok_or_else(|| Error::Unsupported(format!("connection {} has no weights", c.name)))
-    }
-
-    /// Applies the deferred weight changes of the rows (sources) `rows` of
-    /// a connection now, as propagation does before it reads a spiking
-    /// source's row: the weights come out with the bits a later catch-up
-    /// would give them. Only needed after runs with
-    /// [`RunOptions::keep_deferred`]; otherwise every run ends with none
-    /// pending.
-    ///
-    /// # Errors
-    /// Unknown connection, or a row index beyond its sources.
-    pub fn catch_up_rows(&mut self, connection: &str, rows: &[u32]) -> Result<()> {
-        let i = self.conn_index(connection)?;
-        let n_pre = self.pops[self.conns[i].source].core().n();
-        if let Some(&bad) = rows.iter().find(|&&r| r as usize >= n_pre) {
-            return Err(Error::param(
-                connection,
-                format!("row {bad} is beyond the connection's {n_pre} sources"),
-            ));
-        }
-        self.conns[i].catch_up_rows(rows);
-        Ok(())
     }
 
     /// A connection's weights, mutable. Bounds are enforced again at the
@@ -387,10 +368,74 @@ impl Network {
         steps: usize,
         options: &RunOptions,
     ) -> Result<()> {
+        self.run_watched(inputs, steps, options, None)
+    }
+
+    /// [`run`](Self::run), handing the network to `observe` after every
+    /// step. Learning may leave weight changes deferred inside a run (a
+    /// row's changes wait until the row is next read, as NEST applies
+    /// potentiation at the next presynaptic spike, and every run ends by
+    /// applying them all), so `observe` sees each row of a learning
+    /// connection as of its last catch-up: the rows of sources that
+    /// spiked in the step just run are up to date (learning brings them
+    /// up to date), the others may lag. This is what reading a few rows
+    /// per step needs; a run of one step per call would apply every
+    /// deferred change after each step instead. The run itself is the
+    /// same, bit for bit, and never runs in lanes.
+    ///
+    /// ```
+    /// use spikeflow::prelude::*;
+    ///
+    /// let mut b = Network::builder();
+    /// b.add_population("X", &[2], Input, NodeOptions::default());
+    /// b.add_population("Y", &[1], LifNodes::default(), NodeOptions::default());
+    /// b.connect(Connect::new("X", "Y", Dense::with_weights(vec![20.0, 0.5])));
+    /// let mut net = b.build()?;
+    /// let x = Tensor::new(vec![3, 1, 2], vec![1.0, 0.0, 0.0, 0.0, 0.0, 0.0])?;
+    /// let mut spikes = Vec::new();
+    /// net.run_observed(&[("X", &x)], 3, &RunOptions::default(), |net| {
+    ///     spikes.push(net.population("Y")?.core().spikes().values()[0]);
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(spikes, [0.0, 1.0, 0.0]);
+    /// # Ok::<(), spikeflow::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`run`](Self::run); an error `observe` returns stops the run
+    /// after that step, as a failing rule does (deferred changes applied,
+    /// `norm` not), and is returned.
+    pub fn run_observed(
+        &mut self,
+        inputs: &[(&str, &Tensor)],
+        steps: usize,
+        options: &RunOptions,
+        mut observe: impl FnMut(&Network) -> Result<()>,
+    ) -> Result<()> {
+        let inputs: Vec<_> = inputs
+            .iter()
+            .map(|&(n, t)| (n, RunInput::Values(t)))
+            .collect();
+        self.run_watched(&inputs, steps, options, Some(&mut observe))
+    }
+
+    /// The body of [`run_inputs`](Self::run_inputs) and
+    /// [`run_observed`](Self::run_observed).
+    fn run_watched(
+        &mut self,
+        inputs: &[(&str, RunInput<'_>)],
+        steps: usize,
+        options: &RunOptions,
+        mut observe: Option<&mut Observer<'_>>,
+    ) -> Result<()> {
         let plan = self.plan(inputs, steps, options)?;
         let rewards = self.rewards(steps, options)?;
         options.report(0);
-        let done = match self.run_in_lanes(&plan, steps, options)? {
+        let lanes = match observe {
+            Some(_) => None,
+            None => self.run_in_lanes(&plan, steps, options)?,
+        };
+        let done = match lanes {
             Some(done) => {
                 options.report(done);
                 done
@@ -407,9 +452,15 @@ impl Network {
                     self.step(t, &plan, rewards.as_ref(), options);
                     self.run_late_if_due(t + 1 == steps);
                     options.report(t + 1);
-                    if let Some(e) = self.conns.iter_mut().find_map(|c| c.take_rule_error()) {
-                        // A rule failed (one written in another language raised):
-                        // stop after this step, weights current, no normalisation.
+                    let failed = self.conns.iter_mut().find_map(|c| c.take_rule_error());
+                    let failed = match (failed, observe.as_mut()) {
+                        (None, Some(f)) => f(self).err(),
+                        (failed, _) => failed,
+                    };
+                    if let Some(e) = failed {
+                        // A rule failed (one written in another language raised)
+                        // or the observer did: stop after this step, weights
+                        // current, no normalisation.
                         self.end_late();
                         for c in &mut self.conns {
                             c.flush_learning();
@@ -423,9 +474,7 @@ impl Network {
         };
         let mut clock = self.stepper.profile.start();
         for c in &mut self.conns {
-            if !options.keep_deferred || c.norm.is_some() {
-                c.flush_learning();
-            }
+            c.flush_learning();
         }
         self.stepper.profile.lap(LEARN, &mut clock);
         for c in &mut self.conns {

@@ -134,18 +134,6 @@ pub struct RunOptions {
     /// Where the run counts the steps it has done, for another thread to
     /// read while it runs. See [`Progress`].
     pub progress: Option<Progress>,
-    /// Leaves the weight changes that learning defers (a row's changes wait
-    /// until the row is next read, as NEST applies potentiation at the
-    /// next presynaptic spike) pending at the end of the run, instead of
-    /// applying them all, on connections without `norm`. The next run goes
-    /// on from them with the same bits; meanwhile
-    /// [`Network::weights`](crate::Network::weights) shows each row as of
-    /// its last catch-up, and
-    /// [`Network::catch_up_rows`](crate::Network::catch_up_rows) brings
-    /// chosen rows up to date. For runs of a step at a time that read a
-    /// few rows after each step, where applying everything would walk every
-    /// synapse every step.
-    pub keep_deferred: bool,
 }
 
 /// The steps a [`Network::run`](crate::Network::run) has done so far,
