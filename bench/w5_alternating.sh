@@ -29,6 +29,7 @@ SEED="${SEED:-1}"
 PLASTIC_MS="${PLASTIC_MS:-200}"
 OUT="${OUT:-$REPO/target/w5_alternating/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT"
+: > "$OUT/rounds.jsonl"
 seconds=$(python3 -c "print($PLASTIC_MS / 1000)")
 mpi=(mpirun --oversubscribe)
 if [ "$(id -u)" = 0 ]; then mpi+=(--allow-run-as-root); fi
@@ -42,10 +43,12 @@ for round in $(seq 1 "$ROUNDS"); do
     PYNEST_QUIET=1 "$NEST_PY" "$REPO/bench/w5_nest.py" --scale "$SCALE" --threads 2 \
         --presim-ms 50 --sim-ms "$PLASTIC_MS" --seed "$SEED" 2>>"$OUT/nest.err" \
         | tag "$round" nest >> "$OUT/rounds.jsonl"
-    python3 - "$OUT/rounds.jsonl" "$round" <<'PY'
+    python3 - "$OUT/rounds.jsonl" "$round" <<'PY' || true
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 r = {x["program"]: x for x in rows if x["round"] == int(sys.argv[2])}
+if len(r) < 2:
+    sys.exit(f"round {sys.argv[2]}: no W5 line from {', '.join({'spikeflow', 'nest'} - set(r))} (see its .err)")
 sf, nest = r["spikeflow"], r["nest"]
 per_spike = (nest["wall_s_per_sim_s"] / nest["out_spikes"]) / (sf["wall_s_per_sim_s"] / sf["out_spikes"])
 print(f"round {sys.argv[2]}: spikeflow 2 ranks {sf['wall_s_per_sim_s']:.2f} s per simulated s "
@@ -63,6 +66,8 @@ for k in sorted({x["round"] for x in rows}):
     if len(r) == 2:
         sf, nest = r["spikeflow"], r["nest"]
         ratios.append((nest["wall_s_per_sim_s"] / nest["out_spikes"]) / (sf["wall_s_per_sim_s"] / sf["out_spikes"]))
+if not ratios:
+    sys.exit("no complete round")
 print(f"{len(ratios)} rounds: NEST ÷ spikeflow per spike {min(ratios):.2f}–{max(ratios):.2f}×, "
       f"median {statistics.median(ratios):.2f}×, ≥ 5× in {sum(x >= 5 for x in ratios)}")
 PY
