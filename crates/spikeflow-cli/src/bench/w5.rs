@@ -298,13 +298,20 @@ pub(super) fn run(a: &Args, mut ranks: Option<Box<dyn Exchange>>) -> Result<()> 
             None
         };
         // With --nest-weights, the E → E rows of each step's spiking sources
-        // are copied after the step (in one process: refused above otherwise).
+        // are copied after the step (one process: refused above otherwise;
+        // a lone MPI rank steps one call at a time).
         let mut run = |net: &mut W5Net, steps: usize| -> Result<()> {
             match (&mut lazy, &mut *net) {
+                (None, net) => net.run(steps)?,
                 (Some(l), W5Net::Whole(n)) => {
                     n.run_observed(&[], steps, &RunOptions::default(), |n| l.observe(n))?
                 }
-                _ => net.run(steps)?,
+                (Some(l), net) => {
+                    for _ in 0..steps {
+                        net.run(1)?;
+                        l.observe(net.net())?;
+                    }
+                }
             }
             Ok(())
         };

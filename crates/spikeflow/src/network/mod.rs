@@ -374,13 +374,14 @@ impl Network {
     /// [`run`](Self::run), handing the network to `observe` after every
     /// step. Learning may leave weight changes deferred inside a run (a
     /// row's changes wait until the row is next read, as NEST applies
-    /// potentiation at the next presynaptic spike, and every run ends by
+    /// potentiation at the next presynaptic spike; every run ends by
     /// applying them all), so `observe` sees each row of a learning
-    /// connection as of its last catch-up: the rows of sources that
-    /// spiked in the step just run are up to date (learning brings them
-    /// up to date), the others may lag. This is what reading a few rows
-    /// per step needs; a run of one step per call would apply every
-    /// deferred change after each step instead. The run itself is the
+    /// connection as of its last catch-up, and some rows may lag. Which
+    /// rows are current depends on the learning path: for STDP on
+    /// compressed rows (fixed in-degree, sparse), the rows of the sources
+    /// that spiked in the step just run (`tests/run_observed.rs`) — what
+    /// reading NEST's way needs, where a run of one step per call would
+    /// apply every deferred change after each step. The run itself is the
     /// same, bit for bit, and never runs in lanes.
     ///
     /// ```
