@@ -43,32 +43,8 @@ for round in $(seq 1 "$ROUNDS"); do
     PYNEST_QUIET=1 "$NEST_PY" "$REPO/bench/w5_nest.py" --scale "$SCALE" --threads 2 \
         --presim-ms 50 --sim-ms "$PLASTIC_MS" --seed "$SEED" 2>>"$OUT/nest.err" \
         | tag "$round" nest >> "$OUT/rounds.jsonl"
-    python3 - "$OUT/rounds.jsonl" "$round" <<'PY' || true
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-r = {x["program"]: x for x in rows if x["round"] == int(sys.argv[2])}
-if len(r) < 2:
-    sys.exit(f"round {sys.argv[2]}: no W5 line from {', '.join({'spikeflow', 'nest'} - set(r))} (see its .err)")
-sf, nest = r["spikeflow"], r["nest"]
-per_spike = (nest["wall_s_per_sim_s"] / nest["out_spikes"]) / (sf["wall_s_per_sim_s"] / sf["out_spikes"])
-print(f"round {sys.argv[2]}: spikeflow 2 ranks {sf['wall_s_per_sim_s']:.2f} s per simulated s "
-      f"({int(sf['out_spikes'])} spikes), NEST 2 threads {nest['wall_s_per_sim_s']:.2f} "
-      f"({int(nest['out_spikes'])}): NEST ÷ spikeflow per spike {per_spike:.2f}×", flush=True)
-PY
+    python3 "$REPO/bench/w5_alternating.py" "$OUT/rounds.jsonl" "$round" || true
 done
 
-python3 - "$OUT/rounds.jsonl" <<'PY'
-import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-ratios = []
-for k in sorted({x["round"] for x in rows}):
-    r = {x["program"]: x for x in rows if x["round"] == k}
-    if len(r) == 2:
-        sf, nest = r["spikeflow"], r["nest"]
-        ratios.append((nest["wall_s_per_sim_s"] / nest["out_spikes"]) / (sf["wall_s_per_sim_s"] / sf["out_spikes"]))
-if not ratios:
-    sys.exit("no complete round")
-print(f"{len(ratios)} rounds: NEST ÷ spikeflow per spike {min(ratios):.2f}–{max(ratios):.2f}×, "
-      f"median {statistics.median(ratios):.2f}×, ≥ 5× in {sum(x >= 5 for x in ratios)}")
-PY
+python3 "$REPO/bench/w5_alternating.py" "$OUT/rounds.jsonl"
 echo "[w5_alternating] $OUT" >&2

@@ -98,7 +98,8 @@ pub struct Args {
     static_ee: bool,
     /// W5: also `mean_w_ee_nest_view`, the E → E weights as NEST reports
     /// them (each as of its source's last spike: NEST applies potentiation
-    /// lazily); runs one step per call, so not for timing.
+    /// lazily); copies each step's spiking rows, so not for timing (in one
+    /// process; a lone MPI rank runs one step per call).
     #[arg(long)]
     nest_weights: bool,
     /// W5 presimulation before the measured time (ms; not measured).
