@@ -47,25 +47,9 @@ def convert_synapse_weight(tau_m, tau_syn, C_m):
     return 1.0 / v_max
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scale", type=float, default=0.5)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--presim-ms", type=float, default=50.0)
-    ap.add_argument("--sim-ms", type=float, default=1000.0)
-    ap.add_argument("--seed", type=int, default=1, help="NEST's rng_seed")
-    ap.add_argument("--static-ee", action="store_true", help="E->E static (no STDP), for diagnosis")
-    ap.add_argument(
-        "--weight-targets",
-        type=int,
-        default=200,
-        help="mean E->E weight over the synapses onto this many evenly spaced E neurons (0: all, slow: ~18 us per synapse)",
-    )
-    a = ap.parse_args()
-
-    import nest
-
-    scale = a.scale
+def build_network(nest, scale, static_ee=False):
+    """Creates hpc_benchmark's network in the current (reset) kernel, with a
+    spike_recorder on all of E and I. Returns its nodes and derived values."""
     tau_syn = 0.32582722403722841
     NE = int(9000 * scale)
     NI = int(2250 * scale)
@@ -84,13 +68,6 @@ def main():
     delay, JE, g, eta = 1.5, 0.14, -5.0, 1.685
     stdp_params = {"delay": 1.5, "alpha": 0.0513, "lambda": 0.1, "mu": 0.4, "tau_plus": 15.0}
 
-    nest.ResetKernel()
-    nest.verbosity = nest.VerbosityLevel.WARNING
-    nest.local_num_threads = a.threads
-    nest.resolution = 0.1
-    nest.rng_seed = a.seed
-
-    t0 = time.time()
     E = nest.Create("iaf_psc_alpha", NE, params=model_params)
     I = nest.Create("iaf_psc_alpha", NI, params=model_params)
     random_vm = nest.random.normal(5.7, 7.2)
@@ -112,11 +89,46 @@ def main():
     nest.Connect(stim, E, {"rule": "all_to_all"}, {"synapse_model": "syn_ex"})
     nest.Connect(stim, I, {"rule": "all_to_all"}, {"synapse_model": "syn_ex"})
     fixed = lambda k: {"rule": "fixed_indegree", "indegree": k, "allow_autapses": False, "allow_multapses": True}
-    nest.Connect(E, E, fixed(CE), {"synapse_model": "syn_ex" if a.static_ee else "stdp_pl_synapse_hom_hpc"})
+    nest.Connect(E, E, fixed(CE), {"synapse_model": "syn_ex" if static_ee else "stdp_pl_synapse_hom_hpc"})
     nest.Connect(I, E, fixed(CI), {"synapse_model": "syn_in"})
     nest.Connect(E, I, fixed(CE), {"synapse_model": "syn_ex"})
     nest.Connect(I, I, fixed(CI), {"synapse_model": "syn_in"})
-    nest.Connect(E + I, rec)
+    # As hpc_benchmark connects its recorders: through static_synapse_hpc,
+    # with the network's delay. A recorder connected with NEST's default
+    # delay (1 ms) would set the minimum delay, and with it the interval
+    # between NEST's spike exchanges, to 1 ms instead of 1.5.
+    nest.Connect(E + I, rec, syn_spec="static_synapse_hpc")
+    return {"E": E, "I": I, "rec": rec, "CE": CE, "CI": CI, "JE_pA": JE_pA, "rate": rate}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=float, default=0.5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--presim-ms", type=float, default=50.0)
+    ap.add_argument("--sim-ms", type=float, default=1000.0)
+    ap.add_argument("--seed", type=int, default=1, help="NEST's rng_seed")
+    ap.add_argument("--static-ee", action="store_true", help="E->E static (no STDP), for diagnosis")
+    ap.add_argument(
+        "--weight-targets",
+        type=int,
+        default=200,
+        help="mean E->E weight over the synapses onto this many evenly spaced E neurons (0: all, slow: ~18 us per synapse)",
+    )
+    a = ap.parse_args()
+
+    import nest
+
+    nest.ResetKernel()
+    nest.verbosity = nest.VerbosityLevel.WARNING
+    nest.local_num_threads = a.threads
+    nest.resolution = 0.1
+    nest.rng_seed = a.seed
+
+    t0 = time.time()
+    net = build_network(nest, a.scale, static_ee=a.static_ee)
+    E, I, rec = net["E"], net["I"], net["rec"]
+    NE, NI, scale = len(E), len(I), a.scale
     build_s = time.time() - t0
 
     t0 = time.time()
@@ -158,10 +170,10 @@ def main():
         "threads": a.threads,
         "n_e": NE,
         "n_i": NI,
-        "ce": CE,
-        "ci": CI,
-        "je_pa": JE_pA,
-        "poisson_rate_hz": rate,
+        "ce": net["CE"],
+        "ci": net["CI"],
+        "je_pa": net["JE_pA"],
+        "poisson_rate_hz": net["rate"],
         "presim_ms": a.presim_ms,
         "sim_ms": a.sim_ms,
         "seed": a.seed,

@@ -64,7 +64,9 @@ def main():
         post = np.repeat(np.asarray(t.tolist())[j], reps)
         nest.Connect(pre, post, "one_to_one", {"synapse_model": "static_synapse",
                                                "weight": np.full(pre.size, w), "delay": np.full(pre.size, delay)})
-    nest.Connect(E + I, rec)
+    # With the network's delay: NEST's default (1 ms) would set the minimum
+    # delay, the interval between spike exchanges (bench/w5_nest.py).
+    nest.Connect(E + I, rec, syn_spec={"delay": delay})
     nest.Simulate(a.presim_ms)
     rec.n_events = 0
     t0 = time.time()
