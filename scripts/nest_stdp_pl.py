@@ -7,9 +7,10 @@ crates/spikeflow/tests/nest_stdp_pl.rs (run from the peer venv of
         > crates/spikeflow/tests/data/nest_stdp_pl.json
 
 For each case: a presynaptic and a postsynaptic parrot neuron, each made to
-fire by its own spike generator (random steps of 0.1 ms, no pre and post
-spike at the same step once the delay is counted; presynaptic spikes at
-least 2·delay + 4 steps apart), one plastic synapse
+fire by its own spike generator (random steps of 0.1 ms; presynaptic spikes
+at least 2·delay + 4 steps apart; no pre and post spike at the same step once
+the delay is counted, except in the last case, where a third of the pre
+spikes meet one), one plastic synapse
 between them with hpc_benchmark's parameters (lambda 0.1, alpha 0.0513,
 mu 0.4, tau_plus 15 ms, tau_minus 30 ms) and a delay of 1 or 15 steps,
 and a last presynaptic spike well after everything else (NEST applies a
@@ -27,7 +28,8 @@ H = 0.1
 rng = np.random.default_rng(11)
 nest.verbosity = nest.VerbosityLevel.ERROR
 out = {"dt": H, "nest": nest.__version__, "cases": []}
-for delay_steps, n_pre, n_post, steps in [(1, 60, 60, 3000), (15, 80, 70, 4000), (15, 200, 30, 4000)]:
+cases = [(1, 60, 60, 3000, False), (15, 80, 70, 4000, False), (15, 200, 30, 4000, False), (15, 150, 400, 4000, True)]
+for delay_steps, n_pre, n_post, steps, coincident in cases:
     nest.ResetKernel()
     nest.resolution = H
     # Presynaptic spikes at least 2·delay + 4 steps apart, so that each
@@ -39,8 +41,12 @@ for delay_steps, n_pre, n_post, steps in [(1, 60, 60, 3000), (15, 80, 70, 4000),
         if not pre_steps or k - pre_steps[-1] >= gap:
             pre_steps.append(k)
     post_all = sorted(set(int(k) for k in rng.integers(5, steps, n_post)))
-    # No pre spike at the step a post spike reaches the synapse.
+    # No pre spike at the step a post spike reaches the synapse, except in
+    # the last case, which puts a post spike there for every third pre spike
+    # (NEST then potentiates before it depresses).
     post_steps = [k for k in post_all if k + delay_steps not in pre_steps]
+    if coincident:
+        post_steps = sorted(set(post_all + [k - delay_steps for k in pre_steps[::3] if k - delay_steps >= 5]))
     last = steps + 600
     pre_steps.append(last)
     w0 = 45.61
@@ -71,7 +77,7 @@ for delay_steps, n_pre, n_post, steps in [(1, 60, 60, 3000), (15, 80, 70, 4000),
         weights.append(float(conn.get("weight")))
     step = lambda ts: [int(round(x / H)) - 1 for x in ts]
     out["cases"].append({
-        "delay_steps": delay_steps, "w0": w0, **stdp, "tau_minus": 30.0,
+        "delay_steps": delay_steps, "coincident": coincident, "w0": w0, **stdp, "tau_minus": 30.0,
         "pre_spike_steps": step(sr_pre.get("events")["times"]),
         "post_spike_steps": step(sr_post.get("events")["times"]),
         "weights_after_pre": weights,

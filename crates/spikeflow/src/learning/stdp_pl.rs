@@ -18,10 +18,12 @@
 //! back-propagated by the delay, `t_post + d`. Set
 //! `dendritic_delay_steps` to `d` in steps; the rule then sees the
 //! postsynaptic spikes (and counts them into `K⁻`) that many steps late
-//! ([`SynapseRule::post_delay_steps`]). Terms of one step are summed from
-//! the weight at its start, where NEST applies a step's potentiation before
-//! its depression (a difference of order λ²·K⁺·K⁻ when both happen in the
-//! same step).
+//! ([`SynapseRule::post_delay_steps`]). When a presynaptic spike comes at
+//! the step a postsynaptic one reaches the synapse, NEST potentiates first
+//! and depresses the potentiated weight; so does this rule (the depression
+//! reads `w + λ·w^μ·K⁺`): replayed on NEST's own W5 spike trains, every
+//! weight equals NEST's to 3·10⁻⁷ relative, those with such coincidences
+//! included (`tests/nest_w5_replay.rs`).
 //!
 //! ```
 //! use spikeflow::learning::StdpPowerLaw;
@@ -66,6 +68,16 @@ impl Default for StdpPowerLaw {
     }
 }
 
+impl StdpPowerLaw {
+    /// The weight after this step's potentiation (a postsynaptic spike
+    /// reaching the synapse now).
+    #[cold]
+    #[inline(never)]
+    fn potentiated(&self, s: &Synapse<'_>) -> f32 {
+        s.w + self.on_post(s)
+    }
+}
+
 impl SynapseRule for StdpPowerLaw {
     fn name(&self) -> &'static str {
         "StdpPowerLaw"
@@ -90,9 +102,19 @@ impl SynapseRule for StdpPowerLaw {
     fn post_delay_steps(&self) -> usize {
         self.dendritic_delay_steps
     }
-    #[inline]
+    // Always inlined, the coincident case kept out of line: loops that
+    // pass `post.s` = 0 (the branch-free row pass) drop the branch and
+    // vectorise.
+    #[inline(always)]
     fn on_pre(&self, s: &Synapse<'_>) -> f32 {
-        -(s.nu_pre * self.alpha * s.w * s.post.traces[0]) * s.pre.s
+        // A postsynaptic spike reaching the synapse at this step potentiates
+        // first (NEST's order).
+        let w = if s.post.s != 0.0 {
+            self.potentiated(s)
+        } else {
+            s.w
+        };
+        -(s.nu_pre * self.alpha * w * s.post.traces[0]) * s.pre.s
     }
     #[inline]
     fn on_post(&self, s: &Synapse<'_>) -> f32 {

@@ -265,10 +265,6 @@ impl<R: SynapseRule> SparseStep<'_, R> {
         let pre = self.pre_side(i);
         let (_, cols) = self.csr.row(i);
         let cols = &cols[..wrow.len()];
-        // Out-of-range reads give 0 instead of a panic, so the loops have no
-        // branch (none happens: a row's targets index its target population,
-        // whose transposed index `Csr::from_rows` builds from them).
-        let at = |v: &[f32], j: u32| v.get(j as usize).copied().unwrap_or(0.0);
         both.clear();
         if posts {
             // Blocks with a spiking target are rare: each is found by a
@@ -288,17 +284,16 @@ impl<R: SynapseRule> SparseStep<'_, R> {
                 }
             }
         }
-        for (w, &j) in wrow.iter_mut().zip(cols) {
-            let tr = at(self.post_tr, j);
-            let post = Side {
-                s: at(post_vals, j),
-                x: at(self.post_x, j),
-                traces: std::slice::from_ref(&tr),
-                state: &[],
-                variable: at(self.post_aux, j),
-            };
-            let d = 0.0 + self.rule.on_pre(&p.synapse(*w, pre, post, self.reward));
-            p.store(w, d);
+        // With post terms the synapses whose target spiked are redone below,
+        // and without post spikes there are none: either way every target's
+        // spike the loop sees is 0, and saying so lets a rule's branches on
+        // it fold away (power-law STDP's coincident potentiation) and the
+        // loop vectorise. Only targets that spiked with post terms off are
+        // seen as they are.
+        if posts || self.post_s.active(0).is_empty() {
+            self.pre_terms(wrow, cols, pre, |_| 0.0);
+        } else {
+            self.pre_terms(wrow, cols, pre, |j| at(post_vals, j));
         }
         for &(k, w0) in both.iter() {
             let j = cols[k] as usize;
@@ -307,6 +302,31 @@ impl<R: SynapseRule> SparseStep<'_, R> {
             let mut w = w0;
             p.store(&mut w, d);
             wrow[k] = w;
+        }
+    }
+
+    /// Every synapse of a row its pre term, the targets' spikes given by
+    /// `post_s` (one loop without a branch).
+    #[inline]
+    fn pre_terms(
+        &self,
+        wrow: &mut [f32],
+        cols: &[u32],
+        pre: Side<'_>,
+        post_s: impl Fn(u32) -> f32,
+    ) {
+        let p = &self.params;
+        for (w, &j) in wrow.iter_mut().zip(cols) {
+            let tr = at(self.post_tr, j);
+            let post = Side {
+                s: post_s(j),
+                x: at(self.post_x, j),
+                traces: std::slice::from_ref(&tr),
+                state: &[],
+                variable: at(self.post_aux, j),
+            };
+            let d = 0.0 + self.rule.on_pre(&p.synapse(*w, pre, post, self.reward));
+            p.store(w, d);
         }
     }
 
@@ -353,4 +373,12 @@ impl<R: SynapseRule> SparseStep<'_, R> {
             });
         }
     }
+}
+
+/// `v[j]`, or 0 out of range: reads without a panic, so the row loops have
+/// no branch (none is out of range: a row's targets index its target
+/// population, whose transposed index `Csr::from_rows` builds from them).
+#[inline]
+fn at(v: &[f32], j: u32) -> f32 {
+    v.get(j as usize).copied().unwrap_or(0.0)
 }
