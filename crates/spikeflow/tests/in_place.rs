@@ -105,6 +105,14 @@ fn same<R: SynapseRule + Clone>(rule: R) {
     }
 }
 
+/// Its pre term branches on a postsynaptic spike in the same step (NEST's
+/// potentiation before depression); the fast path's pre pass folds the
+/// branch away where the spiking targets are redone.
+#[test]
+fn stdp_power_law() {
+    same(spikeflow::learning::StdpPowerLaw::default());
+}
+
 #[test]
 fn post_pre() {
     same(PostPre);

@@ -333,6 +333,7 @@ impl<R: SynapseRule> SynapticLearner<R> {
             kpre: self.traces.pre.len(),
             kpost,
             posts,
+            post_spikes_redone: self.phases.post || post_s.active(0).is_empty(),
             post_cols: self.post_cols.view(0, posts.len(), kpost),
             reward: reward[0],
         };
@@ -444,6 +445,9 @@ struct RowUpdate<'a, R: SynapseRule> {
     kpre: usize,
     kpost: usize,
     posts: &'a [u32],
+    /// Whether the targets that spiked are all in `posts` (redone with both
+    /// terms after the pre pass): with post terms on, or no target spiked.
+    post_spikes_redone: bool,
     post_cols: ColsView<'a>,
     reward: f32,
 }
@@ -476,6 +480,18 @@ impl<R: SynapseRule> RowUpdate<'_, R> {
                 self.pre_run_plain::<true>(wrow, lo, hi, pre);
             } else {
                 self.pre_run_plain::<false>(wrow, lo, hi, pre);
+            }
+        } else if self.post_spikes_redone {
+            // Every target's spike is 0 here or its synapse is redone: saying
+            // so lets a rule's branches on it fold away (power-law STDP's
+            // coincident potentiation).
+            for j in lo..hi {
+                let post = Side {
+                    s: 0.0,
+                    ..self.post_side(j)
+                };
+                let d = 0.0 + self.rule.on_pre(&self.synapse(wrow[j], pre, post));
+                self.params.store(&mut wrow[j], d);
             }
         } else {
             for j in lo..hi {
