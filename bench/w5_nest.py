@@ -98,7 +98,8 @@ def build_network(nest, scale, static_ee=False):
     # delay (1 ms) would set the minimum delay, and with it the interval
     # between NEST's spike exchanges, to 1 ms instead of 1.5.
     nest.Connect(E + I, rec, syn_spec="static_synapse_hpc")
-    return {"E": E, "I": I, "rec": rec, "CE": CE, "CI": CI, "JE_pA": JE_pA, "rate": rate}
+    return {"E": E, "I": I, "rec": rec, "CE": CE, "CI": CI, "JE_pA": JE_pA, "rate": rate,
+            "delay": delay, "stdp": stdp_params, "tau_minus": model_params["tau_minus"]}
 
 
 def main():

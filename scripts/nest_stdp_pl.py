@@ -9,8 +9,8 @@ crates/spikeflow/tests/nest_stdp_pl.rs (run from the peer venv of
 For each case: a presynaptic and a postsynaptic parrot neuron, each made to
 fire by its own spike generator (random steps of 0.1 ms; presynaptic spikes
 at least 2·delay + 4 steps apart; no pre and post spike at the same step once
-the delay is counted, except in the last case, where a third of the pre
-spikes meet one), one plastic synapse
+the delay is counted, except in the last case, where one is put at every
+third pre spike and random ones may meet others), one plastic synapse
 between them with hpc_benchmark's parameters (lambda 0.1, alpha 0.0513,
 mu 0.4, tau_plus 15 ms, tau_minus 30 ms) and a delay of 1 or 15 steps,
 and a last presynaptic spike well after everything else (NEST applies a
@@ -43,7 +43,8 @@ for delay_steps, n_pre, n_post, steps, coincident in cases:
     post_all = sorted(set(int(k) for k in rng.integers(5, steps, n_post)))
     # No pre spike at the step a post spike reaches the synapse, except in
     # the last case, which puts a post spike there for every third pre spike
-    # (NEST then potentiates before it depresses).
+    # and keeps the random ones that meet others (NEST then potentiates
+    # before it depresses).
     post_steps = [k for k in post_all if k + delay_steps not in pre_steps]
     if coincident:
         post_steps = sorted(set(post_all + [k - delay_steps for k in pre_steps[::3] if k - delay_steps >= 5]))

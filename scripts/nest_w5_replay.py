@@ -16,7 +16,8 @@ Writes into --out:
                  the --targets evenly spaced E neurons (target: 0..targets-1;
                  count: the pair's multapses, whose weights are all equal,
                  as their spikes are; weight: NEST's after the run)
-    meta.json    the run's parameters; delivered_until_step: NEST delivers
+    meta.json    the run's parameters (NEST's draws depend on --threads too);
+                 delivered_until_step: NEST delivers
                  the spikes of a min-delay interval (1.5 ms here) after it,
                  with the next interval, so a run of whole intervals leaves
                  the last one's spikes undelivered and their weight changes
@@ -36,7 +37,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from w5_nest import build_network  # noqa: E402
 
 H = 0.1
-DELAY_STEPS = 15
 
 
 def main():
@@ -59,7 +59,10 @@ def main():
     nest.rng_seed = a.seed
     net = build_network(nest, a.scale)
     E, rec = net["E"], net["rec"]
+    delay_steps = int(round(net["delay"] / H))
     interval = int(round(nest.GetKernelStatus("min_delay") / H))
+    if interval != delay_steps:
+        sys.exit(f"NEST's minimum delay is {interval} steps, the network's delay {delay_steps}")
     if steps % interval != 0:
         sys.exit(f"--ms {a.ms}: not a whole number of {interval * H} ms intervals")
     nest.Simulate(a.ms)
@@ -100,9 +103,10 @@ def main():
         "targets": targets,
         "steps": steps,
         "delivered_until_step": steps - interval - 1,
-        "delay_steps": DELAY_STEPS,
+        "threads": a.threads,
+        "delay_steps": delay_steps,
         "w0": net["JE_pA"],
-        "stdp": {"lambda": 0.1, "alpha": 0.0513, "mu": 0.4, "tau_plus": 15.0, "tau_minus": 30.0},
+        "stdp": {**{k: net["stdp"][k] for k in ("lambda", "alpha", "mu", "tau_plus")}, "tau_minus": net["tau_minus"]},
         "e_spikes": int(is_e.sum()),
         "synapses": int(w.size),
     }

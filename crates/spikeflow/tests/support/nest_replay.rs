@@ -48,16 +48,34 @@ pub struct Recording {
     pub pairs: Vec<Pair>,
 }
 
-fn numbers(line: &str) -> Res<Vec<f64>> {
-    Ok(line
-        .split_whitespace()
-        .map(str::parse)
-        .collect::<std::result::Result<_, _>>()?)
+/// The line's `n` fields: whole numbers, then (if `weight`) a last one
+/// that may be any number.
+fn fields(file: &str, at: usize, line: &str, n: usize, weight: bool) -> Res<(Vec<usize>, f64)> {
+    let bad = || format!("{file} line {}: expected {n} numbers: {line:?}", at + 1);
+    let v: Vec<&str> = line.split_whitespace().collect();
+    if v.len() != n {
+        return Err(bad().into());
+    }
+    let ints = if weight { n - 1 } else { n };
+    let whole = v[..ints]
+        .iter()
+        .map(|x| x.parse::<usize>())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|_| bad())?;
+    let w = if weight {
+        v[n - 1].parse::<f64>().map_err(|_| bad())?
+    } else {
+        0.0
+    };
+    Ok((whole, w))
 }
 
 impl Recording {
     pub fn load(dir: &Path) -> Res<Recording> {
-        let read = |f: &str| std::fs::read_to_string(dir.join(f));
+        let read = |f: &str| {
+            let path = dir.join(f);
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+        };
         let meta: Value = serde_json::from_str(&read("meta.json")?)?;
         let int = |k: &str| {
             meta[k]
@@ -72,7 +90,12 @@ impl Recording {
                 .map(|x| x as f32)
                 .ok_or(format!("meta.json: no stdp.{k}"))
         };
+        let (n_e, steps) = (int("n_e")?, int("steps")?);
+        let delivered_until = int("delivered_until_step")?;
         let delay_steps = int("delay_steps")?;
+        if !(1..=usize::from(u16::MAX) + 1).contains(&delay_steps) || delivered_until >= steps {
+            return Err("meta.json: delay_steps or delivered_until_step out of range".into());
+        }
         let rule = StdpPowerLaw {
             alpha: p("alpha")?,
             mu: p("mu")?,
@@ -86,25 +109,47 @@ impl Recording {
             .iter()
             .map(|t| t.as_u64().map(|x| x as usize).ok_or("meta.json: targets"))
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        let mut spikes = Vec::new();
-        for line in read("spikes.txt")?.lines() {
-            let v = numbers(line)?;
-            spikes.push((v[0] as usize, v[1] as usize));
+        if targets.windows(2).any(|t| t[0] >= t[1]) || targets.last().is_some_and(|&t| t >= n_e) {
+            return Err("meta.json: targets must be ascending indices into E".into());
         }
-        let mut pairs = Vec::new();
-        for line in read("synapses.txt")?.lines() {
-            let v = numbers(line)?;
+        let mut spikes = Vec::new();
+        for (at, line) in read("spikes.txt")?.lines().enumerate() {
+            let (v, _) = fields("spikes.txt", at, line, 2, false)?;
+            if v[0] >= steps || v[1] >= n_e {
+                return Err(
+                    format!("spikes.txt line {}: step or neuron out of range", at + 1).into(),
+                );
+            }
+            spikes.push((v[0], v[1]));
+        }
+        let mut pairs: Vec<Pair> = Vec::new();
+        for (at, line) in read("synapses.txt")?.lines().enumerate() {
+            let (v, w) = fields("synapses.txt", at, line, 4, true)?;
+            let ordered = pairs
+                .last()
+                .is_none_or(|p| (p.source, p.target) < (v[0], v[1]));
+            if v[0] >= n_e || v[1] >= targets.len() || v[2] == 0 || !ordered {
+                return Err(format!(
+                    "synapses.txt line {}: pairs must be distinct, in (source, target) order, in range, with synapses",
+                    at + 1
+                )
+                .into());
+            }
             pairs.push(Pair {
-                source: v[0] as usize,
-                target: v[1] as usize,
-                count: v[2] as usize,
-                nest_w: v[3],
+                source: v[0],
+                target: v[1],
+                count: v[2],
+                nest_w: w,
             });
         }
+        let synapses: usize = pairs.iter().map(|p| p.count).sum();
+        if (int("e_spikes")?, int("synapses")?) != (spikes.len(), synapses) {
+            return Err("meta.json: e_spikes or synapses do not match the files".into());
+        }
         Ok(Recording {
-            n_e: int("n_e")?,
-            steps: int("steps")?,
-            delivered_until: int("delivered_until_step")?,
+            n_e,
+            steps,
+            delivered_until,
             delay_steps,
             targets,
             w0: meta["w0"].as_f64().ok_or("meta.json: no w0")? as f32,
@@ -116,8 +161,8 @@ impl Recording {
     }
 
     /// Whether a delivered presynaptic spike of the pair came at the step a
-    /// postsynaptic spike reached the synapse (NEST then potentiates before
-    /// it depresses; spikeflow sums both terms from the step's start weight).
+    /// postsynaptic spike reached the synapse (where NEST potentiates before
+    /// it depresses).
     pub fn coincident(&self) -> Vec<bool> {
         let mut post = vec![std::collections::HashSet::new(); self.targets.len()];
         let mut pre = vec![Vec::new(); self.n_e];
