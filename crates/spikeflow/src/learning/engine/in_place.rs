@@ -485,22 +485,30 @@ impl<R: SynapseRule> RowUpdate<'_, R> {
             // Every target's spike is 0 here or its synapse is redone: saying
             // so lets a rule's branches on it fold away (power-law STDP's
             // coincident potentiation).
-            for j in lo..hi {
-                let post = Side {
-                    s: 0.0,
-                    ..self.post_side(j)
-                };
-                let d = 0.0 + self.rule.on_pre(&self.synapse(wrow[j], pre, post));
-                self.params.store(&mut wrow[j], d);
-            }
+            self.pre_run_traced(wrow, lo, hi, pre, |_| 0.0);
         } else {
-            for j in lo..hi {
-                let d = 0.0
-                    + self
-                        .rule
-                        .on_pre(&self.synapse(wrow[j], pre, self.post_side(j)));
-                self.params.store(&mut wrow[j], d);
-            }
+            self.pre_run_traced(wrow, lo, hi, pre, |j| self.post_vals[j]);
+        }
+    }
+
+    /// [`pre_run`](Self::pre_run) with rule traces, the targets' spikes
+    /// given by `post_s`.
+    #[inline]
+    fn pre_run_traced(
+        &self,
+        wrow: &mut [f32],
+        lo: usize,
+        hi: usize,
+        pre: Side<'_>,
+        post_s: impl Fn(usize) -> f32,
+    ) {
+        for j in lo..hi {
+            let post = Side {
+                s: post_s(j),
+                ..self.post_side(j)
+            };
+            let d = 0.0 + self.rule.on_pre(&self.synapse(wrow[j], pre, post));
+            self.params.store(&mut wrow[j], d);
         }
     }
 
