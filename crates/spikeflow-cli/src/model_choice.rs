@@ -94,6 +94,10 @@ pub struct ModelSpec {
     pub seed: u64,
     /// Images per presentation.
     pub batch: usize,
+    /// Paper model: training images end their rest in closed form
+    /// ([`DiehlCookPaper::closed_form_training_rest`]); it changes what is
+    /// learned, so it is part of the model.
+    pub closed_form_training_rest: bool,
 }
 
 impl ModelSpec {
@@ -123,6 +127,7 @@ impl ModelSpec {
             }),
             seed,
             batch,
+            closed_form_training_rest: false,
         };
         if neurons == 0 {
             bail!("--neurons must be at least 1");
@@ -166,6 +171,16 @@ impl ModelSpec {
         Ok(spec)
     }
 
+    /// The paper model's training rest in closed form
+    /// (`--closed-form-training-rest`); refused for any other model.
+    pub fn with_closed_form_training_rest(mut self, on: bool) -> Result<ModelSpec> {
+        if on && !self.model.is_paper() {
+            bail!("--closed-form-training-rest: only the paper model (--model diehl-cook-2015-paper) rests between images");
+        }
+        self.closed_form_training_rest = on;
+        Ok(self)
+    }
+
     /// Simulation steps per presentation (`⌊time / dt⌋`, as BindsNET's
     /// encoders).
     pub fn steps(&self) -> usize {
@@ -183,6 +198,7 @@ impl ModelSpec {
             "inh": self.inh,
             "seed": self.seed,
             "batch": self.batch,
+            "closed_form_training_rest": self.closed_form_training_rest,
         })
     }
 
@@ -209,7 +225,14 @@ impl ModelSpec {
             inh: f("inh")?,
             seed: u("seed")?,
             batch: u("batch")? as usize,
+            // Absent in checkpoints written before it existed: stepped.
+            closed_form_training_rest: v["closed_form_training_rest"].as_bool().unwrap_or(false),
         };
+        if spec.closed_form_training_rest && !spec.model.is_paper() {
+            bail!(
+                "checkpoint model parameters: closed_form_training_rest for a model without a rest"
+            );
+        }
         if spec.neurons == 0 || spec.batch == 0 || spec.steps() == 0 {
             bail!("checkpoint model parameters are out of range");
         }
@@ -219,7 +242,7 @@ impl ModelSpec {
     /// A human-readable one-liner.
     pub fn describe(&self) -> String {
         format!(
-            "{} with {} neurons, {} ms at dt {} ms ({} steps), intensity {}{}, batch {}, seed {}",
+            "{} with {} neurons, {} ms at dt {} ms ({} steps), intensity {}{}, batch {}, seed {}{}",
             self.model.as_str(),
             self.neurons,
             self.time_ms,
@@ -232,7 +255,12 @@ impl ModelSpec {
                 format!(", inh {}", self.inh)
             },
             self.batch,
-            self.seed
+            self.seed,
+            if self.closed_form_training_rest {
+                ", training rest in closed form"
+            } else {
+                ""
+            }
         )
     }
 
@@ -333,6 +361,7 @@ fn paper_config(spec: &ModelSpec) -> DiehlCookPaper {
         dt: spec.dt,
         exposure_ms: spec.time_ms,
         intensity: spec.intensity,
+        closed_form_training_rest: spec.closed_form_training_rest,
         ..Default::default()
     }
 }

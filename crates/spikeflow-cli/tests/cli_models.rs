@@ -241,6 +241,79 @@ fn paper_model_closed_form_rest_from_the_cli() {
     }
 }
 
+/// `--closed-form-training-rest`: kept with the run (a resumed run goes on
+/// with it and ends where the uninterrupted one does), changes the
+/// training, and is refused where it cannot apply.
+#[test]
+fn paper_model_closed_form_training_rest_from_the_cli() {
+    let d = scratch("paper-closed-form-training-rest");
+    #[rustfmt::skip]
+    let common = [
+        "train", "--model", "diehl-cook-2015-paper", "--neurons", "6", "--time", "20",
+        "--intensity", "40", "--n-train", "6", "--n-test", "5", "--assign-window", "4",
+        "--eval-block", "3", "--checkpoint-every", "4", "--quiet",
+    ];
+    let run = |name: &str, extra: &[&str]| {
+        let out = d.join(name);
+        ok(&[&common[..], extra, &["--out", out.to_str().unwrap()]].concat());
+        out
+    };
+    let model = |out: &Path| fs::read(out.join("model/state.safetensors")).unwrap();
+    let quick = run("quick", &["--epochs", "2", "--closed-form-training-rest"]);
+    let s: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(quick.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["params"]["model"]["closed_form_training_rest"], true);
+    // One epoch, resumed from its checkpoint at image 4 for two: the flag
+    // comes from the run.
+    let resumed = run("resumed", &["--epochs", "1", "--closed-form-training-rest"]);
+    let stepped = run("stepped", &["--epochs", "1"]);
+    assert!(
+        model(&resumed) != model(&stepped),
+        "the training rest was stepped"
+    );
+    let ck = resumed.join("checkpoints/ckpt-000000004");
+    ok(&[
+        "train",
+        "--resume",
+        ck.to_str().unwrap(),
+        "--epochs",
+        "2",
+        "--quiet",
+    ]);
+    assert!(
+        model(&quick) == model(&resumed),
+        "resumed without the closed-form rest"
+    );
+    // Refused: another model, parts, and resuming a stepped run with it.
+    let stepped_ck = stepped.join("checkpoints/ckpt-000000004");
+    for (args, says) in [
+        (&["--model", "diehl-cook-2015"][..], "only the paper model"),
+        (
+            &["--model", "diehl-cook-2015-paper", "--parts", "2"][..],
+            "one network",
+        ),
+        (
+            &["--resume", stepped_ck.to_str().unwrap()][..],
+            "the run steps its training rest",
+        ),
+    ] {
+        let o = Command::new(BIN)
+            .args([
+                "train",
+                "--n-train",
+                "2",
+                "--quiet",
+                "--closed-form-training-rest",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(says), "{args:?}: {err}");
+    }
+    let _ = fs::remove_dir_all(d);
+}
+
 /// `train --parts K` trains the paper model cut into K parts: the same
 /// checkpoints and model, bit for bit, as one network, and a run resumes
 /// with another number of parts.

@@ -60,6 +60,8 @@ impl PaperModel {
             inh_to_exc: a.f32_or("inh_to_exc", d.inh_to_exc)?,
             arrival_time_stdp: a.bool_or("arrival_time_stdp", d.arrival_time_stdp)?,
             closed_form_rest: a.bool_or("closed_form_rest", d.closed_form_rest)?,
+            closed_form_training_rest: a
+                .bool_or("closed_form_training_rest", d.closed_form_training_rest)?,
             ..d
         };
         let p = guard("DiehlCookPaper", || m.build().map_err(to_py))?;

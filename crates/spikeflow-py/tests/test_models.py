@@ -157,6 +157,22 @@ def test_diehl_cook_paper_closed_form_rest_trains_alike_and_tests_alike():
                                       stepped.present(_digit(k), learning=False))
 
 
+def test_diehl_cook_paper_closed_form_training_rest_trains_alike_up_to_rounding():
+    from spikeflow.models import DiehlCookPaper
+    stepped = DiehlCookPaper(n_neurons=10, seed=4)
+    quick = DiehlCookPaper(n_neurons=10, seed=4, closed_form_training_rest=True)
+    # No weight moves while nothing spikes: after one image, the same.
+    np.testing.assert_array_equal(quick.present(_digit(), learning=True),
+                                  stepped.present(_digit(), learning=True))
+    np.testing.assert_array_equal(quick.w, stepped.w)
+    # Then the traces the rest left (equal up to rounding; the Rust tests
+    # compare them) take part in the next images' changes: the same here.
+    for k in (1, 2):
+        np.testing.assert_array_equal(quick.present(_digit(k), learning=True),
+                                      stepped.present(_digit(k), learning=True))
+    np.testing.assert_allclose(quick.w, stepped.w, atol=1e-5)
+
+
 def test_diehl_cook_paper_refuses_bad_input():
     from spikeflow.models import DiehlCookPaper
     net = DiehlCookPaper(n_neurons=4)

@@ -12,7 +12,9 @@
 //! (the first training images, in order), `--threads T` [2], `--test`:
 //! learning off (θ frozen, no normalisation), `--closed-form-rest`: with
 //! `--test`, the rest ends in closed form once nothing can spike
-//! (`DiehlCookPaper::closed_form_rest`), `--par-scale S`: scale of
+//! (`DiehlCookPaper::closed_form_rest`), `--closed-form-training-rest`:
+//! the same while learning (`DiehlCookPaper::closed_form_training_rest`),
+//! `--par-scale S`: scale of
 //! the parallel regions' thresholds (`parallel::set_threshold_scale`). Prints ms per image, the
 //! network's per-phase profile per image, presentations per image and Ae
 //! spikes per image, and a digest of the final weights and θ (to compare
@@ -25,7 +27,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut closed_form_rest = false;
+    let (mut closed_form_rest, mut closed_form_training_rest) = (false, false);
     let (mut dir, mut n, mut k, mut warm, mut threads, mut learn) = (
         PathBuf::from("../shared/data/mnist"),
         100usize,
@@ -45,6 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--threads" => threads = val()?.parse()?,
             "--test" => learn = false,
             "--closed-form-rest" => closed_form_rest = true,
+            "--closed-form-training-rest" => closed_form_training_rest = true,
             "--par-scale" => spikeflow::parallel::set_threshold_scale(val()?.parse()?)?,
             o => return Err(format!("unknown option {o}").into()),
         }
@@ -67,6 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut p = DiehlCookPaper {
             n_neurons: n,
             closed_form_rest,
+            closed_form_training_rest,
             ..Default::default()
         }
         .build()?;

@@ -1,12 +1,14 @@
 //! `Network::relax`: silent steps in closed form. It must refuse (changing
 //! nothing) wherever something could still happen, agree with stepping up
-//! to rounding where it goes ahead, and, as the paper model's
-//! `closed_form_rest`, leave training alone.
+//! to rounding where it goes ahead — learning off, or learning on with
+//! rules that can relax — and, as the paper model's `closed_form_rest`,
+//! leave training alone unless `closed_form_training_rest` asks.
 
 mod support;
 
 use spikeflow::distributed::{DistributedNetwork, Solo};
-use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
+use spikeflow::learning::{ConnectionRule, RuleTraces, TraceSpec, WholeConnection};
+use spikeflow::models::diehl_cook_paper::{DiehlCookPaper, PaperStdp, PaperStdpDelayed};
 use spikeflow::models::Presenter;
 use spikeflow::prelude::*;
 use spikeflow::topology::Delayed;
@@ -121,10 +123,6 @@ fn relax_refuses_while_anything_can_happen_and_changes_nothing() {
     idle(&mut net, 7);
     refuses(&mut net, "conductances above 1e-6");
     idle(&mut net, 300);
-    // Learning on.
-    net.set_learning(true);
-    refuses(&mut net, "learning on");
-    net.set_learning(false);
     // A monitor that records every step.
     net.add_monitor("v", MonitorSpec::new("Y", &["v"])).unwrap();
     refuses(&mut net, "a per-step monitor");
@@ -195,4 +193,200 @@ fn closed_form_rest_leaves_training_alone_and_tests_alike() {
     assert_eq!(bits(&a, "Ae", "theta"), bits(&b, "Ae", "theta"));
     let err = quick.build_parts(2).unwrap_err().to_string();
     assert!(err.contains("closed_form_rest"), "{err}");
+}
+
+/// `network()` with `connect` for its connection, learning on, driven and
+/// then idle long enough for everything to settle.
+fn settled_learning(connect: impl FnOnce(Connect) -> Connect) -> Network {
+    let mut b = Network::builder().dt(0.5).seed(7);
+    b.add_population("X", &[4], Input, traced());
+    b.add_population("Y", &[3], ConductanceLifNodes::excitatory(), traced());
+    let delays = (0..12).map(|k| (k % 7) as u16).collect();
+    b.connect(connect(Connect::new(
+        "X",
+        "Y",
+        Delayed::new(vec![2.0; 12], delays),
+    )));
+    let mut net = b.build().unwrap();
+    drive(&mut net, 20);
+    idle(&mut net, 300);
+    net
+}
+
+#[test]
+fn relax_while_learning_needs_rules_that_can_and_no_weight_decay() {
+    let refuses = |net: &mut Network, why: &str| {
+        let before = net.snapshot();
+        assert!(!net.relax(100), "relaxed with {why}");
+        assert_eq!(before, net.snapshot(), "{why}: state changed");
+    };
+    // No rule: only θ moves while learning, in closed form.
+    let mut net = settled_learning(|c| c);
+    let theta = var(&net, "Y", "theta");
+    assert!(net.relax(100));
+    assert!(var(&net, "Y", "theta")
+        .iter()
+        .zip(&theta)
+        .all(|(a, b)| a < b));
+    // A rule without a closed form refuses while learning, not with
+    // learning off.
+    let mut net = settled_learning(|c| c.rule(PostPre).nu((1e-4, 1e-2)));
+    refuses(&mut net, "a rule that cannot relax");
+    net.set_learning(false);
+    assert!(net.relax(100));
+    // Weight decay moves the weights at every learning step.
+    let mut net = settled_learning(|c| c.weight_decay(1e-3));
+    refuses(&mut net, "weight decay");
+}
+
+/// A user's rule that keeps a trace at each end (kept by the network) and
+/// changes no weight without spikes: it may say it is quiet.
+#[derive(Debug)]
+struct TracesOnly;
+
+impl ConnectionRule for TracesOnly {
+    fn name(&self) -> &str {
+        "TracesOnly"
+    }
+    fn rule_traces(&self) -> RuleTraces {
+        let t = |tau_ms| TraceSpec {
+            tau_ms,
+            amplitude: 1.0,
+            additive: false,
+        };
+        RuleTraces {
+            pre: vec![t(20.0)],
+            post: vec![t(40.0)],
+        }
+    }
+    fn update(&mut self, _c: WholeConnection<'_>) {}
+    fn quiet(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn a_users_rule_has_its_traces_relaxed_by_the_network() {
+    let (mut stepped, mut relaxed) = (
+        settled_learning(|c| c.connection_rule(TracesOnly)),
+        settled_learning(|c| c.connection_rule(TracesOnly)),
+    );
+    assert!(relaxed.relax(200));
+    idle(&mut stepped, 200);
+    for t in ["pre_trace", "post_trace"] {
+        let name = format!("conn/X -> Y/rule/{t}");
+        let (a, b) = (array(&stepped, &name), array(&relaxed, &name));
+        assert!(a.iter().all(|&x| x > 0.0), "{t}: the test needs traces");
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() <= 1e-5 * x, "{t}: {x} against {y}");
+        }
+    }
+}
+
+#[test]
+fn the_paper_rule_refuses_while_a_depression_is_due() {
+    // Zero weights: the input's spike leaves nothing in the ring, nothing
+    // in `Y`, but the rule still owes its synapses (delay 6) a depression
+    // at step 6.
+    let mut b = Network::builder().dt(0.5);
+    b.add_population("X", &[1], Input, NodeOptions::default());
+    b.add_population(
+        "Y",
+        &[2],
+        ConductanceLifNodes::excitatory(),
+        NodeOptions::default(),
+    );
+    let delays = vec![0u16, 6];
+    b.connect(
+        Connect::new("X", "Y", Delayed::new(vec![0.0; 2], delays.clone())).connection_rule(
+            PaperStdpDelayed::new(PaperStdp::default(), (1e-4, 1e-2), 0.0, 1.0, delays),
+        ),
+    );
+    let mut net = b.build().unwrap();
+    let x = SpikeRaster::new(vec![1, 1, 1], vec![true]).unwrap();
+    net.run_inputs(&[("X", RunInput::from(&x))], 1, &RunOptions::default())
+        .unwrap();
+    idle(&mut net, 5); // steps 1–5: the depression still to come
+    let before = net.snapshot();
+    assert!(!net.relax(100));
+    assert_eq!(before, net.snapshot());
+    idle(&mut net, 1); // step 6 applies it
+    assert!(net.relax(100));
+}
+
+/// The named array of `net`'s snapshot.
+fn array(net: &Network, name: &str) -> Vec<f32> {
+    net.snapshot()
+        .arrays
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .unwrap_or_else(|| panic!("no array {name}"))
+        .1
+}
+
+#[test]
+fn closed_form_training_rest_agrees_with_stepping_up_to_rounding() {
+    let cfg = DiehlCookPaper {
+        n_neurons: 30,
+        seed: 3,
+        ..Default::default()
+    };
+    let quick = DiehlCookPaper {
+        closed_form_training_rest: true,
+        ..cfg.clone()
+    };
+    let imgs = images(4);
+    let (mut a, mut b) = (cfg.build().unwrap(), quick.build().unwrap());
+    assert_eq!(
+        a.present(&imgs[0], true).unwrap(),
+        b.present(&imgs[0], true).unwrap()
+    );
+    let (na, nb) = (a.network(), b.network());
+    let names: Vec<String> = na.snapshot().arrays.into_iter().map(|(k, _)| k).collect();
+    let rule = |k: &str| names.iter().find(|n| n.ends_with(k)).unwrap().clone();
+    // No weight moves while nothing spikes: the weights are the stepped ones.
+    assert_eq!(
+        na.weights("X -> Ae").unwrap(),
+        nb.weights("X -> Ae").unwrap()
+    );
+    // The clocks agree; traces, θ and v within rounding, not bit for bit.
+    assert_eq!(array(na, &rule("step")), array(nb, &rule("step")));
+    assert_eq!(var(na, "Ae", "since_spike"), var(nb, "Ae", "since_spike"));
+    let close = |name: &str, tol: f32| {
+        let (x, y) = (array(na, name), array(nb, name));
+        assert_eq!(x.len(), y.len());
+        for (p, q) in x.iter().zip(&y) {
+            assert!(
+                (p - q).abs() <= tol * p.abs().max(1e-30),
+                "{name}: {p} against {q}"
+            );
+        }
+    };
+    for k in ["post1", "post2", "post1_history"] {
+        close(&rule(k), 1e-5);
+    }
+    assert!(
+        array(na, &rule("post1")).iter().any(|&x| x > 0.0),
+        "the test needs post spikes"
+    );
+    close("pop/Ae/theta", 1e-6);
+    close("pop/Ae/v", 1e-5);
+    assert_ne!(
+        var(na, "Ae", "v"),
+        var(nb, "Ae", "v"),
+        "the rest was stepped"
+    );
+    // Training goes on alike.
+    for img in &imgs[1..] {
+        assert_eq!(a.present(img, true).unwrap(), b.present(img, true).unwrap());
+    }
+    let (wa, wb) = (
+        a.network().weights("X -> Ae").unwrap(),
+        b.network().weights("X -> Ae").unwrap(),
+    );
+    for (x, y) in wa.iter().zip(wb) {
+        assert!((x - y).abs() < 1e-5, "w: {x} against {y}");
+    }
+    let err = quick.build_parts(2).unwrap_err().to_string();
+    assert!(err.contains("closed_form_training_rest"), "{err}");
 }

@@ -127,6 +127,11 @@ pub struct Args {
     /// closed form once nothing can spike any more (training steps it all).
     #[arg(long)]
     closed_form_rest: bool,
+    /// Paper model, one network: training images end their rest in closed
+    /// form too, once nothing can spike any more (θ and the rule's traces
+    /// decayed with the rest; not the stepped training bit for bit).
+    #[arg(long)]
+    closed_form_training_rest: bool,
     /// Scale of the work thresholds above which a step's regions run in
     /// parallel (`spikeflow::parallel::set_threshold_scale`; smaller goes
     /// parallel sooner), to tune for a machine.

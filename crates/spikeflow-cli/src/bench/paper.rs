@@ -48,10 +48,14 @@ pub(super) fn run(a: &Args) -> Result<()> {
     if a.closed_form_rest && a.parts > 1 {
         bail!("--closed-form-rest runs on one network: use --parts 1");
     }
+    if a.closed_form_training_rest && a.parts > 1 {
+        bail!("--closed-form-training-rest runs on one network: use --parts 1");
+    }
     let cfg_of = |n: usize| DiehlCookPaper {
         n_neurons: n,
         seed: a.seed,
         closed_form_rest: a.closed_form_rest,
+        closed_form_training_rest: a.closed_form_training_rest,
         ..Default::default()
     };
     for &n in &sizes {
@@ -167,6 +171,10 @@ fn record(a: &Args, n: usize, learning: bool, s_per_sample: f64) -> Map<String, 
     rec.insert("threads".into(), json!(a.threads));
     rec.insert("parts".into(), json!(a.parts));
     rec.insert("closed_form_rest".into(), json!(a.closed_form_rest));
+    rec.insert(
+        "closed_form_training_rest".into(),
+        json!(a.closed_form_training_rest),
+    );
     rec.insert("dt_ms".into(), json!(0.5));
     rec.insert("seed".into(), json!(a.seed));
     rec.insert("learning".into(), json!(learning));

@@ -210,7 +210,8 @@ pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> 
                 a.inh,
                 a.seed.unwrap_or(0),
                 a.batch.unwrap_or(1),
-            )?;
+            )?
+            .with_closed_form_training_rest(a.closed_form_training_rest)?;
             let params = RunParams {
                 epochs: a.epochs.unwrap_or(1),
                 n_train: a.n_train,
@@ -326,6 +327,9 @@ fn check_resume_flags(a: &Args, p: &RunParams) -> Result<()> {
     );
     cmp("--n-train", a.n_train.and_then(|x| st(&x)), opt(p.n_train));
     cmp("--n-test", a.n_test.and_then(|x| st(&x)), opt(p.n_test));
+    if a.closed_form_training_rest && !s.closed_form_training_rest {
+        bad.push("--closed-form-training-rest (the run steps its training rest)".into());
+    }
     if !bad.is_empty() {
         bail!(
             "--resume continues a run with its own parameters; these flags differ: {}",

@@ -23,7 +23,7 @@
 //! way the generic loop does (changes summed per weight — over batch rows,
 //! and over positions for shared kernels — reduced, then added).
 
-use super::engine::{decay_traces, increment_traces};
+use super::engine::{decay_traces, increment_traces, relax_traces};
 use super::{LearningOptions, Requirements, RuleTraces, TraceSpec};
 use crate::nodes::NodeCore;
 use crate::topology::{Bound, SynapseMap};
@@ -161,6 +161,21 @@ pub trait ConnectionRule: Send + Sync + std::fmt::Debug {
     fn take_error(&mut self) -> Option<String> {
         None
     }
+    /// Whether steps in which neither end of the connection spikes would
+    /// change no weight, nothing of the rule's own being still in flight
+    /// (spikes whose effect is due later), so that the rule can advance
+    /// over them in closed form ([`relax`](Self::relax)) when the network
+    /// does ([`Network::relax`](crate::Network::relax) with learning on).
+    /// `false` (the default) keeps a learning network stepping.
+    fn quiet(&self) -> bool {
+        false
+    }
+    /// Advances `steps` steps without spikes at either end in closed form
+    /// (traces decayed, clocks moved; no weight changes); called only when
+    /// [`quiet`](Self::quiet) said so. The rule traces the network keeps
+    /// for it ([`rule_traces`](Self::rule_traces)) are relaxed by the
+    /// network.
+    fn relax(&mut self, _steps: usize, _dt: f32) {}
 }
 
 /// What a [`ConnectionRule`] becomes on one process's part of its
@@ -254,6 +269,22 @@ impl super::engine::Learner for WholeLearner {
     }
     fn take_error(&mut self) -> Option<String> {
         self.error.take()
+    }
+    fn quiet(&self) -> bool {
+        self.error.is_none() && self.rule.quiet()
+    }
+    fn relax(&mut self, steps: usize, dt: f32, w: &mut [f32], mut tail: super::engine::Tail<'_>) {
+        relax_traces(&mut self.pre_tr, &self.traces.pre, &self.decay_pre, steps);
+        relax_traces(
+            &mut self.post_tr,
+            &self.traces.post,
+            &self.decay_post,
+            steps,
+        );
+        self.rule.relax(steps, dt);
+        // The tail every step would apply: a clamp (the weight decay is 1
+        // here, `Connection::learning_quiet`), the same once as m times.
+        tail.apply_all(w);
     }
     fn reset_state(&mut self) {
         self.pre_tr.fill(0.0);

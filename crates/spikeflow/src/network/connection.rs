@@ -280,6 +280,26 @@ impl Connection {
         }
     }
 
+    /// Whether learning steps without spikes at either end leave the
+    /// weights as they are, in a way the rule can take in closed form: no
+    /// weight decay, and no rule or a quiet one with nothing deferred.
+    pub fn learning_quiet(&self) -> bool {
+        self.weight_decay_factor == 1.0
+            && self
+                .learner
+                .as_ref()
+                .is_none_or(|l| l.quiet() && !l.pending())
+    }
+
+    /// Takes `steps` learning steps without spikes in closed form; only
+    /// after [`learning_quiet`](Self::learning_quiet).
+    pub fn relax_learning(&mut self, steps: usize, dt: f32) {
+        let (tail, topology, learner) = self.tail();
+        if let (Some(l), Some((_, w))) = (learner, topology.learn_view()) {
+            l.relax(steps, dt, w, tail);
+        }
+    }
+
     /// One learning step (rule, decay, clamp), given both ends; then, if
     /// a monitor reads the weights, every deferred change.
     pub fn learn(&mut self, pre: &dyn Population, post: &dyn Population, reward: &[f32], dt: f32) {

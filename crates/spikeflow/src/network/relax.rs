@@ -1,7 +1,7 @@
-//! Silent steps in closed form: a network with learning off, nothing in
-//! flight and no neuron able to spike only relaxes — each population's
-//! state decays, as its model can say in closed form — so many such steps
-//! can be taken at once.
+//! Silent steps in closed form: a network with nothing in flight and no
+//! neuron able to spike only relaxes — each population's state decays, and
+//! so do the learning rules' traces, as each can say in closed form — so
+//! many such steps can be taken at once.
 
 use super::Network;
 use crate::monitor::{Monitor, MonitorTarget};
@@ -11,10 +11,13 @@ impl Network {
     /// in them can spike, and returns `true`; returns `false`, changing
     /// nothing, where that cannot be shown:
     ///
-    /// * learning is on (rules and adaptive thresholds would move);
+    /// * learning is on and some connection's weights would move without
+    ///   spikes (weight decay) or its rule cannot take spike-free steps in
+    ///   closed form ([`ConnectionRule::quiet`](crate::learning::ConnectionRule::quiet);
+    ///   adaptive thresholds decay in closed form with the populations);
     /// * some population spiked at the last step (its spikes are still to
-    ///   be delivered), or could spike, or has no closed form
-    ///   ([`Population::quiet`](crate::nodes::Population::quiet));
+    ///   be delivered), or could spike in the `steps` steps, or has no
+    ///   closed form ([`Population::quiet`](crate::nodes::Population::quiet));
     /// * some connection holds input in flight (a delay ring), has a bias
     ///   or other state a step changes
     ///   ([`Topology::silent_skippable`](crate::topology::Topology::silent_skippable));
@@ -28,7 +31,8 @@ impl Network {
     /// conductances each model neglects (for [`ConductanceLifNodes`](crate::nodes::ConductanceLifNodes):
     /// below 10⁻⁶, moving `v` by ~10⁻⁶ mV), not bit for bit: use it where
     /// a protocol only waits for the state to settle (the paper model's
-    /// rest between images, [`DiehlCookPaper::closed_form_rest`](crate::models::diehl_cook_paper::DiehlCookPaper::closed_form_rest)).
+    /// rest between images, [`DiehlCookPaper::closed_form_rest`](crate::models::diehl_cook_paper::DiehlCookPaper::closed_form_rest)
+    /// and [`closed_form_training_rest`](crate::models::diehl_cook_paper::DiehlCookPaper::closed_form_training_rest)).
     ///
     /// ```
     /// use spikeflow::prelude::*;
@@ -42,19 +46,28 @@ impl Network {
     /// # Ok::<(), spikeflow::Error>(())
     /// ```
     pub fn relax(&mut self, steps: usize) -> bool {
-        let possible = !self.learning
-            && self.late.is_none()
+        let learning = self.learning;
+        let possible = self.late.is_none()
             && self.monitors.iter().all(|(_, m)| unchanged_by_silence(m))
-            && self.pops.iter().all(|p| p.core().silent() && p.quiet())
-            && self.conns.iter().all(|c| c.topology.silent_skippable());
+            && self
+                .pops
+                .iter()
+                .all(|p| p.core().silent() && p.quiet(steps, learning))
+            && self
+                .conns
+                .iter()
+                .all(|c| c.topology.silent_skippable() && (!learning || c.learning_quiet()));
         if !possible {
             return false;
         }
         for p in &mut self.pops {
-            p.relax(steps);
+            p.relax(steps, learning);
         }
         for c in &mut self.conns {
             c.topology.skip_silent(steps);
+            if learning {
+                c.relax_learning(steps, self.dt);
+            }
         }
         true
     }

@@ -504,20 +504,8 @@ impl Population for ConductancePopulation {
         let (in_e, in_i) = input.split_at(len);
         let learn_theta = self.adaptive && ctx.learning;
         if learn_theta {
+            self.rejoin_theta();
             let (low0, low1) = self.theta_low.split_at_mut(n);
-            if std::mem::take(&mut self.theta_set) {
-                // Set from outside: θ64 from its parts (θ alone written:
-                // low₀, low₁ are its old rest).
-                for (((t, t64), l0), l1) in self
-                    .theta
-                    .iter()
-                    .zip(&mut self.theta64)
-                    .zip(&*low0)
-                    .zip(&*low1)
-                {
-                    *t64 = join_theta(*t, *l0, *l1);
-                }
-            }
             for ((((t, t64), k), l0), l1) in self
                 .theta
                 .iter_mut()
@@ -600,23 +588,46 @@ impl Population for ConductancePopulation {
         self.core.spikes.mark_binary();
         self.core.finish_step(&input[..len]);
     }
-    fn quiet(&self) -> bool {
+    fn quiet(&self, steps: usize, learning: bool) -> bool {
         let n = self.core.n();
+        // While learning θ decays towards 0 (`θ·(1 − k_θ)^m` after m
+        // steps), and the threshold with it: check against its lowest.
+        let learn_theta = self.adaptive && learning;
+        let lowest_theta = |j: usize| {
+            let t = self.theta[j];
+            if learn_theta {
+                let end = (f64::from(t) * decay_pow(self.theta_k[j], steps)) as f32;
+                t.min(end)
+            } else {
+                t
+            }
+        };
         (0..self.v.len()).all(|k| {
             let j = k % n;
-            let threshold = self.v_thresh[j] + self.theta[j] - self.offset - QUIET_MARGIN_MV;
+            let threshold = self.v_thresh[j] + lowest_theta(j) - self.offset - QUIET_MARGIN_MV;
             self.since_spike[k] > self.refrac_steps[j]
                 && self.ge[k].abs() <= QUIET_G
                 && self.gi[k].abs() <= QUIET_G
                 && self.v[k].max(self.v_rest[j]) < threshold
         })
     }
-    fn relax(&mut self, steps: usize) {
+    fn relax(&mut self, steps: usize, learning: bool) {
         // Without conductances the Euler step is v ← v + k_m·(v_rest − v):
         // after m steps v_rest + (v − v_rest)·(1 − k_m)^m.
         let m = steps as f64;
-        let pow = |k: f32| (1.0 - f64::from(k)).powf(m);
+        let pow = |k: f32| decay_pow(k, steps);
         let n = self.core.n();
+        if self.adaptive && learning {
+            // θ ← θ·(1 − k_θ) per step, in f64 as the step does.
+            self.rejoin_theta();
+            for j in 0..n {
+                self.theta64[j] *= pow(self.theta_k[j]);
+                let (t, l0, l1) = split_theta(self.theta64[j]);
+                self.theta[j] = t;
+                self.theta_low[j] = l0;
+                self.theta_low[n + j] = l1;
+            }
+        }
         for k in 0..self.v.len() {
             let j = k % n;
             let rest = f64::from(self.v_rest[j]);
@@ -637,6 +648,27 @@ impl Population for ConductancePopulation {
         self.ge.fill(0.0);
         self.gi.fill(0.0);
         self.since_spike.fill(LONG_AGO);
+    }
+}
+
+/// `(1 − k)^m`: what `m` steps of `x ← x − x·k` (or `x·(1 − k)`) multiply
+/// `x` by, in f64.
+fn decay_pow(k: f32, m: usize) -> f64 {
+    (1.0 - f64::from(k)).powf(m as f64)
+}
+
+impl ConductancePopulation {
+    /// Joins `theta64` from `theta` and `theta_low` again if either was
+    /// set from outside (θ alone written: low₀, low₁ are its old rest).
+    fn rejoin_theta(&mut self) {
+        if std::mem::take(&mut self.theta_set) {
+            let n = self.core.n();
+            let (low0, low1) = self.theta_low.split_at(n);
+            for (((t, t64), l0), l1) in self.theta.iter().zip(&mut self.theta64).zip(low0).zip(low1)
+            {
+                *t64 = join_theta(*t, *l0, *l1);
+            }
+        }
     }
 }
 

@@ -50,10 +50,10 @@ impl Population for InputPopulation {
     fn reset_state(&mut self) {
         self.core.reset();
     }
-    fn quiet(&self) -> bool {
+    fn quiet(&self, _steps: usize, _learning: bool) -> bool {
         true // its spikes are its input
     }
-    fn relax(&mut self, steps: usize) {
+    fn relax(&mut self, steps: usize, _learning: bool) {
         self.core.relax_trace(steps);
     }
 }

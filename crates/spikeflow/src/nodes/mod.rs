@@ -288,19 +288,21 @@ pub trait Population: Send + Sync + std::fmt::Debug {
     fn input_channels(&self) -> usize {
         1
     }
-    /// Whether no neuron can spike in any number of steps without input,
-    /// with learning off, and the model can advance that far in closed
-    /// form ([`relax`](Self::relax)). `false` (the default) keeps the
-    /// population, and the network around it, stepping
+    /// Whether no neuron can spike in the next `steps` steps without
+    /// input, with learning on or off as `learning` says (an adaptive
+    /// threshold decays while learning), and the model can advance that
+    /// far in closed form ([`relax`](Self::relax)). `false` (the default)
+    /// keeps the population, and the network around it, stepping
     /// ([`Network::relax`](crate::Network::relax)).
-    fn quiet(&self) -> bool {
+    fn quiet(&self, _steps: usize, _learning: bool) -> bool {
         false
     }
-    /// Advances `steps` steps without input and with learning off in
-    /// closed form; called only when [`quiet`](Self::quiet) said so. The
-    /// result is the stepped one up to rounding (and to what the model's
-    /// `quiet` neglects), not bit for bit.
-    fn relax(&mut self, _steps: usize) {}
+    /// Advances `steps` steps without input in closed form, learning on or
+    /// off as `learning` says; called only when [`quiet`](Self::quiet)
+    /// said so for the same arguments. The result is the stepped one up to
+    /// rounding (and to what the model's `quiet` neglects), not bit for
+    /// bit.
+    fn relax(&mut self, _steps: usize, _learning: bool) {}
 }
 
 /// `buffer ← 0 + external`, then zeros for any further input channels:

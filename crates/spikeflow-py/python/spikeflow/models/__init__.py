@@ -286,7 +286,8 @@ class DiehlCookPaper:
     exposure_ms=350.0, rest_ms=150.0, intensity=2.0, min_spikes=5.0,
     max_intensity=64.0, norm=78.0, nu=(1e-4, 1e-2), wmax=1.0,
     init_scale=0.3, input_delay_ms=(0.0, 10.0), exc_to_inh=10.4,
-    inh_to_exc=17.0, arrival_time_stdp=True, closed_form_rest=False)``.
+    inh_to_exc=17.0, arrival_time_stdp=True, closed_form_rest=False,
+    closed_form_training_rest=False)``.
 
     Conductance-based excitatory (``Ae``) and inhibitory (``Ai``) layers,
     delayed input ``X → Ae`` learned by the paper's STDP, ``Ae → Ai``
@@ -298,6 +299,9 @@ class DiehlCookPaper:
     Nothing is reset between images. ``closed_form_rest=True``: with
     learning off, the rest ends in closed form once nothing can spike any
     more (the same state up to rounding, not bit for bit; faster testing).
+    ``closed_form_training_rest=True``: the same after training images, θ
+    and the rule's traces decayed with the rest of the state (faster
+    training; changes what is learned by rounding).
 
     >>> import numpy as np
     >>> from spikeflow.models import DiehlCookPaper
@@ -311,7 +315,7 @@ class DiehlCookPaper:
                  rest_ms=150.0, intensity=2.0, min_spikes=5.0, max_intensity=64.0, norm=78.0,
                  nu=(1e-4, 1e-2), wmax=1.0, init_scale=0.3, input_delay_ms=(0.0, 10.0),
                  exc_to_inh=10.4, inh_to_exc=17.0, arrival_time_stdp=True,
-                 closed_form_rest=False):
+                 closed_form_rest=False, closed_form_training_rest=False):
         self.n_neurons, self.n_inputs, self.seed = int(n_neurons), int(n_inputs), int(seed)
         self._native = _native.PaperModel(dict(
             n_neurons=self.n_neurons, n_inputs=self.n_inputs, seed=self.seed, dt=dt,
@@ -320,7 +324,8 @@ class DiehlCookPaper:
             wmax=wmax, init_scale=init_scale, input_delay_ms=[float(v) for v in input_delay_ms],
             exc_to_inh=exc_to_inh, inh_to_exc=inh_to_exc,
             arrival_time_stdp=bool(arrival_time_stdp),
-            closed_form_rest=bool(closed_form_rest)))
+            closed_form_rest=bool(closed_form_rest),
+            closed_form_training_rest=bool(closed_form_training_rest)))
 
     def present(self, image, learning=True):
         """Shows one image (``n_inputs`` pixel values in [0, 1], any shape;

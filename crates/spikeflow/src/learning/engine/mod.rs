@@ -36,7 +36,7 @@ pub use changes::WeightChanges;
 use deferred::PostLog;
 use in_place::PostCols;
 pub use terms::{TermShape, Terms};
-pub(crate) use traces::{decay_traces, increment_traces};
+pub(crate) use traces::{decay_traces, increment_traces, relax_traces};
 
 /// What a learner needs for one update.
 pub(crate) struct LearnContext<'a> {
@@ -162,6 +162,16 @@ pub(crate) trait Learner: Send + Sync + std::fmt::Debug {
     fn set_rule_param(&mut self, name: &str, _value: f32) -> Result<(), String> {
         Err(format!("the rule has no run-time parameter {name:?}"))
     }
+    /// Whether steps without spikes at either end change no weight and can
+    /// be taken in closed form ([`relax`](Learner::relax)); `false` by
+    /// default.
+    fn quiet(&self) -> bool {
+        false
+    }
+    /// Advances `steps` spike-free steps in closed form, the tail (a clamp)
+    /// applied as a step would; called only when [`quiet`](Learner::quiet)
+    /// said so.
+    fn relax(&mut self, _steps: usize, _dt: f32, _w: &mut [f32], _tail: Tail<'_>) {}
 }
 
 /// Runs a [`SynapseRule`] through the generic loop.

@@ -27,6 +27,25 @@ pub(crate) fn decay_traces(tr: &mut [f32], specs: &[TraceSpec], decays: &[f32]) 
     }
 }
 
+/// [`decay_traces`] `steps` times in closed form: `r ← r·decay^steps` (in
+/// f64, rounded once; not the stepped rounding, bit for bit), flushed to 0
+/// below the smallest normal f32 as a step flushes.
+pub(crate) fn relax_traces(tr: &mut [f32], specs: &[TraceSpec], decays: &[f32], steps: usize) {
+    if decays.is_empty() {
+        return;
+    }
+    let factors: Vec<f64> = decays
+        .iter()
+        .map(|&d| f64::from(d).powf(steps as f64))
+        .collect();
+    for chunk in tr.chunks_exact_mut(specs.len()) {
+        for (x, &f) in chunk.iter_mut().zip(&factors) {
+            let v = (f64::from(*x) * f) as f32;
+            *x = if v.abs() < f32::MIN_POSITIVE { 0.0 } else { v };
+        }
+    }
+}
+
 /// One step's decay of one rule trace, as [`decay_traces`] applies it (the
 /// deferred log recomputes silent sources' traces with it, bit for bit).
 #[inline]

@@ -133,6 +133,11 @@ impl PaperStdpDelayed {
         self.d_max + 1
     }
 
+    /// The slot of step `t` in `pending` and `post1_hist`.
+    fn slot_of(&self, t: i64) -> usize {
+        t.rem_euclid(self.slots() as i64) as usize
+    }
+
     fn allocate(&mut self, n_pre: usize, n_post: usize) {
         self.pre_hist = vec![[NEVER; HISTORY]; n_pre];
         self.post1 = vec![0.0; n_post];
@@ -345,6 +350,49 @@ impl ConnectionRule for PaperStdpDelayed {
         self.live.clear();
         self.in_live.fill(false);
         self.last_nonzero.fill(NEVER);
+    }
+    /// Quiet when no input spike awaits its depression: the slots of the
+    /// last `d_max` steps are empty (the slot the next step overwrites
+    /// holds spikes already applied).
+    fn quiet(&self) -> bool {
+        let next = self.slot_of(self.t);
+        self.pending
+            .iter()
+            .enumerate()
+            .all(|(k, v)| k == next || v.is_empty())
+    }
+    /// `post1`, `post2` decayed `steps` times in closed form (flushed
+    /// below 10⁻³⁰ as a step flushes), their history filled as the steps
+    /// would have, the pending spikes (all applied) dropped. Spike times
+    /// are absolute: the presynaptic trace needs nothing.
+    fn relax(&mut self, steps: usize, dt: f32) {
+        let flush = |y: f64| if y < 1e-30 { 0.0 } else { y as f32 };
+        let (d1, d2) = (
+            f64::from((-dt / self.rule.tau_post1).exp()),
+            f64::from((-dt / self.rule.tau_post2).exp()),
+        );
+        let n_post = self.post1.len();
+        // The step at t + m − 1 − k wrote post1 after m − k decays.
+        for k in 0..steps.min(self.slots()) {
+            let s = self.slot_of(self.t + (steps - 1 - k) as i64);
+            let f = d1.powf((steps - k) as f64);
+            for (h, &x) in self.post1_hist[s * n_post..(s + 1) * n_post]
+                .iter_mut()
+                .zip(&self.post1)
+            {
+                *h = flush(f64::from(x) * f);
+            }
+        }
+        let (f1, f2) = (d1.powf(steps as f64), d2.powf(steps as f64));
+        self.post1
+            .iter_mut()
+            .for_each(|x| *x = flush(f64::from(*x) * f1));
+        self.post2
+            .iter_mut()
+            .for_each(|x| *x = flush(f64::from(*x) * f2));
+        self.pending.iter_mut().for_each(Vec::clear);
+        self.t += steps as i64;
+        self.rebuild_live();
     }
     fn update(&mut self, c: WholeConnection<'_>) {
         let (n_pre, n_post) = (c.map.n_pre(), c.map.n_post());

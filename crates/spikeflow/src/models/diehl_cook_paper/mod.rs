@@ -69,8 +69,12 @@
 //! 10⁻⁶ it neglects, so spikes may differ later on; on a validation split,
 //! over three seeds, accuracy did not move beyond the spread between
 //! spike-train draws (`docs/performance.md`, "The rest in closed form").
-//! Training steps the whole rest either way (rules and θ would have to
-//! follow), so a training run is unchanged bit for bit.
+//! [`closed_form_training_rest`](DiehlCookPaper::closed_form_training_rest)
+//! does the same after training images, θ and the rule's traces decayed in
+//! closed form with the rest of the state (no weight can change while
+//! nothing spikes); it is a separate switch because it changes what
+//! training learns by rounding (`docs/performance.md`, "The training rest
+//! in closed form"). Without it a training run is unchanged bit for bit.
 //!
 //! ```
 //! use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
@@ -178,6 +182,13 @@ pub struct DiehlCookPaper {
     /// the rest as before. One network only ([`PaperParts`] refuses it).
     /// Default false.
     pub closed_form_rest: bool,
+    /// The same while learning: the rest after a training image ends in
+    /// closed form once no spike can occur, θ and the rule's traces
+    /// decayed with the rest of the state ([`PaperStdpDelayed`] only; with
+    /// `arrival_time_stdp: false` the rest is stepped). Changes training
+    /// by rounding, so its results are not the stepped run's bit for bit.
+    /// One network only ([`PaperParts`] refuses it). Default false.
+    pub closed_form_training_rest: bool,
 }
 
 impl Default for DiehlCookPaper {
@@ -205,6 +216,7 @@ impl Default for DiehlCookPaper {
             stdp: PaperStdp::default(),
             arrival_time_stdp: true,
             closed_form_rest: false,
+            closed_form_training_rest: false,
         }
     }
 }

@@ -189,17 +189,24 @@ impl PaperParts {
     /// # Errors
     /// As [`DiehlCookPaper::build`](super::DiehlCookPaper::build); no
     /// parts, fewer neurons than parts, or
-    /// [`closed_form_rest`](super::DiehlCookPaper::closed_form_rest).
+    /// [`closed_form_rest`](super::DiehlCookPaper::closed_form_rest) or
+    /// [`closed_form_training_rest`](super::DiehlCookPaper::closed_form_training_rest).
     pub fn new(cfg: &DiehlCookPaper, parts: usize) -> Result<Self> {
         if parts == 0 {
             return Err(Error::param("DiehlCookPaper", "at least one part"));
         }
+        // Each part would have to know that every other part is quiet
+        // before any of them took the rest in closed form.
         if cfg.closed_form_rest {
-            // Each part would have to know that every other part is quiet
-            // before any of them took the rest in closed form.
             return Err(Error::param(
                 "DiehlCookPaper",
                 "closed_form_rest runs on one network (build(), or learning-off images in blocks), not in parts",
+            ));
+        }
+        if cfg.closed_form_training_rest {
+            return Err(Error::param(
+                "DiehlCookPaper",
+                "closed_form_training_rest runs on one network (build()), not in parts",
             ));
         }
         Protocol::new(cfg)?;

@@ -87,6 +87,7 @@ pub(super) struct Protocol {
     exposure_steps: usize,
     rest_steps: usize,
     closed_form_rest: bool,
+    closed_form_training_rest: bool,
     intensity: f32,
     min_spikes: f32,
     max_intensity: f32,
@@ -156,6 +157,7 @@ impl Protocol {
             exposure_steps: steps("exposure_ms", cfg.exposure_ms, cfg.dt, false)?,
             rest_steps: steps("rest_ms", cfg.rest_ms, cfg.dt, true)?,
             closed_form_rest: cfg.closed_form_rest,
+            closed_form_training_rest: cfg.closed_form_training_rest,
             rng: Rng::seed_from_u64(cfg.seed ^ 0xE1C0_DE5E_ED00_2015),
             n_inputs: cfg.n_inputs,
             intensity: cfg.intensity,
@@ -204,11 +206,18 @@ impl Protocol {
     }
 
     /// The rest after a presentation: stepped, or, with
-    /// [`DiehlCookPaper::closed_form_rest`] and learning off, stepped until
-    /// nothing can spike any more and the remainder taken in closed form.
+    /// [`DiehlCookPaper::closed_form_rest`] (learning off) or
+    /// [`DiehlCookPaper::closed_form_training_rest`] (learning on),
+    /// stepped until nothing can spike any more and the remainder taken in
+    /// closed form.
     fn rest(&self, stage: &mut impl Stage, learning: bool) -> Result<()> {
         let mut left = self.rest_steps;
-        if !self.closed_form_rest || learning {
+        let closed_form = if learning {
+            self.closed_form_training_rest
+        } else {
+            self.closed_form_rest
+        };
+        if !closed_form {
             return stage.run(None, left);
         }
         while left > 0 {
