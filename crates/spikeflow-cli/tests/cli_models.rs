@@ -243,7 +243,8 @@ fn paper_model_closed_form_rest_from_the_cli() {
 
 /// `--closed-form-training-rest`: kept with the run (a resumed run goes on
 /// with it and ends where the uninterrupted one does), changes the
-/// training, and is refused where it cannot apply.
+/// training, trains in parts as one network, and is refused where it
+/// cannot apply.
 #[test]
 fn paper_model_closed_form_training_rest_from_the_cli() {
     let d = scratch("paper-closed-form-training-rest");
@@ -284,14 +285,22 @@ fn paper_model_closed_form_training_rest_from_the_cli() {
         model(&quick) == model(&resumed),
         "resumed without the closed-form rest"
     );
-    // Refused: another model, parts, and resuming a stepped run with it.
+    // In 2 parts: the same model as one network.
+    let parts = run(
+        "parts",
+        &[
+            "--epochs",
+            "2",
+            "--closed-form-training-rest",
+            "--parts",
+            "2",
+        ],
+    );
+    assert!(model(&quick) == model(&parts), "2 parts relaxed otherwise");
+    // Refused: another model, and resuming a stepped run with it.
     let stepped_ck = stepped.join("checkpoints/ckpt-000000004");
     for (args, says) in [
         (&["--model", "diehl-cook-2015"][..], "only the paper model"),
-        (
-            &["--model", "diehl-cook-2015-paper", "--parts", "2"][..],
-            "one network",
-        ),
         (
             &["--resume", stepped_ck.to_str().unwrap()][..],
             "the run steps its training rest",

@@ -191,8 +191,6 @@ fn closed_form_rest_leaves_training_alone_and_tests_alike() {
         assert!((x - y).abs() < 1e-3, "v: {x} against {y}");
     }
     assert_eq!(bits(&a, "Ae", "theta"), bits(&b, "Ae", "theta"));
-    let err = quick.build_parts(2).unwrap_err().to_string();
-    assert!(err.contains("closed_form_rest"), "{err}");
 }
 
 /// `network()` with `connect` for its connection, learning on, driven and
@@ -387,6 +385,35 @@ fn closed_form_training_rest_agrees_with_stepping_up_to_rounding() {
     for (x, y) in wa.iter().zip(wb) {
         assert!((x - y).abs() < 1e-5, "w: {x} against {y}");
     }
-    let err = quick.build_parts(2).unwrap_err().to_string();
-    assert!(err.contains("closed_form_training_rest"), "{err}");
+}
+
+#[test]
+fn parts_relax_together_as_one_network() {
+    let stepped = DiehlCookPaper {
+        n_neurons: 30,
+        seed: 5,
+        ..Default::default()
+    };
+    let quick = DiehlCookPaper {
+        closed_form_rest: true,
+        closed_form_training_rest: true,
+        ..stepped.clone()
+    };
+    let imgs = images(5);
+    let mut one = quick.build().unwrap();
+    let mut slow = stepped.build().unwrap();
+    let mut parts = quick.build_parts(3).unwrap();
+    for (k, img) in imgs.iter().enumerate() {
+        let learning = k < 3;
+        let counts = one.present(img, learning).unwrap();
+        assert_eq!(parts.present(img, learning).unwrap(), counts, "image {k}");
+        slow.present(img, learning).unwrap();
+    }
+    let whole = parts.snapshot().unwrap();
+    // (`assert!`: a failure would print every weight.)
+    assert!(whole == one.network().snapshot(), "parts relaxed otherwise");
+    assert!(
+        whole != slow.network().snapshot(),
+        "the parts stepped their rests"
+    );
 }

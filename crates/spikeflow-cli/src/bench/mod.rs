@@ -123,13 +123,13 @@ pub struct Args {
     /// whose steps use the pool's threads where a phase is large enough).
     #[arg(long, default_value_t = 1)]
     parts: usize,
-    /// Paper model, one network: learning-off images end their rest in
-    /// closed form once nothing can spike any more (training steps it all).
+    /// Paper model: learning-off images end their rest in closed form once
+    /// nothing can spike any more (training steps it all).
     #[arg(long)]
     closed_form_rest: bool,
-    /// Paper model, one network: training images end their rest in closed
-    /// form too, once nothing can spike any more (θ and the rule's traces
-    /// decayed with the rest; not the stepped training bit for bit).
+    /// Paper model: training images end their rest in closed form too, once
+    /// nothing can spike any more (θ and the rule's traces decayed with the
+    /// rest; not the stepped training bit for bit).
     #[arg(long)]
     closed_form_training_rest: bool,
     /// Scale of the work thresholds above which a step's regions run in

@@ -14,7 +14,7 @@ use super::diehl_cook::{default_mnist, plan, read_mnist_images};
 use super::report::{emit, median};
 use super::system::loadavg;
 use super::Args;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use rayon::prelude::*;
 use serde_json::{json, Map};
 use spikeflow::models::diehl_cook_paper::{DiehlCookPaper, PaperParts, PaperPresenter};
@@ -45,12 +45,6 @@ pub(super) fn run(a: &Args) -> Result<()> {
             .map(|&x| f32::from(x) / 255.0)
             .collect()
     };
-    if a.closed_form_rest && a.parts > 1 {
-        bail!("--closed-form-rest runs on one network: use --parts 1");
-    }
-    if a.closed_form_training_rest && a.parts > 1 {
-        bail!("--closed-form-training-rest runs on one network: use --parts 1");
-    }
     let cfg_of = |n: usize| DiehlCookPaper {
         n_neurons: n,
         seed: a.seed,

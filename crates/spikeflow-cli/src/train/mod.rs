@@ -166,11 +166,12 @@ pub struct Args {
     /// also when the resumed run used it].
     #[arg(long)]
     closed_form_rest: bool,
-    /// Paper model, one network (--parts 1): training images end their
-    /// rest in closed form too, once nothing can spike any more, θ and the
-    /// learning rule's traces decayed with the rest of the state. Changes
-    /// the training by rounding (not the stepped run bit for bit), so it is
-    /// kept with the run [with --resume: the resumed run's].
+    /// Paper model: training images end their rest in closed form too, once
+    /// nothing can spike any more, θ and the learning rule's traces decayed
+    /// with the rest of the state (in --parts K, all parts together, as one
+    /// network). Changes the training by rounding (not the stepped run bit
+    /// for bit), so it is kept with the run [with --resume: the resumed
+    /// run's].
     #[arg(long)]
     closed_form_training_rest: bool,
     /// Order of the training images in each epoch: `shuffled` (a seeded

@@ -27,9 +27,6 @@ pub(super) fn check(spec: &ModelSpec, parts: usize) -> Result<()> {
             "--parts {parts}: only the paper model (--model diehl-cook-2015-paper) is cut into parts"
         );
     }
-    if parts > 1 && spec.closed_form_training_rest {
-        bail!("--parts {parts}: the training rest in closed form runs on one network (--parts 1)");
-    }
     Ok(())
 }
 

@@ -383,6 +383,14 @@ impl Population for Published {
         self.inner.step_external_spikes(spikes, buffer, ctx);
         self.publish();
     }
+    /// Silent steps publish nothing: the parts relax together
+    /// (`DistributedNetwork::relax`), and the next step publishes again.
+    fn quiet(&self, steps: usize, learning: bool) -> bool {
+        self.inner.quiet(steps, learning)
+    }
+    fn relax(&mut self, steps: usize, learning: bool) {
+        self.inner.relax(steps, learning);
+    }
 }
 
 /// The mirror of a whole population (see the module docs); `leader` runs
@@ -464,5 +472,10 @@ impl Population for Mirror {
             step.write_dense(input, pop.n);
         }
         self.inner.step(input, ctx);
+    }
+    // Not `quiet` on its own: the other parts' neurons are silent only if
+    // all parts agree (`DistributedNetwork::relax`), which then relaxes it.
+    fn relax(&mut self, steps: usize, learning: bool) {
+        self.inner.relax(steps, learning);
     }
 }

@@ -40,6 +40,8 @@ pub struct DistributedNetwork {
     parts: Vec<Part>,
     /// Whole connection name → this process's connection name.
     conns: Vec<(String, String)>,
+    /// The populations of `net` that mirror other parts.
+    mirrors: Vec<usize>,
 }
 
 /// A population of the whole network, and this process's neurons of it.
@@ -228,11 +230,11 @@ impl DistributedNetwork {
             });
         }
         let mut net = local.build().map_err(whole_names)?;
-        let mirror_pops = (net.population_names().iter().enumerate())
+        let mirrors: Vec<usize> = (net.population_names().iter().enumerate())
             .filter(|(_, name)| name.ends_with(MIRROR))
             .map(|(p, _)| p)
             .collect();
-        net.enable_late(Arc::clone(&hub), mirror_pops);
+        net.enable_late(Arc::clone(&hub), mirrors.clone());
         let net = DistributedNetwork {
             net,
             hub,
@@ -240,6 +242,7 @@ impl DistributedNetwork {
             ranks,
             parts,
             conns: names,
+            mirrors,
         };
         net.check_same_network()?;
         Ok(net)
@@ -353,6 +356,23 @@ impl DistributedNetwork {
     /// As [`run_inputs`](Self::run_inputs).
     pub fn run(&mut self, steps: usize, options: &RunOptions) -> Result<()> {
         self.run_inputs(&[], steps, options)
+    }
+
+    /// [`Network::relax`] for the whole distributed network: every process
+    /// checks its part (its mirrors of the others only for being silent),
+    /// the answers are gathered (one collective, in every process alike),
+    /// and only if every part can relax do all of them take the `steps`
+    /// steps in closed form; `true` then. The same state, bit for bit, as
+    /// one network relaxing (each neuron's closed form is its own).
+    /// Collective: call it in every process at the same point.
+    pub fn relax(&mut self, steps: usize) -> bool {
+        let mine = self.net.relax_possible(steps, &self.mirrors);
+        if self.gather_count(u64::from(mine)).iter().all(|&x| x == 1) {
+            self.net.relax_now(steps);
+            true
+        } else {
+            false
+        }
     }
 
     /// Steps per exchange of spikes: the smallest number of steps in which a

@@ -24,8 +24,9 @@ impl Network {
     /// * a monitor records per step (only spike counts summed over time,
     ///   which silent steps leave as they are, are allowed);
     /// * the network is a part of a distributed one (its populations
-    ///   exchange spikes with the other parts through wrappers that have no
-    ///   closed form: the parts must keep in step).
+    ///   exchange spikes with the other parts, which must keep in step:
+    ///   [`DistributedNetwork::relax`](crate::distributed::DistributedNetwork::relax)
+    ///   relaxes all parts together).
     ///
     /// The state afterwards is the stepped one up to rounding and to the
     /// conductances each model neglects (for [`ConductanceLifNodes`](crate::nodes::ConductanceLifNodes):
@@ -46,20 +47,34 @@ impl Network {
     /// # Ok::<(), spikeflow::Error>(())
     /// ```
     pub fn relax(&mut self, steps: usize) -> bool {
+        if !self.relax_possible(steps, &[]) {
+            return false;
+        }
+        self.relax_now(steps);
+        true
+    }
+
+    /// Whether [`relax`](Self::relax) may go ahead, the populations
+    /// `mirrored` (a distributed part's mirrors of other parts, whose
+    /// silence the parts establish together) excused from being
+    /// [`quiet`](crate::nodes::Population::quiet) but not from being silent.
+    pub(crate) fn relax_possible(&self, steps: usize, mirrored: &[usize]) -> bool {
         let learning = self.learning;
-        let possible = self.late.is_none()
+        self.late.is_none()
             && self.monitors.iter().all(|(_, m)| unchanged_by_silence(m))
-            && self
-                .pops
-                .iter()
-                .all(|p| p.core().silent() && p.quiet(steps, learning))
+            && self.pops.iter().enumerate().all(|(k, p)| {
+                p.core().silent() && (mirrored.contains(&k) || p.quiet(steps, learning))
+            })
             && self
                 .conns
                 .iter()
-                .all(|c| c.topology.silent_skippable() && (!learning || c.learning_quiet()));
-        if !possible {
-            return false;
-        }
+                .all(|c| c.topology.silent_skippable() && (!learning || c.learning_quiet()))
+    }
+
+    /// Takes `steps` silent steps in closed form, once
+    /// [`relax_possible`](Self::relax_possible) said so.
+    pub(crate) fn relax_now(&mut self, steps: usize) {
+        let learning = self.learning;
         for p in &mut self.pops {
             p.relax(steps, learning);
         }
@@ -69,7 +84,6 @@ impl Network {
                 c.relax_learning(steps, self.dt);
             }
         }
-        true
     }
 }
 

@@ -179,15 +179,16 @@ pub struct DiehlCookPaper {
     /// ([`Network::relax`]: delayed input delivered, conductances below
     /// 10⁻⁶, every voltage below its threshold), instead of stepping all of
     /// it: the same state up to rounding, not bit for bit. Training steps
-    /// the rest as before. One network only ([`PaperParts`] refuses it).
-    /// Default false.
+    /// the rest as before. In [`PaperParts`] the parts relax together,
+    /// with one network's results. Default false.
     pub closed_form_rest: bool,
     /// The same while learning: the rest after a training image ends in
     /// closed form once no spike can occur, θ and the rule's traces
     /// decayed with the rest of the state ([`PaperStdpDelayed`] only; with
     /// `arrival_time_stdp: false` the rest is stepped). Changes training
-    /// by rounding, so its results are not the stepped run's bit for bit.
-    /// One network only ([`PaperParts`] refuses it). Default false.
+    /// by rounding, so its results are not the stepped run's bit for bit
+    /// (in [`PaperParts`], one network's with the same setting). Default
+    /// false.
     pub closed_form_training_rest: bool,
 }
 

@@ -120,6 +120,11 @@ impl Stage for PartStage {
     fn counts(&mut self) -> Result<Vec<f32>> {
         Ok(self.net.gather_recording(COUNTS, "s")?.into_data())
     }
+    /// All parts together: each runs the same protocol, so each asks at
+    /// the same step.
+    fn relax(&mut self, steps: usize) -> bool {
+        self.net.relax(steps)
+    }
 }
 
 /// Builds part `exchange.rank()` and serves its commands until the
@@ -188,26 +193,10 @@ impl PaperParts {
     ///
     /// # Errors
     /// As [`DiehlCookPaper::build`](super::DiehlCookPaper::build); no
-    /// parts, fewer neurons than parts, or
-    /// [`closed_form_rest`](super::DiehlCookPaper::closed_form_rest) or
-    /// [`closed_form_training_rest`](super::DiehlCookPaper::closed_form_training_rest).
+    /// parts, or fewer neurons than parts.
     pub fn new(cfg: &DiehlCookPaper, parts: usize) -> Result<Self> {
         if parts == 0 {
             return Err(Error::param("DiehlCookPaper", "at least one part"));
-        }
-        // Each part would have to know that every other part is quiet
-        // before any of them took the rest in closed form.
-        if cfg.closed_form_rest {
-            return Err(Error::param(
-                "DiehlCookPaper",
-                "closed_form_rest runs on one network (build(), or learning-off images in blocks), not in parts",
-            ));
-        }
-        if cfg.closed_form_training_rest {
-            return Err(Error::param(
-                "DiehlCookPaper",
-                "closed_form_training_rest runs on one network (build()), not in parts",
-            ));
         }
         Protocol::new(cfg)?;
         // A thread inherits its creator's cores: from a thread pinned to one
