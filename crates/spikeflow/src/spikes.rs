@@ -46,15 +46,12 @@ impl SpikeValue for bool {
     fn raw(self) -> f32 {
         f32::from(u8::from(self))
     }
-    /// The copy, then the spikes found a block of 64 at a time: a block
-    /// without a spike costs one vector test (the paper's inputs: ~3
-    /// spikes among 784 per step), and in the others eight `bool`s are one
-    /// 64-bit word whose set bits (one per spiking byte) are walked, so the
-    /// cost follows the spikes rather than the neurons.
+    /// One pass, a block of 64 at a time: the block is copied, then a
+    /// block without a spike costs one vector test (the paper's inputs:
+    /// ~3 spikes among 784 per step), and in the others eight `bool`s are
+    /// one 64-bit word whose set bits (one per spiking byte) are walked, so
+    /// the cost follows the spikes rather than the neurons.
     fn copy_collect(src: &[bool], dst: &mut [f32], list: &mut Vec<u32>) {
-        for (d, &x) in dst.iter_mut().zip(src) {
-            *d = x.raw();
-        }
         let push_words = |block: &[bool], base: usize, list: &mut Vec<u32>| {
             for (c, word) in block.chunks_exact(8).enumerate() {
                 let bytes: [bool; 8] = std::array::from_fn(|k| word[k]);
@@ -67,12 +64,18 @@ impl SpikeValue for bool {
         };
         let blocks = src.chunks_exact(64);
         let rest = blocks.remainder();
-        for (c, block) in blocks.enumerate() {
+        for (c, (block, d)) in blocks.zip(dst.chunks_exact_mut(64)).enumerate() {
+            for (d, &x) in d.iter_mut().zip(block) {
+                *d = x.raw();
+            }
             if block.iter().fold(false, |a, &x| a | x) {
                 push_words(block, c * 64, list);
             }
         }
         let base = src.len() - rest.len();
+        for (d, &x) in dst[base..].iter_mut().zip(rest) {
+            *d = x.raw();
+        }
         push_words(rest, base, list);
         let tail = base + rest.len() / 8 * 8;
         list.extend((tail..src.len()).filter(|&k| src[k]).map(|k| k as u32));
