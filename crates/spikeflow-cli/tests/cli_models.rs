@@ -4,7 +4,7 @@
 //! it. The shown data folder is a normalised path.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod support;
@@ -241,6 +241,25 @@ fn paper_model_closed_form_rest_from_the_cli() {
     }
 }
 
+/// Trains a 6-neuron paper model on 6 images (checkpoints every 4) into
+/// `d/name`, with `extra` flags; the run's folder.
+fn small_paper_run(d: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    #[rustfmt::skip]
+    let common = [
+        "train", "--model", "diehl-cook-2015-paper", "--neurons", "6", "--time", "20",
+        "--intensity", "40", "--n-train", "6", "--n-test", "5", "--assign-window", "4",
+        "--eval-block", "3", "--checkpoint-every", "4", "--quiet",
+    ];
+    let out = d.join(name);
+    ok(&[&common[..], extra, &["--out", out.to_str().unwrap()]].concat());
+    out
+}
+
+/// The trained model's state file of a run folder.
+fn model(out: &Path) -> Vec<u8> {
+    fs::read(out.join("model/state.safetensors")).unwrap()
+}
+
 /// `--closed-form-training-rest`: kept with the run (a resumed run goes on
 /// with it and ends where the uninterrupted one does), changes the
 /// training, trains in parts as one network, and is refused where it
@@ -248,18 +267,7 @@ fn paper_model_closed_form_rest_from_the_cli() {
 #[test]
 fn paper_model_closed_form_training_rest_from_the_cli() {
     let d = scratch("paper-closed-form-training-rest");
-    #[rustfmt::skip]
-    let common = [
-        "train", "--model", "diehl-cook-2015-paper", "--neurons", "6", "--time", "20",
-        "--intensity", "40", "--n-train", "6", "--n-test", "5", "--assign-window", "4",
-        "--eval-block", "3", "--checkpoint-every", "4", "--quiet",
-    ];
-    let run = |name: &str, extra: &[&str]| {
-        let out = d.join(name);
-        ok(&[&common[..], extra, &["--out", out.to_str().unwrap()]].concat());
-        out
-    };
-    let model = |out: &Path| fs::read(out.join("model/state.safetensors")).unwrap();
+    let run = |name: &str, extra: &[&str]| small_paper_run(&d, name, extra);
     let quick = run("quick", &["--epochs", "2", "--closed-form-training-rest"]);
     let s: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(quick.join("summary.json")).unwrap()).unwrap();
@@ -329,18 +337,7 @@ fn paper_model_closed_form_training_rest_from_the_cli() {
 #[test]
 fn paper_model_trains_in_parts_as_one_network() {
     let d = scratch("paper-parts");
-    #[rustfmt::skip]
-    let common = [
-        "train", "--model", "diehl-cook-2015-paper", "--neurons", "6", "--time", "20",
-        "--intensity", "40", "--n-train", "6", "--n-test", "5", "--assign-window", "4",
-        "--eval-block", "3", "--checkpoint-every", "4", "--quiet",
-    ];
-    let run = |name: &str, extra: &[&str]| {
-        let out = d.join(name);
-        ok(&[&common[..], extra, &["--out", out.to_str().unwrap()]].concat());
-        out
-    };
-    let model = |out: &Path| fs::read(out.join("model/state.safetensors")).unwrap();
+    let run = |name: &str, extra: &[&str]| small_paper_run(&d, name, extra);
     let one = run("one", &["--epochs", "2"]);
     let two = run("two", &["--epochs", "2", "--parts", "2"]);
     assert!(model(&one) == model(&two), "2 parts changed the model");
