@@ -8,7 +8,7 @@ use crate::build::Args;
 use crate::extras::nu;
 use crate::{guard, to_py};
 use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikeflow::models::diehl_cook_paper::{DiehlCookPaper, PaperPresenter};
@@ -102,6 +102,25 @@ impl PaperModel {
         let t = self.p.network().weights_tensor(connection).map_err(to_py)?;
         let a = PyArray1::from_vec(py, t.data().to_vec());
         a.reshape(t.shape().to_vec())
+    }
+
+    /// A population's state variable (`"v"`, `"theta"`, `"ge"`, …), a copy.
+    fn variable<'py>(
+        &self,
+        py: Python<'py>,
+        population: &str,
+        name: &str,
+    ) -> PyResult<Bound<'py, PyArray1<f32>>> {
+        let p = self.p.network().population(population).map_err(to_py)?;
+        let v = p.variable(name).or_else(|| p.core().variable(name));
+        match v {
+            Some(v) => Ok(PyArray1::from_slice(py, v)),
+            None => Err(PyKeyError::new_err(format!(
+                "DiehlCookPaper.variable: population {population:?} has no variable {name:?} \
+                 (it has {:?})",
+                p.variable_names()
+            ))),
+        }
     }
 
     /// Presentations so far, repeats at a raised intensity included.

@@ -165,8 +165,13 @@ def test_diehl_cook_paper_closed_form_training_rest_trains_alike_up_to_rounding(
     np.testing.assert_array_equal(quick.present(_digit(), learning=True),
                                   stepped.present(_digit(), learning=True))
     np.testing.assert_array_equal(quick.w, stepped.w)
-    # Then the traces the rest left (equal up to rounding; the Rust tests
-    # compare them) take part in the next images' changes: the same here.
+    # The state the rest left is the stepped one up to rounding.
+    v_quick, v_stepped = quick.variable("Ae", "v"), stepped.variable("Ae", "v")
+    np.testing.assert_allclose(v_quick, v_stepped, rtol=1e-5)
+    assert not np.array_equal(v_quick, v_stepped), "the training rest was stepped"
+    with pytest.raises(KeyError, match="no variable"):
+        quick.variable("Ae", "nope")
+    # Its traces take part in the next images' changes: the same here.
     for k in (1, 2):
         np.testing.assert_array_equal(quick.present(_digit(k), learning=True),
                                       stepped.present(_digit(k), learning=True))

@@ -282,6 +282,31 @@ fn a_users_rule_has_its_traces_relaxed_by_the_network() {
 }
 
 #[test]
+fn a_decaying_threshold_keeps_learning_stepping_where_it_would_fire() {
+    // θ 7.5 mV: threshold −52 + 7.5 − 20 = −64.5 mV, just above v_rest
+    // (−65). With τ_θ = 10 ms θ loses 5 % a step while learning, so after
+    // two steps the threshold is below v_rest and the neuron will fire;
+    // after one it is still above. With learning off θ stays.
+    let mut b = Network::builder().dt(0.5);
+    let model = ConductanceLifNodes {
+        theta: Some(AdaptiveThreshold {
+            tau_theta: 10.0.into(),
+            theta_init: 7.5.into(),
+            ..Default::default()
+        }),
+        ..ConductanceLifNodes::excitatory()
+    };
+    b.add_population("N", &[1], model, NodeOptions::default());
+    let mut net = b.build().unwrap();
+    let before = net.snapshot();
+    assert!(!net.relax(2), "relaxed past the threshold's fall");
+    assert!(before == net.snapshot());
+    assert!(net.relax(1));
+    net.set_learning(false);
+    assert!(net.relax(1000));
+}
+
+#[test]
 fn the_paper_rule_refuses_while_a_depression_is_due() {
     // Zero weights: the input's spike leaves nothing in the ring, nothing
     // in `Y`, but the rule still owes its synapses (delay 6) a depression
@@ -369,15 +394,50 @@ fn closed_form_training_rest_agrees_with_stepping_up_to_rounding() {
     );
     close("pop/Ae/theta", 1e-6);
     close("pop/Ae/v", 1e-5);
+    close("pop/Ai/v", 1e-5);
     assert_ne!(
         var(na, "Ae", "v"),
         var(nb, "Ae", "v"),
         "the rest was stepped"
     );
+    // Everything else — weights, rings and their heads, the rule's pending
+    // spikes and spike ages, conductances (flushed to 0 both ways),
+    // refractory clocks, the generator — is the stepped state bit for bit;
+    // θ's low parts within 1e-9 mV.
+    let rounded = [
+        "post1",
+        "post2",
+        "post1_history",
+        "/v",
+        "/theta",
+        "/theta_low",
+    ];
+    let (sa, sb) = (na.snapshot(), nb.snapshot());
+    assert_eq!(sa.rng, sb.rng);
+    for ((name, x), (_, y)) in sa.arrays.iter().zip(&sb.arrays) {
+        if name.ends_with("/theta_low") {
+            assert!(
+                x.iter().zip(y).all(|(p, q)| (p - q).abs() <= 1e-9),
+                "{name}"
+            );
+        } else if !rounded.iter().any(|r| name.ends_with(r)) {
+            assert!(x == y, "{name} differs");
+        }
+    }
+    // A restore right after a relaxed rest goes on as the relaxed network.
+    let mut c = quick.build().unwrap();
+    c.network_mut().restore(&sb).unwrap();
+    c.set_encoder_rng(b.encoder_rng().clone());
     // Training goes on alike.
     for img in &imgs[1..] {
-        assert_eq!(a.present(img, true).unwrap(), b.present(img, true).unwrap());
+        let counts = b.present(img, true).unwrap();
+        assert_eq!(a.present(img, true).unwrap(), counts);
+        assert_eq!(c.present(img, true).unwrap(), counts);
     }
+    assert!(
+        b.network().snapshot() == c.network().snapshot(),
+        "restored after a relaxed rest, the network went on otherwise"
+    );
     let (wa, wb) = (
         a.network().weights("X -> Ae").unwrap(),
         b.network().weights("X -> Ae").unwrap(),

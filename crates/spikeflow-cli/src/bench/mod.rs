@@ -124,7 +124,8 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     parts: usize,
     /// Paper model: learning-off images end their rest in closed form once
-    /// nothing can spike any more (training steps it all).
+    /// nothing can spike any more (training steps it all, unless
+    /// --closed-form-training-rest).
     #[arg(long)]
     closed_form_rest: bool,
     /// Paper model: training images end their rest in closed form too, once

@@ -67,8 +67,8 @@ impl<'a> LearningOff<'a> {
     ///
     /// # Errors
     /// `closed_form_rest` where it does not apply: a model without a rest,
-    /// or one serial pass (whose presenter may be the training one, cut
-    /// into parts).
+    /// or one serial pass (shown on the training presenter, built without
+    /// it).
     pub fn new(
         spec: &'a ModelSpec,
         from: Snapshot,
@@ -127,8 +127,9 @@ impl<'a> LearningOff<'a> {
 }
 
 /// Refuses `--closed-form-rest` where it does not apply: a model without a
-/// rest between images, or one serial pass (whose presenter may be the
-/// training one, cut into parts, which step the whole rest).
+/// rest between images, or one serial pass (shown on the training
+/// presenter, which the flag does not build: it only chooses how the
+/// learning-off blocks rest).
 pub fn check_closed_form_rest(spec: &ModelSpec, block: usize, on: bool) -> Result<()> {
     if on && !spec.model.is_paper() {
         bail!("--closed-form-rest: only the paper model (--model diehl-cook-2015-paper) rests between images");

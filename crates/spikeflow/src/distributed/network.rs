@@ -364,10 +364,13 @@ impl DistributedNetwork {
     /// and only if every part can relax do all of them take the `steps`
     /// steps in closed form; `true` then. The same state, bit for bit, as
     /// one network relaxing (each neuron's closed form is its own).
-    /// Collective: call it in every process at the same point.
+    /// Collective: call it in every process at the same point, with the
+    /// same `steps` (processes that disagree on it all refuse alike).
     pub fn relax(&mut self, steps: usize) -> bool {
         let mine = self.net.relax_possible(steps, &self.mirrors);
-        if self.gather_count(u64::from(mine)).iter().all(|&x| x == 1) {
+        let ready = (steps as u64) << 1 | 1;
+        let answer = (steps as u64) << 1 | u64::from(mine);
+        if self.gather_count(answer).iter().all(|&x| x == ready) {
             self.net.relax_now(steps);
             true
         } else {

@@ -162,11 +162,13 @@ pub trait ConnectionRule: Send + Sync + std::fmt::Debug {
         None
     }
     /// Whether steps in which neither end of the connection spikes would
-    /// change no weight, nothing of the rule's own being still in flight
-    /// (spikes whose effect is due later), so that the rule can advance
-    /// over them in closed form ([`relax`](Self::relax)) when the network
-    /// does ([`Network::relax`](crate::Network::relax) with learning on).
-    /// `false` (the default) keeps a learning network stepping.
+    /// change no weight, whatever the reward and the target variable the
+    /// rule reads, nothing of the rule's own being still in flight (spikes
+    /// whose effect is due later), so that the rule can advance over them
+    /// in closed form ([`relax`](Self::relax)) when the network does
+    /// ([`Network::relax`](crate::Network::relax) with learning on; a rule
+    /// that needs a reward is stepped regardless). `false` (the default)
+    /// keeps a learning network stepping.
     fn quiet(&self) -> bool {
         false
     }

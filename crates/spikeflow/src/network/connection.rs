@@ -282,9 +282,11 @@ impl Connection {
 
     /// Whether learning steps without spikes at either end leave the
     /// weights as they are, in a way the rule can take in closed form: no
-    /// weight decay, and no rule or a quiet one with nothing deferred.
+    /// weight decay, and no rule or a quiet one with nothing deferred that
+    /// needs no reward (a step would hand it one).
     pub fn learning_quiet(&self) -> bool {
         self.weight_decay_factor == 1.0
+            && !self.needs_reward
             && self
                 .learner
                 .as_ref()

@@ -347,6 +347,12 @@ class DiehlCookPaper:
         """The learned input weights ``X → Ae``, ``[n_inputs, n_neurons]``."""
         return self.weights("X -> Ae")
 
+    def variable(self, population, name):
+        """A copy of a population's state variable: ``variable("Ae", "v")``,
+        ``"theta"`` (the adaptive thresholds), ``"ge"``, ``"gi"``, …; a
+        ``KeyError`` names the variables there are."""
+        return self._native.variable(population, name)
+
     @property
     def presentations(self):
         """Showings so far, repeats at a raised intensity included."""

@@ -75,8 +75,10 @@ impl Stage for Network {
     }
 }
 
-/// With [`DiehlCookPaper::closed_form_rest`], the rest is stepped this many
-/// steps at a time until the network is quiet.
+/// With [`DiehlCookPaper::closed_form_rest`] (or
+/// [`closed_form_training_rest`](DiehlCookPaper::closed_form_training_rest)),
+/// the rest is stepped this many steps at a time until the network is
+/// quiet.
 const QUIET_CHECK_STEPS: usize = 10;
 
 /// The protocol's own state: the encoder, the intensity, the counter.
