@@ -593,10 +593,11 @@ impl Population for ConductancePopulation {
         // While learning θ decays towards 0 (`θ·(1 − k_θ)^m` after m
         // steps), and the threshold with it: check against its lowest.
         let learn_theta = self.adaptive && learning;
-        let lowest_theta = |j: usize| {
+        let mut theta_decay = DecayPow::new(steps);
+        let mut lowest_theta = |j: usize| {
             let t = self.theta[j];
             if learn_theta {
-                let end = (f64::from(t) * decay_pow(self.theta_k[j], steps)) as f32;
+                let end = (f64::from(t) * theta_decay.of(self.theta_k[j])) as f32;
                 t.min(end)
             } else {
                 t
@@ -615,25 +616,30 @@ impl Population for ConductancePopulation {
         // Without conductances the Euler step is v ← v + k_m·(v_rest − v):
         // after m steps v_rest + (v − v_rest)·(1 − k_m)^m.
         let m = steps as f64;
-        let pow = |k: f32| decay_pow(k, steps);
         let n = self.core.n();
         if self.adaptive && learning {
             // θ ← θ·(1 − k_θ) per step, in f64 as the step does.
             self.rejoin_theta();
+            let mut theta_decay = DecayPow::new(steps);
             for j in 0..n {
-                self.theta64[j] *= pow(self.theta_k[j]);
+                self.theta64[j] *= theta_decay.of(self.theta_k[j]);
                 let (t, l0, l1) = split_theta(self.theta64[j]);
                 self.theta[j] = t;
                 self.theta_low[j] = l0;
                 self.theta_low[n + j] = l1;
             }
         }
+        let (mut d_m, mut d_ge, mut d_gi) = (
+            DecayPow::new(steps),
+            DecayPow::new(steps),
+            DecayPow::new(steps),
+        );
         for k in 0..self.v.len() {
             let j = k % n;
             let rest = f64::from(self.v_rest[j]);
-            self.v[k] = (rest + (f64::from(self.v[k]) - rest) * pow(self.k_m[j])) as f32;
-            self.ge[k] = flush((f64::from(self.ge[k]) * pow(self.k_ge[j])) as f32);
-            self.gi[k] = flush((f64::from(self.gi[k]) * pow(self.k_gi[j])) as f32);
+            self.v[k] = (rest + (f64::from(self.v[k]) - rest) * d_m.of(self.k_m[j])) as f32;
+            self.ge[k] = flush((f64::from(self.ge[k]) * d_ge.of(self.k_ge[j])) as f32);
+            self.gi[k] = flush((f64::from(self.gi[k]) * d_gi.of(self.k_gi[j])) as f32);
             self.since_spike[k] =
                 (f64::from(self.since_spike[k]) + m).min(f64::from(LONG_AGO)) as f32;
         }
@@ -651,10 +657,29 @@ impl Population for ConductancePopulation {
     }
 }
 
-/// `(1 − k)^m`: what `m` steps of `x ← x − x·k` (or `x·(1 − k)`) multiply
-/// `x` by, in f64.
-fn decay_pow(k: f32, m: usize) -> f64 {
-    (1.0 - f64::from(k)).powf(m as f64)
+/// `(1 − k)^m`, what `m` steps of `x ← x − x·k` (or `x·(1 − k)`) multiply
+/// `x` by, in f64 — remembered for the last `k` asked: a population's
+/// neurons mostly share their parameters, so a relax costs one `powf` per
+/// parameter, not one per neuron.
+struct DecayPow {
+    m: f64,
+    last: (u32, f64),
+}
+
+impl DecayPow {
+    fn new(m: usize) -> Self {
+        DecayPow {
+            m: m as f64,
+            last: (f32::NAN.to_bits(), f64::NAN),
+        }
+    }
+
+    fn of(&mut self, k: f32) -> f64 {
+        if k.to_bits() != self.last.0 {
+            self.last = (k.to_bits(), (1.0 - f64::from(k)).powf(self.m));
+        }
+        self.last.1
+    }
 }
 
 impl ConductancePopulation {
