@@ -255,6 +255,18 @@ fn small_paper_run(d: &Path, name: &str, extra: &[&str]) -> PathBuf {
     out
 }
 
+/// `spikeflow train --n-train 2 --quiet ARGS` fails with a message that
+/// says `says`.
+fn refused(args: &[&str], says: &str) {
+    let o = Command::new(BIN)
+        .args(["train", "--n-train", "2", "--quiet"])
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains(says), "{args:?}: {err}");
+}
+
 /// The trained model's state file of a run folder.
 fn model(out: &Path) -> Vec<u8> {
     fs::read(out.join("model/state.safetensors")).unwrap()
@@ -307,27 +319,13 @@ fn paper_model_closed_form_training_rest_from_the_cli() {
     assert!(model(&quick) == model(&parts), "2 parts relaxed otherwise");
     // Refused: another model, and resuming a stepped run with it.
     let stepped_ck = stepped.join("checkpoints/ckpt-000000004");
-    for (args, says) in [
-        (&["--model", "diehl-cook-2015"][..], "only the paper model"),
-        (
-            &["--resume", stepped_ck.to_str().unwrap()][..],
-            "the run steps its training rest",
-        ),
-    ] {
-        let o = Command::new(BIN)
-            .args([
-                "train",
-                "--n-train",
-                "2",
-                "--quiet",
-                "--closed-form-training-rest",
-            ])
-            .args(args)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success() && err.contains(says), "{args:?}: {err}");
-    }
+    let flag = "--closed-form-training-rest";
+    refused(
+        &[flag, "--model", "diehl-cook-2015"],
+        "only the paper model",
+    );
+    #[rustfmt::skip]
+    refused(&[flag, "--resume", stepped_ck.to_str().unwrap()], "the run steps its training rest");
     let _ = fs::remove_dir_all(d);
 }
 
@@ -353,20 +351,10 @@ fn paper_model_trains_in_parts_as_one_network() {
     // (The resumed run labels in the blocks of 3 it was started with.)
     assert!(model(&one) == model(&three), "resumed in other parts");
     // Refused: no parts, and parts of another model.
-    for (args, says) in [
-        (&["--parts", "0"][..], "--parts must be at least 1"),
-        (
-            &["--parts", "2", "--model", "diehl-cook-2015"][..],
-            "only the paper model",
-        ),
-    ] {
-        let o = Command::new(BIN)
-            .args(["train", "--n-train", "2", "--quiet"])
-            .args(args)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success() && err.contains(says), "{args:?}: {err}");
-    }
+    refused(&["--parts", "0"], "--parts must be at least 1");
+    refused(
+        &["--parts", "2", "--model", "diehl-cook-2015"],
+        "only the paper model",
+    );
     let _ = fs::remove_dir_all(d);
 }
