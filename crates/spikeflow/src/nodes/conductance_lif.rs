@@ -578,10 +578,7 @@ impl Population for ConductancePopulation {
                 for &j in self.core.spikes.active(b) {
                     let j = j as usize;
                     self.theta64[j] += f64::from(self.theta_plus[j]);
-                    let (t, l0, l1) = split_theta(self.theta64[j]);
-                    self.theta[j] = t;
-                    self.theta_low[j] = l0;
-                    self.theta_low[n + j] = l1;
+                    store_theta(&mut self.theta, &mut self.theta_low, j, self.theta64[j]);
                 }
             }
         }
@@ -623,10 +620,7 @@ impl Population for ConductancePopulation {
             let mut theta_decay = DecayPow::new(steps);
             for j in 0..n {
                 self.theta64[j] *= theta_decay.of(self.theta_k[j]);
-                let (t, l0, l1) = split_theta(self.theta64[j]);
-                self.theta[j] = t;
-                self.theta_low[j] = l0;
-                self.theta_low[n + j] = l1;
+                store_theta(&mut self.theta, &mut self.theta_low, j, self.theta64[j]);
             }
         }
         let (mut d_m, mut d_ge, mut d_gi) = (
@@ -704,6 +698,16 @@ fn split_theta(t64: f64) -> (f32, f32, f32) {
     let rest = t64 - f64::from(t);
     let l0 = rest as f32;
     (t, l0, (rest - f64::from(l0)) as f32)
+}
+
+/// Stores neuron `j`'s θ (`t64`) as its f32 image in `theta` and the rest
+/// in the two rows of `theta_low` (`[2 × n]`, n = `theta.len()`).
+fn store_theta(theta: &mut [f32], theta_low: &mut [f32], j: usize, t64: f64) {
+    let n = theta.len();
+    let (t, l0, l1) = split_theta(t64);
+    theta[j] = t;
+    theta_low[j] = l0;
+    theta_low[n + j] = l1;
 }
 
 /// The θ of [`split_theta`]'s three parts.

@@ -40,8 +40,7 @@ pub(crate) fn relax_traces(tr: &mut [f32], specs: &[TraceSpec], decays: &[f32], 
         .collect();
     for chunk in tr.chunks_exact_mut(specs.len()) {
         for (x, &f) in chunk.iter_mut().zip(&factors) {
-            let v = (f64::from(*x) * f) as f32;
-            *x = if v.abs() < f32::MIN_POSITIVE { 0.0 } else { v };
+            *x = flush_subnormal((f64::from(*x) * f) as f32);
         }
     }
 }
@@ -50,7 +49,13 @@ pub(crate) fn relax_traces(tr: &mut [f32], specs: &[TraceSpec], decays: &[f32], 
 /// deferred log recomputes silent sources' traces with it, bit for bit).
 #[inline]
 pub(crate) fn decayed(x: f32, d: f32) -> f32 {
-    let v = x * d;
+    flush_subnormal(x * d)
+}
+
+/// `v`, or 0 where it is below the smallest normal f32 (see
+/// [`decay_traces`]).
+#[inline]
+fn flush_subnormal(v: f32) -> f32 {
     if v.abs() < f32::MIN_POSITIVE {
         0.0
     } else {

@@ -412,8 +412,8 @@ impl ConnectionRule for PaperStdpDelayed {
         let flush = |y: f32| if y < 1e-30 { 0.0 } else { y };
         self.post1.iter_mut().for_each(|x| *x = flush(*x * d1));
         self.post2.iter_mut().for_each(|x| *x = flush(*x * d2));
-        let slot = |s: i64| s.rem_euclid(slots as i64) as usize;
-        self.post1_hist[slot(t) * n_post..(slot(t) + 1) * n_post].copy_from_slice(&self.post1);
+        let cur = self.slot_of(t);
+        self.post1_hist[cur * n_post..(cur + 1) * n_post].copy_from_slice(&self.post1);
         // `live`: the targets whose post1 was non-zero at one of the steps
         // t − d_max ..= t whose history the depression below reads. A
         // target's post1 turns non-zero only at its spike (where it joins).
@@ -431,7 +431,6 @@ impl ConnectionRule for PaperStdpDelayed {
             });
         }
         let pre_spikes = c.pre.spikes().active(0);
-        let cur = slot(t);
         self.pending[cur].clear();
         self.pending[cur].extend_from_slice(pre_spikes);
         let (lo, hi) = (self.wmin, self.wmax);
@@ -445,7 +444,7 @@ impl ConnectionRule for PaperStdpDelayed {
             // not a wrap test and a multiplication; the rate is read once (a
             // field read inside the loop would be reloaded after every
             // store).
-            let (base, nu_pre) = (slot(old), self.nu_pre);
+            let (base, nu_pre) = (self.slot_of(old), self.nu_pre);
             self.offsets.clear();
             self.offsets
                 .extend((0..slots).map(|d| (base + d) % slots * n_post));
