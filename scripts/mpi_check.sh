@@ -2,7 +2,8 @@
 # The MPI checks `.ci/run` runs (needs OpenMPI, see there):
 #  1. tests/distributed_mpi.rs under `mpirun -np 2` and `-np 3`: every rank's
 #     part of the test network gives one process's spikes, voltages, traces
-#     and weights bit for bit, a checkpoint restored included;
+#     and weights bit for bit, a checkpoint restored included, and a rest
+#     relaxed in closed form by all ranks at once;
 #  2. a spikeflow built without MPI refuses to run under `mpirun -np 2`
 #     (every rank exits with the build command to use);
 #  3. `spikeflow bench w5` at scale 0.03 alone (the whole network, no MPI)

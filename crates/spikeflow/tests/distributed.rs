@@ -8,8 +8,12 @@
 //! clamps, monitors and a checkpoint; a whole snapshot of W5's network
 //! restored into another number of processes; what cannot be cut is
 //! refused by name. The same network with every connection between
-//! processes delayed exchanges once per 3 steps, with the same bits. The same network over MPI ranks: `examples/distributed_check.rs`
-//! (feature `mpi`, run by `.ci/run` under `mpirun`).
+//! processes delayed exchanges once per 3 steps, with the same bits. The
+//! paper model's network takes a rest in closed form in every process at
+//! once, as one network does, and every process refuses alike when they
+//! disagree on its length. The same over MPI ranks:
+//! `tests/distributed_mpi.rs` (feature `mpi`, run by `.ci/run` under
+//! `mpirun`).
 
 mod support;
 
@@ -18,8 +22,8 @@ use spikeflow::prelude::*;
 use spikeflow::topology::Bound;
 use spikeflow::NetworkBuilder;
 use support::distributed::{
-    builder, builder_late, input, one_process, one_process_of, options, part, part_of, Outcome,
-    BATCH, STEPS,
+    builder, builder_late, input, one_process, one_process_of, options, part, part_of,
+    rest_network, rest_of, rest_part, Outcome, Rests, BATCH, STEPS,
 };
 
 fn on_threads(ranks: usize, phases: std::ops::Range<usize>, restore: bool) -> Vec<Outcome> {
@@ -72,6 +76,53 @@ fn any_number_of_processes_gives_the_one_process_run_bit_for_bit() {
                 "{ranks} processes: rank {rank} differs from one process"
             );
         }
+    }
+}
+
+#[test]
+fn processes_relax_a_rest_together_as_one_network() {
+    let (one, relaxed_at) = rest_of(&mut rest_network());
+    // The rest relaxed after its delayed input and depression were done,
+    // and the second input made `Ae` fire (the relaxed state matters).
+    assert!(matches!(relaxed_at, Some(10..=100)), "{relaxed_at:?}");
+    let fired: f32 = one.records[0].iter().map(|&b| f32::from_bits(b)).sum();
+    assert!(fired > 0.0, "Ae silent after the rest");
+    let (stepped, _) = rest_of(&mut Stepped(rest_network()));
+    assert!(stepped != one, "relaxing changed nothing");
+    for ranks in [1, 2, 3] {
+        let handles: Vec<_> = local_cluster(ranks)
+            .into_iter()
+            .map(|x| std::thread::spawn(move || rest_of(&mut rest_part(Box::new(x)))))
+            .collect();
+        for (rank, h) in handles.into_iter().enumerate() {
+            let (got, at) = h.join().unwrap();
+            assert_eq!(at, relaxed_at, "{ranks} processes: rank {rank}");
+            assert!(
+                got == one,
+                "{ranks} processes: rank {rank} relaxed otherwise"
+            );
+        }
+    }
+}
+
+/// A network whose rests are always stepped: what relaxing is compared to.
+struct Stepped(Network);
+
+impl Rests for Stepped {
+    fn drive(&mut self, x: &Tensor) {
+        self.0.drive(x);
+    }
+    fn idle(&mut self, steps: usize) {
+        self.0.idle(steps);
+    }
+    fn relax(&mut self, _steps: usize) -> bool {
+        false
+    }
+    fn watch(&mut self) {
+        self.0.watch();
+    }
+    fn outcome(&mut self) -> Outcome {
+        self.0.outcome()
     }
 }
 

@@ -5,12 +5,16 @@
 //! one rank. One test function: MPI starts once per process, and the
 //! ranks must call the collectives in the same order. Twice: the network
 //! exchanging every step, and with every connection between ranks delayed,
-//! once per 3 steps.
+//! once per 3 steps. Then the paper model's network takes a rest in closed
+//! form on every rank at once (`DistributedNetwork::relax`), as one
+//! network does.
 
 mod support;
 
 use spikeflow::distributed::{Exchange, MpiExchange};
-use support::distributed::{builder, builder_late, one_process_of, part_of};
+use support::distributed::{
+    builder, builder_late, one_process_of, part_of, rest_network, rest_of, rest_part,
+};
 
 #[test]
 fn mpi_ranks_give_the_one_process_run_bit_for_bit() {
@@ -29,8 +33,13 @@ fn mpi_ranks_give_the_one_process_run_bit_for_bit() {
         assert_eq!(got.interval, interval);
         exchange = got.exchange;
     }
+    let (one, relaxed_at) = rest_of(&mut rest_network());
+    assert!(relaxed_at.is_some(), "one process never relaxed");
+    let (got, at) = rest_of(&mut rest_part(exchange));
+    assert_eq!(at, relaxed_at, "rank {rank} of {ranks} relaxed elsewhere");
+    assert!(got == one, "rank {rank} of {ranks} relaxed otherwise");
     eprintln!(
         "rank {rank} of {ranks}: the same spikes, voltages, traces and weights as one process, \
-         exchanging every step and every 3 steps"
+         exchanging every step and every 3 steps, and relaxing a rest"
     );
 }

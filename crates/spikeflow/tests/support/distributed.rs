@@ -339,3 +339,122 @@ pub fn part_of(
         exchange: net.into_exchange(),
     }
 }
+
+/// What [`rest_of`] runs the scenario on: one plain network, or one
+/// process's part of it.
+pub trait Rests {
+    fn drive(&mut self, x: &Tensor);
+    fn idle(&mut self, steps: usize);
+    /// [`Network::relax`], or the parts' collective relax.
+    fn relax(&mut self, steps: usize) -> bool;
+    /// Records `Ae`'s spikes and voltages from now on (a recording would
+    /// keep the network from relaxing).
+    fn watch(&mut self);
+    /// `Ae`'s spikes and voltages of the last [`rest_of`] drive, and the
+    /// input weights, all whole.
+    fn outcome(&mut self) -> Outcome;
+}
+
+impl Rests for Network {
+    fn drive(&mut self, x: &Tensor) {
+        let steps = x.shape()[0];
+        self.run_inputs(&[("X", RunInput::from(x))], steps, &RunOptions::default())
+            .unwrap();
+    }
+    fn idle(&mut self, steps: usize) {
+        self.run(&[], steps, &RunOptions::default()).unwrap();
+    }
+    fn relax(&mut self, steps: usize) -> bool {
+        Network::relax(self, steps)
+    }
+    fn watch(&mut self) {
+        self.add_monitor("ae", MonitorSpec::new("Ae", &["s", "v"]))
+            .unwrap();
+    }
+    fn outcome(&mut self) -> Outcome {
+        let m = self.monitor("ae").unwrap();
+        Outcome {
+            records: ["s", "v"].map(|v| bits(&m.get(v).unwrap())).to_vec(),
+            weights: vec![bits(&self.weights_tensor("X -> Ae").unwrap())],
+        }
+    }
+}
+
+impl Rests for DistributedNetwork {
+    fn drive(&mut self, x: &Tensor) {
+        let steps = x.shape()[0];
+        self.run_inputs(&[("X", RunInput::from(x))], steps, &RunOptions::default())
+            .unwrap();
+    }
+    fn idle(&mut self, steps: usize) {
+        self.run(steps, &RunOptions::default()).unwrap();
+    }
+    /// First asks with steps that differ between the processes, which
+    /// every process must refuse alike (changing nothing), then as asked.
+    fn relax(&mut self, steps: usize) -> bool {
+        if self.ranks() > 1 {
+            let rank = self.rank();
+            assert!(
+                !DistributedNetwork::relax(self, steps + rank),
+                "rank {rank} relaxed where the processes disagreed on the steps"
+            );
+        }
+        DistributedNetwork::relax(self, steps)
+    }
+    fn watch(&mut self) {
+        self.add_monitor("ae", MonitorSpec::new("Ae", &["s", "v"]))
+            .unwrap();
+    }
+    fn outcome(&mut self) -> Outcome {
+        Outcome {
+            records: ["s", "v"]
+                .map(|v| bits(&self.gather_recording("ae", v).unwrap()))
+                .to_vec(),
+            weights: vec![bits(&self.gather_weights("X -> Ae").unwrap())],
+        }
+    }
+}
+
+/// The paper model's network (12 excitatory neurons, learning on): input
+/// for 40 steps, then idle 10 steps at a time until the rest of 300 steps
+/// can be taken in closed form, then input again for 40 steps with `Ae`
+/// recorded. Returns the outcome and after how many idle steps the rest
+/// relaxed (`None`: never). `net` is [`rest_network`]'s network or a part
+/// of its builder.
+pub fn rest_of(net: &mut impl Rests) -> (Outcome, Option<usize>) {
+    let x = |seed| spikes(40, 1, 784, 0.02, seed);
+    net.drive(&x(1));
+    let mut relaxed_at = None;
+    for idle in (0..300).step_by(10) {
+        if net.relax(300 - idle) {
+            relaxed_at = Some(idle);
+            break;
+        }
+        net.idle(10);
+    }
+    net.watch();
+    net.drive(&x(2));
+    (net.outcome(), relaxed_at)
+}
+
+/// The network [`rest_of`] runs: its builder, for a plain network or a
+/// part.
+pub fn rest_builder() -> NetworkBuilder {
+    spikeflow::models::diehl_cook_paper::DiehlCookPaper {
+        n_neurons: 12,
+        seed: 4,
+        ..Default::default()
+    }
+    .builder()
+    .unwrap()
+}
+
+/// [`rest_builder`]'s plain network.
+pub fn rest_network() -> Network {
+    rest_builder().build().unwrap()
+}
+
+/// One process's part of [`rest_builder`]'s network.
+pub fn rest_part(exchange: Box<dyn Exchange>) -> DistributedNetwork {
+    DistributedNetwork::build(rest_builder(), exchange).unwrap()
+}
