@@ -319,13 +319,12 @@ fn paper_model_closed_form_training_rest_from_the_cli() {
     assert!(model(&quick) == model(&parts), "2 parts relaxed otherwise");
     // Refused: another model, and resuming a stepped run with it.
     let stepped_ck = stepped.join("checkpoints/ckpt-000000004");
-    let flag = "--closed-form-training-rest";
+    let (flag, ck) = ("--closed-form-training-rest", stepped_ck.to_str().unwrap());
     refused(
         &[flag, "--model", "diehl-cook-2015"],
         "only the paper model",
     );
-    #[rustfmt::skip]
-    refused(&[flag, "--resume", stepped_ck.to_str().unwrap()], "the run steps its training rest");
+    refused(&[flag, "--resume", ck], "the run steps its training rest");
     let _ = fs::remove_dir_all(d);
 }
 
