@@ -168,8 +168,8 @@ fn paper_model_evaluates_in_blocks_independent_of_threads() {
     let text = String::from_utf8_lossy(&o.stdout);
     let acc = 100.0 * test["all_activity"].as_f64().unwrap();
     assert!(
-        text.contains(&format!("all_activity: {acc:.2}%")),
-        "eval printed {text}, training's test gave {acc:.2}%"
+        text.contains(&format!("all_activity: {acc:.2}% (")) && text.contains("Wilson interval"),
+        "eval printed {text}, training's test gave {acc:.2}% and its interval"
     );
     // `eval --each-epoch` takes the run's own test of its last epoch, kept
     // beside the model; evaluated afresh, it gives the same.

@@ -15,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use record::{Record, Settings};
 use spikeflow::datasets::{Dataset, Mnist};
-use spikeflow::evaluation::ConfusionMatrix;
+use spikeflow::evaluation::{wilson_interval, ConfusionMatrix, Z_95};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -105,8 +105,13 @@ fn eval_checkpoint(a: &Args) -> Result<ExitCode> {
     let prepared = prepare(a, &dir)?;
     let (r, ev) = evaluate_prepared(a, prepared)?;
     for x in &r.readouts {
-        println!("{}: {:.2}%", x.name, 100.0 * x.accuracy);
+        println!(
+            "{}: {}",
+            x.name,
+            with_interval(x.accuracy, r.settings.images)
+        );
     }
+    println!("{INTERVAL_NOTE}");
     println!(
         "{:.3} ms/image, {:.1} read-out spikes/image",
         1e3 * r.seconds / r.settings.images as f64,
@@ -178,7 +183,13 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
         let accs: Vec<String> = r
             .readouts
             .iter()
-            .map(|x| format!("{} {:.2}%", x.name, 100.0 * x.accuracy))
+            .map(|x| {
+                format!(
+                    "{} {}",
+                    x.name,
+                    with_interval(x.accuracy, r.settings.images)
+                )
+            })
             .collect();
         println!(
             "epoch {} ({} training images): {} ({how})",
@@ -188,6 +199,7 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
         );
         rows.push(r);
     }
+    println!("{INTERVAL_NOTE}");
     let out = a.out.clone().unwrap_or_else(|| a.model_dir.clone());
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let json: Vec<serde_json::Value> = rows
@@ -233,6 +245,21 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
     )?;
     println!("wrote {} and {}", path.display(), png.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the bracketed ranges after an accuracy are.
+const INTERVAL_NOTE: &str = "(in brackets: the 95 % Wilson interval over these images, \
+     not the spread between training runs)";
+
+/// `acc` of `images` as `94.45% (93.98–94.88%)`: the percentage and its 95 %
+/// Wilson interval ([`wilson_interval`]).
+fn with_interval(acc: f64, images: usize) -> String {
+    // `acc` is `correct / images` in f64: rounding recovers `correct`.
+    let correct = (acc * images as f64).round() as u64;
+    match wilson_interval(correct, images as u64, Z_95) {
+        Ok((lo, hi)) => format!("{:.2}% ({:.2}–{:.2}%)", 100.0 * acc, 100.0 * lo, 100.0 * hi),
+        Err(_) => format!("{:.2}%", 100.0 * acc),
+    }
 }
 
 /// A checkpoint, its model and the split to evaluate it on.
@@ -445,4 +472,19 @@ fn progress(len: u64, prefix: &str) -> ProgressBar {
     bar.set_style(crate::train::bar_style(false));
     bar.set_prefix(prefix.to_string());
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_interval;
+
+    #[test]
+    fn an_accuracy_is_printed_with_its_interval() {
+        // 9445 of 10,000: Wilson's 95 % interval is 0.93984–0.94882.
+        assert_eq!(with_interval(0.9445, 10_000), "94.45% (93.98–94.88%)");
+        // Every image right: the interval stays below 100 %.
+        assert_eq!(with_interval(1.0, 7), "100.00% (64.57–100.00%)");
+        // Nothing evaluated: no interval to give.
+        assert_eq!(with_interval(0.0, 0), "0.00%");
+    }
 }

@@ -64,16 +64,23 @@
 //! `counts[true, predicted]`, plus a column for [`NO_PREDICTION`];
 //! accuracy = correct / all samples (abstentions count as wrong), recall of
 //! class `i` = `counts[i, i]` / samples of class `i`.
+//!
+//! # How sure an accuracy is ([`wilson_interval`])
+//!
+//! The 95 % score interval of `correct` out of `total` test samples: the
+//! spread that drawing other test images would give, not other training runs.
 
 mod assign;
 mod classify;
 mod confusion;
+mod interval;
 mod logreg;
 mod ngram;
 
 pub use assign::{assign_labels, Assignment};
 pub use classify::{all_activity, proportion_weighting};
 pub use confusion::ConfusionMatrix;
+pub use interval::{wilson_interval, Z_95};
 pub use logreg::{LogReg, LogRegOptions};
 pub use ngram::{ngram, update_ngram_scores, NgramScores};
 
