@@ -247,8 +247,8 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What the bracketed ranges after an accuracy are.
-const INTERVAL_NOTE: &str = "(in brackets: the 95 % Wilson interval over these images, \
+/// What the range after an accuracy is.
+const INTERVAL_NOTE: &str = "(after each accuracy: its 95 % Wilson interval over these images, \
      not the spread between training runs)";
 
 /// `acc` of `images` as `94.45% (93.98–94.88%)`: the percentage and its 95 %
