@@ -117,6 +117,9 @@ pub struct Series<'a> {
     pub name: &'a str,
     /// `(samples seen, accuracy in [0, 1])`.
     pub points: Vec<(f64, f64)>,
+    /// Error bars `(samples seen, low, high)` in [0, 1] (an accuracy's 95 %
+    /// interval), drawn as whiskers in the series' colour; may be empty.
+    pub bars: Vec<(f64, f64, f64)>,
 }
 
 /// Series with at most this many points get a dot at each (an accuracy
@@ -169,11 +172,23 @@ pub fn accuracy_curve(path: &Path, title: &str, series: &[Series<'_>]) -> Result
                 .collect::<Vec<_>>()
         };
         let drawn: Vec<Vec<(f64, f64)>> = series.iter().map(finite).collect();
+        let bars: Vec<Vec<(f64, f64, f64)>> = series
+            .iter()
+            .map(|s| {
+                s.bars
+                    .iter()
+                    .filter(|b| b.0.is_finite() && b.1.is_finite() && b.2.is_finite())
+                    .map(|&(x, lo, hi)| (x, 100.0 * lo, 100.0 * hi))
+                    .collect()
+            })
+            .collect();
         let points = || drawn.iter().flatten();
         // 3 % of room right of the last point, so that its dot is whole.
         let x_max = 1.03 * points().map(|p| p.0).fold(1.0, f64::max);
+        let bar_ends = bars.iter().flatten().flat_map(|b| [b.1, b.2]);
         let y = match points()
             .map(|p| p.1)
+            .chain(bar_ends)
             .fold(None, |r: Option<(f64, f64)>, a| {
                 Some(r.map_or((a, a), |(l, h)| (l.min(a), h.max(a))))
             }) {
@@ -221,6 +236,23 @@ pub fn accuracy_curve(path: &Path, title: &str, series: &[Series<'_>]) -> Result
                     .draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled())))
                     .map_err(plotters_err)?;
             }
+            // A whisker per bar, its caps 0.6 % of the axis wide.
+            let cap = 0.006 * x_max;
+            let whisker = |&(x, lo, hi): &(f64, f64, f64)| {
+                [
+                    vec![(x, lo), (x, hi)],
+                    vec![(x - cap, lo), (x + cap, lo)],
+                    vec![(x - cap, hi), (x + cap, hi)],
+                ]
+            };
+            chart
+                .draw_series(
+                    bars[k]
+                        .iter()
+                        .flat_map(whisker)
+                        .map(|line| PathElement::new(line, c.stroke_width(1))),
+                )
+                .map_err(plotters_err)?;
         }
         legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present().map_err(plotters_err)?;
@@ -442,20 +474,24 @@ mod tests {
         let epochs = Series {
             name: "all activity",
             points: vec![(60000.0, 0.9018), (120000.0, 0.9409), (180000.0, 0.9453)],
+            bars: vec![(60000.0, 0.8958, 0.9074), (180000.0, 0.9407, 0.9496)],
         };
         let empty = Series {
             name: "none",
             points: vec![],
+            bars: vec![],
         };
         // A point that is not a number: left out of the axis and the drawing.
         let not_a_number = Series {
             name: "NaN",
             points: vec![(1.0, 0.5), (2.0, f64::NAN)],
+            bars: vec![(1.0, 0.4, 0.6), (2.0, f64::NAN, 0.7)],
         };
         // Longer than DOTS_UP_TO: a line without dots.
         let long = Series {
             name: "every 250 images",
             points: (1..=240).map(|k| (250.0 * k as f64, 0.9)).collect(),
+            bars: vec![],
         };
         for (k, s) in [[epochs], [empty], [not_a_number], [long]]
             .iter()
@@ -466,6 +502,29 @@ mod tests {
             let bytes = std::fs::read(&png).unwrap();
             assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn error_bars_are_drawn() {
+        let dir = std::env::temp_dir().join(format!("spikeflow-bars-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let curve = |bars: Vec<(f64, f64, f64)>| {
+            let s = Series {
+                name: "all activity",
+                points: vec![(60000.0, 0.9018), (120000.0, 0.9409)],
+                bars,
+            };
+            let png = dir.join("bars.png");
+            accuracy_curve(&png, "test", &[s]).unwrap();
+            std::fs::read(&png).unwrap()
+        };
+        let plain = curve(vec![]);
+        // A bar inside the points' axis (89–96 %), then one that widens it.
+        let inside = curve(vec![(60000.0, 0.9000, 0.9050)]);
+        let wider = curve(vec![(60000.0, 0.60, 0.9074)]);
+        assert_ne!(plain, inside);
+        assert_ne!(inside, wider);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -226,15 +226,27 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
     let series: Vec<plots::Series<'_>> = rows[0]
         .readouts
         .iter()
-        .map(|first| plots::Series {
-            name: &first.name,
-            points: rows
-                .iter()
-                .filter_map(|r| {
-                    let x = r.readouts.iter().find(|x| x.name == first.name)?;
-                    Some((r.training_images as f64, x.accuracy))
-                })
-                .collect(),
+        .map(|first| {
+            let of_epoch = |r: &'_ Record| {
+                let x = r.readouts.iter().find(|x| x.name == first.name)?;
+                Some((r.training_images as f64, x.accuracy, r.settings.images))
+            };
+            plots::Series {
+                name: &first.name,
+                points: rows
+                    .iter()
+                    .filter_map(of_epoch)
+                    .map(|(at, acc, _)| (at, acc))
+                    .collect(),
+                bars: rows
+                    .iter()
+                    .filter_map(of_epoch)
+                    .filter_map(|(at, acc, images)| {
+                        let (lo, hi) = interval(acc, images)?;
+                        Some((at, lo, hi))
+                    })
+                    .collect(),
+            }
         })
         .collect();
     let png = out.join("epoch_accuracy.png");
@@ -243,7 +255,11 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
         &format!("{} accuracy after each epoch", rows[0].settings.split),
         &series,
     )?;
-    println!("wrote {} and {}", path.display(), png.display());
+    println!(
+        "wrote {} and {} (whiskers: 95 % intervals)",
+        path.display(),
+        png.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -254,12 +270,18 @@ const INTERVAL_NOTE: &str = "(after each accuracy: its 95 % Wilson interval over
 /// `acc` of `images` as `94.45% (93.98–94.88%)`: the percentage and its 95 %
 /// Wilson interval ([`wilson_interval`]).
 fn with_interval(acc: f64, images: usize) -> String {
+    match interval(acc, images) {
+        Some((lo, hi)) => format!("{:.2}% ({:.2}–{:.2}%)", 100.0 * acc, 100.0 * lo, 100.0 * hi),
+        None => format!("{:.2}%", 100.0 * acc),
+    }
+}
+
+/// The 95 % Wilson interval of accuracy `acc` over `images` (none for no
+/// images).
+fn interval(acc: f64, images: usize) -> Option<(f64, f64)> {
     // `acc` is `correct / images` in f64: rounding recovers `correct`.
     let correct = (acc * images as f64).round() as u64;
-    match wilson_interval(correct, images as u64, Z_95) {
-        Ok((lo, hi)) => format!("{:.2}% ({:.2}–{:.2}%)", 100.0 * acc, 100.0 * lo, 100.0 * hi),
-        Err(_) => format!("{:.2}%", 100.0 * acc),
-    }
+    wilson_interval(correct, images as u64, Z_95).ok()
 }
 
 /// A checkpoint, its model and the split to evaluate it on.

@@ -93,6 +93,7 @@ pub(super) fn pictures(
     let series = |name, f: fn(&Point) -> f64| plots::Series {
         name,
         points: history.iter().map(|h| (h.samples as f64, f(h))).collect(),
+        bars: Vec::new(),
     };
     plots::accuracy_curve(
         &out.join("accuracy.png"),
