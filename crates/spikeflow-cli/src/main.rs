@@ -4,6 +4,7 @@
 // placeholders such as `runs/<model>-n<neurons>` are meant literally.
 #![allow(rustdoc::invalid_html_tags)]
 
+mod accuracy;
 mod bench;
 mod checkpoint;
 mod download;

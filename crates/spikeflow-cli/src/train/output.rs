@@ -4,6 +4,7 @@
 
 use super::params::RunParams;
 use super::state::{Point, State, SUMMARY};
+use crate::accuracy::with_interval;
 use crate::model_choice::ModelSpec;
 use crate::plots;
 use anyhow::Result;
@@ -61,10 +62,11 @@ pub(super) fn pct(x: f64) -> String {
     format!("{:.2}%", 100.0 * x)
 }
 
-/// One line of accuracies, e.g. `all_activity 80.00%, …`.
+/// One line of accuracies with their 95 % intervals, e.g. `all_activity
+/// 80.00% (76.28–83.27%), …`.
 pub(super) fn accuracies_line(ev: &[(&'static str, ConfusionMatrix)]) -> String {
     ev.iter()
-        .map(|(k, cm)| format!("{k} {}", pct(cm.accuracy())))
+        .map(|(k, cm)| format!("{k} {}", with_interval(cm.accuracy(), cm.total() as usize)))
         .collect::<Vec<_>>()
         .join(", ")
 }
