@@ -154,7 +154,57 @@ fn accuracy_labels(y: &std::ops::Range<f64>) -> (usize, usize) {
     }
 }
 
-/// Accuracy over training (percent against samples seen).
+/// Each series' finite points `(x, percent)` and finite bars `(x, low %,
+/// high %)`: plotters would put a NaN at the axis' bottom, where it would
+/// read as a value.
+#[allow(clippy::type_complexity)]
+fn in_percent(series: &[Series<'_>]) -> (Vec<Vec<(f64, f64)>>, Vec<Vec<(f64, f64, f64)>>) {
+    let points = series
+        .iter()
+        .map(|s| {
+            s.points
+                .iter()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .map(|&(x, y)| (x, 100.0 * y))
+                .collect()
+        })
+        .collect();
+    let bars = series
+        .iter()
+        .map(|s| {
+            s.bars
+                .iter()
+                .filter(|b| b.0.is_finite() && b.1.is_finite() && b.2.is_finite())
+                .map(|&(x, lo, hi)| (x, 100.0 * lo, 100.0 * hi))
+                .collect()
+        })
+        .collect();
+    (points, bars)
+}
+
+/// The curve's axes: x from 0 to 3 % right of the last point or bar (so
+/// that its dot is whole), y the [`accuracy_axis`] of every point and bar
+/// end (0–100 % when there is none).
+fn curve_axes(
+    points: &[Vec<(f64, f64)>],
+    bars: &[Vec<(f64, f64, f64)>],
+) -> (f64, std::ops::Range<f64>) {
+    let points = points.iter().flatten();
+    let bars = bars.iter().flatten();
+    let xs = points.clone().map(|p| p.0).chain(bars.clone().map(|b| b.0));
+    let x_max = 1.03 * xs.fold(1.0, f64::max);
+    let ys = points.map(|p| p.1).chain(bars.flat_map(|b| [b.1, b.2]));
+    let y = match ys.fold(None, |r: Option<(f64, f64)>, a| {
+        Some(r.map_or((a, a), |(l, h)| (l.min(a), h.max(a))))
+    }) {
+        Some((lo, hi)) => accuracy_axis(lo, hi),
+        None => 0.0..100.0,
+    };
+    (x_max, y)
+}
+
+/// Accuracy over training (percent against samples seen), with each
+/// series' error bars as whiskers.
 pub fn accuracy_curve(path: &Path, title: &str, series: &[Series<'_>]) -> Result<()> {
     fonts();
     let (w, h) = (900u32, 520u32);
@@ -162,39 +212,8 @@ pub fn accuracy_curve(path: &Path, title: &str, series: &[Series<'_>]) -> Result
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(plotters_err)?;
-        // Only finite points are drawn (plotters would put a NaN at the
-        // axis' bottom, where it would read as a value).
-        let finite = |s: &Series<'_>| {
-            s.points
-                .iter()
-                .filter(|p| p.0.is_finite() && p.1.is_finite())
-                .map(|&(x, y)| (x, 100.0 * y))
-                .collect::<Vec<_>>()
-        };
-        let drawn: Vec<Vec<(f64, f64)>> = series.iter().map(finite).collect();
-        let bars: Vec<Vec<(f64, f64, f64)>> = series
-            .iter()
-            .map(|s| {
-                s.bars
-                    .iter()
-                    .filter(|b| b.0.is_finite() && b.1.is_finite() && b.2.is_finite())
-                    .map(|&(x, lo, hi)| (x, 100.0 * lo, 100.0 * hi))
-                    .collect()
-            })
-            .collect();
-        let points = || drawn.iter().flatten();
-        // 3 % of room right of the last point, so that its dot is whole.
-        let x_max = 1.03 * points().map(|p| p.0).fold(1.0, f64::max);
-        let bar_ends = bars.iter().flatten().flat_map(|b| [b.1, b.2]);
-        let y = match points()
-            .map(|p| p.1)
-            .chain(bar_ends)
-            .fold(None, |r: Option<(f64, f64)>, a| {
-                Some(r.map_or((a, a), |(l, h)| (l.min(a), h.max(a))))
-            }) {
-            Some((lo, hi)) => accuracy_axis(lo, hi),
-            None => 0.0..100.0,
-        };
+        let (points, bars) = in_percent(series);
+        let (x_max, y) = curve_axes(&points, &bars);
         let (y_labels, decimals) = accuracy_labels(&y);
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 20))
@@ -222,7 +241,7 @@ pub fn accuracy_curve(path: &Path, title: &str, series: &[Series<'_>]) -> Result
             RGBColor(255, 127, 14),
             RGBColor(44, 160, 44),
         ];
-        for (k, (s, points)) in series.iter().zip(&drawn).enumerate() {
+        for (k, (s, points)) in series.iter().zip(&points).enumerate() {
             let c = colours[k % colours.len()];
             chart
                 .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
@@ -519,12 +538,29 @@ mod tests {
             accuracy_curve(&png, "test", &[s]).unwrap();
             std::fs::read(&png).unwrap()
         };
-        let plain = curve(vec![]);
-        // A bar inside the points' axis (89–96 %), then one that widens it.
-        let inside = curve(vec![(60000.0, 0.9000, 0.9050)]);
-        let wider = curve(vec![(60000.0, 0.60, 0.9074)]);
-        assert_ne!(plain, inside);
-        assert_ne!(inside, wider);
+        // A bar inside the points' axis (89–96 %) changes the picture.
+        assert_ne!(curve(vec![]), curve(vec![(60000.0, 0.9000, 0.9050)]));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_axes_take_in_finite_bars_only() {
+        let s = |bars| Series {
+            name: "all activity",
+            points: vec![(60000.0, 0.9018), (120000.0, 0.9409)],
+            bars,
+        };
+        let axes = |series: Series<'_>| {
+            let (points, bars) = in_percent(&[series]);
+            curve_axes(&points, &bars)
+        };
+        let (x, y) = axes(s(vec![]));
+        assert_eq!((x, y), (1.03 * 120000.0, 89.0..96.0));
+        // A bar's low end widens y; a bar past the last point widens x.
+        let (x, y) = axes(s(vec![(130000.0, 0.80, 0.9409)]));
+        assert_eq!((x, y), (1.03 * 130000.0, 79.0..96.0));
+        // A bar that is not a number is left out.
+        let (x, y) = axes(s(vec![(130000.0, f64::NAN, 0.99)]));
+        assert_eq!((x, y), (1.03 * 120000.0, 89.0..96.0));
     }
 }

@@ -183,8 +183,8 @@ fn paper_model_evaluates_in_blocks_independent_of_threads() {
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
     for (extra, how) in [
-        (&[][..], "(kept from an earlier evaluation)"),
-        (&["--fresh"][..], "(evaluated)"),
+        (&[][..], "; kept from an earlier evaluation)"),
+        (&["--fresh"][..], "; evaluated)"),
     ] {
         let text = each_epoch(extra);
         assert!(

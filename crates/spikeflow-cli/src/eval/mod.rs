@@ -1,10 +1,11 @@
 //! `spikeflow eval`: a model saved by `spikeflow train` on the test (or
-//! validation) set with learning off: the accuracy of every read-out and the
-//! confusion matrix (printed, and as a PNG).
+//! validation) set with learning off: the accuracy of every read-out, with
+//! its 95 % interval over the images tested, and the confusion matrix
+//! (printed, and as a PNG).
 
 pub(crate) mod record;
 
-use crate::accuracy::{interval, with_interval, INTERVAL_NOTE};
+use crate::accuracy::{interval, interval_note, with_interval};
 use crate::checkpoint;
 use crate::model_choice::ModelSpec;
 use crate::plots;
@@ -112,7 +113,7 @@ fn eval_checkpoint(a: &Args) -> Result<ExitCode> {
             with_interval(x.accuracy, r.settings.images)
         );
     }
-    println!("{INTERVAL_NOTE}");
+    println!("{}", interval_note(r.settings.images, &r.settings.split));
     println!(
         "{:.3} ms/image, {:.1} read-out spikes/image",
         1e3 * r.seconds / r.settings.images as f64,
@@ -193,14 +194,16 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
             })
             .collect();
         println!(
-            "epoch {} ({} training images): {} ({how})",
+            "epoch {} ({} training images; {how}): {}",
             r.epoch,
             r.training_images,
             accs.join(", ")
         );
         rows.push(r);
     }
-    println!("{INTERVAL_NOTE}");
+    if let Some(r) = rows.last() {
+        println!("{}", interval_note(r.settings.images, &r.settings.split));
+    }
     let out = a.out.clone().unwrap_or_else(|| a.model_dir.clone());
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let json: Vec<serde_json::Value> = rows
@@ -253,14 +256,13 @@ fn each_epoch(a: &Args) -> Result<ExitCode> {
     let png = out.join("epoch_accuracy.png");
     plots::accuracy_curve(
         &png,
-        &format!("{} accuracy after each epoch", rows[0].settings.split),
+        &format!(
+            "{} accuracy after each epoch (whiskers: 95 % intervals)",
+            rows[0].settings.split
+        ),
         &series,
     )?;
-    println!(
-        "wrote {} and {} (whiskers: 95 % intervals)",
-        path.display(),
-        png.display()
-    );
+    println!("wrote {} and {}", path.display(), png.display());
     Ok(ExitCode::SUCCESS)
 }
 

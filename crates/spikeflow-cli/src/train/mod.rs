@@ -47,7 +47,6 @@ pub(crate) use output::bar_style;
 pub use readout::{assignment_from_rates, evaluate, readout_size, Readouts};
 pub use state::restore_presenter;
 
-use crate::accuracy::INTERVAL_NOTE;
 use crate::checkpoint::{self, Array};
 use crate::eval::record::{Record, Settings};
 use crate::model_choice::ModelName;
@@ -495,7 +494,7 @@ fn train(a: &Args, wall: Instant) -> Result<ExitCode> {
             json!(spikes / split.len() as f64),
         );
         println!(
-            "{name} accuracy ({} images): {}\n{INTERVAL_NOTE}",
+            "{name} accuracy ({} images; 95 % Wilson intervals): {}",
             split.len(),
             accuracies_line(&ev)
         );

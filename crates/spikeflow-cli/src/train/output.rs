@@ -4,7 +4,7 @@
 
 use super::params::RunParams;
 use super::state::{Point, State, SUMMARY};
-use crate::accuracy::with_interval;
+use crate::accuracy::counts_with_interval;
 use crate::model_choice::ModelSpec;
 use crate::plots;
 use anyhow::Result;
@@ -63,10 +63,10 @@ pub(super) fn pct(x: f64) -> String {
 }
 
 /// One line of accuracies with their 95 % intervals, e.g. `all_activity
-/// 80.00% (76.28–83.27%), …`.
+/// 80.00% (76.27–83.27%), …` (400 of 500).
 pub(super) fn accuracies_line(ev: &[(&'static str, ConfusionMatrix)]) -> String {
     ev.iter()
-        .map(|(k, cm)| format!("{k} {}", with_interval(cm.accuracy(), cm.total() as usize)))
+        .map(|(k, cm)| format!("{k} {}", counts_with_interval(cm.correct(), cm.total())))
         .collect::<Vec<_>>()
         .join(", ")
 }

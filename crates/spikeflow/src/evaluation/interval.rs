@@ -3,7 +3,8 @@
 //! A classifier that is right with probability `p` on images drawn like the
 //! test set gets `k` of `n` right with a binomial spread, so two figures
 //! a few tenths of a point apart on MNIST's 10,000 test images may not
-//! differ at all (the standard error there is ≈ 0.23 points at 95 %). The
+//! differ at all (at 94.5 % accuracy the standard error is ≈ 0.23 points,
+//! the 95 % interval ≈ ±0.45 points). The
 //! interval covers only that sampling of test images, not what a different
 //! training run (seed, spike trains) would learn.
 
