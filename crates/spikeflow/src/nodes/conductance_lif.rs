@@ -34,14 +34,20 @@
 //!    1's `Refractoriness` clamps for `int(refrac/dt) + 1` steps counting
 //!    the spike step). Conductances keep integrating input meanwhile.
 //!
-//! Where Euler is unstable — `dt/τ_m·(1 + g_e + g_i) > 1`, when dozens of
-//! inhibitory spikes arrive in one step (1600+ excitatory neurons firing
-//! together) — it overshoots the step's equilibrium
-//! `v_∞ = (v_rest + g_e·E_exc + g_i·E_inh) / (1 + g_e + g_i)`, swings far
-//! past `E_inh` and back up through the threshold: a numerical runaway of
-//! thousands of spikes per image. There the step sets `v ← v_∞` instead
-//! (the limit the exact solution approaches; Euler's own factor capped at
-//! 1). Where Euler is stable the step is the script's, bit for bit.
+//! Where inhibition is strong — `dt/τ_m·(1 + g_e + g_i) > 1`, a dozen or
+//! more inhibitory spikes in one step — Euler overshoots the step's
+//! equilibrium `v_∞ = (v_rest + g_e·E_exc + g_i·E_inh) / (1 + g_e + g_i)`;
+//! beyond a factor of 2 it diverges, and beyond about 2.5 the overshoot
+//! swings `v` back up through the threshold two steps later. In a network
+//! that is a runaway: every neuron fires, its inhibition swings `v` again,
+//! and the population fires in lockstep, about once per refractory period
+//! (the script's own step at 1600 and 6400 neurons: `docs/performance.md`,
+//! "The script's Euler step at 1600 and 6400 neurons"). So where the factor
+//! `dt/τ_m·G` exceeds [`ConductanceLifNodes::euler_limit`] (default 1:
+//! never past `v_∞`) the step lands on `v_∞` instead — the limit the exact
+//! solution approaches. Below the limit the step is the script's, bit for
+//! bit. A limit of 2 keeps the script's step wherever Euler is stable;
+//! `f32::INFINITY` keeps it everywhere, runaway included.
 //!
 //! θ is accumulated in f64 (its per-step decay is below f32 resolution).
 //! Conductances below 1e-30 are flushed to 0 (subnormal floats are very
@@ -106,6 +112,12 @@ pub struct ConductanceLifNodes {
     pub e_inh: Param,
     /// Adaptive threshold, or `None` for a fixed one. Default: the paper's.
     pub theta: Option<AdaptiveThreshold>,
+    /// Largest Euler factor `dt/τ_m·(1 + g_e + g_i)` stepped as the script
+    /// does; above it the step lands on the equilibrium `v_∞` (module
+    /// docs). At least 1; default 1 (never past `v_∞`), 2 (the script's
+    /// step wherever it is stable), `f32::INFINITY` (always the script's,
+    /// which runs away under strong inhibition).
+    pub euler_limit: f32,
 }
 
 impl Default for ConductanceLifNodes {
@@ -131,6 +143,7 @@ impl ConductanceLifNodes {
             e_exc: 0.0.into(),
             e_inh: (-100.0).into(),
             theta: Some(AdaptiveThreshold::default()),
+            euler_limit: 1.0,
         }
     }
 
@@ -150,6 +163,7 @@ impl ConductanceLifNodes {
             e_exc: 0.0.into(),
             e_inh: (-85.0).into(),
             theta: None,
+            euler_limit: 1.0,
         }
     }
 }
@@ -199,12 +213,19 @@ impl NodeModel for ConductanceLifNodes {
                 theta_init: a.theta_init.slice(r()),
                 offset: a.offset,
             }),
+            euler_limit: self.euler_limit,
         }))
     }
     fn build(&self, ctx: &mut BuildContext<'_>) -> Result<Box<dyn Population>> {
         let core = NodeCore::new(ctx)?;
         let n = core.n();
         let len = ctx.batch * n;
+        if self.euler_limit.is_nan() || self.euler_limit < 1.0 {
+            return Err(Error::param(
+                ctx.name,
+                format!("euler_limit must be ≥ 1, got {}", self.euler_limit),
+            ));
+        }
         let refrac = ctx.expand("refrac", &self.refrac)?;
         if let Some(r) = refrac.iter().find(|r| **r < 0.0) {
             return Err(Error::param(
@@ -239,6 +260,7 @@ impl NodeModel for ConductanceLifNodes {
             e_exc: ctx.expand("e_exc", &self.e_exc)?,
             e_inh: ctx.expand("e_inh", &self.e_inh)?,
             adaptive: self.theta.is_some(),
+            euler_limit: self.euler_limit,
             theta_plus,
             theta_k,
             offset,
@@ -350,6 +372,7 @@ struct Params<'a, P: Per> {
     refrac: P,
     theta: &'a [f32],
     offset: f32,
+    euler_limit: f32,
 }
 
 /// One step of the neurons `first..first + len` of one batch row: `rows`
@@ -379,17 +402,17 @@ fn kernel<P: Per>(
     let (k_m, k_ge, k_gi) = (part(p.k_m), part(p.k_ge), part(p.k_gi));
     let (e_exc, e_inh, refrac) = (part(p.e_exc), part(p.e_inh), part(p.refrac));
     let theta = &p.theta[r][..n];
-    let offset = p.offset;
+    let (offset, euler_limit) = (p.offset, p.euler_limit);
     for j in 0..n {
         let ge = gev[j] + ie[j];
         let gi = giv[j] + ii[j];
         let v0 = vv[j];
         let dv = (v_rest.at(j) - v0) + ge * (e_exc.at(j) - v0) + gi * (e_inh.at(j) - v0);
-        // dv = G·(v_∞ − v0): Euler overshoots v_∞ when k_m·G > 1
-        // (module docs); the step then lands on v_∞.
+        // dv = G·(v_∞ − v0): Euler overshoots v_∞ when k_m·G > 1 and
+        // diverges past 2 (module docs); above the limit the step lands on v_∞.
         let g = 1.0 + ge + gi;
         let v_inf = (v_rest.at(j) + ge * e_exc.at(j) + gi * e_inh.at(j)) / g;
-        let v = if k_m.at(j) * g > 1.0 {
+        let v = if k_m.at(j) * g > euler_limit {
             v_inf
         } else {
             v0 + k_m.at(j) * dv
@@ -425,6 +448,7 @@ struct ConductancePopulation {
     e_exc: Vec<f32>,
     e_inh: Vec<f32>,
     adaptive: bool,
+    euler_limit: f32,
     theta_plus: Vec<f32>,
     theta_k: Vec<f32>,
     offset: f32,
@@ -530,6 +554,7 @@ impl Population for ConductancePopulation {
             refrac: &self.refrac_steps[..n],
             theta: &self.theta[..n],
             offset: self.offset,
+            euler_limit: self.euler_limit,
         };
         // The same parameters for every neuron (the paper's populations):
         // scalars, so that the kernel streams 9 arrays fewer.
@@ -546,6 +571,7 @@ impl Population for ConductancePopulation {
             refrac: one(par.refrac),
             theta: par.theta,
             offset: par.offset,
+            euler_limit: par.euler_limit,
         });
         let split = self.core.batch() == 1 && crate::parallel::worth(n, PAR_MIN_NEURONS);
         for b in 0..self.core.batch() {
@@ -899,6 +925,65 @@ mod tests {
         assert_eq!(m.get("s").unwrap().into_data().iter().sum::<f32>(), 0.0);
         let v = m.get("v").unwrap().into_data();
         assert!(v.iter().all(|&v| (-100.0..=-64.0).contains(&v)), "{v:?}");
+    }
+
+    #[test]
+    fn euler_limit_two_keeps_the_scripts_overshooting_but_stable_step() {
+        // g_i = 299: factor 0.005·(1 + 299) = 1.5, past 1, below 2. From
+        // v = −65: Euler gives −65 + 0.005·299·(−100 + 65) = −117.325 mV,
+        // past v_∞ = (−65 + 299·−100)/300 = −99.883 mV.
+        let step = |limit: f32| {
+            let model = ConductanceLifNodes {
+                v_init: (-65.0).into(),
+                euler_limit: limit,
+                ..ConductanceLifNodes::excitatory()
+            };
+            let mut net = single(model, 0.5);
+            drive(&mut net, 0.0, 299.0, 1);
+            get(&net, "v")
+        };
+        let v_inf = (-65.0 + 299.0 * -100.0) / 300.0;
+        assert!((step(1.0) - v_inf).abs() < 1e-4, "{}", step(1.0));
+        assert!((step(2.0) + 117.325).abs() < 1e-3, "{}", step(2.0));
+        assert_eq!(step(2.0), step(f32::INFINITY));
+    }
+
+    #[test]
+    fn unlimited_euler_swings_back_up_into_a_spike() {
+        // The script's own step under 60 inhibitory spikes (g_i = 1020,
+        // factor 5.1): −65 → −243.5 mV, then, g_i down to 765 (factor
+        // 3.8), back up to ≈ +306 mV — a spike the inhibition caused.
+        let model = ConductanceLifNodes {
+            v_init: (-65.0).into(),
+            euler_limit: f32::INFINITY,
+            ..ConductanceLifNodes::excitatory()
+        };
+        let mut net = single(model, 0.5);
+        net.add_monitor("m", MonitorSpec::new("N", &["s", "v"]))
+            .unwrap();
+        drive(&mut net, 0.0, 1020.0, 1);
+        net.run(&[], 3, &RunOptions::default()).unwrap();
+        let m = net.monitor("m").unwrap();
+        let v = m.get("v").unwrap().into_data();
+        assert!((v[0] + 243.5).abs() < 1e-3, "{v:?}");
+        assert_eq!(m.get("s").unwrap().into_data()[1], 1.0, "{v:?}");
+    }
+
+    #[test]
+    fn euler_limit_below_one_or_nan_is_refused() {
+        for limit in [0.5, 0.0, -1.0, f32::NAN] {
+            let model = ConductanceLifNodes {
+                euler_limit: limit,
+                ..ConductanceLifNodes::excitatory()
+            };
+            let mut b = Network::builder().dt(0.5);
+            b.add_population("N", &[1], model, NodeOptions::default());
+            let Err(err) = b.build() else {
+                panic!("euler_limit {limit} must be refused");
+            };
+            let err = err.to_string();
+            assert!(err.contains("euler_limit must be ≥ 1"), "{err}");
+        }
     }
 
     #[test]

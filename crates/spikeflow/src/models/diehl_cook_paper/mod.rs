@@ -46,14 +46,20 @@
 //! * The intensity is capped at `max_intensity` (the script has no cap; an
 //!   image that never drives 5 spikes would loop forever).
 //! * Random numbers come from spikeflow's seeded generator.
-//! * Where the script's forward Euler step is unstable
+//! * Where the script's forward Euler step would overshoot
 //!   (`dt/τ_m·(1 + g_e + g_i) > 1`: a dozen or more inhibitory spikes in one
-//!   step) the membrane step lands on its equilibrium instead of
-//!   overshooting it ([`ConductanceLifNodes`]). At 1600 neurons a volley of
-//!   ~120 neurons otherwise swung `v` past `E_inh` and back up through the
-//!   threshold, a runaway of ~90,000 spikes per image. Where Euler is stable
-//!   the step is the script's, bit for bit (the 100-neuron run's first
-//!   20,000 images are unchanged).
+//!   step) the membrane step lands on its equilibrium instead
+//!   ([`ConductanceLifNodes::euler_limit`], default 1). Stepped as the
+//!   script does (`euler_limit: f32::INFINITY`), a volley of a few dozen
+//!   neurons swings `v` past `E_inh` and back up through the threshold, and
+//!   the population fires in lockstep from then on (~90,000 spikes per
+//!   image at 1600 neurons): within the first 1,200 training images at
+//!   1600 neurons and 210 at 6400, so the script as released cannot have
+//!   trained the paper's larger networks. At 100 and 400 neurons the limit
+//!   did not act over 5,000 images (the script's spike counts, image for
+//!   image); in a trained 6400-neuron network it acts in every image
+//!   (`docs/performance.md`, "The script's Euler step at 1600 and 6400
+//!   neurons").
 //!
 //! # A shortcut, off by default: the rest in closed form
 //!
