@@ -195,6 +195,7 @@ fn conductance_lif(a: &Args<'_>) -> PyResult<ConductanceLifNodes> {
         e_exc: a.param("e_exc", d.e_exc)?,
         e_inh: a.param("e_inh", d.e_inh)?,
         theta,
+        euler_limit: a.f32_or("euler_limit", d.euler_limit)?,
     })
 }
 

@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikeflow::models::diehl_cook_paper::{DiehlCookPaper, PaperPresenter};
 use spikeflow::models::Presenter;
+use spikeflow::nodes::ConductanceLifNodes;
 
 /// The paper's network and protocol; one image at a time.
 #[pyclass(module = "spikeflow._native")]
@@ -31,6 +32,7 @@ impl PaperModel {
             d: kwargs,
         };
         let d = DiehlCookPaper::default();
+        let euler_limit = a.f32_or("euler_limit", d.excitatory.euler_limit)?;
         let delay = match a.floats("input_delay_ms")?.as_deref() {
             None => d.input_delay_ms,
             Some([lo, hi]) => (*lo, *hi),
@@ -62,6 +64,14 @@ impl PaperModel {
             closed_form_rest: a.bool_or("closed_form_rest", d.closed_form_rest)?,
             closed_form_training_rest: a
                 .bool_or("closed_form_training_rest", d.closed_form_training_rest)?,
+            excitatory: ConductanceLifNodes {
+                euler_limit,
+                ..d.excitatory.clone()
+            },
+            inhibitory: ConductanceLifNodes {
+                euler_limit,
+                ..d.inhibitory.clone()
+            },
             ..d
         };
         let p = guard("DiehlCookPaper", || m.build().map_err(to_py))?;

@@ -180,6 +180,8 @@ def test_diehl_cook_paper_closed_form_training_rest_trains_alike_up_to_rounding(
 
 def test_diehl_cook_paper_refuses_bad_input():
     from spikeflow.models import DiehlCookPaper
+    with pytest.raises(ValueError, match="euler_limit must be"):
+        DiehlCookPaper(n_neurons=4, euler_limit=0.9)
     net = DiehlCookPaper(n_neurons=4)
     with pytest.raises(ValueError, match="784 inputs"):
         net.present(np.zeros(100, np.float32))

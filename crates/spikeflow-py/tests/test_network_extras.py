@@ -97,6 +97,32 @@ def test_conductance_lif_presets():
     np.testing.assert_array_equal(inh.v, np.full((1, 2), -100.0, dtype=np.float32))
 
 
+def inhibited_once(**kwargs):
+    """One excitatory neuron at rest hit by 60 inhibitory spikes at once
+    (g_i = 1020), then left alone: its spikes."""
+    net = Network(dt=0.5)
+    i, e = Input(n=1), ConductanceLIFNodes(n=1, adaptive=False, v_init=-65.0, **kwargs)
+    net.add_layer(i, "I")
+    net.add_layer(e, "E")
+    net.add_connection(Connection(i, e, w=np.array([[1020.0]], dtype=np.float32), receptor=1),
+                       "I", "E")
+    m = Monitor(e, ("s",))
+    net.add_monitor(m, "m")
+    pulse = np.zeros((20, 1), dtype=bool)
+    pulse[0] = True
+    net.run({"I": pulse}, time=10)
+    return int(m.get("s").sum())
+
+
+def test_conductance_lif_euler_limit():
+    # The script's own Euler step swings v past E_inh and back up through
+    # the threshold; the default step lands on the equilibrium instead.
+    assert inhibited_once() == 0
+    assert inhibited_once(euler_limit=float("inf")) > 0
+    with pytest.raises(ValueError, match="euler_limit must be"):
+        inhibited_once(euler_limit=0.5)
+
+
 # -- reward_fn / MovingAvgRPE -----------------------------------------
 def mstdp_net(reward_fn=None):
     rng = np.random.default_rng(3)

@@ -287,7 +287,7 @@ class DiehlCookPaper:
     max_intensity=64.0, norm=78.0, nu=(1e-4, 1e-2), wmax=1.0,
     init_scale=0.3, input_delay_ms=(0.0, 10.0), exc_to_inh=10.4,
     inh_to_exc=17.0, arrival_time_stdp=True, closed_form_rest=False,
-    closed_form_training_rest=False)``.
+    closed_form_training_rest=False, euler_limit=1.0)``.
 
     Conductance-based excitatory (``Ae``) and inhibitory (``Ai``) layers,
     delayed input ``X → Ae`` learned by the paper's STDP, ``Ae → Ai``
@@ -301,7 +301,12 @@ class DiehlCookPaper:
     more (the same state up to rounding, not bit for bit; faster testing).
     ``closed_form_training_rest=True``: the same after training images, θ
     and the rule's traces decayed with the rest of the state (faster
-    training; changes what is learned by rounding).
+    training; changes what is learned by rounding). ``euler_limit``: the
+    largest Euler factor ``dt/tau_m·(1 + g_e + g_i)`` both layers step as
+    the script does; above it ``v`` lands on the step's equilibrium (1,
+    the default: never past it; 2: the script's step wherever it is
+    stable; ``float('inf')``: always, which runs away from 1600 neurons
+    on).
 
     >>> import numpy as np
     >>> from spikeflow.models import DiehlCookPaper
@@ -315,7 +320,7 @@ class DiehlCookPaper:
                  rest_ms=150.0, intensity=2.0, min_spikes=5.0, max_intensity=64.0, norm=78.0,
                  nu=(1e-4, 1e-2), wmax=1.0, init_scale=0.3, input_delay_ms=(0.0, 10.0),
                  exc_to_inh=10.4, inh_to_exc=17.0, arrival_time_stdp=True,
-                 closed_form_rest=False, closed_form_training_rest=False):
+                 closed_form_rest=False, closed_form_training_rest=False, euler_limit=1.0):
         self.n_neurons, self.n_inputs, self.seed = int(n_neurons), int(n_inputs), int(seed)
         self._native = _native.PaperModel(dict(
             n_neurons=self.n_neurons, n_inputs=self.n_inputs, seed=self.seed, dt=dt,
@@ -325,7 +330,8 @@ class DiehlCookPaper:
             exc_to_inh=exc_to_inh, inh_to_exc=inh_to_exc,
             arrival_time_stdp=bool(arrival_time_stdp),
             closed_form_rest=bool(closed_form_rest),
-            closed_form_training_rest=bool(closed_form_training_rest)))
+            closed_form_training_rest=bool(closed_form_training_rest),
+            euler_limit=float(euler_limit)))
 
     def present(self, image, learning=True):
         """Shows one image (``n_inputs`` pixel values in [0, 1], any shape;

@@ -126,14 +126,18 @@ CSRMNodes = _model("CSRMNodes", "CSRMNodes",
 ConductanceLIFNodes = _model(
     "ConductanceLIFNodes", "ConductanceLIFNodes",
     ("inhibitory", "adaptive", "v_rest", "v_reset", "v_thresh", "v_init", "refrac", "tau_m", "tau_ge",
-     "tau_gi", "e_exc", "e_inh", "theta_plus", "tau_theta", "theta_init", "theta_offset"),
+     "tau_gi", "e_exc", "e_inh", "theta_plus", "tau_theta", "theta_init", "theta_offset",
+     "euler_limit"),
     "spikeflow only (not in BindsNET): conductance-based LIF, Diehl & Cook (2015)'s own neuron "
     "(their Brian script's Euler step). Defaults: the excitatory neuron (v_rest=-65, v_reset=-65, "
     "v_thresh=-52, v_init=-105, refrac=5, tau_m=100, tau_ge=1, tau_gi=2, e_exc=0, e_inh=-100, "
     "adaptive threshold theta_plus=0.05, tau_theta=1e7, theta_init=20, theta_offset=20); "
     "``inhibitory=True`` starts from the inhibitory one (v_rest=-60, v_reset=-45, v_thresh=-40, "
     "v_init=-100, refrac=2, tau_m=10, e_inh=-85, no adaptation); ``adaptive`` turns the adaptive "
-    "threshold on or off. Input goes to the excitatory conductance ``g_e``; a connection with "
+    "threshold on or off. ``euler_limit`` (default 1, at least 1): the largest Euler factor "
+    "dt/tau_m*(1 + g_e + g_i) stepped as the script does; above it ``v`` lands on the step's "
+    "equilibrium (2: the script's step wherever it is stable; ``float('inf')``: always, which runs "
+    "away under strong inhibition). Input goes to the excitatory conductance ``g_e``; a connection with "
     "``receptor=1`` feeds the inhibitory one ``g_i``. State: ``v``, ``s``, ``theta``, ``ge``, ``gi``.")
 
 __all__ = ["Nodes", "Input", "McCullochPitts", "IFNodes", "LIFNodes", "BoostedLIFNodes",
