@@ -133,6 +133,13 @@ pub struct Args {
     /// rest; not the stepped training bit for bit).
     #[arg(long)]
     closed_form_training_rest: bool,
+    /// Paper model: the largest Euler factor `dt/τ_m·(1 + g_e + g_i)` the
+    /// neurons step as the authors' script does; above it `v` lands on the
+    /// step's equilibrium (`ConductanceLifNodes::euler_limit`; 2: the
+    /// script's step wherever it is stable; inf: always, which runs away
+    /// from 1600 neurons on).
+    #[arg(long, default_value_t = 1.0)]
+    euler_limit: f32,
     /// Scale of the work thresholds above which a step's regions run in
     /// parallel (`spikeflow::parallel::set_threshold_scale`; smaller goes
     /// parallel sooner), to tune for a machine.

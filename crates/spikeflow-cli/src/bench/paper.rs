@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use serde_json::{json, Map};
 use spikeflow::models::diehl_cook_paper::{DiehlCookPaper, PaperParts, PaperPresenter};
 use spikeflow::models::Presenter;
+use spikeflow::nodes::ConductanceLifNodes;
 use std::time::Instant;
 
 /// Runs the paper model at every size: `warm + measured` images learning,
@@ -50,6 +51,14 @@ pub(super) fn run(a: &Args) -> Result<()> {
         seed: a.seed,
         closed_form_rest: a.closed_form_rest,
         closed_form_training_rest: a.closed_form_training_rest,
+        excitatory: ConductanceLifNodes {
+            euler_limit: a.euler_limit,
+            ..ConductanceLifNodes::excitatory()
+        },
+        inhibitory: ConductanceLifNodes {
+            euler_limit: a.euler_limit,
+            ..ConductanceLifNodes::inhibitory()
+        },
         ..Default::default()
     };
     for &n in &sizes {
@@ -169,6 +178,13 @@ fn record(a: &Args, n: usize, learning: bool, s_per_sample: f64) -> Map<String, 
         "closed_form_training_rest".into(),
         json!(a.closed_form_training_rest),
     );
+    // JSON has no infinity: the unlimited step is written "inf".
+    let limit = if a.euler_limit.is_finite() {
+        json!(a.euler_limit)
+    } else {
+        json!(a.euler_limit.to_string())
+    };
+    rec.insert("euler_limit".into(), limit);
     rec.insert("dt_ms".into(), json!(0.5));
     rec.insert("seed".into(), json!(a.seed));
     rec.insert("learning".into(), json!(learning));
