@@ -194,3 +194,47 @@ fn a_restored_presenter_goes_on_bit_for_bit() {
     at_snap.network_mut().restore(&snap).unwrap();
     assert_eq!(theta(&c), theta(&at_snap));
 }
+
+#[test]
+fn parts_carry_a_non_default_euler_limit() {
+    // One inhibitory spike of 300 gives the factor 0.005·301 ≈ 1.5: the
+    // default limit (1) lands on v_∞, a limit of 2 takes the script's
+    // overshooting step. The parts must step as one presenter with the
+    // same limit, and differ from the default.
+    let cfg = |limit: f32| {
+        let mut c = DiehlCookPaper {
+            n_neurons: 20,
+            seed: 5,
+            inh_to_exc: 300.0,
+            ..Default::default()
+        };
+        c.excitatory.euler_limit = limit;
+        c.inhibitory.euler_limit = limit;
+        c
+    };
+    let imgs = images(3);
+    let v_after = |limit: f32, parts: usize| -> Vec<u32> {
+        let v = if parts == 1 {
+            let mut p = cfg(limit).build().unwrap();
+            for img in &imgs {
+                p.present(img, true).unwrap();
+            }
+            p.network()
+                .population("Ae")
+                .unwrap()
+                .variable("v")
+                .unwrap()
+                .to_vec()
+        } else {
+            let mut p = cfg(limit).build_parts(parts).unwrap();
+            for img in &imgs {
+                p.present(img, true).unwrap();
+            }
+            p.population_variable("Ae", "v").unwrap().data().to_vec()
+        };
+        v.iter().map(|x| x.to_bits()).collect()
+    };
+    let one = v_after(2.0, 1);
+    assert_eq!(v_after(2.0, 2), one, "2 parts, limit 2");
+    assert_ne!(v_after(1.0, 1), one, "the limit must matter in this test");
+}
