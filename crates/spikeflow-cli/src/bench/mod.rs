@@ -137,7 +137,8 @@ pub struct Args {
     /// neurons step as the authors' script does; above it `v` lands on the
     /// step's equilibrium (`ConductanceLifNodes::euler_limit`; 2: the
     /// script's step wherever it is stable; inf: always, which runs away
-    /// from 1600 neurons on).
+    /// from 1600 neurons on). Each JSON line records it as a number, or as
+    /// the string "inf" (JSON has no infinity).
     #[arg(long, default_value_t = 1.0)]
     euler_limit: f32,
     /// Scale of the work thresholds above which a step's regions run in

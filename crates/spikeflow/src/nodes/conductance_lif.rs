@@ -45,8 +45,8 @@
 //! "The script's Euler step at 1600 and 6400 neurons"). So where the factor
 //! `dt/τ_m·G` exceeds [`ConductanceLifNodes::euler_limit`] (default 1:
 //! never past `v_∞`) the step lands on `v_∞` instead — the limit the exact
-//! solution approaches. Below the limit the step is the script's, bit for
-//! bit. A limit of 2 keeps the script's step wherever Euler is stable;
+//! solution approaches. Below the limit the step is the script's Euler
+//! step, computed as it always was. A limit of 2 keeps the script's step wherever Euler is stable;
 //! `f32::INFINITY` keeps it everywhere, runaway included.
 //!
 //! θ is accumulated in f64 (its per-step decay is below f32 resolution).
@@ -911,7 +911,7 @@ mod tests {
     fn huge_inhibition_does_not_overshoot_into_a_spike() {
         // 60 inhibitory spikes at once (g_i = 1020): Euler alone would take v
         // to −65 + 0.005·1020·(−35) ≈ −244 mV, then back up past threshold
-        // (+280 mV) the next step. The limited step lands on v_∞ instead.
+        // (≈ +306 mV) the next step. The limited step lands on v_∞ instead.
         let model = ConductanceLifNodes {
             v_init: (-65.0).into(),
             ..ConductanceLifNodes::excitatory()

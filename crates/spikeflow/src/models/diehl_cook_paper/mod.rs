@@ -54,12 +54,12 @@
 //!   neurons swings `v` past `E_inh` and back up through the threshold, and
 //!   the population fires in lockstep from then on (~90,000 spikes per
 //!   image at 1600 neurons): within the first 1,200 training images at
-//!   1600 neurons and 210 at 6400, so the script as released cannot have
-//!   trained the paper's larger networks. At 100 and 400 neurons the limit
-//!   did not act over 5,000 images (the script's spike counts, image for
-//!   image); in a trained 6400-neuron network it acts in every image
-//!   (`docs/performance.md`, "The script's Euler step at 1600 and 6400
-//!   neurons").
+//!   1600 neurons and 210 at 6400, so the script as released would not
+//!   have trained the paper's larger networks (as far as this rendering
+//!   of its step shows). At 100 and 400 neurons the limit changed no spike
+//!   count over 5,000 images; in a trained 6400-neuron network it acts
+//!   about twice per image on average (`docs/performance.md`, "The
+//!   script's Euler step at 1600 and 6400 neurons").
 //!
 //! # A shortcut, off by default: the rest in closed form
 //!
