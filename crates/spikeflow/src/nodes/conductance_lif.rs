@@ -907,23 +907,32 @@ mod tests {
         }
     }
 
-    #[test]
-    fn huge_inhibition_does_not_overshoot_into_a_spike() {
-        // 60 inhibitory spikes at once (g_i = 1020): Euler alone would take v
-        // to −65 + 0.005·1020·(−35) ≈ −244 mV, then back up past threshold
-        // (≈ +306 mV) the next step. The limited step lands on v_∞ instead.
+    /// An excitatory neuron at rest (−65 mV) with `euler_limit`, hit by
+    /// `g_i` for one step and then left alone for `free` steps: its spikes
+    /// and voltages, step by step.
+    fn after_inhibition(limit: f32, gi: f32, free: usize) -> (Vec<f32>, Vec<f32>) {
         let model = ConductanceLifNodes {
             v_init: (-65.0).into(),
+            euler_limit: limit,
             ..ConductanceLifNodes::excitatory()
         };
         let mut net = single(model, 0.5);
         net.add_monitor("m", MonitorSpec::new("N", &["s", "v"]))
             .unwrap();
-        drive(&mut net, 0.0, 1020.0, 1);
-        net.run(&[], 40, &RunOptions::default()).unwrap();
+        drive(&mut net, 0.0, gi, 1);
+        net.run(&[], free, &RunOptions::default()).unwrap();
         let m = net.monitor("m").unwrap();
-        assert_eq!(m.get("s").unwrap().into_data().iter().sum::<f32>(), 0.0);
-        let v = m.get("v").unwrap().into_data();
+        let data = |var: &str| m.get(var).unwrap().into_data();
+        (data("s"), data("v"))
+    }
+
+    #[test]
+    fn huge_inhibition_does_not_overshoot_into_a_spike() {
+        // 60 inhibitory spikes at once (g_i = 1020): Euler alone would take v
+        // to −65 + 0.005·1020·(−35) ≈ −244 mV, then back up past threshold
+        // (≈ +306 mV) the next step. The limited step lands on v_∞ instead.
+        let (s, v) = after_inhibition(1.0, 1020.0, 40);
+        assert_eq!(s.iter().sum::<f32>(), 0.0);
         assert!(v.iter().all(|&v| (-100.0..=-64.0).contains(&v)), "{v:?}");
     }
 
@@ -953,20 +962,9 @@ mod tests {
         // The script's own step under 60 inhibitory spikes (g_i = 1020,
         // factor 5.1): −65 → −243.5 mV, then, g_i down to 765 (factor
         // 3.8), back up to ≈ +306 mV — a spike the inhibition caused.
-        let model = ConductanceLifNodes {
-            v_init: (-65.0).into(),
-            euler_limit: f32::INFINITY,
-            ..ConductanceLifNodes::excitatory()
-        };
-        let mut net = single(model, 0.5);
-        net.add_monitor("m", MonitorSpec::new("N", &["s", "v"]))
-            .unwrap();
-        drive(&mut net, 0.0, 1020.0, 1);
-        net.run(&[], 3, &RunOptions::default()).unwrap();
-        let m = net.monitor("m").unwrap();
-        let v = m.get("v").unwrap().into_data();
+        let (s, v) = after_inhibition(f32::INFINITY, 1020.0, 3);
         assert!((v[0] + 243.5).abs() < 1e-3, "{v:?}");
-        assert_eq!(m.get("s").unwrap().into_data()[1], 1.0, "{v:?}");
+        assert_eq!(s[1], 1.0, "{v:?}");
     }
 
     #[test]
