@@ -11,6 +11,7 @@
 
 mod all_but_self;
 mod conv;
+mod delay_layout;
 mod delay_ring;
 mod delayed;
 mod dense;
