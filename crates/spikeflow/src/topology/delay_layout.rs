@@ -1,7 +1,7 @@
 //! How a [`Delayed`](super::Delayed) connection's delays are laid out for
 //! propagation: looked up per synapse, or each source's targets grouped by
-//! delay (and, in learning-off phases, the weights copied into the groups'
-//! order).
+//! delay (and, while no one changes the weights, the weights copied into
+//! the groups' order).
 
 /// The delays, as propagation reads them.
 #[derive(Debug)]
@@ -35,14 +35,10 @@ impl Delays {
 
     /// Adds `s·w[i][j]` for the targets `j` in `first..first + rows[0].len()`
     /// into `rows[d[i][j]][j − first]` (`rows[d]`: the slot delay `d`
-    /// reaches). `1·w` is `w`, bit for bit, so a spike adds `w`. `in_groups`
-    /// is `w` in [`ByDelay`]'s order ([`ByDelay::weights_in_groups`]), read
-    /// instead of `w` where given: the same values added in the same order.
-    #[allow(clippy::too_many_arguments)]
+    /// reaches). `1·w` is `w`, bit for bit, so a spike adds `w`.
     pub(super) fn add_source(
         &self,
-        w: &[f32],
-        in_groups: Option<&[f32]>,
+        w: SourceWeights<'_>,
         i: usize,
         s: f32,
         n: usize,
@@ -50,23 +46,14 @@ impl Delays {
         first: usize,
     ) {
         let len = rows[0].len();
-        let wrow = &w[i * n..(i + 1) * n];
-        match (self, in_groups) {
+        let wrow = &w.rows[i * n..(i + 1) * n];
+        match (self, w.in_groups) {
             (Delays::Grouped(g), Some(wg)) => {
-                // This block's columns of each group (ascending), and their
-                // weights beside them.
-                let (lo, hi) = (first as u16, (first + len - 1) as u16);
-                let whole = first == 0 && len == n;
                 for (d, row) in rows.iter_mut().enumerate() {
                     let range = g.range(i, d);
                     let (cols, wg) = (&g.cols[range.clone()], &wg[range]);
-                    let (a, b) = if whole {
-                        (0, cols.len())
-                    } else {
-                        let a = cols.partition_point(|&j| j < lo);
-                        (a, a + cols[a..].partition_point(|&j| j <= hi))
-                    };
-                    add_in_groups(row, &cols[a..b], &wg[a..b], first, s);
+                    let block = block_of(cols, first, len, n);
+                    add_in_groups(row, &cols[block.clone()], &wg[block], first, s);
                 }
             }
             (Delays::Grouped(g), None) if first == 0 && len == n => {
@@ -75,14 +62,10 @@ impl Delays {
                 }
             }
             (Delays::Grouped(g), None) => {
-                // This block's columns of each group (ascending).
-                let (lo, hi) = (first as u16, (first + len - 1) as u16);
                 let wblock = &wrow[first..][..len];
                 for (d, row) in rows.iter_mut().enumerate() {
                     let cols = g.group(i, d);
-                    let a = cols.partition_point(|&j| j < lo);
-                    let b = a + cols[a..].partition_point(|&j| j <= hi);
-                    for &j in &cols[a..b] {
+                    for &j in &cols[block_of(cols, first, len, n)] {
                         let j = j as usize - first;
                         row[j] += if s == 1.0 { wblock[j] } else { s * wblock[j] };
                     }
@@ -96,6 +79,32 @@ impl Delays {
             }
         }
     }
+}
+
+/// The weights propagation reads: `rows`, `[n_pre × n_post]` as stored,
+/// and, where made, the same weights in [`ByDelay`]'s order
+/// ([`WeightsInGroups`]), read instead of `rows` by grouped delays (the
+/// same values added in the same order; the per-synapse layouts read
+/// `rows`).
+#[derive(Clone, Copy)]
+pub(super) struct SourceWeights<'a> {
+    pub rows: &'a [f32],
+    pub in_groups: Option<&'a [f32]>,
+}
+
+/// Where a group's columns (ascending) fall in the block `first..first +
+/// len` of a row of `n` targets.
+#[inline]
+fn block_of(cols: &[u16], first: usize, len: usize, n: usize) -> std::ops::Range<usize> {
+    if first == 0 && len == n {
+        return 0..cols.len();
+    }
+    if len == 0 {
+        return 0..0;
+    }
+    let (lo, hi) = (first as u16, (first + len - 1) as u16);
+    let a = cols.partition_point(|&j| j < lo);
+    a..a + cols[a..].partition_point(|&j| j <= hi)
 }
 
 /// One group: `row[j] += s·wrow[j]` for its targets `j` (a spike adds `w`).
@@ -211,16 +220,18 @@ impl ByDelay {
 }
 
 /// Propagations with spikes after which weights that no one could have
-/// changed are copied into [`ByDelay`]'s order: more than one presentation
-/// of the paper model (700 steps of input), so that training, which
-/// normalises before every presentation and learns at every step, never
-/// makes the copy; a learning-off phase makes it once.
+/// changed are copied into [`ByDelay`]'s order. Learning asks for the
+/// weights at every step (`learn_view`), which restarts the count, so a
+/// training run never makes the copy; nor does a run with weight masks,
+/// applied at every step. A run that leaves the weights alone (labelling,
+/// testing) makes it once, here within its third paper-model image (700
+/// steps of input each).
 pub(super) const UNCHANGED_BEFORE_COPY: usize = 2048;
 
-/// The weights in [`ByDelay`]'s order, for phases that leave them as they
+/// The weights in [`ByDelay`]'s order, for runs that leave them as they
 /// are (labelling and testing). Reading a source's weights beside its
-/// columns (one stream) instead of gathering them from its row costs a
-/// fifth less per test image of the paper model at 6400 neurons
+/// columns (one stream) instead of gathering them from its row takes
+/// about a fifth off a test image of the paper model at 6400 neurons
 /// (`docs/performance.md`, "Learning-off propagation in delay order").
 /// Every mutable access to the weights drops the copy (and its memory:
 /// the size of the weights); propagation then reads the weights again
@@ -242,27 +253,36 @@ impl WeightsInGroups {
         self.unchanged = 0;
     }
 
-    /// The copy, made here once the weights have stayed unchanged long
-    /// enough; `None` until then, or without grouped delays.
-    pub(super) fn get(
-        &mut self,
+    /// Whether the copy is made (for tests).
+    #[cfg(test)]
+    pub(super) fn is_made(&self) -> bool {
+        !self.w.is_empty()
+    }
+
+    /// What a propagation with (`any_spikes`) or without spikes reads:
+    /// `w` and, without a mutable access for [`UNCHANGED_BEFORE_COPY`]
+    /// propagations with spikes, the copy, made here the first time.
+    pub(super) fn get_or_make<'a>(
+        &'a mut self,
         delays: &Delays,
-        w: &[f32],
+        w: &'a [f32],
         n_post: usize,
-        spikes: bool,
-    ) -> Option<&[f32]> {
-        let Delays::Grouped(g) = delays else {
-            return None;
-        };
-        if self.w.is_empty() && spikes {
-            self.unchanged += 1;
-            if self.unchanged >= UNCHANGED_BEFORE_COPY {
-                match g.weights_in_groups(w, n_post) {
-                    Some(copy) => self.w = copy,
-                    None => self.unchanged = 0,
+        any_spikes: bool,
+    ) -> SourceWeights<'a> {
+        if let Delays::Grouped(g) = delays {
+            if self.w.is_empty() && any_spikes {
+                self.unchanged += 1;
+                if self.unchanged >= UNCHANGED_BEFORE_COPY {
+                    match g.weights_in_groups(w, n_post) {
+                        Some(copy) => self.w = copy,
+                        None => self.unchanged = 0,
+                    }
                 }
             }
         }
-        (!self.w.is_empty()).then_some(self.w.as_slice())
+        SourceWeights {
+            rows: w,
+            in_groups: (!self.w.is_empty()).then_some(self.w.as_slice()),
+        }
     }
 }

@@ -25,7 +25,7 @@
 //! `U(min_ms, max_ms)` and truncates to whole steps, as Brian 1's
 //! `DelayConnection` does (the convention of Diehl & Cook's script).
 
-use super::delay_layout::{Delays, WeightsInGroups};
+use super::delay_layout::{Delays, SourceWeights, WeightsInGroups};
 use super::delay_ring::DelayRing;
 use super::{check_len, draw_weights, Ends, SynapseMap, Topology, TopologySpec};
 use crate::distributed::PartLayout;
@@ -200,14 +200,12 @@ impl Delayed {
 
 /// Adds the weight rows of `src`'s spiking sources into the ring slots their
 /// delays point at; `head` is the slot delivered this step.
-#[allow(clippy::too_many_arguments)]
 fn propagate_into(
     ring: &mut [f32],
     head: usize,
     batch: usize,
     n: usize,
-    w: &[f32],
-    in_groups: Option<&[f32]>,
+    w: SourceWeights<'_>,
     delays: &Delays,
     src: &Spikes,
 ) {
@@ -226,12 +224,12 @@ fn propagate_into(
             // still receives the same additions in the same order.
             crate::parallel::for_column_blocks(rows, n, &|rows, first| {
                 for &i in active {
-                    delays.add_source(w, in_groups, i as usize, vals[i as usize], n, rows, first);
+                    delays.add_source(w, i as usize, vals[i as usize], n, rows, first);
                 }
             });
         } else {
             for &i in active {
-                delays.add_source(w, in_groups, i as usize, vals[i as usize], n, &mut rows, 0);
+                delays.add_source(w, i as usize, vals[i as usize], n, &mut rows, 0);
             }
         }
     }
@@ -254,15 +252,16 @@ impl Topology for DelayedTopology {
     }
     fn propagate(&mut self, src: &Spikes, out: &mut [f32]) {
         let (n, head) = (self.n_post, self.line.head());
-        let spikes = (0..src.batch()).any(|b| !src.active(b).is_empty());
-        let in_groups = self.in_groups.get(&self.delays, &self.w, n, spikes);
+        let any_spikes = (0..src.batch()).any(|b| !src.active(b).is_empty());
+        let w = self
+            .in_groups
+            .get_or_make(&self.delays, &self.w, n, any_spikes);
         propagate_into(
             &mut self.line.ring,
             head,
             self.batch,
             n,
-            &self.w,
-            in_groups,
+            w,
             &self.delays,
             src,
         );
@@ -444,9 +443,11 @@ mod tests {
                         .collect();
                     spikes.set_values(&v);
                     let t0 = t % slots;
-                    propagate_into(
-                        &mut ring, t0, batch, n_post, &w, *in_groups, delays, &spikes,
-                    );
+                    let weights = SourceWeights {
+                        rows: &w,
+                        in_groups: *in_groups,
+                    };
+                    propagate_into(&mut ring, t0, batch, n_post, weights, delays, &spikes);
                 }
                 ring
             })
@@ -454,47 +455,77 @@ mod tests {
         assert_eq!(rings[0], rings[1]);
         assert_eq!(rings[0], rings[2]);
         assert_eq!(rings[0], rings[3]);
-        // Column blocks: every block of the grouped layout from a column on.
-        for first in [0, 1, 16, 36] {
-            for (delays, in_groups) in &layouts {
-                let mut ring = vec![0.0f32; slots * n_post];
-                let mut rows: Vec<&mut [f32]> = ring
-                    .chunks_exact_mut(n_post)
-                    .map(|r| &mut r[first..])
-                    .collect();
-                delays.add_source(&w, *in_groups, 4, 1.0, n_post, &mut rows, first);
-                for (dd, row) in ring.chunks_exact(n_post).enumerate() {
-                    for j in 0..n_post {
-                        let k = 4 * n_post + j;
-                        let want = if j >= first && usize::from(d[k]) == dd {
-                            w[k]
-                        } else {
-                            0.0
-                        };
-                        assert_eq!(row[j], want, "first {first} slot {dd} column {j}");
+        // Column blocks (whole, from a column on, inside, one column), a
+        // spike and a graded value: each block receives exactly its columns.
+        let blocks = [(0, 37), (1, 36), (16, 21), (36, 1), (0, 5), (10, 7)];
+        for (first, len) in blocks {
+            for s in [1.0, 0.5] {
+                for (delays, in_groups) in &layouts {
+                    let mut ring = vec![0.0f32; slots * n_post];
+                    let mut rows: Vec<&mut [f32]> = ring
+                        .chunks_exact_mut(n_post)
+                        .map(|r| &mut r[first..first + len])
+                        .collect();
+                    let weights = SourceWeights {
+                        rows: &w,
+                        in_groups: *in_groups,
+                    };
+                    delays.add_source(weights, 4, s, n_post, &mut rows, first);
+                    for (dd, row) in ring.chunks_exact(n_post).enumerate() {
+                        for j in 0..n_post {
+                            let k = 4 * n_post + j;
+                            let inside = (first..first + len).contains(&j);
+                            let want = if inside && usize::from(d[k]) == dd {
+                                s * w[k]
+                            } else {
+                                0.0
+                            };
+                            assert_eq!(
+                                row[j], want,
+                                "block {first}+{len} s {s} slot {dd} column {j}"
+                            );
+                        }
                     }
                 }
             }
         }
     }
 
-    #[test]
-    fn weights_changed_after_the_copy_are_the_ones_propagated() {
-        // 600 targets: delays grouped. A learning-off phase long enough for
-        // the copy in delay order, then new weights (as a rule or a restore
-        // writes them): the next spike carries the new ones, and so does
-        // the copy made from them later.
-        let (n_pre, n_post) = (2, 600);
-        let d: Vec<u16> = (0..n_pre * n_post).map(|k| (k % 3) as u16).collect();
-        let mut topo = build(
-            &Delayed::new(vec![0.25; n_pre * n_post], d),
+    /// A batch-1 topology with given weights and delays, its fields in reach.
+    fn delayed_topology(w: Vec<f32>, d: &[u16], n_pre: usize, n_post: usize) -> DelayedTopology {
+        let slots = usize::from(d.iter().copied().max().unwrap_or(0)) + 1;
+        DelayedTopology {
             n_pre,
             n_post,
-            1,
-        );
+            w,
+            delays: Delays::new(d, n_pre, n_post, slots),
+            in_groups: WeightsInGroups::default(),
+            line: DelayRing::new(slots, n_post),
+            batch: 1,
+        }
+    }
+
+    #[test]
+    fn weights_changed_after_the_copy_are_the_ones_propagated() {
+        // 600 targets: delays grouped. Source 1 spikes at every step, so once
+        // its longest delay has passed each step delivers its row of weights
+        // (distinct ones: a copy in the wrong order would show). Long enough
+        // unchanged, the weights are copied in delay order; new weights (as
+        // a rule or a restore writes them) drop the copy, are delivered, and
+        // are copied in their turn.
+        let (n_pre, n_post) = (2, 600);
+        let d: Vec<u16> = (0..n_pre * n_post).map(|k| (k % 3) as u16).collect();
+        let weights = |scale: f32| -> Vec<f32> {
+            (0..n_pre * n_post)
+                .map(|k| scale * (1.0 + (k % 1000) as f32 / 1024.0))
+                .collect()
+        };
+        let row = |scale: f32| weights(scale)[n_post..].to_vec();
+        let mut topo = delayed_topology(weights(1.0), &d, n_pre, n_post);
+        assert!(matches!(topo.delays, Delays::Grouped(_)));
         let mut spikes = Spikes::new(1, n_pre);
         spikes.set(0, 1, 1.0);
-        let delivered = |topo: &mut Box<dyn Topology>, steps: usize| {
+        let delivered = |topo: &mut DelayedTopology, steps: usize| {
             let mut out = vec![0.0; n_post];
             for _ in 0..steps {
                 out.fill(0.0);
@@ -502,21 +533,20 @@ mod tests {
             }
             out
         };
-        let before = delivered(&mut topo, UNCHANGED_BEFORE_COPY + 3);
-        assert!(before.iter().all(|&x| x == 0.25), "{:?}", &before[..3]);
-        topo.weights_mut().unwrap().fill(0.5);
+        assert_eq!(delivered(&mut topo, UNCHANGED_BEFORE_COPY - 1), row(1.0));
+        assert!(!topo.in_groups.is_made());
+        assert_eq!(delivered(&mut topo, 2), row(1.0));
+        assert!(topo.in_groups.is_made());
+        topo.weights_mut().unwrap().copy_from_slice(&weights(2.0));
+        assert!(!topo.in_groups.is_made());
         for steps in [3, UNCHANGED_BEFORE_COPY + 3] {
-            let after = delivered(&mut topo, steps);
-            assert!(
-                after.iter().all(|&x| x == 0.5),
-                "{steps}: {:?}",
-                &after[..3]
-            );
+            assert_eq!(delivered(&mut topo, steps), row(2.0), "{steps} steps");
         }
+        assert!(topo.in_groups.is_made());
         let (_, w) = topo.learn_view().unwrap();
-        w.fill(0.75);
-        let after = delivered(&mut topo, 3);
-        assert!(after.iter().all(|&x| x == 0.75), "{:?}", &after[..3]);
+        w.copy_from_slice(&weights(4.0));
+        assert!(!topo.in_groups.is_made());
+        assert_eq!(delivered(&mut topo, 3), row(4.0));
     }
 
     #[test]
