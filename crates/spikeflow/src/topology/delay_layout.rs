@@ -231,8 +231,9 @@ pub(super) const UNCHANGED_BEFORE_COPY: usize = 2048;
 /// The weights in [`ByDelay`]'s order, for runs that leave them as they
 /// are (labelling and testing). Reading a source's weights beside its
 /// columns (one stream) instead of gathering them from its row takes
-/// about a fifth off a test image of the paper model at 6400 neurons
-/// (`docs/performance.md`, "Learning-off propagation in delay order").
+/// about a sixth off a test image of the paper model at 6400 neurons
+/// (median of ten alternations; nothing measurable at 1600:
+/// `docs/performance.md`, "Learning-off propagation in delay order").
 /// Every mutable access to the weights drops the copy (and its memory:
 /// the size of the weights); propagation then reads the weights again
 /// until they have stayed unchanged for [`UNCHANGED_BEFORE_COPY`]
