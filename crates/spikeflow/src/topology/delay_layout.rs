@@ -224,15 +224,15 @@ impl ByDelay {
 /// weights at every step (`learn_view`), which restarts the count, so a
 /// training run never makes the copy; nor does a run with weight masks,
 /// applied at every step. A run that leaves the weights alone (labelling,
-/// testing) makes it once, here within its third paper-model image (700
-/// steps of input each).
+/// testing) makes it once, in the paper model after about three images
+/// (700 steps of input each, a few of them without an input spike).
 pub(super) const UNCHANGED_BEFORE_COPY: usize = 2048;
 
 /// The weights in [`ByDelay`]'s order, for runs that leave them as they
 /// are (labelling and testing). Reading a source's weights beside its
 /// columns (one stream) instead of gathering them from its row takes
 /// about a sixth off a test image of the paper model at 6400 neurons
-/// (median of ten alternations; nothing measurable at 1600:
+/// (median of ten alternations; within the noise at 1600:
 /// `docs/performance.md`, "Learning-off propagation in delay order").
 /// Every mutable access to the weights drops the copy (and its memory:
 /// the size of the weights); propagation then reads the weights again

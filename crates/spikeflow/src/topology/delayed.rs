@@ -535,7 +535,7 @@ mod tests {
         };
         assert_eq!(delivered(&mut topo, UNCHANGED_BEFORE_COPY - 1), row(1.0));
         assert!(!topo.in_groups.is_made());
-        assert_eq!(delivered(&mut topo, 2), row(1.0));
+        assert_eq!(delivered(&mut topo, 1), row(1.0));
         assert!(topo.in_groups.is_made());
         topo.weights_mut().unwrap().copy_from_slice(&weights(2.0));
         assert!(!topo.in_groups.is_made());
