@@ -1,7 +1,7 @@
 //! Which model `spikeflow train`/`eval` runs, with its parameters, and the
 //! [`Presenter`] that shows it images.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use spikeflow::models::diehl_cook_paper::DiehlCookPaper;
 use spikeflow::models::{
@@ -98,7 +98,16 @@ pub struct ModelSpec {
     /// ([`DiehlCookPaper::closed_form_training_rest`]); it changes what is
     /// learned, so it is part of the model.
     pub closed_form_training_rest: bool,
+    /// Paper model: the largest Euler factor `dt/τ_m·(1 + g_e + g_i)` its
+    /// neurons step as the authors' script does; above it `v` lands on the
+    /// step's equilibrium ([`ConductanceLifNodes::euler_limit`](spikeflow::nodes::ConductanceLifNodes::euler_limit), default
+    /// 1). It changes the spikes where it acts, so it is part of the model.
+    pub euler_limit: f32,
 }
+
+/// [`ConductanceLifNodes::euler_limit`](spikeflow::nodes::ConductanceLifNodes::euler_limit)'s default: `v` lands on the step's
+/// equilibrium wherever forward Euler would overshoot it.
+pub const DEFAULT_EULER_LIMIT: f32 = 1.0;
 
 impl ModelSpec {
     /// Fills the model-specific defaults of the flags left out and checks
@@ -128,6 +137,7 @@ impl ModelSpec {
             seed,
             batch,
             closed_form_training_rest: false,
+            euler_limit: DEFAULT_EULER_LIMIT,
         };
         if neurons == 0 {
             bail!("--neurons must be at least 1");
@@ -181,6 +191,21 @@ impl ModelSpec {
         Ok(self)
     }
 
+    /// The paper model's Euler limit (`--euler-limit`; `None`: the default,
+    /// 1); refused for any other model, and below 1 or NaN (where the step
+    /// would land on the equilibrium even where Euler undershoots it).
+    pub fn with_euler_limit(mut self, limit: Option<f32>) -> Result<ModelSpec> {
+        let Some(limit) = limit else {
+            return Ok(self);
+        };
+        if !self.model.is_paper() {
+            bail!("--euler-limit: only the paper model (--model diehl-cook-2015-paper) has conductance neurons");
+        }
+        check_euler_limit(limit).context("--euler-limit")?;
+        self.euler_limit = limit;
+        Ok(self)
+    }
+
     /// Simulation steps per presentation (`⌊time / dt⌋`, as BindsNET's
     /// encoders).
     pub fn steps(&self) -> usize {
@@ -199,6 +224,7 @@ impl ModelSpec {
             "seed": self.seed,
             "batch": self.batch,
             "closed_form_training_rest": self.closed_form_training_rest,
+            "euler_limit": euler_limit_to_json(self.euler_limit),
         })
     }
 
@@ -227,10 +253,17 @@ impl ModelSpec {
             batch: u("batch")? as usize,
             // Absent in checkpoints written before it existed: stepped.
             closed_form_training_rest: v["closed_form_training_rest"].as_bool().unwrap_or(false),
+            // Absent in checkpoints written before it existed: the default.
+            euler_limit: euler_limit_from_json(&v["euler_limit"])?,
         };
         if spec.closed_form_training_rest && !spec.model.is_paper() {
             bail!(
                 "checkpoint model parameters: closed_form_training_rest for a model without a rest"
+            );
+        }
+        if spec.euler_limit != DEFAULT_EULER_LIMIT && !spec.model.is_paper() {
+            bail!(
+                "checkpoint model parameters: euler_limit for a model without conductance neurons"
             );
         }
         if spec.neurons == 0 || spec.batch == 0 || spec.steps() == 0 {
@@ -242,7 +275,7 @@ impl ModelSpec {
     /// A human-readable one-liner.
     pub fn describe(&self) -> String {
         format!(
-            "{} with {} neurons, {} ms at dt {} ms ({} steps), intensity {}{}, batch {}, seed {}{}",
+            "{} with {} neurons, {} ms at dt {} ms ({} steps), intensity {}{}, batch {}, seed {}{}{}",
             self.model.as_str(),
             self.neurons,
             self.time_ms,
@@ -260,6 +293,11 @@ impl ModelSpec {
                 ", training rest in closed form"
             } else {
                 ""
+            },
+            if self.euler_limit == DEFAULT_EULER_LIMIT {
+                String::new()
+            } else {
+                format!(", Euler limit {}", self.euler_limit)
             }
         )
     }
@@ -355,7 +393,7 @@ fn paper(spec: &ModelSpec) -> Result<Box<dyn Presenter>> {
 
 /// The paper model's configuration for a spec.
 fn paper_config(spec: &ModelSpec) -> DiehlCookPaper {
-    DiehlCookPaper {
+    let mut cfg = DiehlCookPaper {
         n_neurons: spec.neurons,
         seed: spec.seed,
         dt: spec.dt,
@@ -363,5 +401,131 @@ fn paper_config(spec: &ModelSpec) -> DiehlCookPaper {
         intensity: spec.intensity,
         closed_form_training_rest: spec.closed_form_training_rest,
         ..Default::default()
+    };
+    cfg.excitatory.euler_limit = spec.euler_limit;
+    cfg.inhibitory.euler_limit = spec.euler_limit;
+    cfg
+}
+
+/// Refuses an Euler limit below 1 or NaN (infinity: the script's step
+/// everywhere).
+fn check_euler_limit(limit: f32) -> Result<()> {
+    if limit.is_nan() || limit < 1.0 {
+        bail!("the Euler limit must be at least 1 (or inf), got {limit}");
+    }
+    Ok(())
+}
+
+/// The limit as JSON: a number, or the string "inf" (JSON has no infinity).
+fn euler_limit_to_json(limit: f32) -> Value {
+    if limit.is_finite() {
+        json!(limit)
+    } else {
+        json!("inf")
+    }
+}
+
+/// Reads [`euler_limit_to_json`]; absent (`null`): the default.
+fn euler_limit_from_json(v: &Value) -> Result<f32> {
+    let limit = match v {
+        Value::Null => return Ok(DEFAULT_EULER_LIMIT),
+        Value::String(s) if s == "inf" => f32::INFINITY,
+        v => v.as_f64().ok_or_else(|| {
+            anyhow::anyhow!(
+                "checkpoint model parameters: euler_limit is neither a number nor \"inf\": {v}"
+            )
+        })? as f32,
+    };
+    check_euler_limit(limit).context("checkpoint model parameters")?;
+    Ok(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paper_spec() -> ModelSpec {
+        ModelSpec::new(
+            ModelName::DiehlCook2015Paper,
+            6,
+            None,
+            None,
+            None,
+            None,
+            0,
+            1,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_euler_limit_reaches_both_populations_and_survives_a_checkpoint() {
+        for limit in [2.0, 1.5, f32::INFINITY] {
+            let spec = paper_spec().with_euler_limit(Some(limit)).unwrap();
+            let cfg = spec.paper_config().unwrap();
+            assert_eq!(cfg.excitatory.euler_limit, limit);
+            assert_eq!(cfg.inhibitory.euler_limit, limit);
+            let back = ModelSpec::from_json(&spec.to_json()).unwrap();
+            assert_eq!(back.euler_limit, limit);
+            assert!(
+                spec.describe().contains("Euler limit"),
+                "{}",
+                spec.describe()
+            );
+        }
+        assert_eq!(
+            ModelSpec::from_json(
+                &paper_spec()
+                    .with_euler_limit(Some(f32::INFINITY))
+                    .unwrap()
+                    .to_json()
+            )
+            .unwrap()
+            .to_json()["euler_limit"],
+            "inf"
+        );
+        // Left out, and absent from older checkpoints: the default, which
+        // the description does not mention.
+        let spec = paper_spec().with_euler_limit(None).unwrap();
+        assert_eq!(spec.euler_limit, DEFAULT_EULER_LIMIT);
+        assert!(!spec.describe().contains("Euler"));
+        let mut old = spec.to_json();
+        old.as_object_mut().unwrap().remove("euler_limit");
+        assert_eq!(ModelSpec::from_json(&old).unwrap().euler_limit, 1.0);
+        let cfg = spec.paper_config().unwrap();
+        let default = DiehlCookPaper::default();
+        assert_eq!(cfg.excitatory.euler_limit, default.excitatory.euler_limit);
+        assert_eq!(cfg.inhibitory.euler_limit, default.inhibitory.euler_limit);
+    }
+
+    #[test]
+    fn bad_euler_limits_are_refused() {
+        let err = |r: Result<ModelSpec>| format!("{:#}", r.unwrap_err());
+        for bad in [0.5, 0.0, -1.0, f32::NAN] {
+            let e = err(paper_spec().with_euler_limit(Some(bad)));
+            assert!(
+                e.contains("--euler-limit") && e.contains("at least 1"),
+                "{e}"
+            );
+        }
+        let bindsnet = ModelSpec::new(ModelName::DiehlCook2015, 4, None, None, None, None, 0, 1);
+        let e = err(bindsnet.unwrap().with_euler_limit(Some(2.0)));
+        assert!(e.contains("only the paper model"), "{e}");
+        // In a checkpoint: a stranger, a limit below 1, or one on a model
+        // without conductance neurons.
+        for (v, says) in [
+            (json!("infinity"), "neither a number nor"),
+            (json!(0.5), "at least 1"),
+        ] {
+            let mut j = paper_spec().to_json();
+            j["euler_limit"] = v;
+            let e = err(ModelSpec::from_json(&j));
+            assert!(e.contains(says), "{e}");
+        }
+        let mut j = ModelSpec::new(ModelName::DiehlCook2015, 4, None, None, None, None, 0, 1)
+            .unwrap()
+            .to_json();
+        j["euler_limit"] = json!(2.0);
+        assert!(err(ModelSpec::from_json(&j)).contains("without conductance neurons"));
     }
 }

@@ -328,6 +328,49 @@ fn paper_model_closed_form_training_rest_from_the_cli() {
     let _ = fs::remove_dir_all(d);
 }
 
+/// `--euler-limit`: kept with the run (in summary.json, and a resumed run
+/// goes on with it), refused where it cannot apply or differs from the
+/// resumed run's.
+#[test]
+fn paper_model_euler_limit_from_the_cli() {
+    let d = scratch("paper-euler-limit");
+    let run = |name: &str, extra: &[&str]| small_paper_run(&d, name, extra);
+    let limit = |out: &Path| -> serde_json::Value {
+        let s: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        s["params"]["model"]["euler_limit"].clone()
+    };
+    let two = run("two", &["--euler-limit", "2"]);
+    assert_eq!(limit(&two), 2.0);
+    assert_eq!(limit(&run("inf", &["--euler-limit", "inf"])), "inf");
+    assert_eq!(limit(&run("default", &[])), 1.0);
+    // Resumed without the flag: the run's limit.
+    let ck = two.join("checkpoints/ckpt-000000004");
+    let resumed = d.join("resumed");
+    #[rustfmt::skip]
+    ok(&[
+        "train", "--resume", ck.to_str().unwrap(), "--quiet",
+        "--out", resumed.to_str().unwrap(),
+    ]);
+    assert_eq!(limit(&resumed), 2.0);
+    let flag = "--euler-limit";
+    refused(
+        &[flag, "3", "--resume", ck.to_str().unwrap()],
+        "--euler-limit 3 (the run has 2)",
+    );
+    refused(
+        &[flag, "2", "--model", "diehl-cook-2015"],
+        "only the paper model",
+    );
+    for bad in ["0.5", "NaN"] {
+        refused(
+            &[flag, bad, "--model", "diehl-cook-2015-paper"],
+            "must be at least 1",
+        );
+    }
+    let _ = fs::remove_dir_all(d);
+}
+
 /// `train --parts K` trains the paper model cut into K parts: the same
 /// checkpoints and model, bit for bit, as one network, and a run resumes
 /// with another number of parts.

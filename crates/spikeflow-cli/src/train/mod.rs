@@ -174,6 +174,13 @@ pub struct Args {
     /// run's].
     #[arg(long)]
     closed_form_training_rest: bool,
+    /// Paper model: the largest Euler factor `dt/τ_m·(1 + g_e + g_i)` the
+    /// neurons step as the authors' script does; above it `v` lands on the
+    /// step's equilibrium (2: the script's step wherever it is stable; inf:
+    /// always, which runs away from 1600 neurons on). Kept with the run and
+    /// used by `eval` [default: 1; with --resume, the resumed run's].
+    #[arg(long)]
+    euler_limit: Option<f32>,
     /// Order of the training images in each epoch: `shuffled` (a seeded
     /// shuffle, another each epoch, as BindsNET's DataLoader) or `dataset`
     /// (the dataset's own order every epoch, as Diehl & Cook's script)

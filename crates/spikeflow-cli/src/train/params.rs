@@ -211,7 +211,8 @@ pub(super) fn resolve(a: &Args) -> Result<(RunParams, Option<Loaded>, PathBuf)> 
                 a.seed.unwrap_or(0),
                 a.batch.unwrap_or(1),
             )?
-            .with_closed_form_training_rest(a.closed_form_training_rest)?;
+            .with_closed_form_training_rest(a.closed_form_training_rest)?
+            .with_euler_limit(a.euler_limit)?;
             let params = RunParams {
                 epochs: a.epochs.unwrap_or(1),
                 n_train: a.n_train,
@@ -290,6 +291,11 @@ fn check_resume_flags(a: &Args, p: &RunParams) -> Result<()> {
     cmp("--inh", a.inh.and_then(|x| st(&x)), s.inh.to_string());
     cmp("--seed", a.seed.and_then(|x| st(&x)), s.seed.to_string());
     cmp("--batch", a.batch.and_then(|x| st(&x)), s.batch.to_string());
+    cmp(
+        "--euler-limit",
+        a.euler_limit.and_then(|x| st(&x)),
+        s.euler_limit.to_string(),
+    );
     cmp(
         "--validation",
         a.validation.and_then(|x| st(&x)),
