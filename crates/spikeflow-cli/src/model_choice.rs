@@ -100,13 +100,16 @@ pub struct ModelSpec {
     pub closed_form_training_rest: bool,
     /// Paper model: the largest Euler factor `dt/τ_m·(1 + g_e + g_i)` its
     /// neurons step as the authors' script does; above it `v` lands on the
-    /// step's equilibrium ([`ConductanceLifNodes::euler_limit`](spikeflow::nodes::ConductanceLifNodes::euler_limit), default
+    /// step's equilibrium ([`ConductanceLifNodes::euler_limit`], default
     /// 1). It changes the spikes where it acts, so it is part of the model.
+    ///
+    /// [`ConductanceLifNodes::euler_limit`]: spikeflow::nodes::ConductanceLifNodes::euler_limit
     pub euler_limit: f32,
 }
 
-/// [`ConductanceLifNodes::euler_limit`](spikeflow::nodes::ConductanceLifNodes::euler_limit)'s default: `v` lands on the step's
-/// equilibrium wherever forward Euler would overshoot it.
+/// The paper model's default Euler limit (`DiehlCookPaper::default()`'s,
+/// checked by a test): `v` lands on the step's equilibrium wherever
+/// forward Euler would overshoot it.
 pub const DEFAULT_EULER_LIMIT: f32 = 1.0;
 
 impl ModelSpec {
@@ -192,8 +195,8 @@ impl ModelSpec {
     }
 
     /// The paper model's Euler limit (`--euler-limit`; `None`: the default,
-    /// 1); refused for any other model, and below 1 or NaN (where the step
-    /// would land on the equilibrium even where Euler undershoots it).
+    /// 1); refused for any other model, below 1 (where the step would land
+    /// on the equilibrium even where Euler undershoots it) and NaN.
     pub fn with_euler_limit(mut self, limit: Option<f32>) -> Result<ModelSpec> {
         let Some(limit) = limit else {
             return Ok(self);
@@ -214,7 +217,7 @@ impl ModelSpec {
 
     /// The JSON form stored in checkpoints.
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "model": self.model.as_str(),
             "neurons": self.neurons,
             "time_ms": self.time_ms,
@@ -224,8 +227,12 @@ impl ModelSpec {
             "seed": self.seed,
             "batch": self.batch,
             "closed_form_training_rest": self.closed_form_training_rest,
-            "euler_limit": euler_limit_to_json(self.euler_limit),
-        })
+        });
+        // Only the paper model has conductance neurons to limit.
+        if self.model.is_paper() {
+            v["euler_limit"] = euler_limit_to_json(self.euler_limit);
+        }
+        v
     }
 
     /// Reads [`to_json`](Self::to_json).

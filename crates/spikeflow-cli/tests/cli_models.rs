@@ -353,6 +353,17 @@ fn paper_model_euler_limit_from_the_cli() {
         "--out", resumed.to_str().unwrap(),
     ]);
     assert_eq!(limit(&resumed), 2.0);
+    // `eval` reads the run's limit (and builds through `paper_config`,
+    // which the unit tests check carries it).
+    let o = ok(&[
+        "eval",
+        "--model-dir",
+        two.to_str().unwrap(),
+        "--n-test",
+        "2",
+    ]);
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("Euler limit 2"), "{said}");
     let flag = "--euler-limit";
     refused(
         &[flag, "3", "--resume", ck.to_str().unwrap()],
@@ -362,6 +373,20 @@ fn paper_model_euler_limit_from_the_cli() {
         &[flag, "2", "--model", "diehl-cook-2015"],
         "only the paper model",
     );
+    // Resuming a BindsNET run with it: the run has no such limit.
+    let bindsnet = d.join("bindsnet");
+    #[rustfmt::skip]
+    ok(&[
+        "train", "--neurons", "4", "--time", "30", "--n-train", "4", "--n-test", "0",
+        "--checkpoint-every", "2", "--quiet", "--out", bindsnet.to_str().unwrap(),
+    ]);
+    let ck = bindsnet.join("checkpoints/ckpt-000000002");
+    for given in ["1", "2"] {
+        refused(
+            &[flag, given, "--resume", ck.to_str().unwrap()],
+            "--euler-limit (only the paper model has it)",
+        );
+    }
     for bad in ["0.5", "NaN"] {
         refused(
             &[flag, bad, "--model", "diehl-cook-2015-paper"],

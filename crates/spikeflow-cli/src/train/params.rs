@@ -293,7 +293,9 @@ fn check_resume_flags(a: &Args, p: &RunParams) -> Result<()> {
     cmp("--batch", a.batch.and_then(|x| st(&x)), s.batch.to_string());
     cmp(
         "--euler-limit",
-        a.euler_limit.and_then(|x| st(&x)),
+        a.euler_limit
+            .filter(|_| s.model.is_paper())
+            .and_then(|x| st(&x)),
         s.euler_limit.to_string(),
     );
     cmp(
@@ -333,6 +335,9 @@ fn check_resume_flags(a: &Args, p: &RunParams) -> Result<()> {
     );
     cmp("--n-train", a.n_train.and_then(|x| st(&x)), opt(p.n_train));
     cmp("--n-test", a.n_test.and_then(|x| st(&x)), opt(p.n_test));
+    if a.euler_limit.is_some() && !s.model.is_paper() {
+        bad.push("--euler-limit (only the paper model has it)".into());
+    }
     if a.closed_form_training_rest && !s.closed_form_training_rest {
         bad.push("--closed-form-training-rest (the run steps its training rest)".into());
     }
