@@ -61,6 +61,16 @@
 //!   about twice per image on average (`docs/performance.md`, "The
 //!   script's Euler step at 1600 and 6400 neurons").
 //!
+//! Not a difference: the script's `timer`. Its excitatory threshold also
+//! asks `timer > refrac_e`, with `dtimer/dt = 100.0 : ms` and `timer = 0`
+//! on a spike. Brian keeps values in SI units and the constant `100.0`
+//! carries none, so (as we read Brian 1) the timer grows 100 s per second
+//! and passes 5 ms one step after the spike, inside the 5 ms refractory
+//! clamp: it blocks nothing, and is not modelled. Brian 2 ports
+//! of the script write `dtimer/dt = 0.1 : second`, which blocks a neuron's
+//! next spike for 50 ms; tried as a lockout on `Ae`, it lowered accuracy
+//! (README, "Reproducing Diehl & Cook (2015)").
+//!
 //! # A shortcut, off by default: the rest in closed form
 //!
 //! With learning off, the 150 ms rest only lets the state settle: once the
